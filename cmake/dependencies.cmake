@@ -1,0 +1,21 @@
+# Builds the third-party libraries from their unpacked Debian source packages for the current target.
+
+# libsrtp2 with its built-in crypto (no OpenSSL), through its own CMake project.
+set(ENABLE_OPENSSL OFF CACHE BOOL "" FORCE)
+set(ENABLE_MBEDTLS OFF CACHE BOOL "" FORCE)
+set(ENABLE_NSS OFF CACHE BOOL "" FORCE)
+set(TEST_APPS OFF CACHE BOOL "" FORCE)
+set(BUILD_WITH_WARNINGS OFF CACHE BOOL "" FORCE)
+set(BUILD_SHARED_LIBS OFF CACHE BOOL "" FORCE)
+if(EMSCRIPTEN)
+  # Without this libsrtp2 derives its CPU assumptions from the host (x86) instead of wasm32.
+  set(CMAKE_SYSTEM_PROCESSOR wasm32)
+endif()
+add_subdirectory(${PT_SRTP_SOURCE_DIR} ${CMAKE_BINARY_DIR}/third_party/srtp2 EXCLUDE_FROM_ALL)
+add_library(pt_srtp2 INTERFACE)
+target_link_libraries(pt_srtp2 INTERFACE srtp2)
+
+# cJSON is one C file; a shallow nesting limit bounds recursion on hostile input.
+add_library(pt_cjson STATIC ${PT_CJSON_SOURCE_DIR}/cJSON.c)
+target_include_directories(pt_cjson PUBLIC ${PT_CJSON_SOURCE_DIR})
+target_compile_definitions(pt_cjson PUBLIC CJSON_NESTING_LIMIT=32)

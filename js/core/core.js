@@ -1,0 +1,143 @@
+// The core as JS sees it: one loaded module, its outputs drained after every call. Functions return
+// the core's integer results; negative numbers are error codes, named by core.errorName(code).
+import { loadCore } from "./wasm.js";
+
+export const OutputKind = Object.freeze({ None: 0, Send: 1, Event: 2, Deadline: 3 });
+export const CoreEvent = Object.freeze({ ConnectionReady: 1, ConnectionClosed: 2 });
+export const Transport = Object.freeze({ Gateway: 1 });
+export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
+export const SRTP_MASTER_KEY_LENGTH = 30;
+export const SRTP_MAX_OVERHEAD = 16;
+
+const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
+const INITIAL_SCRATCH = 64 * 1024;
+
+/** Loads a fresh module and creates its core. Options: maxObjects, maxOutputBytes, helloTimeoutMs, url. */
+export async function createCore(options = {}) {
+  const wasm = await loadCore(options);
+  return new Core(wasm, options);
+}
+
+export class Core {
+  #info;
+  #scratch;
+  #scratchSize = INITIAL_SCRATCH;
+
+  constructor(wasm, { maxObjects = 0, maxOutputBytes = 0, helloTimeoutMs = 0 } = {}) {
+    this.wasm = wasm;
+    const status = wasm.exports.init(maxObjects, maxOutputBytes, helloTimeoutMs);
+    if (status < 0) throw new Error(`Petrichor core failed to start: ${wasm.errorName(status)}`);
+    this.#info = wasm.alloc(OUTPUT_INFO_SIZE);
+    this.#scratch = wasm.alloc(this.#scratchSize);
+  }
+
+  get exports() {
+    return this.wasm.exports;
+  }
+
+  errorName(code) {
+    return this.wasm.errorName(code);
+  }
+
+  /** Takes every pending output, in order: {kind, handle, code, payload: Uint8Array, deadlineMs}. */
+  drain() {
+    const outputs = [];
+    for (;;) {
+      const kind = this.exports.output_next(this.#info);
+      if (kind === OutputKind.None) return outputs;
+      const view = this.wasm.view();
+      const handle = view.getInt32(this.#info + 4, true);
+      const code = view.getInt32(this.#info + 8, true);
+      const length = view.getUint32(this.#info + 12, true);
+      const deadlineMs = view.getFloat64(this.#info + 16, true);
+      if (length > this.#scratchSize) this.#growScratch(length);
+      const taken = this.exports.output_take(this.#scratch, this.#scratchSize);
+      if (taken < 0) throw new Error(`Petrichor core output failed: ${this.errorName(taken)}`);
+      outputs.push({ kind, handle, code, payload: this.wasm.copyOut(this.#scratch, taken), deadlineMs });
+    }
+  }
+
+  #growScratch(length) {
+    this.wasm.free(this.#scratch);
+    this.#scratchSize = Math.max(length, this.#scratchSize * 2);
+    this.#scratch = this.wasm.alloc(this.#scratchSize);
+  }
+
+  liveObjects() {
+    return this.exports.live_objects();
+  }
+
+  handleTimeout(nowMs) {
+    return this.exports.handle_timeout(nowMs);
+  }
+
+  connectionOpen({ apiKey, externalId = "", resumeToken = "" }, nowMs) {
+    return this.wasm.withBuffers([apiKey, externalId, resumeToken], (...args) =>
+      this.exports.connection_open(...args, nowMs),
+    );
+  }
+
+  connectionReceive(handle, message, nowMs) {
+    return this.wasm.withBuffers([message], (ptr, length) =>
+      this.exports.connection_receive(handle, ptr, length, nowMs),
+    );
+  }
+
+  connectionClose(handle, reason) {
+    return this.exports.connection_close(handle, reason);
+  }
+
+  connectionState(handle) {
+    return this.exports.connection_state(handle);
+  }
+
+  srtpCreate(masterKey, direction) {
+    return this.wasm.withBuffers([masterKey], (ptr, length) => this.exports.srtp_create(ptr, length, direction));
+  }
+
+  /** Protects one RTP packet; returns the SRTP bytes or a negative error code. */
+  srtpProtect(handle, packet) {
+    return this.#inPlace(packet, SRTP_MAX_OVERHEAD, (ptr, length, capacity) =>
+      this.exports.srtp_protect(handle, ptr, length, capacity),
+    );
+  }
+
+  /** Unprotects one SRTP packet; returns the RTP bytes or a negative error code. */
+  srtpUnprotect(handle, packet) {
+    return this.#inPlace(packet, 0, (ptr, length) => this.exports.srtp_unprotect(handle, ptr, length));
+  }
+
+  srtpDestroy(handle) {
+    return this.exports.srtp_destroy(handle);
+  }
+
+  srtpGenerateKey() {
+    const ptr = this.wasm.alloc(SRTP_MASTER_KEY_LENGTH);
+    try {
+      const status = this.exports.srtp_generate_key(ptr, SRTP_MASTER_KEY_LENGTH);
+      if (status < 0) throw new Error(`Petrichor core could not generate a key: ${this.errorName(status)}`);
+      return this.wasm.copyOut(ptr, SRTP_MASTER_KEY_LENGTH);
+    } finally {
+      this.wasm.free(ptr);
+    }
+  }
+
+  // Copies data in with spare room, runs an in-place transform, copies the result out.
+  #inPlace(data, spare, fn) {
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    const ptr = this.wasm.copyIn(bytes, spare);
+    try {
+      const result = fn(ptr, bytes.length, bytes.length + spare);
+      return result < 0 ? result : this.wasm.copyOut(ptr, result);
+    } finally {
+      this.wasm.free(ptr);
+    }
+  }
+
+  /** Releases every object and the core; the Core must not be used afterwards. */
+  shutdown() {
+    this.wasm.free(this.#info);
+    this.wasm.free(this.#scratch);
+    this.exports.shutdown();
+  }
+}

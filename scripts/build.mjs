@@ -1,0 +1,65 @@
+// Builds what is stale: the native core with its unit tests (plain and ASan+UBSan) and the wasm module.
+// CMake decides what is out of date; configuring happens only for a new build folder or new sources.
+// Usage: node scripts/build.mjs [native|asan|wasm ...]   (default: wasm)
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { PACKAGES, ROOT, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
+
+export const TARGETS = {
+  native: { dir: "build/native", type: "RelWithDebInfo", args: [] },
+  asan: { dir: "build/native-asan", type: "Debug", args: ["-DPT_SANITIZE=ON"] },
+  wasm: { dir: "build/wasm", type: "Release", args: [], emscripten: true },
+};
+
+function shell(script) {
+  // Every command runs after sourcing emsdk.env, so that the README's environment is the one used.
+  // Output is shown only when the step fails, or when it warns.
+  const result = spawnSync("bash", ["-c", `set -e; . ./emsdk.env; ${script}`], { cwd: ROOT, encoding: "utf8" });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) {
+    process.stderr.write(output);
+    throw new Error(`build step failed: ${script}`);
+  }
+  const warnings = output.split("\n").filter((line) => /\bwarning:|\berror:/i.test(line));
+  if (warnings.length > 0) process.stderr.write(`${warnings.join("\n")}\n`);
+}
+
+function cachedValue(dir, key) {
+  const cache = join(ROOT, dir, "CMakeCache.txt");
+  if (!existsSync(cache)) return undefined;
+  return new RegExp(`^${key}:[A-Z]+=(.*)$`, "m").exec(readFileSync(cache, "utf8"))?.[1];
+}
+
+/** Configures (when needed) and builds one target; returns its build folder. */
+export function buildTarget(name, sources) {
+  const target = TARGETS[name];
+  if (!target) throw new Error(`unknown build target ${name}`);
+  const fresh =
+    cachedValue(target.dir, "PT_SRTP_SOURCE_DIR") !== sources.srtp ||
+    cachedValue(target.dir, "PT_CJSON_SOURCE_DIR") !== sources.cjson;
+  if (fresh) {
+    log(`configuring ${name} (${target.dir})`);
+    const cmake = `${target.emscripten ? "emcmake " : ""}cmake -S . -B ${target.dir} -DCMAKE_BUILD_TYPE=${target.type}`;
+    shell(`${cmake} -DPT_SRTP_SOURCE_DIR=${sources.srtp} -DPT_CJSON_SOURCE_DIR=${sources.cjson} ${target.args.join(" ")}`);
+  }
+  shell(`cmake --build ${target.dir} -j${Math.max(1, cpus().length)}`);
+  return join(ROOT, target.dir);
+}
+
+/** Installs build prerequisites, fetches sources, and builds the named targets. */
+export function build(names = ["wasm"]) {
+  ensureSystemPackages(PACKAGES.build);
+  const sources = ensureSourcePackages();
+  return names.map((name) => buildTarget(name, sources));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    build(process.argv.length > 2 ? process.argv.slice(2) : ["wasm"]);
+  } catch (error) {
+    log(error.message);
+    process.exit(1);
+  }
+}

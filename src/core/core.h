@@ -1,0 +1,56 @@
+/* The core instance: the registry of every object plus the output queue. Sans-IO: it owns no socket,
+ * thread or clock; every call that can change state takes `now_ms` from the caller, and afterwards
+ * the caller drains the output queue until PT_OUTPUT_NONE. */
+#ifndef PT_CORE_CORE_H
+#define PT_CORE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/output_queue.h"
+#include "core/registry.h"
+
+typedef struct pt_core_config {
+  uint32_t max_objects;      /* registry slots, 1..PT_REGISTRY_MAX_SLOTS */
+  size_t max_output_bytes;   /* output queue byte budget */
+  size_t max_output_items;   /* output queue item budget */
+  double hello_timeout_ms;   /* how long a gateway connection waits for the gateway's hello */
+} pt_core_config;
+
+/* Event codes carried by PT_OUTPUT_EVENT items (docs/ARCHITECTURE.md lists their payloads). */
+typedef enum pt_event {
+  PT_EVENT_CONNECTION_READY = 1,  /* payload: the gateway's hello, normalised JSON */
+  PT_EVENT_CONNECTION_CLOSED = 2  /* payload: {"code": <pt_error>, "error": "<name>"} */
+} pt_event;
+
+/* Transport codes carried by PT_OUTPUT_SEND items. */
+typedef enum pt_transport {
+  PT_TRANSPORT_GATEWAY = 1 /* the connection's WebSocket to the gateway */
+} pt_transport;
+
+typedef struct pt_core {
+  pt_core_config config;
+  pt_registry registry;
+  pt_registry_slot *slots;
+  pt_output_queue outputs;
+} pt_core;
+
+/* Fills the default configuration (4096 objects, 64 MiB / 65536 outputs, 10 s hello timeout). */
+void pt_core_config_default(pt_core_config *config);
+
+/* Creates an empty core; PT_ERR_INVALID_ARGUMENT for a bad config, PT_ERR_NO_MEMORY. */
+int pt_core_init(pt_core *core, const pt_core_config *config);
+
+/* Releases every object the core owns and its queue. */
+void pt_core_destroy(pt_core *core);
+
+/* Fires every timer due at now_ms, then reports the next deadline. */
+int pt_core_handle_timeout(pt_core *core, double now_ms);
+
+/* Recomputes the earliest deadline of all objects into the output queue; called after every input. */
+void pt_core_update_deadline(pt_core *core);
+
+/* Queues an event whose payload is a NUL-terminated JSON text (sent without the NUL). */
+int pt_core_emit_json(pt_core *core, pt_handle handle, pt_event event, const char *json);
+
+#endif

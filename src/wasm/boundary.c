@@ -1,0 +1,162 @@
+/* Implements the exports of boundary.h over the module's one core. */
+#include "wasm/boundary.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/error.h"
+#include "gateway/connection.h"
+#include "media/srtp_session.h"
+
+static pt_core the_core;
+static int core_ready = 0;
+
+uint8_t *pt_wasm_alloc(uint32_t length) { return malloc(length > 0 ? length : 1); }
+
+void pt_wasm_free(uint8_t *ptr) { free(ptr); }
+
+uint32_t pt_wasm_heap_used(void) { return (uint32_t)mallinfo().uordblks; }
+
+const char *pt_wasm_error_name(int32_t code) { return pt_error_name(code); }
+
+int32_t pt_wasm_init(uint32_t max_objects, uint32_t max_output_bytes, double hello_timeout_ms) {
+  if (core_ready) {
+    return PT_ERR_STATE;
+  }
+  pt_core_config config;
+  pt_core_config_default(&config);
+  if (max_objects > 0) config.max_objects = max_objects;
+  if (max_output_bytes > 0) config.max_output_bytes = max_output_bytes;
+  if (hello_timeout_ms > 0) config.hello_timeout_ms = hello_timeout_ms;
+  int status = pt_core_init(&the_core, &config);
+  if (status != PT_OK) {
+    pt_core_destroy(&the_core);
+    return status;
+  }
+  core_ready = 1;
+  return PT_OK;
+}
+
+void pt_wasm_shutdown(void) {
+  if (core_ready) {
+    pt_core_destroy(&the_core);
+    core_ready = 0;
+  }
+}
+
+uint32_t pt_wasm_live_objects(void) { return core_ready ? pt_registry_live(&the_core.registry) : 0; }
+
+int32_t pt_wasm_handle_timeout(double now_ms) {
+  return core_ready ? pt_core_handle_timeout(&the_core, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_output_next(void *info) {
+  if (info == NULL) {
+    return PT_ERR_INVALID_ARGUMENT;
+  }
+  return pt_output_queue_peek(core_ready ? &the_core.outputs : NULL, info);
+}
+
+int32_t pt_wasm_output_take(uint8_t *buf, uint32_t capacity) {
+  return core_ready ? pt_output_queue_take(&the_core.outputs, buf, capacity) : PT_ERR_STATE;
+}
+
+/* Copies a (pointer, length) string from JS into a NUL-terminated field of `capacity` bytes. */
+static int copy_text(char *field, size_t capacity, const char *text, uint32_t length) {
+  if ((text == NULL && length > 0) || length >= capacity || memchr(text, 0, length) != NULL) {
+    return PT_ERR_BAD_VALUE;
+  }
+  if (length > 0) {
+    memcpy(field, text, length);
+  }
+  field[length] = '\0';
+  return PT_OK;
+}
+
+int32_t pt_wasm_connection_open(const char *api_key, uint32_t api_key_length, const char *external_id,
+                                uint32_t external_id_length, const char *resume_token,
+                                uint32_t resume_token_length, double now_ms) {
+  if (!core_ready) {
+    return PT_ERR_STATE;
+  }
+  pt_client_hello *hello = malloc(sizeof *hello);
+  if (hello == NULL) {
+    return PT_ERR_NO_MEMORY;
+  }
+  pt_client_hello_init(hello);
+  int status = copy_text(hello->api_key, sizeof hello->api_key, api_key, api_key_length);
+  if (status == PT_OK)
+    status = copy_text(hello->external_id, sizeof hello->external_id, external_id, external_id_length);
+  if (status == PT_OK)
+    status = copy_text(hello->resume_token, sizeof hello->resume_token, resume_token, resume_token_length);
+  if (status == PT_OK) {
+    status = pt_connection_open(&the_core, hello, now_ms);
+  }
+  free(hello);
+  return status;
+}
+
+int32_t pt_wasm_connection_receive(int32_t handle, const char *message, uint32_t length, double now_ms) {
+  return core_ready ? pt_connection_receive(&the_core, handle, message, length, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_connection_close(int32_t handle, int32_t reason) {
+  return core_ready ? pt_connection_close(&the_core, handle, reason) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_connection_state(int32_t handle) {
+  return core_ready ? pt_connection_state_of(&the_core, handle) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t direction) {
+  if (!core_ready) {
+    return PT_ERR_STATE;
+  }
+  pt_srtp_session *session = NULL;
+  int status = pt_srtp_session_create(&session, key, key_length, (pt_srtp_direction)direction);
+  if (status != PT_OK) {
+    return status;
+  }
+  pt_handle handle = pt_registry_add(&the_core.registry, PT_KIND_SRTP, session);
+  if (handle < 0) {
+    pt_srtp_session_destroy(session);
+  }
+  return handle;
+}
+
+/* Looks up an SRTP session handle; NULL with *status set when it is not a live session. */
+static pt_srtp_session *srtp_lookup(int32_t handle, int *status) {
+  void *session = NULL;
+  *status = core_ready ? pt_registry_get(&the_core.registry, handle, PT_KIND_SRTP, &session) : PT_ERR_STATE;
+  return session;
+}
+
+int32_t pt_wasm_srtp_protect(int32_t handle, uint8_t *packet, uint32_t length, uint32_t capacity) {
+  int status;
+  pt_srtp_session *session = srtp_lookup(handle, &status);
+  return session == NULL ? status : pt_srtp_protect(session, packet, length, capacity);
+}
+
+int32_t pt_wasm_srtp_unprotect(int32_t handle, uint8_t *packet, uint32_t length) {
+  int status;
+  pt_srtp_session *session = srtp_lookup(handle, &status);
+  return session == NULL ? status : pt_srtp_unprotect(session, packet, length);
+}
+
+int32_t pt_wasm_srtp_destroy(int32_t handle) {
+  if (!core_ready) {
+    return PT_ERR_STATE;
+  }
+  void *session = NULL;
+  int status = pt_registry_release(&the_core.registry, handle, PT_KIND_SRTP, &session);
+  if (status == PT_OK) {
+    pt_srtp_session_destroy(session);
+  }
+  return status;
+}
+
+int32_t pt_wasm_srtp_generate_key(uint8_t *key, uint32_t key_length) {
+  return pt_srtp_generate_master_key(key, key_length);
+}

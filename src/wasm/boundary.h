@@ -1,0 +1,74 @@
+/* The wasm boundary: every function the module exports to JS and every function it imports from JS.
+ * js/core/wasm.js is the other half and must match this file. Pointers are offsets into the module's
+ * memory; lengths are bytes; results >= 0 are values or PT_OK, results < 0 are pt_error codes.
+ * There is one core per module instance (the registry behind every handle). */
+#ifndef PT_WASM_BOUNDARY_H
+#define PT_WASM_BOUNDARY_H
+
+#include <stdint.h>
+
+#define PT_EXPORT(name) __attribute__((export_name(#name), used))
+#define PT_IMPORT(name) __attribute__((import_module("petrichor"), import_name(#name)))
+
+/* ---- imports: implemented by js/core/wasm.js ---- */
+
+/* Fills [ptr, ptr+length) with CSPRNG bytes (crypto.getRandomValues); returns 0, or -1 on failure. */
+PT_IMPORT(random_fill) int32_t pt_import_random_fill(uint8_t *ptr, uint32_t length);
+
+/* ---- exports: memory ---- */
+
+/* Allocates length bytes (at least 1) in the module heap; 0 when out of memory. */
+PT_EXPORT(alloc) uint8_t *pt_wasm_alloc(uint32_t length);
+/* Frees a pointer from pt_alloc; 0 is ignored. */
+PT_EXPORT(free) void pt_wasm_free(uint8_t *ptr);
+/* Bytes currently allocated in the heap (for leak checks). */
+PT_EXPORT(heap_used) uint32_t pt_wasm_heap_used(void);
+/* NUL-terminated static name of an error code. */
+PT_EXPORT(error_name) const char *pt_wasm_error_name(int32_t code);
+
+/* ---- exports: the core ---- */
+
+/* Creates the core (0 for any argument takes its default); PT_ERR_STATE if it already exists. */
+PT_EXPORT(init) int32_t pt_wasm_init(uint32_t max_objects, uint32_t max_output_bytes, double hello_timeout_ms);
+/* Releases every object and the core itself; the module can pt_init again afterwards. */
+PT_EXPORT(shutdown) void pt_wasm_shutdown(void);
+/* Number of live objects in the registry. */
+PT_EXPORT(live_objects) uint32_t pt_wasm_live_objects(void);
+/* Fires timers due at now_ms. */
+PT_EXPORT(handle_timeout) int32_t pt_wasm_handle_timeout(double now_ms);
+/* Describes the next output into the pt_output_info at info (24 bytes); returns its kind. */
+PT_EXPORT(output_next) int32_t pt_wasm_output_next(void *info);
+/* Copies the next output's payload to buf and consumes it; returns its length or an error. */
+PT_EXPORT(output_take) int32_t pt_wasm_output_take(uint8_t *buf, uint32_t capacity);
+
+/* ---- exports: gateway connections ---- */
+
+/* Opens a connection once its WebSocket is open; queues the hello. Returns the handle or an error. */
+PT_EXPORT(connection_open) int32_t pt_wasm_connection_open(const char *api_key, uint32_t api_key_length,
+                                                                const char *external_id, uint32_t external_id_length,
+                                                                const char *resume_token, uint32_t resume_token_length,
+                                                                double now_ms);
+/* Feeds one message received from the gateway. */
+PT_EXPORT(connection_receive) int32_t pt_wasm_connection_receive(int32_t handle, const char *message,
+                                                                      uint32_t length, double now_ms);
+/* Closes the connection with a reason code (queues its close event). */
+PT_EXPORT(connection_close) int32_t pt_wasm_connection_close(int32_t handle, int32_t reason);
+/* The connection's state (1 awaiting hello, 2 ready) or a handle error. */
+PT_EXPORT(connection_state) int32_t pt_wasm_connection_state(int32_t handle);
+
+/* ---- exports: SRTP sessions ---- */
+
+/* Creates an SRTP session from a 30-byte master key; direction 0 protects, 1 unprotects. */
+PT_EXPORT(srtp_create) int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t direction);
+/* Protects the packet in place (capacity >= length + 16); returns the new length. */
+PT_EXPORT(srtp_protect) int32_t pt_wasm_srtp_protect(int32_t handle, uint8_t *packet,
+                                                                  uint32_t length, uint32_t capacity);
+/* Unprotects the packet in place; returns the RTP length. */
+PT_EXPORT(srtp_unprotect) int32_t pt_wasm_srtp_unprotect(int32_t handle, uint8_t *packet,
+                                                                      uint32_t length);
+/* Destroys the session and releases its handle. */
+PT_EXPORT(srtp_destroy) int32_t pt_wasm_srtp_destroy(int32_t handle);
+/* Writes a fresh random 30-byte master key. */
+PT_EXPORT(srtp_generate_key) int32_t pt_wasm_srtp_generate_key(uint8_t *key, uint32_t key_length);
+
+#endif

@@ -1,0 +1,50 @@
+// Browser test harness: Debian's Chromium driven by playwright-core (never a downloaded browser),
+// pages served from this repository on loopback.
+import { chromium } from "playwright-core";
+import { startStaticServer } from "../../js/server/static.js";
+import { ROOT } from "./paths.mjs";
+
+export const CHROMIUM = process.env.PETRICHOR_CHROMIUM || "/usr/bin/chromium";
+
+// Flags for a closed machine: no sandbox as root, no GPU, no background traffic to Google.
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+/** Serves the repository's web/, js/, dist/ and tests/browser/pages/ folders on loopback. */
+export function serveRepository(extra = {}) {
+  return startStaticServer({
+    mounts: {
+      "/js/": `${ROOT}/js`,
+      "/dist/": `${ROOT}/dist`,
+      "/test-pages/": `${ROOT}/tests/browser/pages`,
+      "/": `${ROOT}/web`,
+    },
+    ...extra,
+  });
+}
+
+/** Launches headless Chromium; console errors and page errors are collected on each new page. */
+export async function launchBrowser() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return browser;
+}
+
+/** Opens a page and records its console errors and uncaught exceptions in page.errors. */
+export async function openPage(browser, url) {
+  const page = await browser.newPage();
+  page.errors = [];
+  page.on("pageerror", (error) => page.errors.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() === "error") page.errors.push(message.text());
+  });
+  await page.goto(url);
+  return page;
+}
