@@ -1,0 +1,67 @@
+// Types of the core as JS sees it (js/core/core.js, js/core/wasm.js).
+
+export declare const OutputKind: Readonly<{ None: 0; Send: 1; Event: 2; Deadline: 3 }>;
+export declare const CoreEvent: Readonly<{ ConnectionReady: 1; ConnectionClosed: 2 }>;
+export declare const Transport: Readonly<{ Gateway: 1 }>;
+export declare const SrtpDirection: Readonly<{ Outbound: 0; Inbound: 1 }>;
+export declare const SRTP_MASTER_KEY_LENGTH: 30;
+export declare const SRTP_MAX_OVERHEAD: 16;
+
+export type Bytes = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+export interface CoreOutput {
+  kind: number;
+  handle: number;
+  code: number;
+  payload: Uint8Array;
+  deadlineMs: number;
+}
+
+export interface CoreOptions {
+  /** Registry slots (default 4096). */
+  maxObjects?: number;
+  /** Output queue byte budget (default 64 MiB). */
+  maxOutputBytes?: number;
+  /** How long a gateway connection waits for the gateway's hello (default 10000 ms). */
+  helloTimeoutMs?: number;
+  /** Where to load petrichor.wasm from (default: dist/petrichor.wasm beside the package). */
+  url?: URL | string;
+  /** The module's bytes, instead of a URL. */
+  bytes?: BufferSource;
+}
+
+export declare class WasmCore {
+  readonly exports: Record<string, any>;
+  bytes(): Uint8Array;
+  view(): DataView;
+  alloc(length: number): number;
+  free(ptr: number): void;
+  copyIn(data: Bytes, extraCapacity?: number): number;
+  copyOut(ptr: number, length: number): Uint8Array;
+  withBuffers<T>(values: Bytes[], fn: (...args: number[]) => T): T;
+  readCString(ptr: number): string;
+  errorName(code: number): string;
+  heapUsed(): number;
+}
+
+export declare class Core {
+  readonly wasm: WasmCore;
+  readonly exports: Record<string, any>;
+  errorName(code: number): string;
+  drain(): CoreOutput[];
+  liveObjects(): number;
+  handleTimeout(nowMs: number): number;
+  connectionOpen(hello: { apiKey: string; externalId?: string; resumeToken?: string }, nowMs: number): number;
+  connectionReceive(handle: number, message: Bytes, nowMs: number): number;
+  connectionClose(handle: number, reason: number): number;
+  connectionState(handle: number): number;
+  srtpCreate(masterKey: Uint8Array, direction: 0 | 1): number;
+  srtpProtect(handle: number, packet: Uint8Array): Uint8Array | number;
+  srtpUnprotect(handle: number, packet: Uint8Array): Uint8Array | number;
+  srtpDestroy(handle: number): number;
+  srtpGenerateKey(): Uint8Array;
+  shutdown(): void;
+}
+
+/** Loads a fresh core module instance and starts its core. */
+export declare function createCore(options?: CoreOptions): Promise<Core>;
