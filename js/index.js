@@ -1,4 +1,16 @@
-// Petrichor: the public entry point. The Rainway-compatible API (the default export `rainway`,
-// its enums and classes) is built on the core loaded by ./core/core.js.
-export const version = "0.1.0";
+// Petrichor: the public entry point, shaped like @rainway/web 0.5. The default export is the SDK
+// object; enums are numeric and reverse-mapped; classes are exported too (the original exported
+// only their types, so exporting the values as well stays compatible).
+import { RainwaySDK } from "./sdk/rainway.js";
+
+const rainway = new RainwaySDK();
+export default rainway;
+
+export * from "./sdk/enums.js";
+export { RainwayError } from "./sdk/errors.js";
+export { EventEmitter } from "./sdk/events.js";
+export { RainwayConnection } from "./sdk/connection.js";
+export { Peer } from "./sdk/peer.js";
+export { RainwaySDK };
+export const version = rainway.version;
 export { createCore } from "./core/core.js";

@@ -1,7 +1,18 @@
 // Types of the core as JS sees it (js/core/core.js, js/core/wasm.js).
 
 export declare const OutputKind: Readonly<{ None: 0; Send: 1; Event: 2; Deadline: 3 }>;
-export declare const CoreEvent: Readonly<{ ConnectionReady: 1; ConnectionClosed: 2 }>;
+export declare const CoreEvent: Readonly<{
+  ConnectionReady: 1;
+  ConnectionClosed: 2;
+  PeerRequest: 3;
+  RequestFailed: 4;
+  RequestCancelled: 5;
+  PeerCreated: 6;
+  PeerSignal: 7;
+  PeerState: 8;
+  PeerClosed: 9;
+  GatewayAlert: 10;
+}>;
 export declare const Transport: Readonly<{ Gateway: 1 }>;
 export declare const SrtpDirection: Readonly<{ Outbound: 0; Inbound: 1 }>;
 export declare const SRTP_MASTER_KEY_LENGTH: 30;
@@ -55,6 +66,15 @@ export declare class Core {
   connectionReceive(handle: number, message: Bytes, nowMs: number): number;
   connectionClose(handle: number, reason: number): number;
   connectionState(handle: number): number;
+  connectionRequest(handle: number, target: bigint | string, timeoutMs: number, nowMs: number): number;
+  connectionCancel(handle: number, target: bigint | string): number;
+  connectionAccept(handle: number, requestId: string, timeoutMs: number, nowMs: number): number;
+  connectionReject(handle: number, requestId: string, reason: string): number;
+  peerSignal(handle: number, kind: 1 | 2 | 3, data: string): number;
+  peerReportRtc(handle: number, state: number): number;
+  peerReportControl(handle: number, open: boolean): number;
+  peerState(handle: number): number;
+  peerClose(handle: number, reason: number): number;
   srtpCreate(masterKey: Uint8Array, direction: 0 | 1): number;
   srtpProtect(handle: number, packet: Uint8Array): Uint8Array | number;
   srtpUnprotect(handle: number, packet: Uint8Array): Uint8Array | number;

@@ -3,7 +3,18 @@
 import { loadCore } from "./wasm.js";
 
 export const OutputKind = Object.freeze({ None: 0, Send: 1, Event: 2, Deadline: 3 });
-export const CoreEvent = Object.freeze({ ConnectionReady: 1, ConnectionClosed: 2 });
+export const CoreEvent = Object.freeze({
+  ConnectionReady: 1,
+  ConnectionClosed: 2,
+  PeerRequest: 3,
+  RequestFailed: 4,
+  RequestCancelled: 5,
+  PeerCreated: 6,
+  PeerSignal: 7,
+  PeerState: 8,
+  PeerClosed: 9,
+  GatewayAlert: 10,
+});
 export const Transport = Object.freeze({ Gateway: 1 });
 export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
 export const SRTP_MASTER_KEY_LENGTH = 30;
@@ -89,6 +100,49 @@ export class Core {
 
   connectionState(handle) {
     return this.exports.connection_state(handle);
+  }
+
+  /** Asks to connect to a peer (id as bigint or decimal string); returns the attempt number or an error. */
+  connectionRequest(handle, target, timeoutMs, nowMs) {
+    return this.wasm.withBuffers([String(target)], (ptr, length) =>
+      this.exports.connection_request(handle, ptr, length, timeoutMs, nowMs),
+    );
+  }
+
+  connectionCancel(handle, target) {
+    return this.wasm.withBuffers([String(target)], (ptr, length) => this.exports.connection_cancel(handle, ptr, length));
+  }
+
+  /** Accepts an incoming request; returns the new peer's handle or an error. */
+  connectionAccept(handle, requestId, timeoutMs, nowMs) {
+    return this.wasm.withBuffers([requestId], (ptr, length) =>
+      this.exports.connection_accept(handle, ptr, length, timeoutMs, nowMs),
+    );
+  }
+
+  connectionReject(handle, requestId, reason) {
+    return this.wasm.withBuffers([requestId, reason], (...args) => this.exports.connection_reject(handle, ...args));
+  }
+
+  /** Sends signaling to a peer: kind 1 offer, 2 answer, 3 candidate; data is JSON text. */
+  peerSignal(handle, kind, data) {
+    return this.wasm.withBuffers([data], (ptr, length) => this.exports.peer_signal(handle, kind, ptr, length));
+  }
+
+  peerReportRtc(handle, state) {
+    return this.exports.peer_report_rtc(handle, state);
+  }
+
+  peerReportControl(handle, open) {
+    return this.exports.peer_report_control(handle, open ? 1 : 0);
+  }
+
+  peerState(handle) {
+    return this.exports.peer_state(handle);
+  }
+
+  peerClose(handle, reason) {
+    return this.exports.peer_close(handle, reason);
   }
 
   srtpCreate(masterKey, direction) {

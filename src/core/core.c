@@ -1,10 +1,13 @@
 #include "core/core.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cJSON.h"
 #include "core/error.h"
 #include "gateway/connection.h"
+#include "peer/peer.h"
 #include "media/srtp_session.h"
 
 void pt_core_config_default(pt_core_config *config) {
@@ -42,6 +45,9 @@ void pt_core_destroy(pt_core *core) {
   while ((handle = pt_registry_next(&core->registry, PT_KIND_CONNECTION, 0)) != 0) {
     pt_connection_free(core, handle);
   }
+  while ((handle = pt_registry_next(&core->registry, PT_KIND_PEER, 0)) != 0) {
+    pt_peer_free(core, handle);
+  }
   while ((handle = pt_registry_next(&core->registry, PT_KIND_SRTP, 0)) != 0) {
     pt_srtp_session *session = NULL;
     pt_registry_release(&core->registry, handle, PT_KIND_SRTP, (void **)&session);
@@ -52,13 +58,29 @@ void pt_core_destroy(pt_core *core) {
   memset(core, 0, sizeof *core);
 }
 
+typedef double (*deadline_of)(const pt_core *core, pt_handle handle);
+typedef int (*timeout_of)(pt_core *core, pt_handle handle, double now_ms);
+
+/* Objects with timers, by kind. */
+static const struct {
+  pt_kind kind;
+  deadline_of deadline;
+  timeout_of timeout;
+} timed_kinds[] = {
+    {PT_KIND_CONNECTION, pt_connection_deadline, pt_connection_handle_timeout},
+    {PT_KIND_PEER, pt_peer_deadline, pt_peer_handle_timeout},
+};
+#define TIMED_KIND_COUNT (sizeof timed_kinds / sizeof timed_kinds[0])
+
 void pt_core_update_deadline(pt_core *core) {
   double earliest = -1.0;
-  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_CONNECTION, 0); h != 0;
-       h = pt_registry_next(&core->registry, PT_KIND_CONNECTION, h)) {
-    double deadline = pt_connection_deadline(core, h);
-    if (deadline >= 0 && (earliest < 0 || deadline < earliest)) {
-      earliest = deadline;
+  for (size_t k = 0; k < TIMED_KIND_COUNT; k++) {
+    for (pt_handle h = pt_registry_next(&core->registry, timed_kinds[k].kind, 0); h != 0;
+         h = pt_registry_next(&core->registry, timed_kinds[k].kind, h)) {
+      double deadline = timed_kinds[k].deadline(core, h);
+      if (deadline >= 0 && (earliest < 0 || deadline < earliest)) {
+        earliest = deadline;
+      }
     }
   }
   pt_output_queue_set_deadline(&core->outputs, earliest);
@@ -69,15 +91,17 @@ int pt_core_handle_timeout(pt_core *core, double now_ms) {
     return PT_ERR_STATE;
   }
   int status = PT_OK;
-  pt_handle h = pt_registry_next(&core->registry, PT_KIND_CONNECTION, 0);
-  while (h != 0) {
-    /* Fetch the successor first: a timeout may release h. */
-    pt_handle next = pt_registry_next(&core->registry, PT_KIND_CONNECTION, h);
-    int result = pt_connection_handle_timeout(core, h, now_ms);
-    if (result != PT_OK && status == PT_OK) {
-      status = result;
+  for (size_t k = 0; k < TIMED_KIND_COUNT; k++) {
+    pt_handle h = pt_registry_next(&core->registry, timed_kinds[k].kind, 0);
+    while (h != 0) {
+      /* Fetch the successor first: a timeout may release h. */
+      pt_handle next = pt_registry_next(&core->registry, timed_kinds[k].kind, h);
+      int result = timed_kinds[k].timeout(core, h, now_ms);
+      if (result != PT_OK && status == PT_OK) {
+        status = result;
+      }
+      h = next;
     }
-    h = next;
   }
   pt_core_update_deadline(core);
   return status;
@@ -85,4 +109,21 @@ int pt_core_handle_timeout(pt_core *core, double now_ms) {
 
 int pt_core_emit_json(pt_core *core, pt_handle handle, pt_event event, const char *json) {
   return pt_output_queue_push(&core->outputs, PT_OUTPUT_EVENT, handle, (int32_t)event, json, strlen(json));
+}
+
+int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct cJSON *object) {
+  char *text = object == NULL ? NULL : cJSON_PrintUnformatted(object);
+  cJSON_Delete(object);
+  if (text == NULL) {
+    return PT_ERR_NO_MEMORY;
+  }
+  int status = pt_core_emit_json(core, handle, event, text);
+  cJSON_free(text);
+  return status;
+}
+
+int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code) {
+  char payload[96];
+  snprintf(payload, sizeof payload, "{\"code\":%d,\"error\":\"%s\"}", code, pt_error_name(code));
+  return pt_core_emit_json(core, handle, event, payload);
 }

@@ -19,8 +19,16 @@ typedef struct pt_core_config {
 
 /* Event codes carried by PT_OUTPUT_EVENT items (docs/ARCHITECTURE.md lists their payloads). */
 typedef enum pt_event {
-  PT_EVENT_CONNECTION_READY = 1,  /* payload: the gateway's hello, normalised JSON */
-  PT_EVENT_CONNECTION_CLOSED = 2  /* payload: {"code": <pt_error>, "error": "<name>"} */
+  PT_EVENT_CONNECTION_READY = 1,   /* connection: the gateway's hello, normalised JSON */
+  PT_EVENT_CONNECTION_CLOSED = 2,  /* connection: {code, error[, alertCode, message]} */
+  PT_EVENT_PEER_REQUEST = 3,       /* connection: {requestId, source, sourceExternalId} */
+  PT_EVENT_REQUEST_FAILED = 4,     /* connection: {requestId, target, code, error, message} */
+  PT_EVENT_REQUEST_CANCELLED = 5,  /* connection: {requestId, source} (an incoming request was withdrawn) */
+  PT_EVENT_PEER_CREATED = 6,       /* peer: {connection, requestId, remoteId, remoteExternalId, offerer} */
+  PT_EVENT_PEER_SIGNAL = 7,        /* peer: {kind, data} */
+  PT_EVENT_PEER_STATE = 8,         /* peer: {state} (PeerState) */
+  PT_EVENT_PEER_CLOSED = 9,        /* peer: {code, error} */
+  PT_EVENT_GATEWAY_ALERT = 10      /* connection: {level, code, message} (warnings, for the log) */
 } pt_event;
 
 /* Transport codes carried by PT_OUTPUT_SEND items. */
@@ -52,5 +60,12 @@ void pt_core_update_deadline(pt_core *core);
 
 /* Queues an event whose payload is a NUL-terminated JSON text (sent without the NUL). */
 int pt_core_emit_json(pt_core *core, pt_handle handle, pt_event event, const char *json);
+
+/* Queues an event whose payload is the given cJSON object (printed compactly); frees the object. */
+struct cJSON;
+int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct cJSON *object);
+
+/* Queues an event {"code": code, "error": "<name>"}. */
+int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code);
 
 #endif

@@ -25,7 +25,11 @@ typedef enum pt_error {
   PT_ERR_SRTP_REPLAY = -19,      /* SRTP packet seen before or too old for the replay window */
   PT_ERR_SRTP = -20,             /* any other libsrtp2 failure */
   PT_ERR_RANDOM = -21,           /* the platform's random source failed */
-  PT_ERR_CLOSED = -22            /* the object was closed */
+  PT_ERR_CLOSED = -22,           /* the object was closed */
+  PT_ERR_EXISTS = -23,           /* already connected to, or connecting with, that peer */
+  PT_ERR_REJECTED = -24,         /* the other side refused */
+  PT_ERR_UNREACHABLE = -25,      /* the target is not connected to the gateway */
+  PT_ERR_CANCELLED = -26         /* the attempt was withdrawn */
 } pt_error;
 
 /* Stable identifier for an error code ("PT_ERR_STALE_HANDLE"); "PT_ERR_UNKNOWN" for others. */

@@ -2,13 +2,29 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cJSON.h"
 #include "core/error.h"
+#include "gateway/gateway_messages.h"
+#include "peer/peer.h"
+
+/* One pending connection attempt: ours to `peer` (outgoing) or `peer`'s to us (incoming). */
+typedef struct pt_attempt {
+  int used;
+  char request_id[PT_REQUEST_ID_MAX + 1];
+  uint64_t peer;
+  char external_id[PT_EXTERNAL_ID_MAX + 1]; /* incoming: the requester's */
+  double deadline_ms; /* outgoing: when it times out; what is left then is the new peer's time to connect */
+} pt_attempt;
 
 typedef struct pt_connection {
   pt_connection_state state;
   double hello_deadline_ms;
   pt_server_hello server_hello;
+  uint32_t next_request;
+  pt_attempt outgoing[PT_PENDING_ATTEMPTS_MAX];
+  pt_attempt incoming[PT_PENDING_ATTEMPTS_MAX];
 } pt_connection;
 
 static pt_connection *lookup(const pt_core *core, pt_handle handle, int *status) {
@@ -18,65 +34,118 @@ static pt_connection *lookup(const pt_core *core, pt_handle handle, int *status)
   return *status == PT_OK ? object : NULL;
 }
 
+static pt_attempt *find_attempt(pt_attempt *list, const char *request_id, uint64_t peer) {
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    if (list[i].used && list[i].peer == peer && (request_id == NULL || strcmp(list[i].request_id, request_id) == 0)) {
+      return &list[i];
+    }
+  }
+  return NULL;
+}
+
+static pt_attempt *free_attempt(pt_attempt *list) {
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    if (!list[i].used) return &list[i];
+  }
+  return NULL;
+}
+
 pt_handle pt_connection_open(pt_core *core, const pt_client_hello *hello, double now_ms) {
   if (core == NULL || hello == NULL) {
     return PT_ERR_INVALID_ARGUMENT;
   }
-  char text[PT_GATEWAY_MAX_MESSAGE];
-  size_t length = 0;
-  int status = pt_client_hello_build(hello, text, sizeof text, &length);
-  if (status != PT_OK) {
-    return status;
-  }
+  char *text = malloc(PT_GATEWAY_MAX_MESSAGE);
   pt_connection *connection = calloc(1, sizeof *connection);
-  if (connection == NULL) {
-    return PT_ERR_NO_MEMORY;
+  size_t length = 0;
+  int status = text == NULL || connection == NULL ? PT_ERR_NO_MEMORY : PT_OK;
+  if (status == PT_OK) status = pt_client_hello_build(hello, text, PT_GATEWAY_MAX_MESSAGE, &length);
+  pt_handle handle = status;
+  if (status == PT_OK) {
+    connection->state = PT_CONNECTION_AWAITING_HELLO;
+    connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
+    handle = pt_registry_add(&core->registry, PT_KIND_CONNECTION, connection);
   }
-  connection->state = PT_CONNECTION_AWAITING_HELLO;
-  connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
-  pt_handle handle = pt_registry_add(&core->registry, PT_KIND_CONNECTION, connection);
+  if (handle > 0) {
+    status = pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, text, length);
+    if (status != PT_OK) {
+      pt_registry_release(&core->registry, handle, PT_KIND_CONNECTION, NULL);
+      handle = status;
+    }
+  }
+  free(text);
   if (handle < 0) {
     free(connection);
     return handle;
-  }
-  status = pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, text, length);
-  if (status != PT_OK) {
-    pt_registry_release(&core->registry, handle, PT_KIND_CONNECTION, NULL);
-    free(connection);
-    return status;
   }
   pt_core_update_deadline(core);
   return handle;
 }
 
-int pt_connection_close(pt_core *core, pt_handle handle, int reason) {
+int pt_connection_send(pt_core *core, pt_handle handle, const char *message, size_t length) {
   int status;
   pt_connection *connection = lookup(core, handle, &status);
-  if (connection == NULL) {
-    return status;
+  if (connection == NULL) return status;
+  if (connection->state != PT_CONNECTION_READY) return PT_ERR_STATE;
+  return pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, message, length);
+}
+
+/* Queues PT_EVENT_REQUEST_FAILED for an outgoing attempt and forgets it. */
+static int fail_attempt(pt_core *core, pt_handle handle, pt_attempt *attempt, int code, const char *message) {
+  char target[24];
+  pt_peer_id_format(attempt->peer, target, sizeof target);
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddStringToObject(event, "requestId", attempt->request_id);
+  cJSON_AddStringToObject(event, "target", target);
+  cJSON_AddNumberToObject(event, "code", code);
+  cJSON_AddStringToObject(event, "error", pt_error_name(code));
+  cJSON_AddStringToObject(event, "message", message != NULL ? message : "");
+  attempt->used = 0;
+  return pt_core_emit_object(core, handle, PT_EVENT_REQUEST_FAILED, event);
+}
+
+/* Builds and queues {"type":…,"requestId":…,"target":…} for an attempt. */
+static int send_simple(pt_core *core, pt_handle handle, pt_gateway_type type, const char *request_id, uint64_t peer) {
+  char message[256];
+  size_t length = 0;
+  int status = pt_gateway_build_simple(type, request_id, peer, message, sizeof message, &length);
+  return status == PT_OK ? pt_connection_send(core, handle, message, length) : status;
+}
+
+static int close_with(pt_core *core, pt_handle handle, pt_connection *connection, int reason, int alert_code,
+                      const char *alert_message) {
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    if (connection->outgoing[i].used) fail_attempt(core, handle, &connection->outgoing[i], reason, alert_message);
   }
-  char payload[96];
-  snprintf(payload, sizeof payload, "{\"code\":%d,\"error\":\"%s\"}", reason, pt_error_name(reason));
-  status = pt_core_emit_json(core, handle, PT_EVENT_CONNECTION_CLOSED, payload);
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddNumberToObject(event, "code", reason);
+  cJSON_AddStringToObject(event, "error", pt_error_name(reason));
+  if (alert_code >= 0) {
+    cJSON_AddNumberToObject(event, "alertCode", alert_code);
+    cJSON_AddStringToObject(event, "message", alert_message != NULL ? alert_message : "");
+  }
+  int status = pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_CLOSED, event);
   pt_connection_free(core, handle);
   pt_core_update_deadline(core);
   return status;
 }
 
+int pt_connection_close(pt_core *core, pt_handle handle, int reason) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  return connection == NULL ? status : close_with(core, handle, connection, reason, -1, NULL);
+}
+
 static int accept_server_hello(pt_core *core, pt_handle handle, pt_connection *connection,
                                const char *message, size_t length) {
   int status = pt_server_hello_parse(message, length, &connection->server_hello);
+  char *normalised = status == PT_OK ? malloc(PT_GATEWAY_MAX_MESSAGE) : NULL;
+  if (status == PT_OK && normalised == NULL) status = PT_ERR_NO_MEMORY;
+  if (status == PT_OK)
+    status = pt_server_hello_build(&connection->server_hello, normalised, PT_GATEWAY_MAX_MESSAGE, NULL);
+  if (status == PT_OK) status = pt_core_emit_json(core, handle, PT_EVENT_CONNECTION_READY, normalised);
+  free(normalised);
   if (status != PT_OK) {
-    pt_connection_close(core, handle, status);
-    return status;
-  }
-  char normalised[PT_GATEWAY_MAX_MESSAGE];
-  status = pt_server_hello_build(&connection->server_hello, normalised, sizeof normalised, NULL);
-  if (status == PT_OK) {
-    status = pt_core_emit_json(core, handle, PT_EVENT_CONNECTION_READY, normalised);
-  }
-  if (status != PT_OK) {
-    pt_connection_close(core, handle, status);
+    close_with(core, handle, connection, status, -1, NULL);
     return status;
   }
   connection->state = PT_CONNECTION_READY;
@@ -84,9 +153,99 @@ static int accept_server_hello(pt_core *core, pt_handle handle, pt_connection *c
   return PT_OK;
 }
 
+static int on_request(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in) {
+  if (find_attempt(connection->incoming, in->request_id, in->source) != NULL) {
+    return PT_ERR_UNEXPECTED_MESSAGE; /* the same request twice */
+  }
+  pt_attempt *attempt = free_attempt(connection->incoming);
+  if (attempt == NULL) {
+    char reply[PT_REASON_MAX + 256];
+    size_t length = 0;
+    int status = pt_gateway_build_reject(in->request_id, in->source, "Too many pending connection requests.", reply,
+                                         sizeof reply, &length);
+    return status == PT_OK ? pt_connection_send(core, handle, reply, length) : status;
+  }
+  memset(attempt, 0, sizeof *attempt);
+  attempt->used = 1;
+  strcpy(attempt->request_id, in->request_id);
+  attempt->peer = in->source;
+  strcpy(attempt->external_id, in->source_external_id);
+  char source[24];
+  pt_peer_id_format(in->source, source, sizeof source);
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddStringToObject(event, "requestId", in->request_id);
+  cJSON_AddStringToObject(event, "source", source);
+  cJSON_AddStringToObject(event, "sourceExternalId", in->source_external_id);
+  return pt_core_emit_object(core, handle, PT_EVENT_PEER_REQUEST, event);
+}
+
+static int on_accept(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in,
+                     double now_ms) {
+  pt_attempt *attempt = find_attempt(connection->outgoing, in->request_id, in->source);
+  if (attempt == NULL) return PT_ERR_UNEXPECTED_MESSAGE;
+  attempt->used = 0;
+  /* The attempt's remaining time is the peer's time to connect. */
+  double deadline = attempt->deadline_ms > now_ms ? attempt->deadline_ms : now_ms;
+  pt_handle peer = pt_peer_create(core, handle, in->source, in->source_external_id, in->request_id, 1, deadline);
+  return peer < 0 ? peer : PT_OK;
+}
+
+static int on_alert(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in) {
+  if (in->alert_level == PT_ALERT_FATAL) {
+    int reason = in->alert_code == PT_ALERT_CLOSE_NOTIFY ? PT_ERR_CLOSED : PT_ERR_UNEXPECTED_MESSAGE;
+    if (in->alert_code == PT_ALERT_ACCESS_DENIED) reason = PT_ERR_REJECTED;
+    if (in->alert_code == PT_ALERT_PROTOCOL_VERSION) reason = PT_ERR_UNSUPPORTED_VERSION;
+    close_with(core, handle, connection, reason, in->alert_code, in->text);
+    return PT_OK;
+  }
+  pt_attempt *attempt = in->request_id[0] != '\0' && in->target != 0
+                            ? find_attempt(connection->outgoing, in->request_id, in->target)
+                            : NULL;
+  if (attempt != NULL && in->alert_code == PT_ALERT_PEER_GONE_AWAY) {
+    return fail_attempt(core, handle, attempt, PT_ERR_UNREACHABLE, in->text);
+  }
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddStringToObject(event, "level", "warning");
+  cJSON_AddNumberToObject(event, "code", in->alert_code);
+  cJSON_AddStringToObject(event, "message", in->text);
+  return pt_core_emit_object(core, handle, PT_EVENT_GATEWAY_ALERT, event);
+}
+
+static int dispatch(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in,
+                    const char *data, double now_ms) {
+  pt_attempt *attempt;
+  char source[24];
+  cJSON *event;
+  switch (in->type) {
+    case PT_GATEWAY_REQUEST:
+      return on_request(core, handle, connection, in);
+    case PT_GATEWAY_ACCEPT:
+      return on_accept(core, handle, connection, in, now_ms);
+    case PT_GATEWAY_REJECT:
+      attempt = find_attempt(connection->outgoing, in->request_id, in->source);
+      return attempt == NULL ? PT_ERR_UNEXPECTED_MESSAGE
+                             : fail_attempt(core, handle, attempt, PT_ERR_REJECTED, in->text);
+    case PT_GATEWAY_CANCEL:
+      attempt = find_attempt(connection->incoming, in->request_id, in->source);
+      if (attempt == NULL) return PT_ERR_UNEXPECTED_MESSAGE;
+      attempt->used = 0;
+      pt_peer_id_format(in->source, source, sizeof source);
+      event = cJSON_CreateObject();
+      cJSON_AddStringToObject(event, "requestId", in->request_id);
+      cJSON_AddStringToObject(event, "source", source);
+      return pt_core_emit_object(core, handle, PT_EVENT_REQUEST_CANCELLED, event);
+    case PT_GATEWAY_SIGNAL:
+      return pt_peer_deliver_signal(core, handle, in->source, in->request_id, in->signal_kind, data,
+                                    in->signal_data_length);
+    case PT_GATEWAY_ALERT:
+      return on_alert(core, handle, connection, in);
+    default:
+      return PT_ERR_UNEXPECTED_MESSAGE; /* a second hello */
+  }
+}
+
 int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, size_t length,
                           double now_ms) {
-  (void)now_ms;
   int status;
   pt_connection *connection = lookup(core, handle, &status);
   if (connection == NULL) {
@@ -98,10 +257,96 @@ int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, 
   if (connection->state == PT_CONNECTION_AWAITING_HELLO) {
     status = accept_server_hello(core, handle, connection, message, length);
   } else {
-    status = PT_ERR_UNEXPECTED_MESSAGE; /* later gateway messages arrive with the network layer */
+    pt_gateway_inbound *in = malloc(sizeof *in);
+    char *data = malloc(PT_SIGNAL_DATA_MAX + 1);
+    status = in == NULL || data == NULL ? PT_ERR_NO_MEMORY
+                                        : pt_gateway_inbound_parse(message, length, in, data, PT_SIGNAL_DATA_MAX + 1);
+    /* A bad message after the hello is reported to the caller; the session goes on. */
+    if (status == PT_OK) status = dispatch(core, handle, connection, in, data, now_ms);
+    free(in);
+    free(data);
   }
   pt_core_update_deadline(core);
   return status;
+}
+
+int pt_connection_request(pt_core *core, pt_handle handle, uint64_t target, double timeout_ms, double now_ms) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  if (connection->state != PT_CONNECTION_READY) return PT_ERR_STATE;
+  if (target == 0 || target > PT_PEER_ID_MAX || target == connection->server_hello.peer_id || !(timeout_ms > 0)) {
+    return PT_ERR_BAD_VALUE;
+  }
+  if (find_attempt(connection->outgoing, NULL, target) != NULL || pt_peer_find(core, handle, target) != 0) {
+    return PT_ERR_EXISTS;
+  }
+  pt_attempt *attempt = free_attempt(connection->outgoing);
+  if (attempt == NULL) return PT_ERR_FULL;
+  uint32_t number = ++connection->next_request;
+  if (number > INT32_MAX) number = connection->next_request = 1;
+  memset(attempt, 0, sizeof *attempt);
+  snprintf(attempt->request_id, sizeof attempt->request_id, "%u", number);
+  attempt->peer = target;
+  attempt->deadline_ms = now_ms + timeout_ms;
+  status = send_simple(core, handle, PT_GATEWAY_CONNECT, attempt->request_id, target);
+  if (status != PT_OK) {
+    attempt->used = 0;
+    return status;
+  }
+  attempt->used = 1;
+  pt_core_update_deadline(core);
+  return (int)number;
+}
+
+int pt_connection_cancel(pt_core *core, pt_handle handle, uint64_t target) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  pt_attempt *attempt = find_attempt(connection->outgoing, NULL, target);
+  if (attempt == NULL) return PT_ERR_STATE;
+  status = send_simple(core, handle, PT_GATEWAY_CANCEL, attempt->request_id, target);
+  int failed = fail_attempt(core, handle, attempt, PT_ERR_CANCELLED, NULL);
+  pt_core_update_deadline(core);
+  return status != PT_OK ? status : failed;
+}
+
+pt_handle pt_connection_accept(pt_core *core, pt_handle handle, const char *request_id, double timeout_ms,
+                               double now_ms) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  if (request_id == NULL || !(timeout_ms > 0)) return PT_ERR_BAD_VALUE;
+  pt_attempt *attempt = NULL;
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX && attempt == NULL; i++) {
+    pt_attempt *candidate = &connection->incoming[i];
+    if (candidate->used && strcmp(candidate->request_id, request_id) == 0) attempt = candidate;
+  }
+  if (attempt == NULL) return PT_ERR_STATE;
+  if (pt_peer_find(core, handle, attempt->peer) != 0) return PT_ERR_EXISTS;
+  status = send_simple(core, handle, PT_GATEWAY_ACCEPT, attempt->request_id, attempt->peer);
+  if (status != PT_OK) return status;
+  attempt->used = 0;
+  return pt_peer_create(core, handle, attempt->peer, attempt->external_id, attempt->request_id, 0,
+                        now_ms + timeout_ms);
+}
+
+int pt_connection_reject(pt_core *core, pt_handle handle, const char *request_id, const char *reason) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  for (size_t i = 0; request_id != NULL && i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    pt_attempt *attempt = &connection->incoming[i];
+    if (attempt->used && strcmp(attempt->request_id, request_id) == 0) {
+      char message[PT_REASON_MAX + 256];
+      size_t length = 0;
+      status = pt_gateway_build_reject(request_id, attempt->peer, reason, message, sizeof message, &length);
+      if (status == PT_OK) status = pt_connection_send(core, handle, message, length);
+      if (status == PT_OK) attempt->used = 0;
+      return status;
+    }
+  }
+  return PT_ERR_STATE;
 }
 
 int pt_connection_state_of(const pt_core *core, pt_handle handle) {
@@ -113,7 +358,13 @@ int pt_connection_state_of(const pt_core *core, pt_handle handle) {
 double pt_connection_deadline(const pt_core *core, pt_handle handle) {
   int status;
   const pt_connection *connection = lookup(core, handle, &status);
-  return connection == NULL ? -1.0 : connection->hello_deadline_ms;
+  if (connection == NULL) return -1.0;
+  double earliest = connection->hello_deadline_ms;
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    const pt_attempt *attempt = &connection->outgoing[i];
+    if (attempt->used && (earliest < 0 || attempt->deadline_ms < earliest)) earliest = attempt->deadline_ms;
+  }
+  return earliest;
 }
 
 int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
@@ -124,6 +375,14 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
   }
   if (connection->hello_deadline_ms >= 0 && now_ms >= connection->hello_deadline_ms) {
     return pt_connection_close(core, handle, PT_ERR_TIMEOUT);
+  }
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    pt_attempt *attempt = &connection->outgoing[i];
+    if (attempt->used && now_ms >= attempt->deadline_ms) {
+      send_simple(core, handle, PT_GATEWAY_CANCEL, attempt->request_id, attempt->peer);
+      status = fail_attempt(core, handle, attempt, PT_ERR_TIMEOUT, NULL);
+      if (status != PT_OK) return status;
+    }
   }
   return PT_OK;
 }

@@ -1,6 +1,7 @@
 /* A gateway connection (the core side of RainwayConnection): sends the client hello once the JS
- * glue reports the WebSocket open, waits for the gateway's hello with a timeout, then is ready.
- * A connection is released when it closes; its handle then reads as stale. */
+ * glue reports the WebSocket open, waits for the gateway's hello with a timeout, then handles
+ * connection attempts in both directions and relays signaling for its peers. A connection is
+ * released when it closes; its handle then reads as stale. Peers it created live on. */
 #ifndef PT_GATEWAY_CONNECTION_H
 #define PT_GATEWAY_CONNECTION_H
 
@@ -8,6 +9,8 @@
 
 #include "core/core.h"
 #include "gateway/hello_codec.h"
+
+#define PT_PENDING_ATTEMPTS_MAX 64 /* per direction, per connection */
 
 typedef enum pt_connection_state {
   PT_CONNECTION_AWAITING_HELLO = 1,
@@ -17,11 +20,29 @@ typedef enum pt_connection_state {
 /* Creates a connection and queues its hello on PT_TRANSPORT_GATEWAY; returns the handle or an error. */
 pt_handle pt_connection_open(pt_core *core, const pt_client_hello *hello, double now_ms);
 
-/* Feeds one gateway message. A bad or missing hello closes the connection with that error code. */
+/* Feeds one gateway message. A bad or missing hello, or a fatal alert, closes the connection. */
 int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, size_t length,
                           double now_ms);
 
-/* Closes with a reason code: queues PT_EVENT_CONNECTION_CLOSED and releases the handle. */
+/* Asks the gateway to connect to `target`; returns the attempt's number (its requestId in decimal)
+ * or PT_ERR_STATE (not ready) / PT_ERR_EXISTS (attempt or peer with target) / PT_ERR_BAD_VALUE / PT_ERR_FULL. */
+int pt_connection_request(pt_core *core, pt_handle handle, uint64_t target, double timeout_ms, double now_ms);
+
+/* Withdraws the pending attempt to `target`: sends a cancel and queues PT_EVENT_REQUEST_FAILED
+ * (PT_ERR_CANCELLED). PT_ERR_STATE when there is none. */
+int pt_connection_cancel(pt_core *core, pt_handle handle, uint64_t target);
+
+/* Accepts an incoming request: sends the accept and creates the (answering) peer, returned. */
+pt_handle pt_connection_accept(pt_core *core, pt_handle handle, const char *request_id, double timeout_ms,
+                               double now_ms);
+
+/* Refuses an incoming request with a reason (at most 1024 bytes). */
+int pt_connection_reject(pt_core *core, pt_handle handle, const char *request_id, const char *reason);
+
+/* Queues bytes on the connection's gateway transport; PT_ERR_STATE before the hello. */
+int pt_connection_send(pt_core *core, pt_handle handle, const char *message, size_t length);
+
+/* Closes with a reason code: fails pending attempts, queues PT_EVENT_CONNECTION_CLOSED, releases. */
 int pt_connection_close(pt_core *core, pt_handle handle, int reason);
 
 /* Reports the connection's state (> 0) or a handle error. */
@@ -30,7 +51,7 @@ int pt_connection_state_of(const pt_core *core, pt_handle handle);
 /* The connection's next deadline in ms, or -1 when it has none (or the handle is bad). */
 double pt_connection_deadline(const pt_core *core, pt_handle handle);
 
-/* Closes the connection with PT_ERR_TIMEOUT if its deadline has passed. */
+/* Fires the connection's due timers: the hello timeout, attempt timeouts. */
 int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms);
 
 /* Releases the connection without queuing anything (used when the core shuts down). */

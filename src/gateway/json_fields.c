@@ -58,6 +58,9 @@ int pt_json_check_string(const char *text, size_t max_length, pt_charset charset
         ok = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
              *c == '-' || *c == '_' || *c == '.';
         break;
+      case PT_CHARSET_TEXT:
+        ok = (*c >= 0x20 && *c != 0x7f) || *c == '\t' || *c == '\r' || *c == '\n';
+        break;
       default:
         ok = *c >= 0x20 && *c != 0x7f;
         break;

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "gateway/connection.h"
 #include "media/srtp_session.h"
+#include "peer/peer.h"
 
 static pt_core the_core;
 static int core_ready = 0;
@@ -108,6 +109,60 @@ int32_t pt_wasm_connection_close(int32_t handle, int32_t reason) {
 
 int32_t pt_wasm_connection_state(int32_t handle) {
   return core_ready ? pt_connection_state_of(&the_core, handle) : PT_ERR_STATE;
+}
+
+/* Parses a (pointer, length) decimal peer id from JS. */
+static int parse_peer_id(const char *text, uint32_t length, uint64_t *peer_id) {
+  char buffer[24];
+  int status = copy_text(buffer, sizeof buffer, text, length);
+  return status == PT_OK ? pt_peer_id_parse(buffer, peer_id) : status;
+}
+
+int32_t pt_wasm_connection_request(int32_t handle, const char *target, uint32_t target_length, double timeout_ms,
+                                   double now_ms) {
+  uint64_t peer_id = 0;
+  int status = core_ready ? parse_peer_id(target, target_length, &peer_id) : PT_ERR_STATE;
+  return status == PT_OK ? pt_connection_request(&the_core, handle, peer_id, timeout_ms, now_ms) : status;
+}
+
+int32_t pt_wasm_connection_cancel(int32_t handle, const char *target, uint32_t target_length) {
+  uint64_t peer_id = 0;
+  int status = core_ready ? parse_peer_id(target, target_length, &peer_id) : PT_ERR_STATE;
+  return status == PT_OK ? pt_connection_cancel(&the_core, handle, peer_id) : status;
+}
+
+int32_t pt_wasm_connection_accept(int32_t handle, const char *request_id, uint32_t request_id_length,
+                                  double timeout_ms, double now_ms) {
+  char id[PT_REQUEST_ID_MAX + 1];
+  int status = core_ready ? copy_text(id, sizeof id, request_id, request_id_length) : PT_ERR_STATE;
+  return status == PT_OK ? pt_connection_accept(&the_core, handle, id, timeout_ms, now_ms) : status;
+}
+
+int32_t pt_wasm_connection_reject(int32_t handle, const char *request_id, uint32_t request_id_length,
+                                  const char *reason, uint32_t reason_length) {
+  char id[PT_REQUEST_ID_MAX + 1];
+  char text[PT_REASON_MAX + 1];
+  int status = core_ready ? copy_text(id, sizeof id, request_id, request_id_length) : PT_ERR_STATE;
+  if (status == PT_OK) status = copy_text(text, sizeof text, reason, reason_length);
+  return status == PT_OK ? pt_connection_reject(&the_core, handle, id, text) : status;
+}
+
+int32_t pt_wasm_peer_signal(int32_t peer, int32_t kind, const char *data, uint32_t length) {
+  return core_ready ? pt_peer_send_signal(&the_core, peer, (pt_signal_kind)kind, data, length) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_report_rtc(int32_t peer, int32_t state) {
+  return core_ready ? pt_peer_report_rtc(&the_core, peer, (pt_rtc_state)state) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_report_control(int32_t peer, int32_t open) {
+  return core_ready ? pt_peer_report_control(&the_core, peer, open) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_state(int32_t peer) { return core_ready ? pt_peer_state_of(&the_core, peer) : PT_ERR_STATE; }
+
+int32_t pt_wasm_peer_close(int32_t peer, int32_t reason) {
+  return core_ready ? pt_peer_close(&the_core, peer, reason) : PT_ERR_STATE;
 }
 
 int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t direction) {

@@ -56,6 +56,32 @@ PT_EXPORT(connection_close) int32_t pt_wasm_connection_close(int32_t handle, int
 /* The connection's state (1 awaiting hello, 2 ready) or a handle error. */
 PT_EXPORT(connection_state) int32_t pt_wasm_connection_state(int32_t handle);
 
+/* Asks to connect to a peer (decimal id); returns the attempt number (its requestId) or an error. */
+PT_EXPORT(connection_request) int32_t pt_wasm_connection_request(int32_t handle, const char *target, uint32_t target_length,
+                                                                 double timeout_ms, double now_ms);
+/* Withdraws the pending attempt to a peer (decimal id). */
+PT_EXPORT(connection_cancel) int32_t pt_wasm_connection_cancel(int32_t handle, const char *target, uint32_t target_length);
+/* Accepts an incoming request; returns the new peer's handle. */
+PT_EXPORT(connection_accept) int32_t pt_wasm_connection_accept(int32_t handle, const char *request_id,
+                                                               uint32_t request_id_length, double timeout_ms, double now_ms);
+/* Refuses an incoming request with a UTF-8 reason. */
+PT_EXPORT(connection_reject) int32_t pt_wasm_connection_reject(int32_t handle, const char *request_id,
+                                                               uint32_t request_id_length, const char *reason,
+                                                               uint32_t reason_length);
+
+/* ---- exports: peers ---- */
+
+/* Sends signaling (kind 1 offer, 2 answer, 3 candidate; data is JSON) to the peer via the gateway. */
+PT_EXPORT(peer_signal) int32_t pt_wasm_peer_signal(int32_t peer, int32_t kind, const char *data, uint32_t length);
+/* Reports RTCPeerConnection.connectionState (0 new … 5 closed). */
+PT_EXPORT(peer_report_rtc) int32_t pt_wasm_peer_report_rtc(int32_t peer, int32_t state);
+/* Reports whether the peer's control channel is open. */
+PT_EXPORT(peer_report_control) int32_t pt_wasm_peer_report_control(int32_t peer, int32_t open);
+/* The peer's PeerState, or a handle error. */
+PT_EXPORT(peer_state) int32_t pt_wasm_peer_state(int32_t peer);
+/* Closes the peer with a reason code (queues its close event). */
+PT_EXPORT(peer_close) int32_t pt_wasm_peer_close(int32_t peer, int32_t reason);
+
 /* ---- exports: SRTP sessions ---- */
 
 /* Creates an SRTP session from a 30-byte master key; direction 0 protects, 1 unprotects. */

@@ -2,18 +2,12 @@
 
 #include <string.h>
 
-#include "check.h"
+#include "core_harness.h"
+#include "peer/peer.h"
 
-static pt_core core;
-static char buf[PT_GATEWAY_MAX_MESSAGE];
+#define buf out_buf
 
-static void start(void) {
-  pt_core_config config;
-  pt_core_config_default(&config);
-  config.max_objects = 4;
-  config.hello_timeout_ms = 1000;
-  CHECK_EQ(pt_core_init(&core, &config), PT_OK);
-}
+static void start(void) { start_core(1000); }
 
 static pt_handle open_connection(double now) {
   pt_client_hello hello;
@@ -21,26 +15,6 @@ static pt_handle open_connection(double now) {
   strcpy(hello.api_key, "key");
   strcpy(hello.external_id, "ext");
   return pt_connection_open(&core, &hello, now);
-}
-
-/* Takes the next output, checking its kind, handle and code; returns the payload length. */
-static int expect_output(int kind, pt_handle handle, int code) {
-  pt_output_info info;
-  CHECK_EQ(pt_output_queue_peek(&core.outputs, &info), kind);
-  CHECK_EQ(info.handle, handle);
-  CHECK_EQ(info.code, code);
-  int length = pt_output_queue_take(&core.outputs, buf, sizeof buf - 1);
-  CHECK(length >= 0);
-  buf[length] = '\0';
-  return length;
-}
-
-static double expect_deadline(void) {
-  pt_output_info info;
-  CHECK_EQ(pt_output_queue_peek(&core.outputs, &info), PT_OUTPUT_DEADLINE);
-  pt_output_queue_take(&core.outputs, NULL, 0);
-  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE);
-  return info.deadline_ms;
 }
 
 static void test_hello_exchange(void) {
@@ -107,7 +81,7 @@ static void test_hello_timeout(void) {
 
 static void test_registry_exhaustion_and_bad_handles(void) {
   start();
-  for (int i = 0; i < 4; i++) CHECK(open_connection(0) > 0);
+  for (int i = 0; i < 8; i++) CHECK(open_connection(0) > 0);
   CHECK_EQ(open_connection(0), PT_ERR_FULL);
   CHECK_EQ(pt_connection_receive(&core, 12345, "{}", 2, 0), PT_ERR_INVALID_HANDLE);
   CHECK_EQ(pt_connection_close(&core, -1, PT_OK), PT_ERR_INVALID_HANDLE);
@@ -117,10 +91,115 @@ static void test_registry_exhaustion_and_bad_handles(void) {
   pt_core_destroy(&core);
 }
 
+static void test_outgoing_request_accepted(void) {
+  start_core(1000);
+  pt_handle h = ready_connection("1");
+  CHECK_EQ(pt_connection_request(&core, h, 1, 5000, 100), PT_ERR_BAD_VALUE); /* ourselves */
+  int number = pt_connection_request(&core, h, 2, 5000, 100);
+  CHECK_EQ(number, 1);
+  expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY);
+  CHECK(strcmp(buf, "{\"type\":\"connect\",\"requestId\":\"1\",\"target\":\"2\"}") == 0);
+  CHECK(expect_deadline() == 5100.0);
+  CHECK_EQ(pt_connection_request(&core, h, 2, 5000, 100), PT_ERR_EXISTS);
+  /* An accept from someone else for the same request id is not ours. */
+  feed(h, "{\"type\":\"accept\",\"requestId\":\"1\",\"source\":\"3\"}", PT_ERR_UNEXPECTED_MESSAGE);
+  feed(h, "{\"type\":\"accept\",\"requestId\":\"1\",\"source\":\"2\",\"sourceExternalId\":\"bob\"}", PT_OK);
+  pt_output_info info;
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, &info), PT_OUTPUT_EVENT);
+  pt_handle peer = info.handle;
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CREATED);
+  CHECK(strstr(buf, "\"remoteId\":\"2\"") && strstr(buf, "\"offerer\":true") && strstr(buf, "\"remoteExternalId\":\"bob\""));
+  /* The peer inherits what is left of the attempt's time: the earliest deadline does not change. */
+  CHECK(pt_peer_deadline(&core, peer) == 5100.0);
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE);
+  CHECK_EQ(pt_peer_state_of(&core, peer), PT_PEER_NEW);
+  CHECK_EQ(pt_connection_request(&core, h, 2, 5000, 200), PT_ERR_EXISTS); /* already a peer */
+  pt_core_destroy(&core);
+}
+
+static void test_outgoing_request_failures(void) {
+  start_core(1000);
+  pt_handle h = ready_connection("1");
+  pt_connection_request(&core, h, 2, 5000, 0);
+  pt_connection_request(&core, h, 3, 5000, 0);
+  pt_connection_request(&core, h, 4, 5000, 0);
+  pt_connection_request(&core, h, 5, 1000, 0);
+  drain_all();
+  feed(h, "{\"type\":\"reject\",\"requestId\":\"1\",\"source\":\"2\",\"reason\":\"not now\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_FAILED);
+  CHECK(strstr(buf, "\"error\":\"PT_ERR_REJECTED\"") && strstr(buf, "\"message\":\"not now\"") && strstr(buf, "\"target\":\"2\""));
+  feed(h, "{\"type\":\"alert\",\"level\":\"warning\",\"code\":90,\"requestId\":\"2\",\"target\":\"3\",\"message\":\"gone\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_FAILED);
+  CHECK(strstr(buf, "PT_ERR_UNREACHABLE") != NULL);
+  CHECK_EQ(pt_connection_cancel(&core, h, 4), PT_OK);
+  expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY);
+  CHECK(strstr(buf, "\"type\":\"cancel\"") && strstr(buf, "\"requestId\":\"3\""));
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_FAILED);
+  CHECK(strstr(buf, "PT_ERR_CANCELLED") != NULL);
+  CHECK_EQ(pt_connection_cancel(&core, h, 4), PT_ERR_STATE);
+  drain_all();
+  CHECK_EQ(pt_core_handle_timeout(&core, 1000), PT_OK);
+  expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY); /* the gateway is told too */
+  CHECK(strstr(buf, "\"type\":\"cancel\"") != NULL);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_FAILED);
+  CHECK(strstr(buf, "PT_ERR_TIMEOUT") && strstr(buf, "\"target\":\"5\""));
+  CHECK(expect_deadline() == -1.0);
+  /* A warning about nothing pending is passed on for the log. */
+  feed(h, "{\"type\":\"alert\",\"level\":\"warning\",\"code\":50,\"message\":\"bad\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_GATEWAY_ALERT);
+  pt_core_destroy(&core);
+}
+
+static void test_incoming_requests(void) {
+  start_core(1000);
+  pt_handle h = ready_connection("1");
+  feed(h, "{\"type\":\"request\",\"requestId\":\"a\",\"source\":\"9\",\"sourceExternalId\":\"eve\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_PEER_REQUEST);
+  CHECK(strcmp(buf, "{\"requestId\":\"a\",\"source\":\"9\",\"sourceExternalId\":\"eve\"}") == 0);
+  feed(h, "{\"type\":\"request\",\"requestId\":\"a\",\"source\":\"9\"}", PT_ERR_UNEXPECTED_MESSAGE);
+  feed(h, "{\"type\":\"request\",\"requestId\":\"b\",\"source\":\"8\"}", PT_OK);
+  feed(h, "{\"type\":\"request\",\"requestId\":\"c\",\"source\":\"7\"}", PT_OK);
+  drain_all();
+  pt_handle peer = pt_connection_accept(&core, h, "a", 2000, 10);
+  CHECK(peer > 0);
+  expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY);
+  CHECK(strcmp(buf, "{\"type\":\"accept\",\"requestId\":\"a\",\"target\":\"9\"}") == 0);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CREATED);
+  CHECK(strstr(buf, "\"offerer\":false") && strstr(buf, "\"remoteExternalId\":\"eve\""));
+  CHECK(expect_deadline() == 2010.0);
+  CHECK_EQ(pt_connection_accept(&core, h, "a", 2000, 10), PT_ERR_STATE); /* answered already */
+  CHECK_EQ(pt_connection_reject(&core, h, "b", "busy"), PT_OK);
+  expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY);
+  CHECK(strstr(buf, "\"reason\":\"busy\"") && strstr(buf, "\"target\":\"8\""));
+  feed(h, "{\"type\":\"cancel\",\"requestId\":\"c\",\"source\":\"7\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_CANCELLED);
+  CHECK_EQ(pt_connection_accept(&core, h, "c", 2000, 10), PT_ERR_STATE);
+  feed(h, "{\"type\":\"cancel\",\"requestId\":\"c\",\"source\":\"7\"}", PT_ERR_UNEXPECTED_MESSAGE);
+  pt_core_destroy(&core);
+}
+
+static void test_fatal_alert_fails_pending_then_closes(void) {
+  start_core(1000);
+  pt_handle h = ready_connection("1");
+  pt_connection_request(&core, h, 2, 5000, 0);
+  drain_all();
+  feed(h, "{\"type\":\"alert\",\"level\":\"fatal\",\"code\":0,\"message\":\"shutting down\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_FAILED);
+  CHECK(strstr(buf, "PT_ERR_CLOSED") != NULL);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_CONNECTION_CLOSED);
+  CHECK(strstr(buf, "\"alertCode\":0") && strstr(buf, "shutting down"));
+  CHECK_EQ(pt_connection_state_of(&core, h), PT_ERR_STALE_HANDLE);
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_hello_exchange);
   RUN(test_bad_hello_closes_with_its_error);
   RUN(test_hello_timeout);
   RUN(test_registry_exhaustion_and_bad_handles);
+  RUN(test_outgoing_request_accepted);
+  RUN(test_outgoing_request_failures);
+  RUN(test_incoming_requests);
+  RUN(test_fatal_alert_fails_pending_then_closes);
   return 0;
 }

@@ -1,0 +1,286 @@
+// RainwayConnection: a facade over a core gateway-connection handle and its WebSocket.
+import { EventEmitter } from "./events.js";
+import { Messages, RainwayError } from "./errors.js";
+import { Peer } from "./peer.js";
+import { CoreEvents } from "./runtime.js";
+import { PeerLink, loadRTCPeerConnection } from "../platform/rtc.js";
+
+const text = new TextDecoder();
+const CORE = { closed: -22, exists: -23, rejected: -24, unreachable: -25, cancelled: -26, timeout: -17, state: -16 };
+const PEER_ID_LIMIT = 2n ** 63n;
+
+/** Normalises a peer id argument (bigint, or a number/string holding one) or throws a RainwayError. */
+export function toPeerId(value) {
+  try {
+    const id = typeof value === "bigint" ? value : BigInt(value);
+    if (id > 0n && id < PEER_ID_LIMIT) return id;
+  } catch {
+    // falls through to the error below
+  }
+  throw new RainwayError(`Invalid peer id ${String(value)}: expected a positive 63-bit integer (bigint).`);
+}
+
+export class RainwayConnection extends EventEmitter {
+  #runtime;
+  #handle;
+  #socket;
+  #options;
+  #peers = new Map(); // id (bigint) -> Peer, once connected
+  #attempts = new Map(); // requestId -> {target, resolve, reject}
+  #requests = new Map(); // requestId -> PeerConnectionRequest state
+  #readyResolvers = null;
+  #closed = false;
+  #closeReason = null;
+
+  /** @internal Created by rainway.connect. */
+  constructor({ runtime, handle, socket, options, log }) {
+    super();
+    this.#runtime = runtime;
+    this.#handle = handle;
+    this.#socket = socket;
+    this.#options = options;
+    this.log = log;
+    this.id = 0n;
+    this.externalId = options.externalId;
+    this.resumeToken = undefined;
+    this.iceServers = [];
+    runtime.register(handle, this);
+  }
+
+  /** @internal Resolves once the gateway's hello arrived; rejects if the session ends first. */
+  whenReady() {
+    return new Promise((resolve, reject) => {
+      this.#readyResolvers = { resolve, reject };
+    });
+  }
+
+  /** The peers this connection is connected to (a fresh array each time). */
+  get peers() {
+    return [...this.#peers.values()];
+  }
+
+  /** Asks peer `peerId` to connect; resolves with the Peer once its link is up. */
+  connect(peerId) {
+    let id;
+    try {
+      id = toPeerId(peerId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#peers.has(id)) return Promise.reject(new RainwayError(Messages.alreadyConnected(id)));
+    const timeoutMs = this.#options.connectTimeoutMs;
+    const number = this.#runtime.call((core, now) => core.connectionRequest(this.#handle, id, timeoutMs, now));
+    if (number < 0) {
+      const message =
+        number === CORE.exists
+          ? Messages.alreadyConnected(id)
+          : number === CORE.state
+            ? Messages.gatewayClosed
+            : `Couldn't request a connection to ${id}: ${this.#runtime.core.errorName(number)}`;
+      return Promise.reject(new RainwayError(message));
+    }
+    return new Promise((resolve, reject) => {
+      this.#attempts.set(String(number), { target: id, resolve, reject, timeoutMs });
+    });
+  }
+
+  /** Withdraws a pending connect(peerId); its promise rejects with "The connection attempt was canceled." */
+  cancelConnectionAttempt(peerId) {
+    const id = toPeerId(peerId);
+    if (this.#closed) return;
+    this.#runtime.call((core) => core.connectionCancel(this.#handle, id));
+  }
+
+  /** Closes every peer and the gateway connection. */
+  close() {
+    for (const peer of this.peers) peer.close();
+    if (this.#closed) return;
+    this.#closeReason = Messages.gatewayClosed;
+    this.#socket.close(3000, "closed by the app");
+    this.#runtime.call((core) => core.connectionClose(this.#handle, CORE.closed));
+  }
+
+  /** @internal The socket closed under us (gateway gone or network lost). */
+  socketClosed({ code }) {
+    if (this.#closed) return;
+    this.#closeReason ??= code === 1001 || code === 1000 ? Messages.gatewayClosed : Messages.gatewayLost;
+    this.#runtime.call((core) => core.connectionClose(this.#handle, CORE.closed));
+  }
+
+  /** @internal A message from the gateway. */
+  socketMessage(message) {
+    if (message === null) {
+      this.log(2, "the gateway sent a binary frame; ignored");
+      return;
+    }
+    const status = this.#runtime.call((core, now) => core.connectionReceive(this.#handle, message, now));
+    if (status < 0) this.log(2, `gateway message refused (${this.#runtime.core.errorName(status)}): ${message.slice(0, 200)}`);
+  }
+
+  /** @internal Core → socket. */
+  onSend(transport, bytes) {
+    this.#socket.send(text.decode(bytes));
+  }
+
+  /** @internal Core → facade. */
+  onEvent(code, payload, handle) {
+    switch (code) {
+      case CoreEvents.ConnectionReady:
+        this.id = BigInt(payload.peerId);
+        this.resumeToken = payload.resumeToken;
+        this.iceServers = payload.iceServers ?? [];
+        this.#readyResolvers?.resolve(this);
+        this.#readyResolvers = null;
+        break;
+      case CoreEvents.ConnectionClosed:
+        this.#onClosed(payload);
+        break;
+      case CoreEvents.PeerRequest:
+        this.#onPeerRequest(payload);
+        break;
+      case CoreEvents.RequestFailed:
+        this.#onRequestFailed(payload);
+        break;
+      case CoreEvents.RequestCancelled:
+        this.#requests.get(payload.requestId)?.cancel();
+        break;
+      case CoreEvents.PeerCreated:
+        this.#onPeerCreated(handle, payload);
+        break;
+      case CoreEvents.GatewayAlert:
+        this.log(2, `gateway alert ${payload.code}: ${payload.message}`);
+        break;
+      default:
+        this.log(4, `unhandled core event ${code}`);
+    }
+  }
+
+  #closedError() {
+    return new RainwayError(this.#closeReason ?? Messages.gatewayClosed);
+  }
+
+  #onClosed(payload) {
+    this.#closed = true;
+    this.#runtime.unregister(this.#handle);
+    this.#socket.close(3000, "closed");
+    if (payload.alertCode === 49) this.#closeReason = Messages.invalidKey;
+    else if (payload.alertCode !== undefined && payload.alertCode !== 0) this.#closeReason = Messages.gatewayFatal;
+    else if (payload.code === CORE.timeout) this.#closeReason = "The Rainway gateway did not answer in time.";
+    const error = this.#closedError();
+    for (const request of this.#requests.values()) request.cancel();
+    if (this.#readyResolvers) {
+      this.#readyResolvers.reject(error);
+      this.#readyResolvers = null;
+      return; // never announced to the app, so no "close" event
+    }
+    this.emit("close", error);
+  }
+
+  #onRequestFailed({ requestId, code, message }) {
+    const attempt = this.#attempts.get(requestId);
+    if (!attempt) return;
+    this.#attempts.delete(requestId);
+    const reasons = {
+      [CORE.rejected]: () => Messages.rejected(attempt.target, message),
+      [CORE.unreachable]: () => Messages.targetOffline,
+      [CORE.cancelled]: () => Messages.canceled,
+      [CORE.timeout]: () => Messages.timedOut(`The connection attempt to ${attempt.target}`, attempt.timeoutMs),
+    };
+    attempt.reject(new RainwayError(reasons[code]?.() ?? this.#closeReason ?? Messages.gatewayLost));
+  }
+
+  #onPeerRequest({ requestId, source, sourceExternalId }) {
+    const connection = this;
+    let settled = false;
+    let cancelled = false;
+    const state = {
+      cancel: () => {
+        cancelled = true;
+        this.#requests.delete(requestId);
+      },
+    };
+    this.#requests.set(requestId, state);
+    const request = {
+      id: BigInt(source),
+      externalId: sourceExternalId,
+      accept() {
+        return connection.#acceptRequest(requestId, request.id, () => {
+          if (cancelled) throw new RainwayError(Messages.canceled);
+          if (settled) throw new RainwayError(`The request from ${request.id} was already answered.`);
+          settled = true;
+        });
+      },
+      reject(reason = "") {
+        if (typeof reason !== "string") throw new RainwayError("reject(reason) takes a string reason.");
+        if (connection.#closed) throw connection.#closedError();
+        if (cancelled) throw new RainwayError(Messages.canceled);
+        if (settled) throw new RainwayError(`The request from ${request.id} was already answered.`);
+        settled = true;
+        connection.#requests.delete(requestId);
+        const status = connection.#runtime.call((core) => core.connectionReject(connection.#handle, requestId, reason));
+        if (status < 0) throw new RainwayError(`Couldn't reject the request: ${connection.#runtime.core.errorName(status)}`);
+      },
+    };
+    this.emit("peer-request", request);
+  }
+
+  #acceptRequest(requestId, id, markSettled) {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    try {
+      markSettled();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#requests.delete(requestId);
+    const timeoutMs = this.#options.connectTimeoutMs;
+    return new Promise((resolve, reject) => {
+      // The core reports the new peer (PeerCreated) during this call; it picks up the resolvers here.
+      this.#attempts.set(requestId, { target: id, resolve, reject, timeoutMs, incoming: true });
+      const handle = this.#runtime.call((core, now) => core.connectionAccept(this.#handle, requestId, timeoutMs, now));
+      if (handle < 0) {
+        this.#attempts.delete(requestId);
+        reject(new RainwayError(handle === CORE.exists ? Messages.alreadyConnected(id) : `Couldn't accept the request from ${id}: ${this.#runtime.core.errorName(handle)}`));
+      }
+    });
+  }
+
+  async #onPeerCreated(handle, { requestId, remoteId, remoteExternalId, offerer }) {
+    const attempt = this.#attempts.get(requestId);
+    this.#attempts.delete(requestId);
+    const peer = new Peer({
+      runtime: this.#runtime,
+      handle,
+      connection: this,
+      id: BigInt(remoteId),
+      externalId: remoteExternalId,
+      ready: attempt ?? { resolve() {}, reject() {}, timeoutMs: this.#options.connectTimeoutMs },
+      log: this.log,
+    });
+    try {
+      const RTCPeerConnectionImpl = await loadRTCPeerConnection();
+      if (peer.disconnected) return;
+      const link = new PeerLink(RTCPeerConnectionImpl, {
+        iceServers: this.iceServers,
+        offerer,
+        onSignal: (kind, data) => peer.reportSignal(kind, data),
+        onRtcState: (state) => peer.reportRtcState(state),
+        onControlOpen: (open) => peer.reportControlOpen(open),
+        onError: (error) => peer.reportError(error),
+      });
+      peer.attachLink(link);
+    } catch (error) {
+      peer.reportError(error);
+    }
+  }
+
+  /** @internal */
+  _addPeer(peer) {
+    this.#peers.set(peer.id, peer);
+  }
+
+  /** @internal */
+  _removePeer(peer) {
+    if (this.#peers.get(peer.id) === peer) this.#peers.delete(peer.id);
+  }
+}

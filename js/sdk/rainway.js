@@ -1,0 +1,113 @@
+// The default export: the SDK object apps call `rainway.connect(...)` on.
+import { EventEmitter } from "./events.js";
+import { Messages, RainwayError } from "./errors.js";
+import { LogLevel } from "./enums.js";
+import { RainwayConnection } from "./connection.js";
+import { Runtime } from "./runtime.js";
+import { openGatewaySocket } from "../platform/websocket.js";
+import { resolveGatewayUrl, resumeTokenStore } from "../platform/environment.js";
+
+export const SDK_VERSION = "0.1.0";
+const DEFAULT_CONNECT_TIMEOUT_MS = 30000;
+
+/** Checks and completes connect() options; throws RainwayError for bad input. */
+function connectOptions(options) {
+  if (options === null || typeof options !== "object") {
+    throw new RainwayError("rainway.connect(options) needs an options object with an apiKey.");
+  }
+  const { apiKey, externalId = "", gatewayUrl, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, resumeToken } = options;
+  // The same limits as the gateway protocol (docs/PROTOCOL.md), checked here for a clear message.
+  if (typeof apiKey !== "string" || !/^[\x21-\x7e]{1,128}$/.test(apiKey)) throw new RainwayError(Messages.invalidKey);
+  if (typeof externalId !== "string" || new TextEncoder().encode(externalId).length > 256 || /[\x00-\x1f\x7f]/.test(externalId)) {
+    throw new RainwayError("externalId must be a string of at most 256 UTF-8 bytes without control characters.");
+  }
+  if (!(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0)) {
+    throw new RainwayError("connectTimeoutMs must be a positive number of milliseconds.");
+  }
+  const url = resolveGatewayUrl(gatewayUrl);
+  if (!url) {
+    throw new RainwayError("No gateway URL: pass gatewayUrl, or set PETRICHOR_GATEWAY_URL.");
+  }
+  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, resumeToken };
+}
+
+export class RainwaySDK extends EventEmitter {
+  #runtime = null;
+
+  get version() {
+    return SDK_VERSION;
+  }
+
+  /** Emits a line to the "log" event: (level, target, message). */
+  log(level, target, message) {
+    this.emit("log", level, target, message);
+  }
+
+  #loadRuntime() {
+    this.#runtime ??= Runtime.create().catch((error) => {
+      this.#runtime = null; // a later call may retry
+      throw new RainwayError(`The Petrichor core could not be loaded: ${error.message}`, { cause: error });
+    });
+    return this.#runtime;
+  }
+
+  /** Connects to the gateway; resolves with a RainwayConnection after the gateway's hello. */
+  async connect(options) {
+    const settings = connectOptions(options);
+    const runtime = await this.#loadRuntime();
+    const store = resumeTokenStore(settings.gatewayUrl, settings.apiKey);
+    const resumeToken = settings.resumeToken ?? store.load() ?? "";
+    const log = (level, message) => this.log(level, "RainwayConnection", message);
+
+    let connection = null;
+    let settle;
+    const outcome = new Promise((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const timer = setTimeout(
+      () => settle.reject(new RainwayError(Messages.timedOut("Connecting to the Rainway gateway", settings.connectTimeoutMs))),
+      settings.connectTimeoutMs,
+    );
+    let socket;
+    try {
+      socket = await openGatewaySocket(settings.gatewayUrl, {
+        onOpen: () => {
+          const opened = runtime.open(
+            (core, now) =>
+              core.connectionOpen({ apiKey: settings.apiKey, externalId: settings.externalId, resumeToken }, now),
+            (handle) => {
+              connection = new RainwayConnection({ runtime, handle, socket, options: settings, log });
+              connection.whenReady().then(settle.resolve, settle.reject);
+              return connection;
+            },
+          );
+          if (typeof opened === "number") {
+            settle.reject(new RainwayError(`Couldn't open the gateway connection: ${runtime.core.errorName(opened)}`));
+          }
+        },
+        onMessage: (message) => connection?.socketMessage(message),
+        onClose: (event) => {
+          if (connection) connection.socketClosed(event);
+          else settle.reject(new RainwayError(Messages.apiUnreachable));
+        },
+      });
+      await outcome;
+    } catch (error) {
+      if (connection) connection.close();
+      else socket?.close(3000, "connect failed");
+      throw error instanceof RainwayError ? error : new RainwayError(Messages.apiUnreachable, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (connection.resumeToken) store.save(connection.resumeToken);
+    log(LogLevel.Info, `connected to ${settings.gatewayUrl} as peer ${connection.id}`);
+    return connection;
+  }
+
+  /** Thin wrapper over navigator.mediaCapabilities.decodingInfo, as in the original. */
+  async getMediaCapabilities(config) {
+    const capabilities = globalThis.navigator?.mediaCapabilities;
+    if (!capabilities) throw new RainwayError("navigator.mediaCapabilities is not available on this platform.");
+    return capabilities.decodingInfo(config);
+  }
+}

@@ -1,0 +1,92 @@
+// The SDK runtime: one core for the SDK, drained after every call, its outputs dispatched to the
+// facade objects by handle, and its next deadline kept as one timer.
+import { CoreEvent, OutputKind, createCore } from "../core/core.js";
+import { now } from "../platform/environment.js";
+
+export { CoreEvent as CoreEvents };
+
+const decoder = new TextDecoder();
+
+export class Runtime {
+  #targets = new Map(); // handle -> facade with onSend(transport, bytes) / onEvent(code, payload, handle)
+  #timer = null;
+  #flushing = false;
+
+  static async create(options) {
+    return new Runtime(await createCore(options));
+  }
+
+  constructor(core) {
+    this.core = core;
+  }
+
+  /** Routes outputs for a handle to a facade. */
+  register(handle, target) {
+    this.#targets.set(handle, target);
+  }
+
+  unregister(handle) {
+    this.#targets.delete(handle);
+  }
+
+  /** Runs fn(core, nowMs) and then drains every output; returns fn's result. */
+  call(fn) {
+    try {
+      return fn(this.core, now());
+    } finally {
+      this.flush();
+    }
+  }
+
+  /**
+   * Creates a core object: runs create(core, nowMs) without draining, lets makeTarget(handle) build
+   * and register its facade, then drains, so that the object's first outputs reach the facade.
+   * Returns the facade, or the negative error code.
+   */
+  open(create, makeTarget) {
+    const handle = create(this.core, now());
+    try {
+      return handle < 0 ? handle : makeTarget(handle);
+    } finally {
+      this.flush();
+    }
+  }
+
+  flush() {
+    if (this.#flushing) return; // the outer flush keeps draining
+    this.#flushing = true;
+    try {
+      for (let outputs = this.core.drain(); outputs.length > 0; outputs = this.core.drain()) {
+        for (const output of outputs) this.#dispatch(output);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #dispatch({ kind, handle, code, payload, deadlineMs }) {
+    if (kind === OutputKind.Deadline) {
+      this.#schedule(deadlineMs);
+      return;
+    }
+    const json = kind === OutputKind.Event ? JSON.parse(decoder.decode(payload)) : null;
+    // A new peer is announced to its connection, which creates the facade.
+    const routeTo = code === CoreEvent.PeerCreated && kind === OutputKind.Event ? json.connection : handle;
+    const target = this.#targets.get(routeTo);
+    if (!target) return; // the facade is gone (closed by the app); nothing is waiting for this
+    if (kind === OutputKind.Send) target.onSend(code, payload);
+    else target.onEvent(code, json, handle);
+  }
+
+  #schedule(deadlineMs) {
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    if (deadlineMs < 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.call((core, nowMs) => core.handleTimeout(nowMs));
+    }, Math.max(0, deadlineMs - now()));
+    // A pending deadline alone must not keep a Node process alive.
+    this.#timer.unref?.();
+  }
+}

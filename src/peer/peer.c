@@ -1,0 +1,203 @@
+#include "peer/peer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "core/error.h"
+#include "gateway/connection.h"
+
+typedef struct pt_peer {
+  pt_handle connection;
+  uint64_t remote_id;
+  char remote_external_id[PT_EXTERNAL_ID_MAX + 1];
+  char request_id[PT_REQUEST_ID_MAX + 1];
+  int offerer;
+  pt_peer_state state;
+  pt_rtc_state rtc_state;
+  int control_open;
+  int ever_connected;
+  double deadline_ms;
+} pt_peer;
+
+static pt_peer *lookup(const pt_core *core, pt_handle handle, int *status) {
+  void *object = NULL;
+  *status = core == NULL ? PT_ERR_INVALID_ARGUMENT : pt_registry_get(&core->registry, handle, PT_KIND_PEER, &object);
+  return *status == PT_OK ? object : NULL;
+}
+
+pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id, const char *remote_external_id,
+                         const char *request_id, int offerer, double deadline_ms) {
+  if (core == NULL || remote_id == 0 || remote_external_id == NULL || request_id == NULL ||
+      strlen(remote_external_id) > PT_EXTERNAL_ID_MAX || strlen(request_id) > PT_REQUEST_ID_MAX) {
+    return PT_ERR_INVALID_ARGUMENT;
+  }
+  pt_peer *peer = calloc(1, sizeof *peer);
+  if (peer == NULL) return PT_ERR_NO_MEMORY;
+  peer->connection = connection;
+  peer->remote_id = remote_id;
+  strcpy(peer->remote_external_id, remote_external_id);
+  strcpy(peer->request_id, request_id);
+  peer->offerer = offerer;
+  peer->state = PT_PEER_NEW;
+  peer->deadline_ms = deadline_ms;
+  pt_handle handle = pt_registry_add(&core->registry, PT_KIND_PEER, peer);
+  if (handle < 0) {
+    free(peer);
+    return handle;
+  }
+  char remote[24];
+  pt_peer_id_format(remote_id, remote, sizeof remote);
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddNumberToObject(event, "connection", connection);
+  cJSON_AddStringToObject(event, "requestId", request_id);
+  cJSON_AddStringToObject(event, "remoteId", remote);
+  cJSON_AddStringToObject(event, "remoteExternalId", remote_external_id);
+  cJSON_AddBoolToObject(event, "offerer", offerer);
+  int status = pt_core_emit_object(core, handle, PT_EVENT_PEER_CREATED, event);
+  if (status != PT_OK) {
+    pt_peer_free(core, handle);
+    return status;
+  }
+  pt_core_update_deadline(core);
+  return handle;
+}
+
+pt_handle pt_peer_find(const pt_core *core, pt_handle connection, uint64_t remote_id) {
+  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_PEER, 0); h != 0;
+       h = pt_registry_next(&core->registry, PT_KIND_PEER, h)) {
+    int status;
+    const pt_peer *peer = lookup(core, h, &status);
+    if (peer != NULL && peer->connection == connection && peer->remote_id == remote_id) return h;
+  }
+  return 0;
+}
+
+int pt_peer_deliver_signal(pt_core *core, pt_handle connection, uint64_t source, const char *request_id,
+                           pt_signal_kind kind, const char *data, size_t length) {
+  pt_handle handle = pt_peer_find(core, connection, source);
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL || strcmp(peer->request_id, request_id) != 0) {
+    return PT_ERR_UNEXPECTED_MESSAGE; /* signaling for an attempt this side does not know */
+  }
+  cJSON *event = cJSON_CreateObject();
+  cJSON *parsed = cJSON_ParseWithLength(data, length);
+  cJSON_AddStringToObject(event, "kind", pt_signal_kind_name(kind));
+  if (parsed == NULL || !cJSON_AddItemToObject(event, "data", parsed)) {
+    cJSON_Delete(parsed);
+    cJSON_Delete(event);
+    return PT_ERR_NO_MEMORY;
+  }
+  return pt_core_emit_object(core, handle, PT_EVENT_PEER_SIGNAL, event);
+}
+
+int pt_peer_send_signal(pt_core *core, pt_handle handle, pt_signal_kind kind, const char *data, size_t length) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  char *normalised = malloc(PT_SIGNAL_DATA_MAX + 1);
+  char *message = malloc(PT_GATEWAY_MAX_MESSAGE);
+  size_t normalised_length = 0, message_length = 0;
+  status = normalised == NULL || message == NULL ? PT_ERR_NO_MEMORY : PT_OK;
+  if (status == PT_OK)
+    status = pt_signal_data_normalise(kind, data, length, normalised, PT_SIGNAL_DATA_MAX + 1, &normalised_length);
+  if (status == PT_OK)
+    status = pt_gateway_build_signal(peer->request_id, peer->remote_id, kind, normalised, normalised_length, message,
+                                     PT_GATEWAY_MAX_MESSAGE, &message_length);
+  if (status == PT_ERR_BUFFER_TOO_SMALL) status = PT_ERR_TOO_LARGE;
+  if (status == PT_OK) status = pt_connection_send(core, peer->connection, message, message_length);
+  free(normalised);
+  free(message);
+  return status;
+}
+
+static pt_peer_state derive_state(const pt_peer *peer) {
+  switch (peer->rtc_state) {
+    case PT_RTC_NEW:
+      return PT_PEER_NEW;
+    case PT_RTC_CONNECTING:
+      return PT_PEER_CONNECTING;
+    case PT_RTC_CONNECTED:
+      /* Connected means usable: the control channel must be open too. */
+      return peer->control_open ? PT_PEER_CONNECTED : PT_PEER_CONNECTING;
+    case PT_RTC_DISCONNECTED:
+      return PT_PEER_DISCONNECTED;
+    default:
+      return PT_PEER_FAILED;
+  }
+}
+
+/* Recomputes the state; reports a change, and closes the peer when it failed. */
+static int update_state(pt_core *core, pt_handle handle, pt_peer *peer) {
+  pt_peer_state state = derive_state(peer);
+  if (state == peer->state) return PT_OK;
+  peer->state = state;
+  if (state == PT_PEER_CONNECTED && !peer->ever_connected) {
+    peer->ever_connected = 1;
+    peer->deadline_ms = -1.0;
+  }
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddNumberToObject(event, "state", state);
+  int status = pt_core_emit_object(core, handle, PT_EVENT_PEER_STATE, event);
+  if (state == PT_PEER_FAILED) {
+    int closed = pt_peer_close(core, handle, PT_ERR_CLOSED);
+    if (status == PT_OK) status = closed;
+  }
+  pt_core_update_deadline(core);
+  return status;
+}
+
+int pt_peer_report_rtc(pt_core *core, pt_handle handle, pt_rtc_state state) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (state < PT_RTC_NEW || state > PT_RTC_CLOSED) return PT_ERR_INVALID_ARGUMENT;
+  peer->rtc_state = state;
+  return update_state(core, handle, peer);
+}
+
+int pt_peer_report_control(pt_core *core, pt_handle handle, int open) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  peer->control_open = open != 0;
+  return update_state(core, handle, peer);
+}
+
+int pt_peer_state_of(const pt_core *core, pt_handle handle) {
+  int status;
+  const pt_peer *peer = lookup(core, handle, &status);
+  return peer == NULL ? status : (int)peer->state;
+}
+
+int pt_peer_close(pt_core *core, pt_handle handle, int reason) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  status = pt_core_emit_error(core, handle, PT_EVENT_PEER_CLOSED, reason);
+  pt_peer_free(core, handle);
+  pt_core_update_deadline(core);
+  return status;
+}
+
+double pt_peer_deadline(const pt_core *core, pt_handle handle) {
+  int status;
+  const pt_peer *peer = lookup(core, handle, &status);
+  return peer == NULL ? -1.0 : peer->deadline_ms;
+}
+
+int pt_peer_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (peer->deadline_ms >= 0 && now_ms >= peer->deadline_ms) {
+    return pt_peer_close(core, handle, PT_ERR_TIMEOUT);
+  }
+  return PT_OK;
+}
+
+void pt_peer_free(pt_core *core, pt_handle handle) {
+  void *object = NULL;
+  if (pt_registry_release(&core->registry, handle, PT_KIND_PEER, &object) == PT_OK) free(object);
+}

@@ -1,0 +1,68 @@
+/* A peer: the core side of a Peer. Created when a connection attempt is accepted (either side);
+ * its state follows what the JS glue reports of the RTCPeerConnection and its control channel, and
+ * it has a deadline until it is first Connected. Signaling for it goes out through its gateway
+ * connection; a peer outlives the loss of that connection. */
+#ifndef PT_PEER_PEER_H
+#define PT_PEER_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "gateway/gateway_messages.h"
+
+/* PeerState of the public API. */
+typedef enum pt_peer_state {
+  PT_PEER_NEW = 0,
+  PT_PEER_CONNECTING = 1,
+  PT_PEER_CONNECTED = 2,
+  PT_PEER_DISCONNECTED = 3,
+  PT_PEER_FAILED = 4
+} pt_peer_state;
+
+/* RTCPeerConnection.connectionState as reported by the glue. */
+typedef enum pt_rtc_state {
+  PT_RTC_NEW = 0,
+  PT_RTC_CONNECTING = 1,
+  PT_RTC_CONNECTED = 2,
+  PT_RTC_DISCONNECTED = 3,
+  PT_RTC_FAILED = 4,
+  PT_RTC_CLOSED = 5
+} pt_rtc_state;
+
+/* Creates a peer and queues PT_EVENT_PEER_CREATED; returns its handle or an error. */
+pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id, const char *remote_external_id,
+                         const char *request_id, int offerer, double deadline_ms);
+
+/* The live peer of a connection with that remote id (0 when none). */
+pt_handle pt_peer_find(const pt_core *core, pt_handle connection, uint64_t remote_id);
+
+/* Queues an inbound signal for the peer with that remote id and request id; PT_ERR_UNEXPECTED_MESSAGE if none. */
+int pt_peer_deliver_signal(pt_core *core, pt_handle connection, uint64_t source, const char *request_id,
+                           pt_signal_kind kind, const char *data, size_t length);
+
+/* Sends signaling (normalised first) to the remote peer through the peer's gateway connection. */
+int pt_peer_send_signal(pt_core *core, pt_handle peer, pt_signal_kind kind, const char *data, size_t length);
+
+/* Records the RTCPeerConnection's state; may queue PT_EVENT_PEER_STATE, and on failure closes the peer. */
+int pt_peer_report_rtc(pt_core *core, pt_handle peer, pt_rtc_state state);
+
+/* Records whether the peer's control channel is open; may queue PT_EVENT_PEER_STATE. */
+int pt_peer_report_control(pt_core *core, pt_handle peer, int open);
+
+/* The peer's PeerState, or a handle error. */
+int pt_peer_state_of(const pt_core *core, pt_handle peer);
+
+/* Closes the peer: queues PT_EVENT_PEER_CLOSED with the reason and releases the handle. */
+int pt_peer_close(pt_core *core, pt_handle peer, int reason);
+
+/* The peer's deadline (until first connected), or -1. */
+double pt_peer_deadline(const pt_core *core, pt_handle peer);
+
+/* Closes the peer with PT_ERR_TIMEOUT if it has not connected by its deadline. */
+int pt_peer_handle_timeout(pt_core *core, pt_handle peer, double now_ms);
+
+/* Releases the peer without queuing anything (core shutdown). */
+void pt_peer_free(pt_core *core, pt_handle peer);
+
+#endif

@@ -1,0 +1,102 @@
+#include "gateway/gateway_messages.h"
+
+#include <string.h>
+
+#include "check.h"
+
+static pt_gateway_inbound in;
+static char data[PT_SIGNAL_DATA_MAX + 1];
+
+#define PARSE(text) pt_gateway_inbound_parse(text, strlen(text), &in, data, sizeof data)
+
+static void test_parse_each_type(void) {
+  CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"r-1\",\"source\":\"42\",\"sourceExternalId\":\"ann\"}"), PT_OK);
+  CHECK_EQ(in.type, PT_GATEWAY_REQUEST);
+  CHECK(strcmp(in.request_id, "r-1") == 0 && in.source == 42 && strcmp(in.source_external_id, "ann") == 0);
+  CHECK_EQ(PARSE("{\"type\":\"accept\",\"requestId\":\"1\",\"source\":\"7\"}"), PT_OK);
+  CHECK_EQ(in.type, PT_GATEWAY_ACCEPT);
+  CHECK_EQ(PARSE("{\"type\":\"reject\",\"requestId\":\"1\",\"source\":\"7\",\"reason\":\"busy\\nnow\"}"), PT_OK);
+  CHECK(in.type == PT_GATEWAY_REJECT && strcmp(in.text, "busy\nnow") == 0);
+  CHECK_EQ(PARSE("{\"type\":\"cancel\",\"requestId\":\"1\",\"source\":\"7\"}"), PT_OK);
+  CHECK_EQ(in.type, PT_GATEWAY_CANCEL);
+  CHECK_EQ(PARSE("{\"type\":\"alert\",\"level\":\"warning\",\"code\":90,\"requestId\":\"3\",\"target\":\"9\","
+                 "\"message\":\"gone\"}"), PT_OK);
+  CHECK(in.type == PT_GATEWAY_ALERT && in.alert_level == PT_ALERT_WARNING && in.alert_code == 90 && in.target == 9);
+  CHECK_EQ(PARSE("{\"type\":\"alert\",\"level\":\"fatal\",\"code\":49}"), PT_OK);
+  CHECK(in.alert_level == PT_ALERT_FATAL && in.alert_code == 49 && in.target == 0);
+}
+
+static void test_signal_data_is_normalised(void) {
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"offer\","
+                 "\"data\":{\"sdp\":\"v=0\\r\\n\",\"extra\":[1,2]}}"), PT_OK);
+  CHECK_EQ(in.signal_kind, PT_SIGNAL_OFFER);
+  CHECK(strcmp(data, "{\"sdp\":\"v=0\\r\\n\"}") == 0);
+  CHECK_EQ(in.signal_data_length, strlen(data));
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"candidate\","
+                 "\"data\":{\"candidate\":\"candidate:1 1 udp 1 127.0.0.1 5000 typ host\",\"sdpMid\":\"0\","
+                 "\"sdpMLineIndex\":0}}"), PT_OK);
+  CHECK(strstr(data, "\"sdpMid\":\"0\"") != NULL && strstr(data, "\"sdpMLineIndex\":0") != NULL);
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"candidate\","
+                 "\"data\":{\"candidate\":\"\"}}"), PT_OK);
+  CHECK(strstr(data, "\"sdpMid\":null") != NULL);
+  char out[256];
+  size_t length;
+  const char *candidate = "{\"candidate\":\"c\",\"sdpMLineIndex\":70000}";
+  CHECK_EQ(pt_signal_data_normalise(PT_SIGNAL_CANDIDATE, candidate, strlen(candidate), out, sizeof out, &length),
+           PT_ERR_BAD_VALUE);
+  const char *answer = "{\"sdp\":5}";
+  CHECK_EQ(pt_signal_data_normalise(PT_SIGNAL_ANSWER, answer, strlen(answer), out, sizeof out, &length),
+           PT_ERR_WRONG_TYPE);
+  CHECK_EQ(pt_signal_data_normalise(7, answer, strlen(answer), out, sizeof out, &length), PT_ERR_BAD_VALUE);
+}
+
+static void test_parse_rejects_bad_messages(void) {
+  CHECK_EQ(PARSE("{\"type\":\"connect\",\"requestId\":\"1\",\"target\":\"7\"}"), PT_ERR_UNEXPECTED_MESSAGE);
+  CHECK_EQ(PARSE("{\"type\":\"teleport\"}"), PT_ERR_UNEXPECTED_MESSAGE);
+  CHECK_EQ(PARSE("{\"type\":\"request\",\"source\":\"7\"}"), PT_ERR_MISSING_FIELD);
+  CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"\",\"source\":\"7\"}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"a b\",\"source\":\"7\"}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"1\",\"source\":7}"), PT_ERR_WRONG_TYPE);
+  CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"1\",\"source\":\"0\"}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"pranswer\",\"data\":{}}"),
+           PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"offer\"}"), PT_ERR_MISSING_FIELD);
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"offer\",\"data\":\"x\"}"),
+           PT_ERR_WRONG_TYPE);
+  CHECK_EQ(PARSE("{\"type\":\"alert\",\"level\":\"panic\",\"code\":1}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"alert\",\"level\":\"fatal\"}"), PT_ERR_MISSING_FIELD);
+  CHECK_EQ(PARSE("{\"type\":\"reject\""), PT_ERR_MALFORMED);
+  /* An SDP one byte over its limit. */
+  static char big[PT_SDP_MAX + 200];
+  int n = snprintf(big, sizeof big, "{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"offer\","
+                                    "\"data\":{\"sdp\":\"");
+  memset(big + n, 'a', PT_SDP_MAX + 1);
+  strcpy(big + n + PT_SDP_MAX + 1, "\"}}");
+  CHECK_EQ(PARSE(big), PT_ERR_BAD_VALUE);
+}
+
+static void test_builders(void) {
+  char out[512];
+  size_t length;
+  CHECK_EQ(pt_gateway_build_simple(PT_GATEWAY_CONNECT, "5", 9223372036854775807ull, out, sizeof out, &length), PT_OK);
+  CHECK(strcmp(out, "{\"type\":\"connect\",\"requestId\":\"5\",\"target\":\"9223372036854775807\"}") == 0);
+  CHECK_EQ(pt_gateway_build_simple(PT_GATEWAY_REJECT, "5", 1, out, sizeof out, &length), PT_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(pt_gateway_build_simple(PT_GATEWAY_ACCEPT, "", 1, out, sizeof out, &length), PT_ERR_BAD_VALUE);
+  CHECK_EQ(pt_gateway_build_simple(PT_GATEWAY_ACCEPT, "1", 0, out, sizeof out, &length), PT_ERR_BAD_VALUE);
+  CHECK_EQ(pt_gateway_build_reject("1", 2, "no \"thanks\"", out, sizeof out, &length), PT_OK);
+  CHECK(strstr(out, "\"reason\":\"no \\\"thanks\\\"\"") != NULL);
+  static char long_reason[PT_REASON_MAX + 2];
+  memset(long_reason, 'r', PT_REASON_MAX + 1);
+  CHECK_EQ(pt_gateway_build_reject("1", 2, long_reason, out, sizeof out, &length), PT_ERR_BAD_VALUE);
+  CHECK_EQ(pt_gateway_build_signal("1", 2, PT_SIGNAL_ANSWER, "{\"sdp\":\"x\"}", 11, out, sizeof out, &length), PT_OK);
+  CHECK(strcmp(out, "{\"type\":\"signal\",\"requestId\":\"1\",\"target\":\"2\",\"kind\":\"answer\",\"data\":{\"sdp\":\"x\"}}") == 0);
+  CHECK_EQ(pt_gateway_build_simple(PT_GATEWAY_CANCEL, "1", 2, out, 10, &length), PT_ERR_BUFFER_TOO_SMALL);
+}
+
+int main(void) {
+  RUN(test_parse_each_type);
+  RUN(test_signal_data_is_normalised);
+  RUN(test_parse_rejects_bad_messages);
+  RUN(test_builders);
+  return 0;
+}

@@ -1,0 +1,106 @@
+#include "peer/peer.h"
+
+#include <string.h>
+
+#include "core_harness.h"
+
+/* A ready connection "1" with an accepted incoming request from "9": returns the peer. */
+static pt_handle connected_pair(pt_handle *connection) {
+  start_core(1000);
+  *connection = ready_connection("1");
+  feed(*connection, "{\"type\":\"request\",\"requestId\":\"r\",\"source\":\"9\"}", PT_OK);
+  pt_handle peer = pt_connection_accept(&core, *connection, "r", 3000, 0);
+  CHECK(peer > 0);
+  drain_all();
+  return peer;
+}
+
+static void test_state_follows_rtc_and_control_channel(void) {
+  pt_handle connection;
+  pt_handle peer = connected_pair(&connection);
+  CHECK_EQ(pt_peer_report_rtc(&core, peer, PT_RTC_NEW), PT_OK);
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE); /* no change, no event */
+  pt_peer_report_rtc(&core, peer, PT_RTC_CONNECTING);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_STATE);
+  CHECK(strcmp(out_buf, "{\"state\":1}") == 0);
+  /* Transport up but the control channel not yet open: still connecting. */
+  pt_peer_report_rtc(&core, peer, PT_RTC_CONNECTED);
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE);
+  pt_peer_report_control(&core, peer, 1);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_STATE);
+  CHECK(strcmp(out_buf, "{\"state\":2}") == 0);
+  CHECK(expect_deadline() == -1.0); /* connected: no more deadline */
+  CHECK_EQ(pt_peer_state_of(&core, peer), PT_PEER_CONNECTED);
+  pt_peer_report_rtc(&core, peer, PT_RTC_DISCONNECTED);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_STATE);
+  CHECK(strcmp(out_buf, "{\"state\":3}") == 0);
+  pt_peer_report_rtc(&core, peer, PT_RTC_FAILED);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_STATE);
+  CHECK(strcmp(out_buf, "{\"state\":4}") == 0);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CLOSED);
+  CHECK_EQ(pt_peer_state_of(&core, peer), PT_ERR_STALE_HANDLE);
+  CHECK_EQ(pt_peer_report_rtc(&core, peer, PT_RTC_CLOSED), PT_ERR_STALE_HANDLE);
+  CHECK_EQ(pt_peer_report_rtc(&core, connection, PT_RTC_CLOSED), PT_ERR_WRONG_KIND);
+  pt_core_destroy(&core);
+}
+
+static void test_timeout_before_connected(void) {
+  pt_handle connection;
+  pt_handle peer = connected_pair(&connection);
+  pt_peer_report_rtc(&core, peer, PT_RTC_CONNECTING);
+  drain_all();
+  CHECK_EQ(pt_core_handle_timeout(&core, 2999), PT_OK);
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE);
+  CHECK_EQ(pt_core_handle_timeout(&core, 3000), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CLOSED);
+  CHECK(strstr(out_buf, "PT_ERR_TIMEOUT") != NULL);
+  pt_core_destroy(&core);
+}
+
+static void test_signaling_both_ways(void) {
+  pt_handle connection;
+  pt_handle peer = connected_pair(&connection);
+  const char *answer = "{\"sdp\":\"v=0\\r\\n\",\"type\":\"answer\"}";
+  CHECK_EQ(pt_peer_send_signal(&core, peer, PT_SIGNAL_ANSWER, answer, strlen(answer)), PT_OK);
+  expect_output(PT_OUTPUT_SEND, connection, PT_TRANSPORT_GATEWAY);
+  CHECK(strcmp(out_buf, "{\"type\":\"signal\",\"requestId\":\"r\",\"target\":\"9\",\"kind\":\"answer\","
+                        "\"data\":{\"sdp\":\"v=0\\r\\n\"}}") == 0);
+  CHECK_EQ(pt_peer_send_signal(&core, peer, PT_SIGNAL_CANDIDATE, "{}", 2), PT_ERR_MISSING_FIELD);
+  CHECK_EQ(pt_peer_send_signal(&core, peer, PT_SIGNAL_OFFER, "nope", 4), PT_ERR_MALFORMED);
+  feed(connection, "{\"type\":\"signal\",\"requestId\":\"r\",\"source\":\"9\",\"kind\":\"candidate\","
+                   "\"data\":{\"candidate\":\"candidate:1\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_SIGNAL);
+  CHECK(strcmp(out_buf, "{\"kind\":\"candidate\",\"data\":{\"candidate\":\"candidate:1\",\"sdpMid\":\"0\","
+                        "\"sdpMLineIndex\":0}}") == 0);
+  /* Signaling for another attempt, or from a stranger, reaches no peer. */
+  feed(connection, "{\"type\":\"signal\",\"requestId\":\"other\",\"source\":\"9\",\"kind\":\"offer\",\"data\":{\"sdp\":\"x\"}}",
+       PT_ERR_UNEXPECTED_MESSAGE);
+  feed(connection, "{\"type\":\"signal\",\"requestId\":\"r\",\"source\":\"8\",\"kind\":\"offer\",\"data\":{\"sdp\":\"x\"}}",
+       PT_ERR_UNEXPECTED_MESSAGE);
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE);
+  pt_core_destroy(&core);
+}
+
+static void test_peer_outlives_its_gateway_connection(void) {
+  pt_handle connection;
+  pt_handle peer = connected_pair(&connection);
+  pt_peer_report_rtc(&core, peer, PT_RTC_CONNECTED);
+  pt_peer_report_control(&core, peer, 1);
+  drain_all();
+  CHECK_EQ(pt_connection_close(&core, connection, PT_ERR_CLOSED), PT_OK);
+  drain_all();
+  CHECK_EQ(pt_peer_state_of(&core, peer), PT_PEER_CONNECTED);
+  CHECK_EQ(pt_peer_send_signal(&core, peer, PT_SIGNAL_OFFER, "{\"sdp\":\"x\"}", 11), PT_ERR_STALE_HANDLE);
+  CHECK_EQ(pt_peer_close(&core, peer, PT_ERR_CLOSED), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CLOSED);
+  CHECK_EQ(pt_registry_live(&core.registry), 0);
+  pt_core_destroy(&core);
+}
+
+int main(void) {
+  RUN(test_state_follows_rtc_and_control_channel);
+  RUN(test_timeout_before_connected);
+  RUN(test_signaling_both_ways);
+  RUN(test_peer_outlives_its_gateway_connection);
+  return 0;
+}
