@@ -1,8 +1,9 @@
-// `npm start`: builds the core if stale and serves the demo page (web/) with the SDK (js/) and the
-// core (dist/) on one origin. PORT and HOST choose where (default 127.0.0.1:8080).
+// `npm start`: builds the core if stale, then serves the demo page and the gateway on one origin
+// (default http://127.0.0.1:8080). PORT and HOST choose where; PETRICHOR_API_KEYS sets the keys
+// (otherwise a development key is generated and printed).
 import { build } from "./build.mjs";
-import { ROOT, log } from "./deps.mjs";
-import { startStaticServer } from "../js/server/static.js";
+import { log } from "./deps.mjs";
+import { startDemoServer } from "../js/server/demo.js";
 
 try {
   build(["wasm"]);
@@ -11,16 +12,18 @@ try {
   process.exit(1);
 }
 
-const site = await startStaticServer({
-  mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/": `${ROOT}/web` },
+const demo = await startDemoServer({
   host: process.env.HOST || "127.0.0.1",
   port: Number(process.env.PORT || 8080),
+  log: (level, message) => level !== "debug" && log(`gateway: ${message}`),
 });
-log(`demo running at ${site.url}/  (Ctrl+C stops it)`);
+log(`demo running at ${demo.url}/  (gateway at ${demo.gatewayUrl})`);
+log(`API key: ${demo.apiKey}${demo.devKey ? " (development key, generated for this run)" : ""}`);
+log("open the page in two tabs and connect one to the other's peer id; Ctrl+C stops it");
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, async () => {
-    await site.close();
+    await demo.close();
     process.exit(0);
   });
 }

@@ -1,27 +1,149 @@
-// The demo page: loads the SDK's core in this browser and shows that it works.
-import { createCore, version } from "/js/index.js";
-import { SrtpDirection } from "/js/core/core.js";
+// The demo page: connects to the gateway of `npm start`, shows this browser's peer id, connects to a
+// peer id typed in, answers incoming requests, and shows peers, their states and every error plainly.
+import rainway, { PeerState, version } from "/js/index.js";
 
-const show = (id, text, ok = true) => {
-  const element = document.getElementById(id);
-  element.textContent = text;
-  element.className = ok ? "ok" : "failed";
-};
+const $ = (id) => document.getElementById(id);
+const requests = new Map(); // peer id (string) -> request
+let connection = null;
 
-show("version", version);
+function note(text, kind = "info") {
+  const item = document.createElement("li");
+  item.className = kind;
+  item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  $("messages").prepend(item);
+}
+
+function renderList(list, entries, render) {
+  list.replaceChildren();
+  if (entries.length === 0) {
+    const empty = document.createElement("li");
+    empty.className = "empty";
+    empty.textContent = "none";
+    list.append(empty);
+  }
+  for (const entry of entries) list.append(render(entry));
+}
+
+function button(label, onClick) {
+  const element = document.createElement("button");
+  element.textContent = label;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function renderRequests() {
+  renderList($("requests"), [...requests.values()], (request) => {
+    const item = document.createElement("li");
+    item.dataset.peerId = String(request.id);
+    item.append(`${request.id} (${request.externalId || "no external id"}) `);
+    item.append(button("Accept", () => accept(request)), " ", button("Reject", () => reject(request)));
+    return item;
+  });
+}
+
+function renderPeers() {
+  renderList($("peers"), connection ? connection.peers : [], (peer) => {
+    const item = document.createElement("li");
+    item.dataset.peerId = String(peer.id);
+    item.dataset.state = PeerState[peer.state];
+    item.append(`${peer.id} (${peer.externalId || "no external id"}) — `);
+    const state = document.createElement("strong");
+    state.className = "peer-state";
+    state.textContent = PeerState[peer.state];
+    item.append(state, " ", button("Disconnect", () => peer.close()));
+    return item;
+  });
+}
+
+function watchPeer(peer) {
+  peer.addEventListener("connection-state-change", (state) => {
+    note(`peer ${peer.id} is ${PeerState[state]}`);
+    renderPeers();
+  });
+  peer.addEventListener("close", () => {
+    note(`peer ${peer.id} closed`);
+    renderPeers();
+  });
+  renderPeers();
+}
+
+async function accept(request) {
+  requests.delete(String(request.id));
+  renderRequests();
+  try {
+    const peer = await request.accept();
+    note(`connected to ${peer.id}`, "ok");
+    watchPeer(peer);
+  } catch (error) {
+    note(error.message, "error");
+  }
+}
+
+function reject(request) {
+  requests.delete(String(request.id));
+  renderRequests();
+  try {
+    request.reject("The user declined.");
+  } catch (error) {
+    note(error.message, "error");
+  }
+}
+
+$("version").textContent = version;
+rainway.addEventListener("log", (level, target, message) => {
+  if (level <= 2) note(`${target}: ${message}`, level <= 1 ? "error" : "info");
+});
+
+$("connect-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("peer-id").value.trim();
+  if (!connection) return note("Not connected to the gateway.", "error");
+  let id;
+  try {
+    id = BigInt(text);
+  } catch {
+    return note(`"${text}" is not a peer id.`, "error");
+  }
+  note(`connecting to ${id}…`);
+  try {
+    const peer = await connection.connect(id);
+    note(`connected to ${peer.id}`, "ok");
+    watchPeer(peer);
+  } catch (error) {
+    note(error.message, "error");
+  }
+});
+
+$("cancel-button").addEventListener("click", () => {
+  try {
+    connection?.cancelConnectionAttempt(BigInt($("peer-id").value.trim()));
+  } catch (error) {
+    note(error.message, "error");
+  }
+});
+
 try {
-  const started = performance.now();
-  const core = await createCore();
-  show("core-status", `ready in ${(performance.now() - started).toFixed(1)} ms`);
-  const key = core.srtpGenerateKey();
-  const sender = core.srtpCreate(key, SrtpDirection.Outbound);
-  const receiver = core.srtpCreate(key, SrtpDirection.Inbound);
-  const packet = new Uint8Array(1200);
-  packet.set([0x80, 96, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4]);
-  const restored = core.srtpUnprotect(receiver, core.srtpProtect(sender, packet));
-  const ok = restored instanceof Uint8Array && restored.every((byte, i) => byte === packet[i]);
-  show("srtp-status", ok ? "passed (AES_CM_128_HMAC_SHA1_80 round trip)" : "failed", ok);
-  core.shutdown();
+  const { apiKey } = await (await fetch("/demo-config.json")).json();
+  connection = await rainway.connect({ apiKey, externalId: `browser ${navigator.userAgent.match(/Chrom\w+\/\d+/)?.[0] ?? ""}` });
+  $("gateway-status").textContent = "connected";
+  $("gateway-status").className = "ok";
+  $("own-id").textContent = String(connection.id);
+  connection.addEventListener("peer-request", (request) => {
+    note(`request from ${request.id}`);
+    if ($("auto-accept").checked) {
+      accept(request);
+    } else {
+      requests.set(String(request.id), request);
+      renderRequests();
+    }
+  });
+  connection.addEventListener("close", (error) => {
+    $("gateway-status").textContent = error.message;
+    $("gateway-status").className = "failed";
+    note(error.message, "error");
+  });
 } catch (error) {
-  show("core-status", `failed: ${error.message}`, false);
+  $("gateway-status").textContent = error.message;
+  $("gateway-status").className = "failed";
+  note(error.message, "error");
 }

@@ -82,10 +82,17 @@ export class Runtime {
     clearTimeout(this.#timer);
     this.#timer = null;
     if (deadlineMs < 0) return;
-    this.#timer = setTimeout(() => {
+    const fire = () => {
+      // Timers may fire a little early against performance.now(); then wait for the rest.
+      if (now() < deadlineMs) {
+        this.#timer = setTimeout(fire, Math.ceil(deadlineMs - now()));
+        this.#timer.unref?.();
+        return;
+      }
       this.#timer = null;
       this.call((core, nowMs) => core.handleTimeout(nowMs));
-    }, Math.max(0, deadlineMs - now()));
+    };
+    this.#timer = setTimeout(fire, Math.max(0, Math.ceil(deadlineMs - now())));
     // A pending deadline alone must not keep a Node process alive.
     this.#timer.unref?.();
   }

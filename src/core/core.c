@@ -104,6 +104,8 @@ int pt_core_handle_timeout(pt_core *core, double now_ms) {
     }
   }
   pt_core_update_deadline(core);
+  /* The caller's timer has fired: it needs the deadline again even when nothing was due yet. */
+  pt_output_queue_repeat_deadline(&core->outputs);
   return status;
 }
 

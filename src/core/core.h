@@ -52,7 +52,7 @@ int pt_core_init(pt_core *core, const pt_core_config *config);
 /* Releases every object the core owns and its queue. */
 void pt_core_destroy(pt_core *core);
 
-/* Fires every timer due at now_ms, then reports the next deadline. */
+/* Fires every timer due at now_ms, then reports the next deadline (always, even if unchanged). */
 int pt_core_handle_timeout(pt_core *core, double now_ms);
 
 /* Recomputes the earliest deadline of all objects into the output queue; called after every input. */

@@ -85,6 +85,12 @@ void pt_output_queue_set_deadline(pt_output_queue *queue, double deadline_ms) {
   }
 }
 
+void pt_output_queue_repeat_deadline(pt_output_queue *queue) {
+  if (queue != NULL) {
+    queue->deadline_pending = 1;
+  }
+}
+
 int pt_output_queue_peek(const pt_output_queue *queue, pt_output_info *info) {
   pt_output_info none = {PT_OUTPUT_NONE, 0, 0, 0, -1.0};
   if (queue == NULL) {

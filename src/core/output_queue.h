@@ -50,6 +50,9 @@ int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t ha
 /* Records the next deadline (negative: none); it is reported once after the queued items. */
 void pt_output_queue_set_deadline(pt_output_queue *queue, double deadline_ms);
 
+/* Reports the current deadline again even if it did not change (after a timer fired). */
+void pt_output_queue_repeat_deadline(pt_output_queue *queue);
+
 /* Describes the next output without consuming it; returns its kind (PT_OUTPUT_NONE when drained). */
 int pt_output_queue_peek(const pt_output_queue *queue, pt_output_info *info);
 

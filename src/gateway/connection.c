@@ -254,18 +254,20 @@ int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, 
   if (message == NULL && length > 0) {
     return PT_ERR_INVALID_ARGUMENT;
   }
+  pt_gateway_inbound *in = malloc(sizeof *in);
+  char *data = malloc(PT_SIGNAL_DATA_MAX + 1);
+  int parsed = in == NULL || data == NULL ? PT_ERR_NO_MEMORY
+                                          : pt_gateway_inbound_parse(message, length, in, data, PT_SIGNAL_DATA_MAX + 1);
   if (connection->state == PT_CONNECTION_AWAITING_HELLO) {
-    status = accept_server_hello(core, handle, connection, message, length);
+    /* Before the hello only an alert (say, an unknown key) may come instead of it. */
+    status = parsed == PT_OK && in->type == PT_GATEWAY_ALERT ? on_alert(core, handle, connection, in)
+                                                            : accept_server_hello(core, handle, connection, message, length);
   } else {
-    pt_gateway_inbound *in = malloc(sizeof *in);
-    char *data = malloc(PT_SIGNAL_DATA_MAX + 1);
-    status = in == NULL || data == NULL ? PT_ERR_NO_MEMORY
-                                        : pt_gateway_inbound_parse(message, length, in, data, PT_SIGNAL_DATA_MAX + 1);
     /* A bad message after the hello is reported to the caller; the session goes on. */
-    if (status == PT_OK) status = dispatch(core, handle, connection, in, data, now_ms);
-    free(in);
-    free(data);
+    status = parsed == PT_OK ? dispatch(core, handle, connection, in, data, now_ms) : parsed;
   }
+  free(in);
+  free(data);
   pt_core_update_deadline(core);
   return status;
 }

@@ -119,8 +119,10 @@ static pt_peer_state derive_state(const pt_peer *peer) {
     case PT_RTC_CONNECTING:
       return PT_PEER_CONNECTING;
     case PT_RTC_CONNECTED:
-      /* Connected means usable: the control channel must be open too. */
-      return peer->control_open ? PT_PEER_CONNECTED : PT_PEER_CONNECTING;
+      /* Connected means usable: the control channel must be open too. Once it was, losing it
+       * means the remote side closed the peer. */
+      if (peer->control_open) return PT_PEER_CONNECTED;
+      return peer->ever_connected ? PT_PEER_FAILED : PT_PEER_CONNECTING;
     case PT_RTC_DISCONNECTED:
       return PT_PEER_DISCONNECTED;
     default:

@@ -70,6 +70,7 @@ static void test_hello_timeout(void) {
   expect_output(PT_OUTPUT_SEND, b, PT_TRANSPORT_GATEWAY);
   CHECK(expect_deadline() == 1000.0);
   CHECK_EQ(pt_core_handle_timeout(&core, 999), PT_OK);
+  CHECK(expect_deadline() == 1000.0); /* a timer that fired early hears the deadline again */
   CHECK_EQ(pt_connection_state_of(&core, a), PT_CONNECTION_AWAITING_HELLO);
   CHECK_EQ(pt_core_handle_timeout(&core, 1000), PT_OK);
   expect_output(PT_OUTPUT_EVENT, a, PT_EVENT_CONNECTION_CLOSED);
@@ -192,6 +193,17 @@ static void test_fatal_alert_fails_pending_then_closes(void) {
   pt_core_destroy(&core);
 }
 
+static void test_alert_instead_of_hello(void) {
+  start();
+  pt_handle h = open_connection(0);
+  drain_all();
+  feed(h, "{\"type\":\"alert\",\"level\":\"fatal\",\"code\":49,\"message\":\"bad key\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_CONNECTION_CLOSED);
+  CHECK(strstr(buf, "\"alertCode\":49") && strstr(buf, "bad key"));
+  CHECK_EQ(pt_connection_state_of(&core, h), PT_ERR_STALE_HANDLE);
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_hello_exchange);
   RUN(test_bad_hello_closes_with_its_error);
@@ -201,5 +213,6 @@ int main(void) {
   RUN(test_outgoing_request_failures);
   RUN(test_incoming_requests);
   RUN(test_fatal_alert_fails_pending_then_closes);
+  RUN(test_alert_instead_of_hello);
   return 0;
 }

@@ -50,7 +50,7 @@ static void test_timeout_before_connected(void) {
   pt_peer_report_rtc(&core, peer, PT_RTC_CONNECTING);
   drain_all();
   CHECK_EQ(pt_core_handle_timeout(&core, 2999), PT_OK);
-  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_NONE);
+  CHECK(expect_deadline() == 3000.0);
   CHECK_EQ(pt_core_handle_timeout(&core, 3000), PT_OK);
   expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CLOSED);
   CHECK(strstr(out_buf, "PT_ERR_TIMEOUT") != NULL);
@@ -97,10 +97,24 @@ static void test_peer_outlives_its_gateway_connection(void) {
   pt_core_destroy(&core);
 }
 
+static void test_control_channel_lost_after_connected_is_failure(void) {
+  pt_handle connection;
+  pt_handle peer = connected_pair(&connection);
+  pt_peer_report_rtc(&core, peer, PT_RTC_CONNECTED);
+  pt_peer_report_control(&core, peer, 1);
+  drain_all();
+  pt_peer_report_control(&core, peer, 0);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_STATE);
+  CHECK(strcmp(out_buf, "{\"state\":4}") == 0);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CLOSED);
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_state_follows_rtc_and_control_channel);
   RUN(test_timeout_before_connected);
   RUN(test_signaling_both_ways);
   RUN(test_peer_outlives_its_gateway_connection);
+  RUN(test_control_channel_lost_after_connected_is_failure);
   return 0;
 }

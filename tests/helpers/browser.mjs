@@ -16,6 +16,8 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--autoplay-policy=no-user-gesture-required",
+  // Host candidates as plain addresses: mDNS names cannot be resolved on a closed machine.
+  "--disable-features=WebRtcHideLocalIpsWithMdns",
 ];
 
 /** Serves the repository's web/, js/, dist/ and tests/browser/pages/ folders on loopback. */

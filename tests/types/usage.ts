@@ -1,19 +1,74 @@
 // Uses every public API so that `tsc` checks index.d.ts against real code (tests/node/types.test.mjs).
-import { createCore, version, type Core, type CoreOutput } from "petrichor";
+import rainway, {
+  createCore,
+  version,
+  LogLevel,
+  PeerState,
+  InputLevel,
+  VirtualKey,
+  RainwayError,
+  type Core,
+  type CoreOutput,
+  type Peer,
+  type PeerConnectionRequest,
+  type RainwayConnection,
+} from "petrichor";
 import { SrtpDirection, OutputKind } from "petrichor/core";
 
-async function main(): Promise<void> {
-  const v: string = version;
-  const core: Core = await createCore({ maxObjects: 16, helloTimeoutMs: 1000 });
-  const handle: number = core.connectionOpen({ apiKey: "k", externalId: v }, 0);
-  const outputs: CoreOutput[] = core.drain();
-  const first = outputs.find((o) => o.kind === OutputKind.Send);
-  core.connectionReceive(handle, first?.payload ?? new Uint8Array(), 1);
-  const key: Uint8Array = core.srtpGenerateKey();
-  const srtp = core.srtpCreate(key, SrtpDirection.Outbound);
-  const result: Uint8Array | number = core.srtpProtect(srtp, new Uint8Array(20));
-  if (typeof result === "number") core.errorName(result);
-  core.shutdown();
+async function network(): Promise<void> {
+  rainway.addEventListener("log", (level: LogLevel, target: string, message: string) => {
+    if (level <= LogLevel.Warning) console.log(LogLevel[level], target, message);
+  });
+  const v: string = rainway.version;
+  const connection: RainwayConnection = await rainway.connect({
+    apiKey: "key",
+    externalId: v,
+    gatewayUrl: "ws://127.0.0.1:8080/gateway",
+    connectTimeoutMs: 5000,
+  });
+  const own: bigint = connection.id;
+  connection.addEventListener("peer-request", async (request: PeerConnectionRequest) => {
+    if (request.externalId === "friend") {
+      const peer: Peer = await request.accept();
+      peer.addEventListener("connection-state-change", (state: PeerState) => console.log(PeerState[state]));
+    } else {
+      request.reject("not you");
+    }
+  });
+  connection.addEventListener("close", (error: RainwayError) => console.log(error.message));
+  try {
+    const peer = await connection.connect(own + 1n);
+    const same: RainwayConnection = peer.connection;
+    console.log(peer.id, peer.externalId, peer.state === PeerState.Connected, peer.streams.size, peer.dataChannels.size, same.peers.length);
+    peer.addEventListener("close", () => console.log("closed"));
+    peer.close();
+  } catch (error) {
+    if (error instanceof RainwayError) console.log(error.message);
+  }
+  connection.cancelConnectionAttempt(own + 2n);
+  connection.removeEventListener("close");
+  connection.removeAllEventListeners();
+  const info = await rainway.getMediaCapabilities({
+    type: "media-source",
+    video: { contentType: 'video/mp4; codecs="avc1.42E01E"', width: 1280, height: 720, bitrate: 5e6, framerate: 60 },
+  });
+  console.log(info.supported, info.smooth, info.powerEfficient, InputLevel.All, VirtualKey[VirtualKey.A]);
+  connection.close();
 }
 
-void main();
+async function core(): Promise<void> {
+  const v: string = version;
+  const instance: Core = await createCore({ maxObjects: 16, helloTimeoutMs: 1000 });
+  const handle: number = instance.connectionOpen({ apiKey: "k", externalId: v }, 0);
+  const outputs: CoreOutput[] = instance.drain();
+  const first = outputs.find((o) => o.kind === OutputKind.Send);
+  instance.connectionReceive(handle, first?.payload ?? new Uint8Array(), 1);
+  const key: Uint8Array = instance.srtpGenerateKey();
+  const srtp = instance.srtpCreate(key, SrtpDirection.Outbound);
+  const result: Uint8Array | number = instance.srtpProtect(srtp, new Uint8Array(20));
+  if (typeof result === "number") instance.errorName(result);
+  instance.shutdown();
+}
+
+void network();
+void core();

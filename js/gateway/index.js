@@ -1,0 +1,123 @@
+// Petrichor gateway: the signaling server SDK instances connect to (docs/PROTOCOL.md, "Gateway
+// protocol"). startGateway() either listens on its own HTTP server or shares an existing one.
+import { createServer } from "node:http";
+import { normalizeIceServers, resolveKeys } from "./config.js";
+import { Router } from "./router.js";
+import { GatewaySocketServer } from "./server.js";
+
+export { AlertCode, MAX_VERSION, MIN_VERSION } from "./protocol.js";
+
+const HELLO_TIMEOUT_MS = 10_000;
+const PING_INTERVAL_MS = 15_000;
+
+/**
+ * Starts a gateway. Resolves to {url, port, close(), devKey?}; see index.d.ts for the options.
+ */
+export async function startGateway({
+  port = 0,
+  host = "127.0.0.1",
+  keys,
+  iceServers = [],
+  path = "/gateway",
+  server,
+  log,
+  helloTimeoutMs = HELLO_TIMEOUT_MS,
+  pingIntervalMs = PING_INTERVAL_MS,
+} = {}) {
+  if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError('path must start with "/".');
+  for (const [name, value] of [["helloTimeoutMs", helloTimeoutMs], ["pingIntervalMs", pingIntervalMs]]) {
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number.`);
+  }
+  const report = safeLogger(log);
+  const { keyring, devKey } = resolveKeys(keys);
+  if (devKey) report("info", `no API keys configured; development key (organisation "development"): ${devKey}`);
+  const router = new Router({ keyring, iceServers: normalizeIceServers(iceServers), log: report });
+  const sockets = new GatewaySocketServer({ router, path, helloTimeoutMs, pingIntervalMs, log: report });
+
+  const ownsServer = !server;
+  const http = server ?? createServer((request, response) => refuseHttp(request, response, path));
+  const onUpgrade = (request, socket, head) => sockets.handleUpgrade(request, socket, head);
+  http.on("upgrade", onUpgrade);
+  if (ownsServer) {
+    try {
+      await listen(http, port, host);
+    } catch (error) {
+      http.off("upgrade", onUpgrade);
+      await sockets.close();
+      throw error;
+    }
+    http.on("error", (error) => report("error", `gateway HTTP server: ${error.message}`));
+  }
+
+  // Read from the server once it listens (an attached server may start listening later), then kept,
+  // so that url and port stay readable after close().
+  let address = http.listening ? listeningAddress(http) : null;
+  const listening = () => (address ??= listeningAddress(http));
+  let closing = null;
+  const gateway = {
+    /** ws:// URL of the gateway, e.g. ws://127.0.0.1:8080/gateway. */
+    get url() {
+      const { family, address: ip, port } = listening();
+      return `ws://${family === "IPv6" ? `[${ip}]` : ip}:${port}${path}`;
+    },
+    get port() {
+      return listening().port;
+    },
+    close() {
+      closing ??= (async () => {
+        http.off("upgrade", onUpgrade);
+        const stopped = ownsServer ? new Promise((resolve) => http.close(() => resolve())) : null;
+        await sockets.close();
+        if (ownsServer) {
+          http.closeAllConnections?.(); // idle keep-alive HTTP connections would hold close() open
+          await stopped;
+        }
+        report("info", "gateway closed");
+      })();
+      return closing;
+    },
+  };
+  if (devKey) gateway.devKey = devKey;
+  report("info", `gateway listening on ${ownsServer || http.listening ? gateway.url : path}`);
+  return gateway;
+}
+
+function listen(http, port, host) {
+  return new Promise((resolve, reject) => {
+    const failed = (error) => reject(error);
+    http.once("error", failed);
+    http.listen(port, host, () => {
+      http.off("error", failed);
+      resolve();
+    });
+  });
+}
+
+function listeningAddress(http) {
+  const address = http.address();
+  if (!address || typeof address === "string") throw new Error("the gateway's HTTP server is not listening on a TCP port");
+  return address;
+}
+
+/** Plain HTTP requests to the gateway's own server: the gateway path wants an upgrade, others do not exist. */
+function refuseHttp(request, response, path) {
+  let pathname = null;
+  try {
+    pathname = new URL(request.url, "http://gateway.invalid").pathname;
+  } catch {}
+  if (pathname === path) {
+    response.writeHead(426, { Upgrade: "websocket", "Content-Type": "text/plain" }).end("WebSocket upgrade required\n");
+  } else {
+    response.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
+  }
+}
+
+/** A logger that can never throw into the gateway. */
+function safeLogger(log) {
+  if (typeof log !== "function") return () => {};
+  return (level, message) => {
+    try {
+      log(level, message);
+    } catch {}
+  };
+}

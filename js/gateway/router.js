@@ -1,0 +1,234 @@
+// The gateway's routing rules, independent of sockets: the hello, then connect / accept / reject /
+// cancel / signal between peers of one organisation, and the clean-up when a peer leaves.
+//
+// A client is any object with:
+//   state   "hello" (waiting for its hello), "ready" or "closed"
+//   peer    its registry entry once ready
+//   send(message) → boolean   false when the message is too large to send (a closing socket just drops it)
+//   fatal(code, message)      sends a fatal alert and closes; must call router.leave(client)
+import {
+  AlertCode,
+  AlertLevel,
+  MAX_VERSION,
+  MIN_VERSION,
+  PEER_MESSAGE_TYPES,
+  alert,
+  decodeMessage,
+  negotiateVersion,
+  validateHello,
+  validatePeerMessage,
+} from "./protocol.js";
+import { AttemptState, AttemptTable } from "./attempts.js";
+import { PeerRegistry } from "./peers.js";
+
+export const ClientState = Object.freeze({ Hello: "hello", Ready: "ready", Closed: "closed" });
+
+const NOT_CONNECTED = "The target peer is not connected.";
+const INVALID_KEY = "The Rainway API key is invalid.";
+
+export class Router {
+  constructor({ keyring, iceServers = [], registry = new PeerRegistry(), attempts = new AttemptTable(), log = () => {} }) {
+    this.keyring = keyring;
+    this.iceServers = iceServers;
+    this.registry = registry;
+    this.attempts = attempts;
+    this.log = log;
+    // While the gateway shuts down every client is told so; nobody is told about the others leaving.
+    this.shuttingDown = false;
+  }
+
+  /** Handles one text message from `client` (already within the size limit). */
+  receive(client, text) {
+    if (client.state === ClientState.Closed) return;
+    const decoded = decodeMessage(text);
+    if (decoded.error) return this.refuse(client, decoded.error);
+    const message = decoded.message;
+    if (client.state === ClientState.Hello) {
+      if (message.type !== "hello") {
+        return client.fatal(AlertCode.UnexpectedMessage, `Expected a hello, got "${clip(message.type)}".`);
+      }
+      return this.hello(client, message);
+    }
+    if (message.type === "hello") {
+      return this.warn(client, AlertCode.UnexpectedMessage, "The hello was already exchanged.");
+    }
+    if (!PEER_MESSAGE_TYPES.includes(message.type)) {
+      return this.warn(client, AlertCode.UnexpectedMessage, `Unknown message type "${clip(message.type)}".`);
+    }
+    const validated = validatePeerMessage(message);
+    if (validated.error) return this.refuse(client, validated.error);
+    const valid = validated.message;
+    switch (valid.type) {
+      case "connect":
+        return this.connect(client, valid);
+      case "accept":
+        return this.accept(client, valid);
+      case "reject":
+        return this.reject(client, valid);
+      case "cancel":
+        return this.cancel(client, valid);
+      case "signal":
+        return this.signal(client, valid);
+    }
+  }
+
+  /** A message that cannot be used: a warning once the hello is done, fatal before it. */
+  refuse(client, error) {
+    if (client.state === ClientState.Closed) return;
+    if (client.state === ClientState.Hello) return client.fatal(error.code, error.message);
+    this.warn(client, error.code, error.message, error);
+  }
+
+  warn(client, code, message, about) {
+    client.send(alert(AlertLevel.Warning, code, message, about));
+  }
+
+  hello(client, message) {
+    const validated = validateHello(message);
+    if (validated.error) return client.fatal(validated.error.code, validated.error.message);
+    const hello = validated.message;
+    const version = negotiateVersion(hello.minVersion, hello.version);
+    if (version === null) {
+      return client.fatal(
+        AlertCode.ProtocolVersion,
+        `No protocol version in common: the gateway speaks ${MIN_VERSION} to ${MAX_VERSION}, the client ${hello.minVersion} to ${hello.version}.`,
+      );
+    }
+    const org = this.keyring.organisationOf(hello.apiKey);
+    if (org === null) return client.fatal(AlertCode.AccessDenied, INVALID_KEY);
+    const peer = this.registry.admit({ org, externalId: hello.externalId, resumeToken: hello.resumeToken, client });
+    client.peer = peer;
+    client.state = ClientState.Ready;
+    this.log("debug", `peer ${peer.peerId} joined (${peer.resumed ? "resumed" : "new id"})`);
+    client.send({
+      type: "hello",
+      version,
+      peerId: peer.peerId,
+      resumeToken: peer.resumeToken,
+      iceServers: this.iceServers,
+    });
+  }
+
+  connect(client, { requestId, target }) {
+    const about = { requestId, target };
+    const source = client.peer;
+    if (this.attempts.get(source.peerId, requestId)) {
+      return this.warn(client, AlertCode.UnexpectedMessage, `requestId "${requestId}" is already in use.`, about);
+    }
+    const peer = this.reachable(source, target);
+    if (!peer || peer === source) return this.warn(client, AlertCode.PeerGoneAway, NOT_CONNECTED, about);
+    if (!this.attempts.canOpen(source.peerId)) {
+      return this.warn(client, AlertCode.PeerGoneAway, "Too many pending connection attempts.", about);
+    }
+    this.attempts.open(source.peerId, requestId, target);
+    this.deliver(client, peer, about, {
+      type: "request",
+      requestId,
+      source: source.peerId,
+      sourceExternalId: source.externalId,
+    });
+  }
+
+  accept(client, message) {
+    const attempt = this.pendingFrom(client, message);
+    if (!attempt) return;
+    this.attempts.accept(attempt);
+    this.deliverToOther(client, message, {
+      type: "accept",
+      requestId: message.requestId,
+      source: client.peer.peerId,
+      sourceExternalId: client.peer.externalId,
+    });
+  }
+
+  reject(client, message) {
+    const attempt = this.pendingFrom(client, message);
+    if (!attempt) return;
+    this.attempts.remove(attempt);
+    this.deliverToOther(client, message, {
+      type: "reject",
+      requestId: message.requestId,
+      source: client.peer.peerId,
+      sourceExternalId: client.peer.externalId,
+      reason: message.reason,
+    });
+  }
+
+  cancel(client, message) {
+    const { requestId, target } = message;
+    const attempt = this.attempts.get(client.peer.peerId, requestId);
+    if (!attempt || attempt.target !== target || attempt.state !== AttemptState.Pending) {
+      return this.warn(client, AlertCode.UnexpectedMessage, `No pending connection attempt "${requestId}" to ${target}.`, message);
+    }
+    this.attempts.remove(attempt);
+    this.deliverToOther(client, message, { type: "cancel", requestId, source: client.peer.peerId });
+  }
+
+  signal(client, message) {
+    const { requestId, target, kind, data } = message;
+    const self = client.peer.peerId;
+    const mine = this.attempts.get(self, requestId);
+    const theirs = this.attempts.get(target, requestId);
+    const linked = (mine && mine.target === target) || (theirs && theirs.target === self);
+    if (!linked) {
+      return this.warn(client, AlertCode.UnexpectedMessage, `No connection attempt "${requestId}" with ${target}.`, message);
+    }
+    this.deliverToOther(client, message, { type: "signal", requestId, source: self, kind, data });
+  }
+
+  /** The attempt `message.target` opened as `message.requestId` towards this client, if still pending. */
+  pendingFrom(client, { type, requestId, target }) {
+    const attempt = this.attempts.get(target, requestId);
+    if (attempt && attempt.target === client.peer.peerId && attempt.state === AttemptState.Pending) return attempt;
+    this.warn(client, AlertCode.UnexpectedMessage, `No pending connection request "${requestId}" from ${target} to ${type}.`, {
+      requestId,
+      target,
+    });
+    return undefined;
+  }
+
+  /** The connected peer `target` when `source` may reach it (same organisation), else undefined. */
+  reachable(source, target) {
+    const peer = this.registry.get(target);
+    return peer && peer.org === source.org ? peer : undefined;
+  }
+
+  /** Delivers to the other peer of an existing attempt; it is connected unless something raced. */
+  deliverToOther(client, { requestId, target }, message) {
+    const peer = this.reachable(client.peer, target);
+    if (!peer) return this.warn(client, AlertCode.PeerGoneAway, NOT_CONNECTED, { requestId, target });
+    this.deliver(client, peer, { requestId, target }, message);
+  }
+
+  deliver(client, peer, about, message) {
+    if (!peer.client.send(message)) {
+      this.warn(client, AlertCode.RecordOverflow, "The message could not be delivered: it would exceed 65,536 bytes.", about);
+    }
+  }
+
+  /** The client's session ended (closed, dropped or refused). Tells the other side of its pending attempts. */
+  leave(client) {
+    const peer = client.peer;
+    client.state = ClientState.Closed;
+    if (!peer) return;
+    client.peer = null;
+    this.registry.release(peer);
+    for (const attempt of this.attempts.removePeer(peer.peerId)) {
+      if (this.shuttingDown || attempt.state !== AttemptState.Pending) continue;
+      const requestId = attempt.requestId;
+      if (attempt.requester === peer.peerId) {
+        this.registry.get(attempt.target)?.client.send({ type: "cancel", requestId, source: peer.peerId });
+      } else {
+        this.registry
+          .get(attempt.requester)
+          ?.client.send(alert(AlertLevel.Warning, AlertCode.PeerGoneAway, NOT_CONNECTED, { requestId, target: peer.peerId }));
+      }
+    }
+    this.log("debug", `peer ${peer.peerId} left`);
+  }
+}
+
+/** Echoes a client-chosen string into an alert message without letting it grow the alert. */
+function clip(text) {
+  return JSON.stringify(text.length > 64 ? text.slice(0, 64) + "…" : text).slice(1, -1);
+}

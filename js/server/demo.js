@@ -1,0 +1,38 @@
+// The demo server of `npm start` (Node only): on one origin,
+//   /          the demo page (web/), with the SDK (js/) and the core (dist/)
+//   /gateway   the gateway (WebSocket)
+//   /demo-config.json   which API key the demo page should use
+import { fileURLToPath } from "node:url";
+import { startStaticServer } from "./static.js";
+import { startGateway } from "../gateway/index.js";
+import { parseKeysText } from "../gateway/config.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+
+/** Starts the demo site and its gateway; resolves to {url, gatewayUrl, apiKey, devKey, close()}. */
+export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log } = {}) {
+  let apiKey;
+  const site = await startStaticServer({
+    mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/": `${ROOT}/web` },
+    host,
+    port,
+    handlers: {
+      "/demo-config.json": (req, res) => {
+        res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+        res.end(JSON.stringify({ apiKey }));
+      },
+    },
+  });
+  const gateway = await startGateway({ server: site.server, keys, log });
+  apiKey = gateway.devKey ?? Object.keys(keys ?? {})[0] ?? parseKeysText(process.env.PETRICHOR_API_KEYS ?? "")[0]?.[0];
+  return {
+    url: site.url,
+    gatewayUrl: `${site.url.replace(/^http/, "ws")}/gateway`,
+    apiKey,
+    devKey: gateway.devKey,
+    async close() {
+      await gateway.close();
+      await site.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// The npm start page in Debian's Chromium: two tabs connect to the gateway on the same origin, one
+// connects to the other's peer id, and both show the peer Connected. A reload keeps the peer id.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startDemoServer } from "../../js/server/demo.js";
+import { launchBrowser, openPage } from "../helpers/browser.mjs";
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemoServer({ keys: { browser_key: "browser-org" } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+async function ownId(page) {
+  await page.waitForFunction(() => /^\d+$/.test(document.getElementById("own-id").textContent), null, { timeout: 15000 });
+  return page.textContent("#own-id");
+}
+
+test("two tabs of the demo page connect to each other", async () => {
+  const first = await openPage(browser, `${demo.url}/`);
+  const second = await openPage(browser, `${demo.url}/`);
+  const firstId = await ownId(first);
+  const secondId = await ownId(second);
+  // Both tabs share localStorage, hence a resume token; the gateway still gives each its own id.
+  assert.notEqual(firstId, secondId);
+
+  await first.fill("#peer-id", secondId);
+  await first.click("#connect-button");
+  for (const [page, remoteId] of [
+    [first, secondId],
+    [second, firstId],
+  ]) {
+    await page.waitForSelector(`#peers li[data-peer-id="${remoteId}"][data-state="Connected"]`, { timeout: 20000 });
+  }
+  assert.equal(await first.textContent("#gateway-status"), "connected");
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(second.errors, []);
+
+  // Disconnecting shows on both sides.
+  await first.click(`#peers li[data-peer-id="${secondId}"] button`);
+  await second.waitForSelector(`#peers li[data-peer-id="${firstId}"]`, { state: "detached", timeout: 20000 });
+  await first.close();
+  await second.close();
+});
+
+test("a connection to an unknown peer id shows the SDK's error", async () => {
+  const page = await openPage(browser, `${demo.url}/`);
+  await ownId(page);
+  await page.fill("#peer-id", "123456789");
+  await page.click("#connect-button");
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("#messages li.error")].some((li) => li.textContent.includes("The target peer is not connected to Rainway.")),
+    null,
+    { timeout: 10000 },
+  );
+  await page.close();
+});
+
+test("a reloaded page keeps its peer id", async () => {
+  const page = await openPage(browser, `${demo.url}/`);
+  const before = await ownId(page);
+  await page.reload();
+  const afterReload = await ownId(page);
+  assert.equal(afterReload, before);
+  await page.close();
+});
