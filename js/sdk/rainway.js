@@ -18,7 +18,7 @@ function connectOptions(options) {
   const { apiKey, externalId = "", gatewayUrl, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, resumeToken } = options;
   // The same limits as the gateway protocol (docs/PROTOCOL.md), checked here for a clear message.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]{1,128}$/.test(apiKey)) throw new RainwayError(Messages.invalidKey);
-  if (typeof externalId !== "string" || new TextEncoder().encode(externalId).length > 256 || /[\x00-\x1f\x7f]/.test(externalId)) {
+  if (typeof externalId !== "string" || new TextEncoder().encode(externalId).length > 256 || /[\x00-\x1f\x7f-\x9f]/.test(externalId)) {
     throw new RainwayError("externalId must be a string of at most 256 UTF-8 bytes without control characters.");
   }
   if (!(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0)) {

@@ -65,6 +65,11 @@ int pt_json_check_string(const char *text, size_t max_length, pt_charset charset
         ok = *c >= 0x20 && *c != 0x7f;
         break;
     }
+    /* C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) are control characters too. */
+    if (ok && (charset == PT_CHARSET_ANY || charset == PT_CHARSET_TEXT) && c[0] == 0xc2 && c[1] >= 0x80 &&
+        c[1] <= 0x9f) {
+      ok = 0;
+    }
     if (!ok) {
       return PT_ERR_BAD_VALUE;
     }

@@ -9,7 +9,7 @@
 #include "cJSON.h"
 
 typedef enum pt_charset {
-  PT_CHARSET_ANY = 0,      /* any bytes except control characters */
+  PT_CHARSET_ANY = 0,      /* any bytes except control characters (C0, DEL, C1) */
   PT_CHARSET_TEXT,         /* like ANY, plus tab, CR and LF (SDP, free text) */
   PT_CHARSET_PRINTABLE,    /* ASCII 0x21..0x7e */
   PT_CHARSET_TOKEN         /* A-Z a-z 0-9 - _ . */

@@ -61,6 +61,10 @@ static void test_client_rejects_bad_input(void) {
            PT_ERR_BAD_VALUE);
   CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":1,\"apiKey\":\"k\",\"externalId\":\"a\\nb\"}", &client),
            PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":1,\"apiKey\":\"k\",\"externalId\":\"a\\u0085b\"}", &client),
+           PT_ERR_BAD_VALUE); /* C1 control */
+  CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":1,\"apiKey\":\"k\",\"externalId\":\"\\u00e9\\u00a0\"}", &client),
+           PT_OK); /* é and no-break space are text */
 }
 
 static void test_limits(void) {

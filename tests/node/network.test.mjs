@@ -218,3 +218,37 @@ test("when the gateway stops, every connection gets close with a RainwayError an
   a.close();
   b.close();
 });
+
+test("without gatewayUrl, globalThis.PETRICHOR_GATEWAY_URL and then the environment variable are used", async () => {
+  const saved = process.env.PETRICHOR_GATEWAY_URL;
+  try {
+    globalThis.PETRICHOR_GATEWAY_URL = gateway.url;
+    process.env.PETRICHOR_GATEWAY_URL = "ws://127.0.0.1:9/not-used";
+    const viaGlobal = await rainway.connect({ apiKey: "key_a1" });
+    open.push(viaGlobal);
+    assert.ok(viaGlobal.id > 0n);
+    delete globalThis.PETRICHOR_GATEWAY_URL;
+    process.env.PETRICHOR_GATEWAY_URL = gateway.url;
+    const viaEnvironment = await rainway.connect({ apiKey: "key_a1" });
+    open.push(viaEnvironment);
+    assert.ok(viaEnvironment.id > 0n);
+    delete process.env.PETRICHOR_GATEWAY_URL;
+    assertRainwayError(await rejection(rainway.connect({ apiKey: "key_a1" })), "No gateway URL: pass gatewayUrl, or set PETRICHOR_GATEWAY_URL.");
+  } finally {
+    delete globalThis.PETRICHOR_GATEWAY_URL;
+    if (saved === undefined) delete process.env.PETRICHOR_GATEWAY_URL;
+    else process.env.PETRICHOR_GATEWAY_URL = saved;
+  }
+});
+
+test("log events carry (level, target, message)", async () => {
+  const lines = [];
+  const handler = (level, target, message) => lines.push({ level, target, message });
+  rainway.addEventListener("log", handler);
+  try {
+    const a = await client("key_a1", "alice");
+    assert.ok(lines.some((l) => l.level === 3 && l.target === "RainwayConnection" && l.message.includes(String(a.id))));
+  } finally {
+    rainway.removeEventListener("log", handler);
+  }
+});

@@ -72,3 +72,17 @@ async function core(): Promise<void> {
 
 void network();
 void core();
+
+import { startGateway, type GatewayOptions } from "petrichor/gateway";
+
+async function gateway(): Promise<void> {
+  const options: GatewayOptions = { port: 0, host: "127.0.0.1", keys: { key: "org" }, iceServers: [{ urls: "stun:127.0.0.1:3478" }] };
+  const running = await startGateway(options);
+  const url: string = running.url;
+  const port: number = running.port;
+  const devKey: string | undefined = running.devKey;
+  console.log(url, port, devKey);
+  await running.close();
+}
+
+void gateway();
