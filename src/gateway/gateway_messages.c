@@ -192,19 +192,13 @@ static cJSON *new_addressed(pt_gateway_type type, const char *request_id, uint64
   return root;
 }
 
-static int print_and_free(cJSON *root, int ok, char *out, size_t capacity, size_t *length) {
-  int status = ok ? pt_json_print(root, out, capacity, length) : PT_ERR_NO_MEMORY;
-  cJSON_Delete(root);
-  return status;
-}
-
 int pt_gateway_build_simple(pt_gateway_type type, const char *request_id, uint64_t target, char *out,
                             size_t capacity, size_t *length) {
   if (type != PT_GATEWAY_CONNECT && type != PT_GATEWAY_ACCEPT && type != PT_GATEWAY_CANCEL) {
     return PT_ERR_INVALID_ARGUMENT;
   }
   cJSON *root = new_addressed(type, request_id, target);
-  return root == NULL ? PT_ERR_BAD_VALUE : print_and_free(root, 1, out, capacity, length);
+  return root == NULL ? PT_ERR_BAD_VALUE : pt_json_finish(root, 1, out, capacity, length);
 }
 
 int pt_gateway_build_reject(const char *request_id, uint64_t target, const char *reason, char *out,
@@ -214,7 +208,7 @@ int pt_gateway_build_reject(const char *request_id, uint64_t target, const char 
   }
   cJSON *root = new_addressed(PT_GATEWAY_REJECT, request_id, target);
   if (root == NULL) return PT_ERR_BAD_VALUE;
-  return print_and_free(root, cJSON_AddStringToObject(root, "reason", reason) != NULL, out, capacity, length);
+  return pt_json_finish(root, cJSON_AddStringToObject(root, "reason", reason) != NULL, out, capacity, length);
 }
 
 int pt_gateway_build_signal(const char *request_id, uint64_t target, pt_signal_kind kind, const char *data,
@@ -230,5 +224,5 @@ int pt_gateway_build_signal(const char *request_id, uint64_t target, pt_signal_k
   }
   int ok = cJSON_AddStringToObject(root, "kind", kind_name) != NULL && cJSON_AddItemToObject(root, "data", parsed);
   if (!ok) cJSON_Delete(parsed);
-  return print_and_free(root, ok, out, capacity, length);
+  return pt_json_finish(root, ok, out, capacity, length);
 }

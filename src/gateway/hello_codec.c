@@ -128,13 +128,6 @@ static cJSON *new_hello_object(uint16_t version) {
   return root;
 }
 
-/* Prints and frees `root`; `ok` false means an add failed for lack of memory. */
-static int finish_build(cJSON *root, int ok, char *out, size_t capacity, size_t *length) {
-  int status = ok ? pt_json_print(root, out, capacity, length) : PT_ERR_NO_MEMORY;
-  cJSON_Delete(root);
-  return status;
-}
-
 int pt_client_hello_build(const pt_client_hello *hello, char *out, size_t capacity, size_t *length) {
   int status = pt_client_hello_validate(hello);
   if (status != PT_OK) {
@@ -150,7 +143,7 @@ int pt_client_hello_build(const pt_client_hello *hello, char *out, size_t capaci
   if (ok && hello->resume_token[0] != '\0') {
     ok = cJSON_AddStringToObject(root, "resumeToken", hello->resume_token) != NULL;
   }
-  return finish_build(root, ok, out, capacity, length);
+  return pt_json_finish(root, ok, out, capacity, length);
 }
 
 static int add_ice_server(cJSON *list, const pt_ice_server *server) {
@@ -191,7 +184,7 @@ int pt_server_hello_build(const pt_server_hello *hello, char *out, size_t capaci
   for (uint32_t i = 0; ok && i < hello->ice_server_count; i++) {
     ok = add_ice_server(servers, &hello->ice_servers[i]);
   }
-  return finish_build(root, ok, out, capacity, length);
+  return pt_json_finish(root, ok, out, capacity, length);
 }
 
 /* Reads "version" (and "minVersion" for clients, defaulting to version). */

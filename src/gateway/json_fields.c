@@ -136,3 +136,9 @@ int pt_json_print(const cJSON *object, char *out, size_t capacity, size_t *lengt
   }
   return PT_OK;
 }
+
+int pt_json_finish(cJSON *object, int ok, char *out, size_t capacity, size_t *length) {
+  int status = ok && object != NULL ? pt_json_print(object, out, capacity, length) : PT_ERR_NO_MEMORY;
+  cJSON_Delete(object);
+  return status;
+}

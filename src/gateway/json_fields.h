@@ -38,4 +38,7 @@ int pt_json_get_integer(const cJSON *object, const char *name, int required, int
 /* Prints a cJSON tree compactly into out (NUL-terminated); PT_ERR_BUFFER_TOO_SMALL if it does not fit. */
 int pt_json_print(const cJSON *object, char *out, size_t capacity, size_t *length);
 
+/* Prints and frees a tree being built: `ok` false means an add failed (PT_ERR_NO_MEMORY). */
+int pt_json_finish(cJSON *object, int ok, char *out, size_t capacity, size_t *length);
+
 #endif
