@@ -252,3 +252,35 @@ test("log events carry (level, target, message)", async () => {
     rainway.removeEventListener("log", handler);
   }
 });
+
+test("a gateway connection lost without a close frame: close event says lost, pending connects fail", async () => {
+  // A relay between client and gateway lets the test cut the client's TCP connection.
+  const relay = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((resolve) => relay.once("listening", resolve));
+  const { default: WebSocket } = await import("ws");
+  relay.on("connection", (downstream) => {
+    const upstream = new WebSocket(gateway.url);
+    const pending = [];
+    upstream.on("open", () => pending.splice(0).forEach((m) => upstream.send(m)));
+    downstream.on("message", (m) => (upstream.readyState === 1 ? upstream.send(String(m)) : pending.push(String(m))));
+    upstream.on("message", (m) => downstream.readyState === 1 && downstream.send(String(m)));
+    downstream.on("close", () => upstream.close());
+  });
+  try {
+    const url = `ws://127.0.0.1:${relay.address().port}/gateway`;
+    const a = await rainway.connect({ apiKey: "key_a1", externalId: "alice", gatewayUrl: url });
+    const b = await client("key_a2", "bob");
+    b.addEventListener("peer-request", () => {}); // never answered: a's attempt stays pending
+    const requested = nextEvent(b, "peer-request");
+    const pending = a.connect(b.id);
+    await requested;
+    const closed = nextEvent(a, "close");
+    for (const socket of relay.clients) socket.terminate();
+    const [error] = await closed;
+    assertRainwayError(error, "The connection to the Rainway server was lost.");
+    assertRainwayError(await rejection(pending), "The connection to the Rainway server was lost.");
+    a.close();
+  } finally {
+    relay.close();
+  }
+});
