@@ -6,13 +6,14 @@
 
 #include "cJSON.h"
 #include "core/error.h"
+#include "channel/channel.h"
 #include "gateway/connection.h"
 #include "peer/peer.h"
 #include "media/srtp_session.h"
 
 void pt_core_config_default(pt_core_config *config) {
   config->max_objects = PT_REGISTRY_MAX_SLOTS;
-  config->max_output_bytes = 64u * 1024u * 1024u;
+  config->max_output_bytes = 256u * 1024u * 1024u; /* room for a whole 64 MiB app message and more */
   config->max_output_items = 65536u;
   config->hello_timeout_ms = 10000.0;
 }
@@ -45,6 +46,9 @@ void pt_core_destroy(pt_core *core) {
   while ((handle = pt_registry_next(&core->registry, PT_KIND_CONNECTION, 0)) != 0) {
     pt_connection_free(core, handle);
   }
+  while ((handle = pt_registry_next(&core->registry, PT_KIND_CHANNEL, 0)) != 0) {
+    pt_channel_free(core, handle);
+  }
   while ((handle = pt_registry_next(&core->registry, PT_KIND_PEER, 0)) != 0) {
     pt_peer_free(core, handle);
   }
@@ -69,6 +73,7 @@ static const struct {
 } timed_kinds[] = {
     {PT_KIND_CONNECTION, pt_connection_deadline, pt_connection_handle_timeout},
     {PT_KIND_PEER, pt_peer_deadline, pt_peer_handle_timeout},
+    {PT_KIND_CHANNEL, pt_channel_deadline, pt_channel_handle_timeout},
 };
 #define TIMED_KIND_COUNT (sizeof timed_kinds / sizeof timed_kinds[0])
 

@@ -28,12 +28,17 @@ typedef enum pt_event {
   PT_EVENT_PEER_SIGNAL = 7,        /* peer: {kind, data} */
   PT_EVENT_PEER_STATE = 8,         /* peer: {state} (PeerState) */
   PT_EVENT_PEER_CLOSED = 9,        /* peer: {code, error} */
-  PT_EVENT_GATEWAY_ALERT = 10      /* connection: {level, code, message} (warnings, for the log) */
+  PT_EVENT_GATEWAY_ALERT = 10,     /* connection: {level, code, message} (warnings, for the log) */
+  PT_EVENT_CHANNEL_OPEN = 11,      /* channel: {} */
+  PT_EVENT_CHANNEL_MESSAGE = 12,   /* channel: binary [kind u8][message id u32 BE][data] */
+  PT_EVENT_CHANNEL_REQUEST_FAILED = 13, /* channel: {id, code, error} */
+  PT_EVENT_CHANNEL_CLOSED = 14     /* channel: {code, error} */
 } pt_event;
 
 /* Transport codes carried by PT_OUTPUT_SEND items. */
 typedef enum pt_transport {
-  PT_TRANSPORT_GATEWAY = 1 /* the connection's WebSocket to the gateway */
+  PT_TRANSPORT_GATEWAY = 1, /* the connection's WebSocket to the gateway */
+  PT_TRANSPORT_CHANNEL = 2  /* the channel's RTCDataChannel */
 } pt_transport;
 
 typedef struct pt_core {
@@ -43,7 +48,7 @@ typedef struct pt_core {
   pt_output_queue outputs;
 } pt_core;
 
-/* Fills the default configuration (4096 objects, 64 MiB / 65536 outputs, 10 s hello timeout). */
+/* Fills the default configuration (4096 objects, 256 MiB / 65536 outputs, 10 s hello timeout). */
 void pt_core_config_default(pt_core_config *config);
 
 /* Creates an empty core; PT_ERR_INVALID_ARGUMENT for a bad config, PT_ERR_NO_MEMORY. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "channel/channel.h"
 #include "core/error.h"
 #include "gateway/connection.h"
 
@@ -177,6 +178,7 @@ int pt_peer_close(pt_core *core, pt_handle handle, int reason) {
   int status;
   pt_peer *peer = lookup(core, handle, &status);
   if (peer == NULL) return status;
+  pt_channel_close_all_of(core, handle, PT_ERR_CLOSED); /* channels go before their peer */
   status = pt_core_emit_error(core, handle, PT_EVENT_PEER_CLOSED, reason);
   pt_peer_free(core, handle);
   pt_core_update_deadline(core);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel/channel.h"
 #include "core/core.h"
 #include "core/error.h"
 #include "gateway/connection.h"
@@ -163,6 +164,49 @@ int32_t pt_wasm_peer_state(int32_t peer) { return core_ready ? pt_peer_state_of(
 
 int32_t pt_wasm_peer_close(int32_t peer, int32_t reason) {
   return core_ready ? pt_peer_close(&the_core, peer, reason) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_channel_create(int32_t peer, const char *label, uint32_t label_length, int32_t mode,
+                               uint32_t chunk_size, uint32_t max_message, double request_timeout_ms,
+                               double open_timeout_ms, double now_ms) {
+  char text[PT_CHANNEL_LABEL_MAX + 1];
+  int status = core_ready ? copy_text(text, sizeof text, label, label_length) : PT_ERR_STATE;
+  if (status != PT_OK) return status;
+  pt_channel_options options = {(pt_channel_mode)mode, chunk_size, max_message, request_timeout_ms, open_timeout_ms};
+  return pt_channel_create(&the_core, peer, text, &options, now_ms);
+}
+
+int32_t pt_wasm_channel_report_open(int32_t channel) {
+  return core_ready ? pt_channel_report_open(&the_core, channel) : PT_ERR_STATE;
+}
+
+double pt_wasm_channel_send(int32_t channel, int32_t kind, uint32_t response_to, const uint8_t *data,
+                            uint32_t length, double now_ms) {
+  if (!core_ready) return PT_ERR_STATE;
+  if (kind < PT_MESSAGE_STANDALONE || kind > PT_MESSAGE_RESPONSE) return PT_ERR_INVALID_ARGUMENT;
+  return (double)pt_channel_send(&the_core, channel, (pt_message_kind)kind, response_to, data, length, now_ms);
+}
+
+double pt_wasm_channel_pull(int32_t channel, uint32_t budget) {
+  return core_ready ? (double)pt_channel_pull(&the_core, channel, budget) : PT_ERR_STATE;
+}
+
+double pt_wasm_channel_backlog(int32_t channel) {
+  return core_ready ? (double)pt_channel_backlog(&the_core, channel) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_channel_receive(int32_t channel, const uint8_t *chunk, uint32_t length, double now_ms) {
+  return core_ready ? pt_channel_receive(&the_core, channel, chunk, length, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_channel_counters(int32_t channel, void *out) {
+  if (!core_ready) return PT_ERR_STATE;
+  if (out == NULL) return PT_ERR_INVALID_ARGUMENT;
+  return pt_channel_counters_of(&the_core, channel, out);
+}
+
+int32_t pt_wasm_channel_close(int32_t channel, int32_t reason) {
+  return core_ready ? pt_channel_close(&the_core, channel, reason) : PT_ERR_STATE;
 }
 
 int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t direction) {

@@ -82,6 +82,30 @@ PT_EXPORT(peer_state) int32_t pt_wasm_peer_state(int32_t peer);
 /* Closes the peer with a reason code (queues its close event). */
 PT_EXPORT(peer_close) int32_t pt_wasm_peer_close(int32_t peer, int32_t reason);
 
+/* ---- exports: app data channels ---- */
+
+/* Creates a channel on a peer (mode 0 unreliable, 1 reliable); returns its handle. */
+PT_EXPORT(channel_create) int32_t pt_wasm_channel_create(int32_t peer, const char *label, uint32_t label_length,
+                                                         int32_t mode, uint32_t chunk_size, uint32_t max_message,
+                                                         double request_timeout_ms, double open_timeout_ms,
+                                                         double now_ms);
+/* Reports the channel's RTCDataChannel open. */
+PT_EXPORT(channel_report_open) int32_t pt_wasm_channel_report_open(int32_t channel);
+/* Queues a message (kind 0 standalone, 1 request, 2 response to `response_to`); returns its id. */
+PT_EXPORT(channel_send) double pt_wasm_channel_send(int32_t channel, int32_t kind, uint32_t response_to,
+                                                    const uint8_t *data, uint32_t length, double now_ms);
+/* Queues up to about `budget` bytes of chunks as outputs; returns the bytes queued. */
+PT_EXPORT(channel_pull) double pt_wasm_channel_pull(int32_t channel, uint32_t budget);
+/* Bytes accepted by channel_send and not yet pulled. */
+PT_EXPORT(channel_backlog) double pt_wasm_channel_backlog(int32_t channel);
+/* Feeds one received RTCDataChannel message. */
+PT_EXPORT(channel_receive) int32_t pt_wasm_channel_receive(int32_t channel, const uint8_t *chunk, uint32_t length,
+                                                           double now_ms);
+/* Writes the channel's counters (struct pt_channel_counters: 10 float64) to out. */
+PT_EXPORT(channel_counters) int32_t pt_wasm_channel_counters(int32_t channel, void *out);
+/* Closes the channel with a reason code (queues its close event). */
+PT_EXPORT(channel_close) int32_t pt_wasm_channel_close(int32_t channel, int32_t reason);
+
 /* ---- exports: SRTP sessions ---- */
 
 /* Creates an SRTP session from a 30-byte master key; direction 0 protects, 1 unprotects. */
