@@ -11,6 +11,7 @@ export { RainwayError } from "./sdk/errors.js";
 export { EventEmitter } from "./sdk/events.js";
 export { RainwayConnection } from "./sdk/connection.js";
 export { Peer } from "./sdk/peer.js";
+export { DataChannel } from "./sdk/data-channel.js";
 export { RainwaySDK };
 export const version = rainway.version;
 export { createCore } from "./core/core.js";

@@ -12,8 +12,14 @@ export declare const CoreEvent: Readonly<{
   PeerState: 8;
   PeerClosed: 9;
   GatewayAlert: 10;
+  ChannelOpen: 11;
+  ChannelMessage: 12;
+  ChannelRequestFailed: 13;
+  ChannelClosed: 14;
 }>;
-export declare const Transport: Readonly<{ Gateway: 1 }>;
+export declare const Transport: Readonly<{ Gateway: 1; Channel: 2 }>;
+export declare const CHANNEL_COUNTER_NAMES: readonly string[];
+export declare const CHUNK_HEADER_SIZE: 20;
 export declare const SrtpDirection: Readonly<{ Outbound: 0; Inbound: 1 }>;
 export declare const SRTP_MASTER_KEY_LENGTH: 30;
 export declare const SRTP_MAX_OVERHEAD: 16;
@@ -75,6 +81,19 @@ export declare class Core {
   peerReportControl(handle: number, open: boolean): number;
   peerState(handle: number): number;
   peerClose(handle: number, reason: number): number;
+  channelCreate(
+    peer: number,
+    label: string,
+    options: { mode: 0 | 1; chunkSize: number; maxMessage: number; requestTimeoutMs: number; openTimeoutMs: number },
+    nowMs: number,
+  ): number;
+  channelReportOpen(handle: number): number;
+  channelSend(handle: number, kind: 0 | 1 | 2, responseTo: number, data: Bytes, nowMs: number): number;
+  channelPull(handle: number, budget: number): number;
+  channelBacklog(handle: number): number;
+  channelReceive(handle: number, chunk: Bytes, nowMs: number): number;
+  channelCounters(handle: number): Record<string, number> | null;
+  channelClose(handle: number, reason: number): number;
   srtpCreate(masterKey: Uint8Array, direction: 0 | 1): number;
   srtpProtect(handle: number, packet: Uint8Array): Uint8Array | number;
   srtpUnprotect(handle: number, packet: Uint8Array): Uint8Array | number;

@@ -14,11 +14,30 @@ export const CoreEvent = Object.freeze({
   PeerState: 8,
   PeerClosed: 9,
   GatewayAlert: 10,
+  ChannelOpen: 11,
+  ChannelMessage: 12,
+  ChannelRequestFailed: 13,
+  ChannelClosed: 14,
 });
-export const Transport = Object.freeze({ Gateway: 1 });
+export const Transport = Object.freeze({ Gateway: 1, Channel: 2 });
 export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
 export const SRTP_MASTER_KEY_LENGTH = 30;
 export const SRTP_MAX_OVERHEAD = 16;
+
+/** Field order of struct pt_channel_counters (src/channel/channel.h). */
+export const CHANNEL_COUNTER_NAMES = Object.freeze([
+  "messagesSent",
+  "messagesReceived",
+  "chunksSent",
+  "chunksReceived",
+  "bytesSent",
+  "bytesReceived",
+  "droppedIncomplete",
+  "rejectedChunks",
+  "unmatchedResponses",
+  "requestsTimedOut",
+]);
+export const CHUNK_HEADER_SIZE = 20;
 
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
@@ -143,6 +162,52 @@ export class Core {
 
   peerClose(handle, reason) {
     return this.exports.peer_close(handle, reason);
+  }
+
+  /** Creates an app channel on a peer; returns its handle or an error. */
+  channelCreate(peer, label, { mode, chunkSize, maxMessage, requestTimeoutMs, openTimeoutMs }, nowMs) {
+    return this.wasm.withBuffers([label], (ptr, length) =>
+      this.exports.channel_create(peer, ptr, length, mode, chunkSize, maxMessage, requestTimeoutMs, openTimeoutMs, nowMs),
+    );
+  }
+
+  channelReportOpen(handle) {
+    return this.exports.channel_report_open(handle);
+  }
+
+  /** Queues a message (kind 0 standalone, 1 request, 2 response); returns its id or an error. */
+  channelSend(handle, kind, responseTo, data, nowMs) {
+    return this.wasm.withBuffers([data], (ptr, length) =>
+      this.exports.channel_send(handle, kind, responseTo, ptr, length, nowMs),
+    );
+  }
+
+  channelPull(handle, budget) {
+    return this.exports.channel_pull(handle, budget);
+  }
+
+  channelBacklog(handle) {
+    return this.exports.channel_backlog(handle);
+  }
+
+  channelReceive(handle, chunk, nowMs) {
+    return this.wasm.withBuffers([chunk], (ptr, length) => this.exports.channel_receive(handle, ptr, length, nowMs));
+  }
+
+  /** The channel's counters, or null for a bad handle. */
+  channelCounters(handle) {
+    const ptr = this.wasm.alloc(CHANNEL_COUNTER_NAMES.length * 8);
+    try {
+      if (this.exports.channel_counters(handle, ptr) < 0) return null;
+      const view = this.wasm.view();
+      return Object.fromEntries(CHANNEL_COUNTER_NAMES.map((name, i) => [name, view.getFloat64(ptr + i * 8, true)]));
+    } finally {
+      this.wasm.free(ptr);
+    }
+  }
+
+  channelClose(handle, reason) {
+    return this.exports.channel_close(handle, reason);
   }
 
   srtpCreate(masterKey, direction) {

@@ -23,6 +23,74 @@ export async function loadRTCPeerConnection() {
 
 const RTC_STATES = { new: 0, connecting: 1, connected: 2, disconnected: 3, failed: 4, closed: 5 };
 
+/** DataChannelMode values (Unreliable = 0, Reliable = 1). */
+const RELIABLE = 1;
+const UNRELIABLE = 0;
+
+/** Sending pauses above this many buffered bytes and resumes below the low-water mark. */
+export const CHANNEL_HIGH_WATER = 1024 * 1024;
+export const CHANNEL_LOW_WATER = 256 * 1024;
+
+/**
+ * One RTCDataChannel of an app channel. Calls back onOpen(), onMessage(Uint8Array), onClose() and
+ * onDrain() (the buffer fell below the low-water mark).
+ */
+export class ChannelLink {
+  #channel;
+  #callbacks = null;
+  #closed = false;
+
+  constructor(channel) {
+    this.#channel = channel;
+    channel.binaryType = "arraybuffer";
+    channel.bufferedAmountLowThreshold = CHANNEL_LOW_WATER;
+    channel.onclose = () => this.#reportClose();
+    this.label = channel.label;
+    // Reliable = ordered with no retransmit or lifetime limit (some stacks report "none" as 65535).
+    const limited = (value) => value != null && value < 65535;
+    this.mode = channel.ordered && !limited(channel.maxRetransmits) && !limited(channel.maxPacketLifeTime) ? RELIABLE : UNRELIABLE;
+  }
+
+  /** Wires the callbacks; an already open channel reports open at once. */
+  attach(callbacks) {
+    this.#callbacks = callbacks;
+    const channel = this.#channel;
+    channel.onopen = () => callbacks.onOpen();
+    channel.onclose = () => this.#reportClose();
+    channel.onerror = () => {}; // always followed by close
+    channel.onmessage = (event) => {
+      const data = event.data;
+      if (typeof data === "string") callbacks.onMessage(new TextEncoder().encode(data));
+      else callbacks.onMessage(new Uint8Array(data));
+    };
+    channel.onbufferedamountlow = () => callbacks.onDrain();
+    if (channel.readyState === "open") callbacks.onOpen();
+    else if (channel.readyState === "closed") this.#reportClose();
+  }
+
+  #reportClose() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#callbacks?.onClose();
+  }
+
+  get bufferedAmount() {
+    return this.#channel.bufferedAmount;
+  }
+
+  send(bytes) {
+    if (this.#channel.readyState === "open") this.#channel.send(bytes);
+  }
+
+  close() {
+    try {
+      this.#channel.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
 /** The control channel: negotiated out of band, so both sides have it from the start. */
 const CONTROL_CHANNEL = { label: "RW_Control", id: 0 };
 
@@ -31,11 +99,13 @@ export class PeerLink {
   #control;
   #remoteDescriptionSet = false;
   #pendingCandidates = []; // candidates that arrived before the remote description
+  #channels = new Set(); // app ChannelLinks
   #callbacks;
   #closed = false;
 
   /**
-   * callbacks: onSignal(kind, data), onRtcState(code), onControlOpen(open), onError(error)
+   * callbacks: onSignal(kind, data), onRtcState(code), onControlOpen(open), onError(error),
+   * onRemoteChannel(ChannelLink) for app channels the other side creates
    */
   constructor(RTCPeerConnectionImpl, { iceServers = [], offerer, ...callbacks }) {
     this.offerer = offerer;
@@ -50,12 +120,37 @@ export class PeerLink {
       const { candidate, sdpMid, sdpMLineIndex } = event.candidate;
       this.#report(() => callbacks.onSignal("candidate", { candidate, sdpMid: sdpMid ?? null, sdpMLineIndex: sdpMLineIndex ?? null }));
     };
+    this.#pc.ondatachannel = (event) => {
+      if (this.#closed) {
+        event.channel.close();
+        return;
+      }
+      callbacks.onRemoteChannel?.(this.#track(new ChannelLink(event.channel)));
+    };
     this.#pc.onconnectionstatechange = () =>
       this.#report(() => callbacks.onRtcState(RTC_STATES[this.#pc.connectionState] ?? RTC_STATES.failed));
   }
 
   get peerConnection() {
     return this.#pc;
+  }
+
+  /** The largest message the transport carries (SCTP's negotiated maximum). */
+  get maxMessageSize() {
+    const size = this.#pc.sctp?.maxMessageSize;
+    return Number.isFinite(size) && size > 0 ? size : 65536;
+  }
+
+  /** Opens an app channel (in-band, announced to the other side). */
+  createChannel(label, mode) {
+    const options = mode === RELIABLE ? { ordered: true } : { ordered: false, maxRetransmits: 0 };
+    return this.#track(new ChannelLink(this.#pc.createDataChannel(label, options)));
+  }
+
+  // The link knows its app channels so that it can close them before the connection.
+  #track(link) {
+    this.#channels.add(link);
+    return link;
   }
 
   #report(fn) {
@@ -108,6 +203,9 @@ export class PeerLink {
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    // App channels go before the connection that carries them.
+    for (const channel of this.#channels) channel.close();
+    this.#channels.clear();
     try {
       this.#control.close();
       this.#pc.close();
@@ -115,4 +213,6 @@ export class PeerLink {
       // already closed
     }
   }
+
+
 }

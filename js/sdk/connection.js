@@ -110,6 +110,7 @@ export class RainwayConnection extends EventEmitter {
 
   /** @internal A message from the gateway. */
   socketMessage(message) {
+    if (this.#closed) return; // the socket may still deliver what was in flight when we closed
     if (message === null) {
       this.log(2, "the gateway sent a binary frame; ignored");
       return;
@@ -267,6 +268,7 @@ export class RainwayConnection extends EventEmitter {
         onRtcState: (state) => peer.reportRtcState(state),
         onControlOpen: (open) => peer.reportControlOpen(open),
         onError: (error) => peer.reportError(error),
+        onRemoteChannel: (channelLink) => peer.acceptRemoteChannel(channelLink),
       });
       peer.attachLink(link);
     } catch (error) {

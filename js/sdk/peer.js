@@ -2,8 +2,10 @@
 // the state; this object mirrors it and turns core events into the public events.
 import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
-import { PeerState } from "./enums.js";
+import { DataChannelMode, PeerState } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
+import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS } from "./data-channel.js";
+import { CHUNK_HEADER_SIZE } from "../core/core.js";
 
 const SIGNAL_KINDS = { offer: 1, answer: 2, candidate: 3 };
 const PT_ERR_CLOSED = -22;
@@ -54,6 +56,142 @@ export class Peer extends EventEmitter {
     link.start();
   }
 
+  /**
+   * Opens an app data channel to this peer; resolves once it is open on this side. The other side
+   * gets a "datachannel" event with its end. Options beyond the original's: maxMessageSize (bytes,
+   * default 64 MiB) and requestTimeoutMs (default 30000).
+   */
+  createDataChannel(options) {
+    try {
+      const { id, mode, settings } = this.#channelOptions(options);
+      const link = this.#link.createChannel(id, mode);
+      const opened = new Promise((resolve, reject) => {
+        const channel = this.#openChannel(id, mode, link, settings, { resolve, reject });
+        if (typeof channel === "number") {
+          link.close();
+          reject(new RainwayError(`Couldn't create Data Channel: ${id} (${this.#runtime.core.errorName(channel)})`));
+        }
+      });
+      // Messages that arrive before the app's continuation ran are held until it has.
+      opened.then((channel) => setTimeout(() => channel.release(), 0), () => {});
+      return opened;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #channelOptions(options) {
+    if (options === null || typeof options !== "object") {
+      throw new RainwayError("createDataChannel(options) needs {id, mode}.");
+    }
+    const { id, mode, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS } = options;
+    if (typeof id !== "string" || id.length === 0) throw new RainwayError("A data channel id must be a non-empty string.");
+    if (id.startsWith("RW_")) throw new RainwayError("Data channel names starting with RW_ are reserved for Rainway");
+    if (mode !== DataChannelMode.Reliable && mode !== DataChannelMode.Unreliable) {
+      throw new RainwayError(`Couldn't create Data Channel: ${id} (mode must be DataChannelMode.Reliable or DataChannelMode.Unreliable)`);
+    }
+    if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1 || maxMessageSize > 2 ** 31 - 1) {
+      throw new RainwayError("maxMessageSize must be a whole number of bytes between 1 and 2^31 - 1.");
+    }
+    if (!(Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0)) {
+      throw new RainwayError("requestTimeoutMs must be a positive number of milliseconds.");
+    }
+    if (this.#closed || !this.#link) throw new RainwayError(`Couldn't create Data Channel: ${id} (peer is disconnected)`);
+    if (this.dataChannels.has(id) || this.#openingChannels.has(id)) {
+      throw new RainwayError(`Couldn't create Data Channel: ${id} (a channel with this id already exists)`);
+    }
+    return { id, mode, settings: { maxMessage: maxMessageSize, requestTimeoutMs } };
+  }
+
+  #openingChannels = new Set();
+
+  /** Creates the core channel and its facade; returns the facade or the core's error code. */
+  #openChannel(id, mode, link, settings, opening) {
+    this.#openingChannels.add(id);
+    const done = () => this.#openingChannels.delete(id);
+    const options = {
+      mode,
+      chunkSize: Math.min(this.#link.maxMessageSize, 65536) - CHUNK_HEADER_SIZE,
+      maxMessage: settings.maxMessage,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      openTimeoutMs: this.#ready?.timeoutMs ?? 30000,
+    };
+    const result = this.#runtime.open(
+      (core, now) => core.channelCreate(this.#handle, id, options, now),
+      (handle) =>
+        new DataChannel({
+          runtime: this.#runtime,
+          handle,
+          peer: this,
+          id,
+          mode,
+          link,
+          options: settings,
+          log: this.log,
+          opening: {
+            resolve: (channel) => {
+              done();
+              this.dataChannels.set(id, channel);
+              opening.resolve(channel);
+            },
+            reject: (error) => {
+              done();
+              opening.reject(error);
+            },
+          },
+        }),
+    );
+    if (typeof result === "number") done();
+    return result;
+  }
+
+  /** @internal The other side opened a channel. */
+  acceptRemoteChannel(link) {
+    if (this.#closed || link.label.startsWith("RW_") || this.dataChannels.has(link.label) || this.#openingChannels.has(link.label)) {
+      this.log(2, `peer ${this.id}: refused a data channel "${link.label}" from the other side`);
+      link.close();
+      return;
+    }
+    const settings = { maxMessage: DEFAULT_MAX_MESSAGE_SIZE, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS };
+    const result = this.#openChannel(link.label, link.mode, link, settings, {
+      resolve: (channel) => this.#announceChannel(channel),
+      reject: () => {},
+    });
+    if (typeof result === "number") {
+      this.log(2, `peer ${this.id}: data channel "${link.label}" refused (${this.#runtime.core.errorName(result)})`);
+      link.close();
+    }
+  }
+
+  /**
+   * Tells the app about a channel the other side opened. Before the app has the Peer (its connect or
+   * accept promise is resolving) nobody could listen, so the event waits until it has.
+   */
+  #announceChannel(channel) {
+    if (!this.#announced) {
+      this.#unannounced.push(channel);
+      return;
+    }
+    this.emit("datachannel", channel);
+    channel.release();
+  }
+
+  #announced = false;
+  #unannounced = [];
+
+  /** @internal Called once the app has the Peer: channels opened meanwhile are announced now. */
+  markAnnounced() {
+    this.#announced = true;
+    for (const channel of this.#unannounced.splice(0)) {
+      if (this.dataChannels.get(channel.id) === channel) this.#announceChannel(channel);
+    }
+  }
+
+  /** @internal */
+  _removeDataChannel(channel) {
+    if (this.dataChannels.get(channel.id) === channel) this.dataChannels.delete(channel.id);
+  }
+
   /** @internal Glue → core reports. */
   reportSignal(kind, data) {
     const status = this.#runtime.call((core) => core.peerSignal(this.#handle, SIGNAL_KINDS[kind], JSON.stringify(data)));
@@ -92,6 +230,7 @@ export class Peer extends EventEmitter {
         this.#ready = null;
         this.#connection._addPeer(this);
         resolve(this);
+        setTimeout(() => this.markAnnounced(), 0); // after the app's continuation of connect()/accept()
       }
       return; // until the promise resolves nobody can listen yet; changes before then are not events
     }

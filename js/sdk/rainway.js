@@ -104,6 +104,15 @@ export class RainwaySDK extends EventEmitter {
     return connection;
   }
 
+  /**
+   * Petrichor extension: what the core holds right now ({heapBytes, liveObjects}), for leak checks
+   * and debugging. Loads the core if it is not loaded yet.
+   */
+  async diagnostics() {
+    const { core } = await this.#loadRuntime();
+    return { heapBytes: core.wasm.heapUsed(), liveObjects: core.liveObjects() };
+  }
+
   /** Thin wrapper over navigator.mediaCapabilities.decodingInfo, as in the original. */
   async getMediaCapabilities(config) {
     const capabilities = globalThis.navigator?.mediaCapabilities;

@@ -69,7 +69,9 @@ export class Runtime {
       this.#schedule(deadlineMs);
       return;
     }
-    const json = kind === OutputKind.Event ? JSON.parse(decoder.decode(payload)) : null;
+    // Events carry JSON, except channel messages, which carry their bytes.
+    const json =
+      kind === OutputKind.Event ? (code === CoreEvent.ChannelMessage ? payload : JSON.parse(decoder.decode(payload))) : null;
     // A new peer is announced to its connection, which creates the facade.
     const routeTo = code === CoreEvent.PeerCreated && kind === OutputKind.Event ? json.connection : handle;
     const target = this.#targets.get(routeTo);
