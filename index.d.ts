@@ -1,5 +1,5 @@
 // Public types of Petrichor (import from "petrichor", or "@rainway/web" when aliased).
-import { LogLevel, PeerState } from "./js/sdk/enums.js";
+import { DataChannelMode, LogLevel, MessageEventType, PeerState } from "./js/sdk/enums.js";
 
 export * from "./js/sdk/enums.js";
 export { createCore, Core, CoreOptions, CoreOutput } from "./js/core/core.js";
@@ -57,6 +57,8 @@ export interface DecodingInfo {
 export declare class RainwaySDK extends EventEmitter<RainwayEvents> {
   readonly version: string;
   connect(options: RainwayConnectOptions): Promise<RainwayConnection>;
+  /** Petrichor: what the core holds right now, for leak checks and debugging. */
+  diagnostics(): Promise<{ heapBytes: number; liveObjects: number }>;
   getMediaCapabilities(config: { type: string; video?: VideoConfiguration_2; audio?: unknown }): Promise<DecodingInfo>;
 }
 
@@ -89,7 +91,52 @@ export declare class RainwayConnection extends EventEmitter<RainwayConnectionEve
 export interface PeerEvents {
   "connection-state-change": [state: PeerState];
   close: [];
+  /** The other side opened a data channel. */
+  datachannel: [channel: DataChannel];
   [name: string]: unknown[];
+}
+
+export interface OpenDataChannelOptions {
+  /** The channel's name; ids starting with "RW_" are reserved. */
+  id: string;
+  mode: DataChannelMode;
+  /** Petrichor: the largest message sent or accepted, in bytes (default 64 MiB). */
+  maxMessageSize?: number;
+  /** Petrichor: how long request() waits for its response, in ms (default 30000). */
+  requestTimeoutMs?: number;
+}
+
+export type MessageData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+export interface MessageEventStandalone {
+  type: MessageEventType.Standalone;
+  data: Uint8Array;
+}
+
+export interface MessageEventRequest {
+  type: MessageEventType.Request;
+  data: Uint8Array;
+  respond(data: MessageData): void;
+}
+
+export type MessageEvent_2 = MessageEventStandalone | MessageEventRequest;
+
+export interface DataChannelEvents {
+  message: [event: MessageEvent_2];
+  close: [];
+  [name: string]: unknown[];
+}
+
+export declare class DataChannel extends EventEmitter<DataChannelEvents> {
+  readonly id: string;
+  readonly mode: DataChannelMode;
+  readonly peer: Peer;
+  /** Strings are sent as UTF-8; empty messages are delivered as empty messages. */
+  send(data: MessageData): void;
+  /** Resolves with the remote's respond() payload; rejects on timeout or close. */
+  request(data: MessageData): Promise<Uint8Array>;
+  /** Petrichor: closes the channel on both sides. */
+  close(): void;
 }
 
 export declare class Peer extends EventEmitter<PeerEvents> {
@@ -98,9 +145,11 @@ export declare class Peer extends EventEmitter<PeerEvents> {
   readonly id: PeerId;
   readonly externalId: string;
   readonly state: PeerState;
-  /** Streams and data channels arrive with later releases; the maps are always present. */
+  /** Streams arrive with a later release; the map is always present. */
   readonly streams: ReadonlyMap<number, unknown>;
-  readonly dataChannels: ReadonlyMap<string, unknown>;
+  /** The open data channels, whichever side created them. */
+  readonly dataChannels: ReadonlyMap<string, DataChannel>;
+  createDataChannel(options: OpenDataChannelOptions): Promise<DataChannel>;
   close(): void;
 }
 

@@ -1,6 +1,6 @@
 // The demo page: connects to the gateway of `npm start`, shows this browser's peer id, connects to a
 // peer id typed in, answers incoming requests, and shows peers, their states and every error plainly.
-import rainway, { PeerState, version } from "/js/index.js";
+import rainway, { DataChannelMode, PeerState, version } from "/js/index.js";
 
 const $ = (id) => document.getElementById(id);
 const requests = new Map(); // peer id (string) -> request
@@ -55,6 +55,55 @@ function renderPeers() {
   });
 }
 
+let chat = null; // the DataChannel of the current chat
+
+function chatLine(who, text) {
+  const item = document.createElement("li");
+  item.textContent = `${who}: ${text}`;
+  $("chat-log").append(item);
+}
+
+function attachChat(channel) {
+  chat = channel;
+  $("chat-status").textContent = `Chatting with ${channel.peer.id}.`;
+  $("chat-input").disabled = false;
+  $("chat-send").disabled = false;
+  channel.addEventListener("message", ({ data }) => chatLine(String(channel.peer.id), new TextDecoder().decode(data)));
+  channel.addEventListener("close", () => {
+    if (chat !== channel) return;
+    chat = null;
+    $("chat-status").textContent = "The chat closed.";
+    $("chat-input").disabled = true;
+    $("chat-send").disabled = true;
+  });
+}
+
+$("chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("chat-input").value;
+  if (!chat || text === "") return;
+  try {
+    chat.send(text);
+    chatLine("me", text);
+    $("chat-input").value = "";
+  } catch (error) {
+    note(error.message, "error");
+  }
+});
+
+/** The side that asked for the connection opens the chat channel; the other side is told of it. */
+async function startChat(peer, requester) {
+  if (!requester) {
+    peer.addEventListener("datachannel", (channel) => channel.id === "chat" && attachChat(channel));
+    return;
+  }
+  try {
+    attachChat(await peer.createDataChannel({ id: "chat", mode: DataChannelMode.Reliable }));
+  } catch (error) {
+    note(error.message, "error");
+  }
+}
+
 function watchPeer(peer) {
   peer.addEventListener("connection-state-change", (state) => {
     note(`peer ${peer.id} is ${PeerState[state]}`);
@@ -74,6 +123,7 @@ async function accept(request) {
     const peer = await request.accept();
     note(`connected to ${peer.id}`, "ok");
     watchPeer(peer);
+    startChat(peer, false);
   } catch (error) {
     note(error.message, "error");
   }
@@ -109,6 +159,7 @@ $("connect-form").addEventListener("submit", async (event) => {
     const peer = await connection.connect(id);
     note(`connected to ${peer.id}`, "ok");
     watchPeer(peer);
+    startChat(peer, true);
   } catch (error) {
     note(error.message, "error");
   }

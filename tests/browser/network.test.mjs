@@ -1,5 +1,6 @@
 // The npm start page in Debian's Chromium: two tabs connect to the gateway on the same origin, one
-// connects to the other's peer id, and both show the peer Connected. A reload keeps the peer id.
+// connects to the other's peer id, both show the peer Connected, and they chat over a data channel.
+// A reload keeps the peer id.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startDemoServer } from "../../js/server/demo.js";
@@ -40,6 +41,24 @@ test("two tabs of the demo page connect to each other", async () => {
     await page.waitForSelector(`#peers li[data-peer-id="${remoteId}"][data-state="Connected"]`, { timeout: 20000 });
   }
   assert.equal(await first.textContent("#gateway-status"), "connected");
+
+  // The chat box works both ways over a reliable data channel.
+  await first.waitForSelector("#chat-input:not([disabled])", { timeout: 10000 });
+  await second.waitForSelector("#chat-input:not([disabled])", { timeout: 10000 });
+  await first.fill("#chat-input", "hello from the first tab");
+  await first.click("#chat-send");
+  await second.waitForFunction(
+    (id) => [...document.querySelectorAll("#chat-log li")].some((li) => li.textContent === `${id}: hello from the first tab`),
+    firstId,
+    { timeout: 10000 },
+  );
+  await second.fill("#chat-input", "and back ✓");
+  await second.click("#chat-send");
+  await first.waitForFunction(
+    (id) => [...document.querySelectorAll("#chat-log li")].some((li) => li.textContent === `${id}: and back ✓`),
+    secondId,
+    { timeout: 10000 },
+  );
   assert.deepEqual(first.errors, []);
   assert.deepEqual(second.errors, []);
 

@@ -7,6 +7,10 @@ import rainway, {
   InputLevel,
   VirtualKey,
   RainwayError,
+  DataChannelMode,
+  MessageEventType,
+  type DataChannel,
+  type MessageEvent_2,
   type Core,
   type CoreOutput,
   type Peer,
@@ -41,6 +45,20 @@ async function network(): Promise<void> {
     const same: RainwayConnection = peer.connection;
     console.log(peer.id, peer.externalId, peer.state === PeerState.Connected, peer.streams.size, peer.dataChannels.size, same.peers.length);
     peer.addEventListener("close", () => console.log("closed"));
+    const channel: DataChannel = await peer.createDataChannel({ id: "chat", mode: DataChannelMode.Reliable, maxMessageSize: 1 << 20 });
+    channel.addEventListener("message", (message: MessageEvent_2) => {
+      if (message.type === MessageEventType.Request) message.respond(message.data);
+      else console.log(message.data.byteLength);
+    });
+    channel.send("hello");
+    channel.send(new Uint8Array([1, 2]));
+    channel.send(new ArrayBuffer(4));
+    const answer: Uint8Array = await channel.request("ping");
+    console.log(answer.length, channel.id, channel.mode, channel.peer.id, peer.dataChannels.get("chat") === channel);
+    peer.addEventListener("datachannel", (remote: DataChannel) => remote.close());
+    channel.close();
+    const { heapBytes, liveObjects } = await rainway.diagnostics();
+    console.log(heapBytes, liveObjects);
     peer.close();
   } catch (error) {
     if (error instanceof RainwayError) console.log(error.message);
