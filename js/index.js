@@ -12,6 +12,7 @@ export { EventEmitter } from "./sdk/events.js";
 export { RainwayConnection } from "./sdk/connection.js";
 export { Peer } from "./sdk/peer.js";
 export { DataChannel } from "./sdk/data-channel.js";
+export { InboundStream, OutboundStream } from "./sdk/streams.js";
 export { RainwaySDK };
 export const version = rainway.version;
 export { createCore } from "./core/core.js";

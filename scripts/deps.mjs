@@ -13,7 +13,7 @@ export const CACHE = process.env.PETRICHOR_CACHE || join(process.env.XDG_CACHE_H
 /** Debian packages per purpose. */
 export const PACKAGES = {
   build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev"],
-  test: ["chromium"],
+  test: ["chromium", "ffmpeg"],
 };
 
 /** C dependencies: Debian source package and the upstream version we build against. */

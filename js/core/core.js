@@ -18,8 +18,18 @@ export const CoreEvent = Object.freeze({
   ChannelMessage: 12,
   ChannelRequestFailed: 13,
   ChannelClosed: 14,
+  StreamRequested: 15,
+  StreamAnnounced: 16,
+  StreamRejected: 17,
+  StreamJoined: 18,
+  StreamLeft: 19,
+  KeyframeRequested: 20,
+  BitrateRequested: 21,
+  StreamPermissions: 22,
+  StreamFrame: 23,
+  StreamClosed: 24,
 });
-export const Transport = Object.freeze({ Gateway: 1, Channel: 2 });
+export const Transport = Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5 });
 export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
 export const SRTP_MASTER_KEY_LENGTH = 30;
 export const SRTP_MAX_OVERHEAD = 16;
@@ -38,6 +48,24 @@ export const CHANNEL_COUNTER_NAMES = Object.freeze([
   "requestsTimedOut",
 ]);
 export const CHUNK_HEADER_SIZE = 20;
+
+/** Field order of struct pt_stream_counters (src/stream/stream.h). */
+export const STREAM_COUNTER_NAMES = Object.freeze([
+  "videoFrames",
+  "audioFrames",
+  "videoBytes",
+  "audioBytes",
+  "videoPackets",
+  "audioPackets",
+  "packetsLost",
+  "framesDropped",
+  "srtpRejected",
+  "keyframeRequests",
+  "lastAssemblyMs",
+  "maxAssemblyMs",
+]);
+export const FRAME_EVENT_HEADER = 20;
+export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
@@ -196,18 +224,78 @@ export class Core {
 
   /** The channel's counters, or null for a bad handle. */
   channelCounters(handle) {
-    const ptr = this.wasm.alloc(CHANNEL_COUNTER_NAMES.length * 8);
-    try {
-      if (this.exports.channel_counters(handle, ptr) < 0) return null;
-      const view = this.wasm.view();
-      return Object.fromEntries(CHANNEL_COUNTER_NAMES.map((name, i) => [name, view.getFloat64(ptr + i * 8, true)]));
-    } finally {
-      this.wasm.free(ptr);
-    }
+    return this.#readCounters(CHANNEL_COUNTER_NAMES, (ptr) => this.exports.channel_counters(handle, ptr));
   }
 
   channelClose(handle, reason) {
     return this.exports.channel_close(handle, reason);
+  }
+
+  peerControlReceive(peer, text, nowMs) {
+    return this.wasm.withBuffers([text], (ptr, length) => this.exports.peer_control_receive(peer, ptr, length, nowMs));
+  }
+
+  /** Feeds one media-channel message (kind 0 video, 1 audio). */
+  peerMediaReceive(peer, kind, packet, nowMs) {
+    return this.wasm.withBuffers([packet], (ptr, length) => this.exports.peer_media_receive(peer, kind, ptr, length, nowMs));
+  }
+
+  peerRequestStream(peer, permissions) {
+    return this.exports.peer_request_stream(peer, permissions);
+  }
+
+  peerListStreams(peer) {
+    return this.exports.peer_list_streams(peer);
+  }
+
+  peerJoinStream(peer, streamId, nowMs) {
+    return this.exports.peer_join_stream(peer, streamId, nowMs);
+  }
+
+  /** Announces a stream described by a stream-announce control message (JSON text). */
+  peerAnnounceStream(peer, announcement, requestId) {
+    return this.wasm.withBuffers([announcement], (ptr, length) =>
+      this.exports.peer_announce_stream(peer, ptr, length, requestId),
+    );
+  }
+
+  peerRejectStream(peer, requestId, reason) {
+    return this.wasm.withBuffers([reason], (ptr, length) => this.exports.peer_reject_stream(peer, requestId, ptr, length));
+  }
+
+  /** Sends one encoded frame (kind 0 video, 1 audio); returns the packet count or an error. */
+  streamSendFrame(stream, kind, frame, timestampUs) {
+    return this.wasm.withBuffers([frame], (ptr, length) =>
+      this.exports.stream_send_frame(stream, kind, ptr, length, timestampUs),
+    );
+  }
+
+  streamEnd(stream) {
+    return this.exports.stream_end(stream);
+  }
+
+  streamSetPermissions(stream, inputLevel) {
+    return this.exports.stream_set_permissions(stream, inputLevel);
+  }
+
+  streamRequestKeyframe(stream) {
+    return this.exports.stream_request_keyframe(stream);
+  }
+
+  /** The stream's counters, or null for a bad handle. */
+  streamCounters(stream) {
+    return this.#readCounters(STREAM_COUNTER_NAMES, (ptr) => this.exports.stream_counters(stream, ptr));
+  }
+
+  #readCounters(names, fill) {
+    const ptr = this.wasm.alloc(names.length * 8);
+    try {
+      if (fill(ptr) < 0) return null;
+      const view = this.wasm.view();
+      return Object.fromEntries(names.map((name, i) => [name, view.getFloat64(ptr + i * 8, true)]));
+    } finally {
+      this.wasm.free(ptr);
+    }
   }
 
   srtpCreate(masterKey, direction) {

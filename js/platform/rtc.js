@@ -93,6 +93,13 @@ export class ChannelLink {
 
 /** The control channel: negotiated out of band, so both sides have it from the start. */
 const CONTROL_CHANNEL = { label: "RW_Control", id: 0 };
+/** Media channels (video, audio): likewise negotiated; unordered, no retransmissions. */
+const MEDIA_CHANNELS = [
+  { label: "RW_Video", id: 1 },
+  { label: "RW_Audio", id: 2 },
+];
+/** Live media is dropped rather than queued behind this many buffered bytes. */
+const MEDIA_BUFFER_LIMIT = 4 * 1024 * 1024;
 
 export class PeerLink {
   #pc;
@@ -100,12 +107,14 @@ export class PeerLink {
   #remoteDescriptionSet = false;
   #pendingCandidates = []; // candidates that arrived before the remote description
   #channels = new Set(); // app ChannelLinks
+  #media = [];
   #callbacks;
   #closed = false;
 
   /**
    * callbacks: onSignal(kind, data), onRtcState(code), onControlOpen(open), onError(error),
-   * onRemoteChannel(ChannelLink) for app channels the other side creates
+   * onRemoteChannel(ChannelLink) for app channels the other side creates, onControlMessage(text),
+   * onMedia(kind, bytes) for media-channel messages
    */
   constructor(RTCPeerConnectionImpl, { iceServers = [], offerer, ...callbacks }) {
     this.offerer = offerer;
@@ -115,6 +124,14 @@ export class PeerLink {
     this.#control.binaryType = "arraybuffer";
     this.#control.onopen = () => this.#report(() => callbacks.onControlOpen(true));
     this.#control.onclose = () => this.#report(() => callbacks.onControlOpen(false));
+    this.#control.onmessage = (event) =>
+      this.#report(() => callbacks.onControlMessage?.(typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data)));
+    this.#media = MEDIA_CHANNELS.map(({ label, id }, kind) => {
+      const channel = this.#pc.createDataChannel(label, { negotiated: true, id, ordered: false, maxRetransmits: 0 });
+      channel.binaryType = "arraybuffer";
+      channel.onmessage = (event) => this.#report(() => callbacks.onMedia?.(kind, new Uint8Array(event.data)));
+      return channel;
+    });
     this.#pc.onicecandidate = (event) => {
       if (!event.candidate || !event.candidate.candidate) return; // end of candidates needs no message
       const { candidate, sdpMid, sdpMLineIndex } = event.candidate;
@@ -133,6 +150,21 @@ export class PeerLink {
 
   get peerConnection() {
     return this.#pc;
+  }
+
+  /** Sends a control message (JSON text); false when the control channel is not open. */
+  sendControl(text) {
+    if (this.#closed || this.#control.readyState !== "open") return false;
+    this.#control.send(text);
+    return true;
+  }
+
+  /** Sends one media packet (kind 0 video, 1 audio); false when it was dropped (not open, or backed up). */
+  sendMedia(kind, bytes) {
+    const channel = this.#media[kind];
+    if (this.#closed || channel?.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) return false;
+    channel.send(bytes);
+    return true;
   }
 
   /** The largest message the transport carries (SCTP's negotiated maximum). */
@@ -207,6 +239,7 @@ export class PeerLink {
     for (const channel of this.#channels) channel.close();
     this.#channels.clear();
     try {
+      for (const channel of this.#media) channel.close();
       this.#control.close();
       this.#pc.close();
     } catch {

@@ -269,6 +269,8 @@ export class RainwayConnection extends EventEmitter {
         onControlOpen: (open) => peer.reportControlOpen(open),
         onError: (error) => peer.reportError(error),
         onRemoteChannel: (channelLink) => peer.acceptRemoteChannel(channelLink),
+        onControlMessage: (text) => peer.reportControlMessage(text),
+        onMedia: (kind, packet) => peer.reportMedia(kind, packet),
       });
       peer.attachLink(link);
     } catch (error) {

@@ -6,10 +6,23 @@ import { DataChannelMode, PeerState } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS } from "./data-channel.js";
 import { CHUNK_HEADER_SIZE } from "../core/core.js";
+import { InboundStream, OutboundStream, streamInfo } from "./streams.js";
+import { InputLevel, StreamType } from "./enums.js";
+
+const DEFAULT_VIDEO = { codec: "avc1.42e01f", width: 1280, height: 720, frameRate: 30 };
+const DEFAULT_AUDIO = { codec: "opus", sampleRate: 48000, channels: 2 };
+const EMPTY_KEY = "A".repeat(40); // 30 zero bytes in base64; the core puts a fresh key in its place
 
 const SIGNAL_KINDS = { offer: 1, answer: 2, candidate: 3 };
 const PT_ERR_CLOSED = -22;
 const PT_ERR_TIMEOUT = -17;
+
+function toBytesStrict(data) {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new RainwayError("video.config must be a Uint8Array, ArrayBuffer or ArrayBufferView.");
+}
 
 export class Peer extends EventEmitter {
   #runtime;
@@ -192,6 +205,27 @@ export class Peer extends EventEmitter {
     if (this.dataChannels.get(channel.id) === channel) this.dataChannels.delete(channel.id);
   }
 
+  /** @internal Glue → core: a control-channel message. */
+  reportControlMessage(text) {
+    const status = this.#runtime.call((core, now) => core.peerControlReceive(this.#handle, text, now));
+    if (status < 0) this.log(2, `peer ${this.id}: control message refused (${this.#runtime.core.errorName(status)})`);
+  }
+
+  /** @internal Glue → core: a media-channel message. */
+  reportMedia(kind, packet) {
+    this.#runtime.call((core, now) => core.peerMediaReceive(this.#handle, kind, packet, now));
+  }
+
+  /** @internal Core → media channel. */
+  _sendMedia(kind, bytes) {
+    this.#link?.sendMedia(kind, bytes);
+  }
+
+  /** @internal Core → control channel. */
+  onSend(transport, bytes) {
+    if (!this.#link?.sendControl(new TextDecoder().decode(bytes))) this.log(2, `peer ${this.id}: control message not sent (channel closed)`);
+  }
+
   /** @internal Glue → core reports. */
   reportSignal(kind, data) {
     const status = this.#runtime.call((core) => core.peerSignal(this.#handle, SIGNAL_KINDS[kind], JSON.stringify(data)));
@@ -219,7 +253,162 @@ export class Peer extends EventEmitter {
       this.#setState(payload.state);
     } else if (code === CoreEvents.PeerClosed) {
       this.#dispose(payload);
+    } else if (code === CoreEvents.StreamRequested) {
+      this.#onStreamRequested(payload);
+    } else if (code === CoreEvents.StreamAnnounced) {
+      this.#onStreamAnnounced(payload);
+    } else if (code === CoreEvents.StreamRejected) {
+      this.#streamRequests.get(payload.requestId)?.reject(new RainwayError(payload.reason || "The host rejected the stream request."));
+      this.#streamRequests.delete(payload.requestId);
     }
+  }
+
+  #streamRequests = new Map(); // requestId -> {resolve, reject, options, timer}
+
+  /** @internal Host side: the host's streams to this peer, by id. */
+  outboundStreams = new Map();
+
+  /**
+   * Asks the host for a stream; resolves with the InboundStream once the host announced it and this
+   * side joined, rejects with the host's reason (or a timeout).
+   */
+  createStream(options = {}) {
+    if (this.#closed) return Promise.reject(new RainwayError("Couldn't request stream: peer is disconnected"));
+    const permissions = options?.permissions ?? InputLevel.None;
+    if (!Number.isInteger(permissions) || permissions < 0 || permissions > 127) {
+      return Promise.reject(new RainwayError("permissions must be an InputLevel."));
+    }
+    const requestId = this.#runtime.call((core) => core.peerRequestStream(this.#handle, permissions));
+    if (requestId < 0) return Promise.reject(new RainwayError(`Couldn't request stream: ${this.#runtime.core.errorName(requestId)}`));
+    const timeoutMs = this.#ready?.timeoutMs ?? this.#streamTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#streamRequests.delete(requestId);
+        reject(new RainwayError(`The stream request to ${this.id} timed out after ${timeoutMs} ms.`));
+      }, timeoutMs);
+      this.#streamRequests.set(requestId, {
+        options,
+        resolve: (stream) => {
+          clearTimeout(timer);
+          resolve(stream);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
+  }
+
+  #streamTimeoutMs = 30000;
+
+  /** Asks the host to announce every active stream again ("stream-announcement" events). */
+  async forceStreamAnnouncements() {
+    if (this.#closed) throw new RainwayError("Couldn't forceStreamAnnouncements. Peer disconnected.");
+    const status = this.#runtime.call((core) => core.peerListStreams(this.#handle));
+    if (status < 0) throw new RainwayError(`Couldn't forceStreamAnnouncements: ${this.#runtime.core.errorName(status)}`);
+  }
+
+  #join(info, options) {
+    if (this.#closed) throw new RainwayError("Couldn't join the stream: peer is disconnected");
+    let stream = null;
+    const result = this.#runtime.open(
+      (core, now) => core.peerJoinStream(this.#handle, info.streamId, now),
+      (handle) => {
+        stream = new InboundStream({ runtime: this.#runtime, handle, peer: this, info, options });
+        this.streams.set(info.streamId, stream);
+        return stream;
+      },
+    );
+    if (typeof result === "number") throw new RainwayError(`Couldn't join stream ${info.streamId}: ${this.#runtime.core.errorName(result)}`);
+    return stream;
+  }
+
+  #onStreamAnnounced({ requestId, stream }) {
+    const info = streamInfo(stream);
+    const pending = this.#streamRequests.get(requestId);
+    if (pending) {
+      this.#streamRequests.delete(requestId);
+      try {
+        pending.resolve(this.#join(info, pending.options));
+      } catch (error) {
+        pending.reject(error);
+      }
+      return;
+    }
+    this.emit("stream-announcement", { info, join: async (options = {}) => this.#join(info, options) });
+  }
+
+  #onStreamRequested({ requestId, permissions }) {
+    let answered = false;
+    const answer = () => {
+      if (answered) throw new RainwayError("This stream request was already answered.");
+      if (this.#closed) throw new RainwayError("Couldn't answer the stream request: peer is disconnected");
+      answered = true;
+    };
+    this.emit("stream-request", {
+      id: requestId,
+      permissions,
+      accept: async (options = {}) => {
+        answer();
+        return this.#announce({ permissions, ...options }, requestId);
+      },
+      reject: (reason = "") => {
+        answer();
+        const status = this.#runtime.call((core) => core.peerRejectStream(this.#handle, requestId, String(reason)));
+        if (status < 0) throw new RainwayError(`Couldn't reject the stream request: ${this.#runtime.core.errorName(status)}`);
+      },
+    });
+  }
+
+  /** Host: offers a stream to this peer without being asked; resolves with the OutboundStream. */
+  async announceStream(options = {}) {
+    if (this.#closed) throw new RainwayError("Couldn't announce a stream: peer is disconnected");
+    return this.#announce(options, 0);
+  }
+
+  #announce(options, requestId) {
+    const id = options.id ?? this.#nextStreamId();
+    const permissions = options.permissions ?? InputLevel.All;
+    const video = options.video === null ? undefined : { ...DEFAULT_VIDEO, ...options.video };
+    const audio = options.audio === null ? undefined : { ...DEFAULT_AUDIO, ...options.audio };
+    if (video?.config !== undefined) video.config = btoa(String.fromCharCode(...toBytesStrict(video.config)));
+    const stream = {
+      id,
+      type: options.type ?? StreamType.FullDesktop,
+      defaultInputLevel: permissions,
+      videoSsrc: 0,
+      audioSsrc: 0,
+      srtpKey: EMPTY_KEY,
+      ...(video ? { video } : {}),
+      ...(audio ? { audio } : {}),
+    };
+    const announcement = JSON.stringify({ type: "stream-announce", requestId, stream });
+    const result = this.#runtime.open(
+      (core) => core.peerAnnounceStream(this.#handle, announcement, requestId),
+      (handle) => {
+        const outbound = new OutboundStream({ runtime: this.#runtime, handle, peer: this, id, permissions, info: streamInfo(stream) });
+        this.outboundStreams.set(id, outbound);
+        return outbound;
+      },
+    );
+    if (typeof result === "number") throw new RainwayError(`Couldn't announce stream ${id}: ${this.#runtime.core.errorName(result)}`);
+    return result;
+  }
+
+  #nextStreamId() {
+    for (let id = 1; id < 256; id++) if (!this.outboundStreams.has(id)) return id;
+    throw new RainwayError("No free stream id (at most 255 streams per peer).");
+  }
+
+  /** @internal */
+  _removeInboundStream(stream) {
+    if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+  }
+
+  /** @internal */
+  _removeOutboundStream(stream) {
+    if (this.outboundStreams.get(stream.id) === stream) this.outboundStreams.delete(stream.id);
   }
 
   #setState(state) {
@@ -259,7 +448,10 @@ export class Peer extends EventEmitter {
       if (wasReady) this.emit("connection-state-change", PeerState.Failed);
     }
     this.#connection._removePeer(this);
+    for (const request of this.#streamRequests.values()) request.reject(new RainwayError("Couldn't request stream: peer is disconnected"));
+    this.#streamRequests.clear();
     this.streams.clear();
+    this.outboundStreams.clear();
     this.dataChannels.clear();
     if (wasReady) this.emit("close");
   }

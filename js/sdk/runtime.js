@@ -6,6 +6,7 @@ import { now } from "../platform/environment.js";
 export { CoreEvent as CoreEvents };
 
 const decoder = new TextDecoder();
+const BINARY_EVENTS = new Set([CoreEvent.ChannelMessage, CoreEvent.StreamFrame]);
 
 export class Runtime {
   #targets = new Map(); // handle -> facade with onSend(transport, bytes) / onEvent(code, payload, handle)
@@ -69,9 +70,9 @@ export class Runtime {
       this.#schedule(deadlineMs);
       return;
     }
-    // Events carry JSON, except channel messages, which carry their bytes.
+    // Events carry JSON, except channel messages and stream frames, which carry bytes.
     const json =
-      kind === OutputKind.Event ? (code === CoreEvent.ChannelMessage ? payload : JSON.parse(decoder.decode(payload))) : null;
+      kind === OutputKind.Event ? (BINARY_EVENTS.has(code) ? payload : JSON.parse(decoder.decode(payload))) : null;
     // A new peer is announced to its connection, which creates the facade.
     const routeTo = code === CoreEvent.PeerCreated && kind === OutputKind.Event ? json.connection : handle;
     const target = this.#targets.get(routeTo);

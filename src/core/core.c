@@ -9,6 +9,7 @@
 #include "channel/channel.h"
 #include "gateway/connection.h"
 #include "peer/peer.h"
+#include "stream/stream.h"
 #include "media/srtp_session.h"
 
 void pt_core_config_default(pt_core_config *config) {
@@ -49,6 +50,9 @@ void pt_core_destroy(pt_core *core) {
   while ((handle = pt_registry_next(&core->registry, PT_KIND_CHANNEL, 0)) != 0) {
     pt_channel_free(core, handle);
   }
+  while ((handle = pt_registry_next(&core->registry, PT_KIND_STREAM, 0)) != 0) {
+    pt_stream_free(core, handle);
+  }
   while ((handle = pt_registry_next(&core->registry, PT_KIND_PEER, 0)) != 0) {
     pt_peer_free(core, handle);
   }
@@ -74,6 +78,7 @@ static const struct {
     {PT_KIND_CONNECTION, pt_connection_deadline, pt_connection_handle_timeout},
     {PT_KIND_PEER, pt_peer_deadline, pt_peer_handle_timeout},
     {PT_KIND_CHANNEL, pt_channel_deadline, pt_channel_handle_timeout},
+    {PT_KIND_STREAM, pt_stream_deadline, pt_stream_handle_timeout},
 };
 #define TIMED_KIND_COUNT (sizeof timed_kinds / sizeof timed_kinds[0])
 

@@ -32,13 +32,26 @@ typedef enum pt_event {
   PT_EVENT_CHANNEL_OPEN = 11,      /* channel: {} */
   PT_EVENT_CHANNEL_MESSAGE = 12,   /* channel: binary [kind u8][message id u32 BE][data] */
   PT_EVENT_CHANNEL_REQUEST_FAILED = 13, /* channel: {id, code, error} */
-  PT_EVENT_CHANNEL_CLOSED = 14     /* channel: {code, error} */
+  PT_EVENT_CHANNEL_CLOSED = 14,    /* channel: {code, error} */
+  PT_EVENT_STREAM_REQUESTED = 15,  /* peer (host): {requestId, permissions} */
+  PT_EVENT_STREAM_ANNOUNCED = 16,  /* peer (client): {requestId, stream: {id, type, defaultInputLevel, video?, audio?}} */
+  PT_EVENT_STREAM_REJECTED = 17,   /* peer (client): {requestId, reason} */
+  PT_EVENT_STREAM_JOINED = 18,     /* stream (host): {} */
+  PT_EVENT_STREAM_LEFT = 19,       /* stream (host): {} */
+  PT_EVENT_KEYFRAME_REQUESTED = 20, /* stream (host): {} */
+  PT_EVENT_BITRATE_REQUESTED = 21, /* stream (host): {bitsPerSecond} */
+  PT_EVENT_STREAM_PERMISSIONS = 22, /* stream (client): {inputLevel} */
+  PT_EVENT_STREAM_FRAME = 23,      /* stream (client): binary, see pt_stream_frame_header in stream/stream.h */
+  PT_EVENT_STREAM_CLOSED = 24      /* stream: {code, error} */
 } pt_event;
 
 /* Transport codes carried by PT_OUTPUT_SEND items. */
 typedef enum pt_transport {
   PT_TRANSPORT_GATEWAY = 1, /* the connection's WebSocket to the gateway */
-  PT_TRANSPORT_CHANNEL = 2  /* the channel's RTCDataChannel */
+  PT_TRANSPORT_CHANNEL = 2, /* the channel's RTCDataChannel */
+  PT_TRANSPORT_CONTROL = 3, /* the peer's control channel RW_Control */
+  PT_TRANSPORT_VIDEO = 4,   /* the stream's peer's RW_Video channel */
+  PT_TRANSPORT_AUDIO = 5    /* the stream's peer's RW_Audio channel */
 } pt_transport;
 
 typedef struct pt_core {

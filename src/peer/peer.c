@@ -5,6 +5,7 @@
 
 #include "cJSON.h"
 #include "channel/channel.h"
+#include "stream/stream.h"
 #include "core/error.h"
 #include "gateway/connection.h"
 
@@ -19,6 +20,8 @@ typedef struct pt_peer {
   int control_open;
   int ever_connected;
   double deadline_ms;
+  int next_id;
+  pt_stream_description *announced[256]; /* client: the host's announcements, by stream id */
 } pt_peer;
 
 static pt_peer *lookup(const pt_core *core, pt_handle handle, int *status) {
@@ -178,7 +181,8 @@ int pt_peer_close(pt_core *core, pt_handle handle, int reason) {
   int status;
   pt_peer *peer = lookup(core, handle, &status);
   if (peer == NULL) return status;
-  pt_channel_close_all_of(core, handle, PT_ERR_CLOSED); /* channels go before their peer */
+  pt_channel_close_all_of(core, handle, PT_ERR_CLOSED); /* channels and streams go before their peer */
+  pt_stream_close_all_of(core, handle, PT_ERR_CLOSED);
   status = pt_core_emit_error(core, handle, PT_EVENT_PEER_CLOSED, reason);
   pt_peer_free(core, handle);
   pt_core_update_deadline(core);
@@ -201,7 +205,38 @@ int pt_peer_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
   return PT_OK;
 }
 
+int pt_peer_remember_announcement(pt_core *core, pt_handle handle, const pt_stream_description *description) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  pt_stream_description **slot = &peer->announced[description->stream_id];
+  if (*slot == NULL) *slot = malloc(sizeof **slot);
+  if (*slot == NULL) return PT_ERR_NO_MEMORY;
+  **slot = *description;
+  return PT_OK;
+}
+
+int pt_peer_announcement(const pt_core *core, pt_handle handle, uint8_t stream_id, pt_stream_description *description) {
+  int status;
+  const pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (peer->announced[stream_id] == NULL) return PT_ERR_STATE;
+  *description = *peer->announced[stream_id];
+  return PT_OK;
+}
+
+int pt_peer_next_id(pt_core *core, pt_handle handle) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (peer->next_id == INT32_MAX) peer->next_id = 0;
+  return ++peer->next_id;
+}
+
 void pt_peer_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
-  if (pt_registry_release(&core->registry, handle, PT_KIND_PEER, &object) == PT_OK) free(object);
+  if (pt_registry_release(&core->registry, handle, PT_KIND_PEER, &object) != PT_OK) return;
+  pt_peer *peer = object;
+  for (size_t i = 0; i < 256; i++) free(peer->announced[i]);
+  free(peer);
 }

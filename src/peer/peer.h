@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "gateway/gateway_messages.h"
+#include "peer/control_messages.h"
 
 /* PeerState of the public API. */
 typedef enum pt_peer_state {
@@ -61,6 +62,15 @@ double pt_peer_deadline(const pt_core *core, pt_handle peer);
 
 /* Closes the peer with PT_ERR_TIMEOUT if it has not connected by its deadline. */
 int pt_peer_handle_timeout(pt_core *core, pt_handle peer, double now_ms);
+
+/* Client: remembers what the host announced for a stream id, for a later join. */
+int pt_peer_remember_announcement(pt_core *core, pt_handle peer, const pt_stream_description *description);
+
+/* Client: the remembered announcement of a stream id; PT_ERR_STATE when there is none. */
+int pt_peer_announcement(const pt_core *core, pt_handle peer, uint8_t stream_id, pt_stream_description *description);
+
+/* A fresh id for a stream request or a ping of this peer (> 0), or a handle error. */
+int pt_peer_next_id(pt_core *core, pt_handle peer);
 
 /* Releases the peer without queuing anything (core shutdown). */
 void pt_peer_free(pt_core *core, pt_handle peer);

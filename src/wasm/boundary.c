@@ -11,6 +11,8 @@
 #include "gateway/connection.h"
 #include "media/srtp_session.h"
 #include "peer/peer.h"
+#include "peer/peer_control.h"
+#include "stream/stream.h"
 
 static pt_core the_core;
 static int core_ready = 0;
@@ -207,6 +209,74 @@ int32_t pt_wasm_channel_counters(int32_t channel, void *out) {
 
 int32_t pt_wasm_channel_close(int32_t channel, int32_t reason) {
   return core_ready ? pt_channel_close(&the_core, channel, reason) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_control_receive(int32_t peer, const char *json, uint32_t length, double now_ms) {
+  return core_ready ? pt_peer_control_receive(&the_core, peer, json, length, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_media_receive(int32_t peer, int32_t kind, uint8_t *packet, uint32_t length, double now_ms) {
+  if (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) return PT_ERR_INVALID_ARGUMENT;
+  return core_ready ? pt_peer_media_receive(&the_core, peer, (pt_media_kind)kind, packet, length, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_request_stream(int32_t peer, uint32_t permissions) {
+  return core_ready ? pt_peer_request_stream(&the_core, peer, permissions) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_list_streams(int32_t peer) {
+  return core_ready ? pt_peer_list_streams(&the_core, peer) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_join_stream(int32_t peer, uint32_t stream_id, double now_ms) {
+  if (stream_id > 255) return PT_ERR_BAD_VALUE;
+  return core_ready ? pt_peer_join_stream(&the_core, peer, (uint8_t)stream_id, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_announce_stream(int32_t peer, const char *json, uint32_t length, uint32_t request_id) {
+  if (!core_ready) return PT_ERR_STATE;
+  pt_control_message *message = malloc(sizeof *message);
+  if (message == NULL) return PT_ERR_NO_MEMORY;
+  int status = pt_control_parse(json, length, message);
+  if (status == PT_OK && message->type != PT_CONTROL_STREAM_ANNOUNCE) status = PT_ERR_BAD_VALUE;
+  if (status == PT_OK) status = pt_peer_announce_stream(&the_core, peer, &message->stream, request_id);
+  free(message);
+  return status;
+}
+
+int32_t pt_wasm_peer_reject_stream(int32_t peer, uint32_t request_id, const char *reason, uint32_t reason_length) {
+  char text[PT_CONTROL_REASON_MAX + 1];
+  int status = core_ready ? copy_text(text, sizeof text, reason, reason_length) : PT_ERR_STATE;
+  return status == PT_OK ? pt_peer_reject_stream(&the_core, peer, request_id, text) : status;
+}
+
+int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *frame, uint32_t length, double timestamp_us) {
+  if (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) return PT_ERR_INVALID_ARGUMENT;
+  return core_ready ? pt_stream_send_frame(&the_core, stream, (pt_media_kind)kind, frame, length, timestamp_us) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_stream_end(int32_t stream) {
+  if (!core_ready) return PT_ERR_STATE;
+  pt_handle peer = pt_stream_peer(&the_core, stream);
+  if (peer == 0) return pt_registry_get(&the_core.registry, stream, PT_KIND_STREAM, NULL);
+  pt_stream_description description;
+  pt_stream_description_of(&the_core, stream, &description);
+  int inbound = pt_stream_find(&the_core, peer, description.stream_id, 1) == stream;
+  return inbound ? pt_peer_leave_stream(&the_core, stream) : pt_peer_stop_stream(&the_core, stream);
+}
+
+int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level) {
+  return core_ready ? pt_peer_set_permissions(&the_core, stream, input_level) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_stream_request_keyframe(int32_t stream) {
+  return core_ready ? pt_peer_request_keyframe(&the_core, stream) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_stream_counters(int32_t stream, void *out) {
+  if (!core_ready) return PT_ERR_STATE;
+  if (out == NULL) return PT_ERR_INVALID_ARGUMENT;
+  return pt_stream_counters_of(&the_core, stream, out);
 }
 
 int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t direction) {

@@ -106,6 +106,39 @@ PT_EXPORT(channel_counters) int32_t pt_wasm_channel_counters(int32_t channel, vo
 /* Closes the channel with a reason code (queues its close event). */
 PT_EXPORT(channel_close) int32_t pt_wasm_channel_close(int32_t channel, int32_t reason);
 
+/* ---- exports: peer control and streams ---- */
+
+/* Feeds one message from the peer's control channel. */
+PT_EXPORT(peer_control_receive) int32_t pt_wasm_peer_control_receive(int32_t peer, const char *json, uint32_t length,
+                                                                     double now_ms);
+/* Feeds one message from the peer's media channel (kind 0 video, 1 audio); the packet is decrypted in place. */
+PT_EXPORT(peer_media_receive) int32_t pt_wasm_peer_media_receive(int32_t peer, int32_t kind, uint8_t *packet,
+                                                                 uint32_t length, double now_ms);
+/* Client: asks for a stream with these permissions; returns the request id. */
+PT_EXPORT(peer_request_stream) int32_t pt_wasm_peer_request_stream(int32_t peer, uint32_t permissions);
+/* Client: asks the host to announce every active stream. */
+PT_EXPORT(peer_list_streams) int32_t pt_wasm_peer_list_streams(int32_t peer);
+/* Client: joins an announced stream; returns the stream's handle. */
+PT_EXPORT(peer_join_stream) int32_t pt_wasm_peer_join_stream(int32_t peer, uint32_t stream_id, double now_ms);
+/* Host: announces a stream; `json` is a stream-announce control message whose key and SSRCs the
+ * core replaces with fresh ones. Returns the stream's handle. */
+PT_EXPORT(peer_announce_stream) int32_t pt_wasm_peer_announce_stream(int32_t peer, const char *json, uint32_t length,
+                                                                     uint32_t request_id);
+/* Host: refuses a stream request with a UTF-8 reason. */
+PT_EXPORT(peer_reject_stream) int32_t pt_wasm_peer_reject_stream(int32_t peer, uint32_t request_id, const char *reason,
+                                                                 uint32_t reason_length);
+/* Host: packetizes, protects and queues one encoded frame (kind 0 video, 1 audio). */
+PT_EXPORT(stream_send_frame) int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *frame,
+                                                               uint32_t length, double timestamp_us);
+/* Client: leaves the stream. Host: stops it. Either way it is closed afterwards. */
+PT_EXPORT(stream_end) int32_t pt_wasm_stream_end(int32_t stream);
+/* Host: changes the stream's input level on the client. */
+PT_EXPORT(stream_set_permissions) int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level);
+/* Client: asks the host for a keyframe. */
+PT_EXPORT(stream_request_keyframe) int32_t pt_wasm_stream_request_keyframe(int32_t stream);
+/* Writes the stream's counters (struct pt_stream_counters: 12 float64) to out. */
+PT_EXPORT(stream_counters) int32_t pt_wasm_stream_counters(int32_t stream, void *out);
+
 /* ---- exports: SRTP sessions ---- */
 
 /* Creates an SRTP session from a 30-byte master key; direction 0 protects, 1 unprotects. */

@@ -1,0 +1,309 @@
+// Streams: InboundStream (the client's end: frames out of the core) and OutboundStream (the host's
+// end: encoded chunks into the core). Both are facades over a core stream handle.
+import { EventEmitter } from "./events.js";
+import { RainwayError } from "./errors.js";
+import { AudioCodec, AudioContainer, StreamFit, VideoCodecType, VideoContainer } from "./enums.js";
+import { CoreEvents } from "./runtime.js";
+import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
+import { toBytes } from "../core/wasm.js";
+
+const STATS_INTERVAL_MS = 5000;
+const KIND_NAMES = ["video", "audio"];
+
+function base64ToBytes(text) {
+  if (!text) return new Uint8Array(0);
+  const binary = atob(text);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** The announcement's stream description as the original's IRemoteStreamInfo, plus Petrichor's own fields. */
+export function streamInfo(stream) {
+  const config = base64ToBytes(stream.video?.config);
+  return {
+    streamId: stream.id,
+    streamType: stream.type,
+    defaultInputLevel: stream.defaultInputLevel,
+    temporalScaleFactor: 1,
+    chosenAudioConfig: { codec: AudioCodec.Opus, container: AudioContainer.Raw },
+    chosenVideoConfig: {
+      codec: {
+        friendlyName: stream.video?.codec ?? "",
+        width: stream.video?.width ?? 0,
+        height: stream.video?.height ?? 0,
+        refreshRate: stream.video?.frameRate ?? 0,
+        data: config,
+        type: VideoCodecType.H264,
+      },
+      container: VideoContainer.Raw,
+    },
+    video: stream.video ? { ...stream.video, config } : undefined,
+    audio: stream.audio,
+  };
+}
+
+/** Reads {type, timestamp, data} or a WebCodecs EncodedVideoChunk/EncodedAudioChunk. */
+function chunkParts(chunk) {
+  if (chunk === null || typeof chunk !== "object") {
+    throw new RainwayError("A media chunk must be {type, timestamp, data} or an EncodedVideoChunk / EncodedAudioChunk.");
+  }
+  const { type, timestamp } = chunk;
+  if (type !== "key" && type !== "delta") throw new RainwayError('A media chunk\'s type must be "key" or "delta".');
+  if (!(Number.isFinite(timestamp) && timestamp >= 0)) throw new RainwayError("A media chunk's timestamp must be a non-negative number of microseconds.");
+  let data;
+  if (chunk.data !== undefined) {
+    try {
+      data = toBytes(chunk.data);
+    } catch {
+      throw new RainwayError("A media chunk's data must be a Uint8Array, ArrayBuffer or ArrayBufferView.");
+    }
+  } else if (typeof chunk.copyTo === "function" && Number.isInteger(chunk.byteLength)) {
+    data = new Uint8Array(chunk.byteLength);
+    chunk.copyTo(data);
+  } else {
+    throw new RainwayError("A media chunk has no data.");
+  }
+  if (data.length === 0) throw new RainwayError("A media chunk must not be empty.");
+  return { type, timestamp, data };
+}
+
+/** The host's end of a stream. */
+export class OutboundStream extends EventEmitter {
+  #runtime;
+  #handle;
+  #permissions;
+  #closed = false;
+
+  /** @internal */
+  constructor({ runtime, handle, peer, id, permissions, info }) {
+    super();
+    this.#runtime = runtime;
+    this.#handle = handle;
+    this.#permissions = permissions;
+    this.id = id;
+    this.peer = peer;
+    this.info = info;
+    runtime.register(handle, this);
+  }
+
+  get ended() {
+    return this.#closed;
+  }
+
+  /** The input level granted to the client; setting it updates the client's InboundStream.permissions. */
+  get permissions() {
+    return this.#permissions;
+  }
+
+  set permissions(level) {
+    if (!Number.isInteger(level) || level < 0 || level > 127) throw new RainwayError("permissions must be an InputLevel.");
+    if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
+    const status = this.#runtime.call((core) => core.streamSetPermissions(this.#handle, level));
+    if (status < 0) throw new RainwayError(`Couldn't update the permissions of stream ${this.id}: ${this.#runtime.core.errorName(status)}`);
+    this.#permissions = level;
+  }
+
+  /** Sends one encoded video frame (H.264 access unit in Annex-B). */
+  sendVideo(chunk) {
+    return this.#send(MediaKind.Video, chunk);
+  }
+
+  /** Sends one encoded audio frame (one Opus packet). */
+  sendAudio(chunk) {
+    return this.#send(MediaKind.Audio, chunk);
+  }
+
+  #send(kind, chunk) {
+    if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
+    const { timestamp, data } = chunkParts(chunk);
+    const packets = this.#runtime.call((core) => core.streamSendFrame(this.#handle, kind, data, timestamp));
+    if (packets < 0) {
+      throw new RainwayError(`Couldn't send ${KIND_NAMES[kind]} on stream ${this.id}: ${this.#runtime.core.errorName(packets)}`);
+    }
+    return packets;
+  }
+
+  /** Stops the stream; the client's InboundStream gets "close". */
+  close() {
+    if (this.#closed) return;
+    this.#runtime.call((core) => core.streamEnd(this.#handle));
+  }
+
+  /** Counters kept by the core (null once closed). */
+  counters() {
+    return this.#closed ? null : this.#runtime.core.streamCounters(this.#handle);
+  }
+
+  /** @internal */
+  onSend(transport, bytes) {
+    this.peer._sendMedia(transport === Transport.Video ? MediaKind.Video : MediaKind.Audio, bytes);
+  }
+
+  /** @internal */
+  onEvent(code, payload) {
+    if (code === CoreEvents.StreamJoined) this.emit("join");
+    else if (code === CoreEvents.StreamLeft) this.emit("leave");
+    else if (code === CoreEvents.KeyframeRequested) this.emit("keyframe-request");
+    else if (code === CoreEvents.BitrateRequested) this.emit("bitrate-request", payload.bitsPerSecond);
+    else if (code === CoreEvents.StreamClosed) this.#dispose();
+  }
+
+  #dispose() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#runtime.unregister(this.#handle);
+    this.peer._removeOutboundStream(this);
+    this.emit("close");
+  }
+}
+
+/** The client's end of a stream. In Node (no DOM, no WebCodecs) it emits the assembled frames. */
+export class InboundStream extends EventEmitter {
+  #runtime;
+  #handle;
+  #closedLocally = false;
+  #ended = false;
+  #paused = false;
+  #metrics;
+  #report;
+  #statsTimer = null;
+  #lastCounters = null;
+  #lastStatsAt = 0;
+
+  /** @internal */
+  constructor({ runtime, handle, peer, info, options = {} }) {
+    super();
+    this.#runtime = runtime;
+    this.#handle = handle;
+    this.id = info.streamId;
+    this.peer = peer;
+    this.info = info;
+    this.streamType = info.streamType;
+    this.permissions = info.defaultInputLevel;
+    this.streamFit = options.streamFit ?? StreamFit.FullDesktop;
+    this.chosenVideoConfig = info.chosenVideoConfig;
+    this.chosenAudioConfig = info.chosenAudioConfig;
+    this.container = undefined; // browsers: the video element container (browser playback)
+    this.#metrics = options.metrics === true;
+    this.#report = this.#metrics ? { entries: [] } : undefined;
+    this.#record({
+      type: "started",
+      localPeerId: String(peer.connection.id),
+      hostPeerId: String(peer.id),
+      streamId: this.id,
+      videoCodec: info.chosenVideoConfig.codec.friendlyName,
+      streamType: ["unknown", "fullDesktop", "appIsolation", "byofb"][info.streamType] ?? "unknown",
+    });
+    if (this.#metrics) this.#startStats();
+    runtime.register(handle, this);
+  }
+
+  get ended() {
+    return this.#ended;
+  }
+
+  /** Resumes delivering frames (and asks for a keyframe to restart cleanly). */
+  play() {
+    if (this.#ended) throw new RainwayError("Attempted to play a dead stream");
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#record({ type: "resumed" });
+    this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
+  }
+
+  /** Stops delivering frames until play(). */
+  pause() {
+    if (this.#ended) throw new RainwayError("Attempted to pause a dead stream");
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#record({ type: "paused" });
+  }
+
+  /** Leaves the stream: the host is told, listeners are removed. */
+  close() {
+    if (this.#ended) return;
+    this.#closedLocally = true;
+    this.#runtime.call((core) => core.streamEnd(this.#handle));
+  }
+
+  /** Asks the host for a keyframe. */
+  requestKeyframe() {
+    if (this.#ended) throw new RainwayError("Attempted to use a dead stream");
+    this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
+  }
+
+  /** The stream report (only with metrics: true). */
+  getReport() {
+    return this.#report ? { entries: [...this.#report.entries] } : undefined;
+  }
+
+  /** Counters kept by the core (null once ended). */
+  counters() {
+    return this.#ended ? null : this.#runtime.core.streamCounters(this.#handle);
+  }
+
+  #record(entry) {
+    this.#report?.entries.push({ timeUnixMs: Date.now(), ...entry });
+  }
+
+  #startStats() {
+    this.#lastCounters = this.counters();
+    this.#lastStatsAt = performance.now();
+    this.#statsTimer = setInterval(() => this.#emitStats(), STATS_INTERVAL_MS);
+    this.#statsTimer.unref?.();
+  }
+
+  #emitStats() {
+    const counters = this.counters();
+    if (!counters) return;
+    const now = performance.now();
+    const seconds = (now - this.#lastStatsAt) / 1000;
+    const kbps = (bytes) => (seconds > 0 ? (bytes * 8) / 1000 / seconds : 0);
+    const stats = {
+      audioThroughputKbps: kbps(counters.audioBytes - this.#lastCounters.audioBytes),
+      videoThroughputKbps: kbps(counters.videoBytes - this.#lastCounters.videoBytes),
+      videoBitrateKbps: kbps(counters.videoBytes - this.#lastCounters.videoBytes),
+      videoReceivedFps: seconds > 0 ? (counters.videoFrames - this.#lastCounters.videoFrames) / seconds : 0,
+      inputEvents: 0,
+      cursorEvents: 0,
+      seconds,
+      latencyMs: counters.lastAssemblyMs,
+      packetsLost: counters.packetsLost - this.#lastCounters.packetsLost,
+    };
+    this.#lastCounters = counters;
+    this.#lastStatsAt = now;
+    this.#record({ type: "stats", stats });
+    this.emit("stats", stats);
+  }
+
+  /** @internal */
+  onEvent(code, payload) {
+    if (code === CoreEvents.StreamFrame) {
+      if (this.#paused) return;
+      const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+      this.emit("frame", {
+        kind: KIND_NAMES[payload[0]],
+        type: payload[1] ? "key" : "delta",
+        timestamp: view.getFloat64(4, true),
+        assemblyMs: view.getFloat64(12, true),
+        data: payload.subarray(FRAME_EVENT_HEADER),
+      });
+    } else if (code === CoreEvents.StreamPermissions) {
+      this.permissions = payload.inputLevel;
+    } else if (code === CoreEvents.StreamClosed) {
+      this.#dispose();
+    }
+  }
+
+  #dispose() {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#statsTimer);
+    this.#runtime.unregister(this.#handle);
+    this.#record({ type: "stopped" });
+    this.peer._removeInboundStream(this);
+    // The app's own close() ends quietly and drops its listeners, as in the original; a host stop
+    // or a lost peer is announced with "close", as the original's docs promised.
+    if (this.#closedLocally) this.removeAllEventListeners();
+    else this.emit("close");
+  }
+}

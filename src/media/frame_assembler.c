@@ -1,0 +1,409 @@
+#include "media/frame_assembler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "media/rtp_header.h"
+
+enum { SLOT_EMPTY = 0, SLOT_HELD = 1, SLOT_DONE = 2 /* received, since handed out or discarded */ };
+
+typedef struct pt_fa_slot {
+  int64_t seq; /* extended sequence number of the packet held in, or last through, this slot */
+  uint8_t state;
+  uint8_t marker;
+  uint32_t timestamp;
+  double arrival_ms;
+  uint8_t *payload;
+  size_t length;
+} pt_fa_slot;
+
+struct pt_frame_assembler {
+  pt_frame_assembler_config config;
+  pt_keyframe_classifier classify;
+  void *classify_context;
+  pt_fa_slot *slots;        /* a ring of max_packets slots indexed by extended sequence number */
+  const uint8_t **payloads; /* scratch for handing out one frame */
+  size_t *lengths;
+  int started;              /* a packet arrived: base, scan and highest mean something */
+  int synced;               /* base is known to start a frame: the packet before it was a marker */
+  int64_t base;             /* oldest sequence number still wanted; the window is [base, base + max_packets) */
+  int64_t scan;             /* [base, scan) is held, without a marker and, when synced, of base's timestamp */
+  int64_t highest;          /* newest sequence number stored */
+  size_t held_bytes;
+  uint32_t held_packets;
+  int gap_open;             /* scan is missing while newer packets are held */
+  int64_t gap_seq;
+  double gap_since_ms;      /* earliest arrival of a packet beyond the gap: when it became visible */
+  int waiting;              /* for a keyframe */
+  double waiting_since_ms;
+  int requested;
+  double last_request_ms;
+  int dropped_valid;        /* timestamp of the last discarded packet, so that a frame counts once */
+  uint32_t dropped_timestamp;
+  int restart_valid;        /* a packet far behind the window arrived; restart_seq right after it means a restart */
+  uint16_t restart_seq;
+  pt_frame_assembler_counters counters;
+};
+
+static pt_fa_slot *slot_of(const pt_frame_assembler *a, int64_t seq) {
+  int64_t n = (int64_t)a->config.max_packets;
+  return &a->slots[((seq % n) + n) % n]; /* sequence numbers go negative after a backward restart */
+}
+
+static pt_fa_slot *held(const pt_frame_assembler *a, int64_t seq) {
+  pt_fa_slot *slot = slot_of(a, seq);
+  return slot->state == SLOT_HELD && slot->seq == seq ? slot : NULL;
+}
+
+/* The extended sequence number closest to the newest one (RFC 3550 A.1). */
+static int64_t extend(const pt_frame_assembler *a, uint16_t seq) {
+  uint16_t newest = (uint16_t)((uint64_t)a->highest & 0xffffu);
+  int32_t delta = (uint16_t)(seq - newest);
+  if (delta >= 32768) delta -= 65536;
+  return a->highest + delta;
+}
+
+static void enter_waiting(pt_frame_assembler *a, double now_ms) {
+  if (a->waiting) return;
+  a->waiting = 1;
+  a->waiting_since_ms = now_ms;
+}
+
+/* The frame boundary at base is no longer known: drop what follows until a marker, then a keyframe. */
+static void lose_sync(pt_frame_assembler *a, double now_ms) {
+  a->synced = 0;
+  enter_waiting(a, now_ms);
+}
+
+/* Frees a held packet; one not handed out counts toward frames_dropped, once per timestamp in a row. */
+static void release(pt_frame_assembler *a, pt_fa_slot *slot, int discarded) {
+  if (discarded && (!a->dropped_valid || a->dropped_timestamp != slot->timestamp)) {
+    a->counters.frames_dropped++;
+    a->dropped_valid = 1;
+    a->dropped_timestamp = slot->timestamp;
+  }
+  free(slot->payload);
+  slot->payload = NULL;
+  slot->state = SLOT_DONE;
+  a->held_bytes -= slot->length;
+  a->held_packets--;
+}
+
+static void release_range(pt_frame_assembler *a, int64_t from, int64_t to, int discarded) {
+  for (int64_t seq = from; seq < to; seq++) {
+    pt_fa_slot *slot = held(a, seq);
+    if (slot != NULL) release(a, slot, discarded);
+  }
+}
+
+/* [base, end] is a whole frame: hands it to the sink, or drops it while waiting for a keyframe. */
+static int hand_out(pt_frame_assembler *a, int64_t end, double now_ms, pt_frame_sink sink, void *sink_context) {
+  size_t count = 0;
+  double first_arrival_ms = 0;
+  for (int64_t seq = a->base; seq <= end; seq++, count++) {
+    const pt_fa_slot *slot = held(a, seq);
+    a->payloads[count] = slot->payload;
+    a->lengths[count] = slot->length;
+    if (count == 0 || slot->arrival_ms < first_arrival_ms) first_arrival_ms = slot->arrival_ms;
+  }
+  uint32_t timestamp = held(a, a->base)->timestamp;
+  int keyframe = a->classify == NULL || a->classify(a->classify_context, a->payloads, a->lengths, count) != 0;
+  int status = PT_OK;
+  int deliver = keyframe || !a->waiting;
+  if (deliver) {
+    a->waiting = 0;
+    a->dropped_valid = 0;
+    a->counters.frames++;
+    a->counters.last_assembly_ms = now_ms - first_arrival_ms;
+    if (a->counters.last_assembly_ms > a->counters.max_assembly_ms) {
+      a->counters.max_assembly_ms = a->counters.last_assembly_ms;
+    }
+    status = sink(sink_context, a->payloads, a->lengths, count, timestamp, first_arrival_ms, keyframe);
+  }
+  release_range(a, a->base, end + 1, !deliver);
+  return status;
+}
+
+/* Moves the head as far as the held packets allow: hands out (or drops) complete frames and, without
+ * sync, drops packets through the first marker. Stops at the first missing packet. */
+static int advance_head(pt_frame_assembler *a, double now_ms, pt_frame_sink sink, void *sink_context) {
+  while (a->started) {
+    const pt_fa_slot *slot = held(a, a->scan);
+    if (slot == NULL) return PT_OK;
+    if (a->synced && slot->timestamp != held(a, a->base)->timestamp) {
+      /* A new timestamp without a marker before it: where the frame ends cannot be known. */
+      release_range(a, a->base, a->scan, 1);
+      a->base = a->scan;
+      lose_sync(a, now_ms);
+      continue;
+    }
+    if (!slot->marker) {
+      a->scan++;
+      continue;
+    }
+    int64_t end = a->scan;
+    int status = PT_OK;
+    if (a->synced) {
+      status = hand_out(a, end, now_ms, sink, sink_context);
+    } else {
+      release_range(a, a->base, end + 1, 1); /* the frame's start is unknown */
+      a->synced = 1;
+    }
+    a->base = a->scan = end + 1;
+    if (status != PT_OK) return status;
+  }
+  return PT_OK;
+}
+
+/* Notes whether the head waits on a missing packet that newer packets have already passed. */
+static void update_gap(pt_frame_assembler *a) {
+  if (!a->started || a->scan > a->highest) {
+    a->gap_open = 0;
+    return;
+  }
+  if (a->gap_open && a->gap_seq == a->scan) return;
+  a->gap_open = 1;
+  a->gap_seq = a->scan;
+  a->gap_since_ms = held(a, a->highest)->arrival_ms;
+  for (int64_t seq = a->scan + 1; seq < a->highest; seq++) {
+    const pt_fa_slot *slot = held(a, seq);
+    if (slot != NULL && slot->arrival_ms < a->gap_since_ms) a->gap_since_ms = slot->arrival_ms;
+  }
+}
+
+/* Complete frames (marker to marker, no hole, one timestamp) held beyond the gap. */
+static uint32_t frames_behind_gap(const pt_frame_assembler *a) {
+  uint32_t count = 0;
+  int at_start = 0, in_frame = 0;
+  uint32_t timestamp = 0;
+  for (int64_t seq = a->scan + 1; seq <= a->highest; seq++) {
+    const pt_fa_slot *slot = held(a, seq);
+    if (slot == NULL) {
+      at_start = in_frame = 0;
+      continue;
+    }
+    if (at_start) {
+      in_frame = 1;
+      timestamp = slot->timestamp;
+    } else if (in_frame && slot->timestamp != timestamp) {
+      in_frame = 0;
+    }
+    if (slot->marker && in_frame) count++;
+    at_start = slot->marker;
+    if (slot->marker) in_frame = 0;
+  }
+  return count;
+}
+
+static int gap_expired(const pt_frame_assembler *a, double now_ms) {
+  if (now_ms >= a->gap_since_ms + a->config.reorder_ms) return 1;
+  return a->config.max_frames_behind > 0 && frames_behind_gap(a) >= a->config.max_frames_behind;
+}
+
+/* Declares the missing packet at scan lost, with what was held of its frame before it. */
+static void give_up_gap(pt_frame_assembler *a, double now_ms) {
+  release_range(a, a->base, a->scan, 1);
+  a->counters.lost++;
+  a->base = a->scan = a->scan + 1;
+  lose_sync(a, now_ms);
+}
+
+/* Advances the head, giving up gaps that stayed open too long, until it waits on something. */
+static int settle(pt_frame_assembler *a, double now_ms, pt_frame_sink sink, void *sink_context) {
+  int status;
+  while ((status = advance_head(a, now_ms, sink, sink_context)) == PT_OK) {
+    update_gap(a);
+    if (!a->gap_open || !gap_expired(a, now_ms)) break;
+    give_up_gap(a, now_ms);
+  }
+  update_gap(a);
+  return status;
+}
+
+/* Drops the head packet (or counts it lost) to make room: window overflow or byte budget. */
+static void evict_head(pt_frame_assembler *a, double now_ms) {
+  pt_fa_slot *slot = held(a, a->base);
+  if (slot != NULL) release(a, slot, 1);
+  else a->counters.lost++;
+  a->base++;
+  if (a->scan < a->base) a->scan = a->base;
+  lose_sync(a, now_ms);
+}
+
+/* Slides the window until `seq` fits and its payload fits the byte budget (or it fell behind). */
+static int make_room(pt_frame_assembler *a, int64_t seq, size_t length, double now_ms, pt_frame_sink sink,
+                     void *sink_context) {
+  int64_t window = (int64_t)a->config.max_packets;
+  while (seq >= a->base && (seq - a->base >= window || a->held_bytes + length > a->config.max_bytes)) {
+    if (a->held_packets == 0 && seq - a->base >= window) { /* a long jump: no need to walk it */
+      a->counters.lost += (double)(seq - window + 1 - a->base);
+      a->base = a->scan = seq - window + 1;
+      lose_sync(a, now_ms);
+      continue;
+    }
+    evict_head(a, now_ms);
+    int status = advance_head(a, now_ms, sink, sink_context);
+    if (status != PT_OK) return status;
+  }
+  return PT_OK;
+}
+
+/* The sender started a new sequence: forget the old one. */
+static void restart(pt_frame_assembler *a, int64_t seq, double now_ms) {
+  for (uint32_t i = 0; i < a->config.max_packets; i++) {
+    if (a->slots[i].state == SLOT_HELD) release(a, &a->slots[i], 1);
+    a->slots[i].state = SLOT_EMPTY;
+  }
+  a->base = a->scan = a->highest = seq;
+  a->gap_open = 0;
+  a->restart_valid = 0;
+  a->counters.restarts++;
+  lose_sync(a, now_ms);
+}
+
+/* Handles a packet before the window: a duplicate, a late one, or the start of a restart. Returns 1
+ * if the packet is to be stored (after a restart). */
+static int behind_window(pt_frame_assembler *a, int64_t seq, uint16_t wire_seq, double now_ms) {
+  if (seq >= a->base - (int64_t)a->config.max_packets) {
+    const pt_fa_slot *slot = slot_of(a, seq);
+    if (slot->state == SLOT_DONE && slot->seq == seq) a->counters.duplicates++;
+    else a->counters.too_old++;
+    return 0;
+  }
+  /* Far behind even the history: stale, unless the next one follows it (RFC 3550 A.1 "bad_seq"). */
+  if (a->restart_valid && a->restart_seq == wire_seq) {
+    restart(a, seq, now_ms);
+    return 1;
+  }
+  a->restart_valid = 1;
+  a->restart_seq = (uint16_t)(wire_seq + 1);
+  a->counters.too_old++;
+  return 0;
+}
+
+/* The payload length after the header and any padding, or PT_ERR_MALFORMED. */
+static int64_t payload_length_of(const uint8_t *packet, size_t length, int *header) {
+  *header = pt_rtp_header_size(packet, length);
+  if (*header < 0) return PT_ERR_MALFORMED;
+  size_t payload = length - (size_t)*header;
+  if (packet[0] & 0x20u) { /* padding: the last byte counts the padding bytes, itself included */
+    uint8_t padding = packet[length - 1];
+    if (padding == 0 || padding > payload) return PT_ERR_MALFORMED;
+    payload -= padding;
+  }
+  return (int64_t)payload;
+}
+
+int pt_frame_assembler_create(pt_frame_assembler **out, const pt_frame_assembler_config *config,
+                              pt_keyframe_classifier classify, void *classify_context) {
+  if (out == NULL || config == NULL) return PT_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  if (config->max_packets == 0 || config->max_packets > PT_FRAME_ASSEMBLER_MAX_PACKETS || config->max_bytes == 0 ||
+      !(config->reorder_ms >= 0) || !(config->keyframe_interval_ms >= 0)) {
+    return PT_ERR_INVALID_ARGUMENT;
+  }
+  pt_frame_assembler *a = calloc(1, sizeof *a);
+  if (a == NULL) return PT_ERR_NO_MEMORY;
+  a->slots = calloc(config->max_packets, sizeof *a->slots);
+  a->payloads = calloc(config->max_packets, sizeof *a->payloads);
+  a->lengths = calloc(config->max_packets, sizeof *a->lengths);
+  if (a->slots == NULL || a->payloads == NULL || a->lengths == NULL) {
+    pt_frame_assembler_destroy(a);
+    return PT_ERR_NO_MEMORY;
+  }
+  a->config = *config;
+  a->classify = classify;
+  a->classify_context = classify_context;
+  a->waiting = 1; /* a stream is joined mid-way: nothing is decodable before a keyframe */
+  *out = a;
+  return PT_OK;
+}
+
+void pt_frame_assembler_destroy(pt_frame_assembler *a) {
+  if (a == NULL) return;
+  for (uint32_t i = 0; a->slots != NULL && i < a->config.max_packets; i++) free(a->slots[i].payload);
+  free(a->slots);
+  free(a->payloads);
+  free(a->lengths);
+  free(a);
+}
+
+int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t length, double now_ms,
+                            pt_frame_sink sink, void *sink_context) {
+  if (a == NULL || sink == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int header;
+  int64_t payload_length = payload_length_of(packet, length, &header);
+  if (payload_length < 0) {
+    a->counters.malformed++;
+    return PT_ERR_MALFORMED;
+  }
+  a->counters.packets++;
+  a->counters.bytes += (double)length;
+  uint16_t wire_seq = (uint16_t)((packet[2] << 8) | packet[3]);
+  if (!a->started) {
+    a->started = 1;
+    a->base = a->scan = a->highest = wire_seq;
+    a->waiting_since_ms = now_ms;
+  }
+  int64_t seq = extend(a, wire_seq);
+  if (seq < a->base && !behind_window(a, seq, wire_seq, now_ms)) return PT_OK;
+  if (seq >= a->base) a->restart_valid = 0;
+  if (held(a, seq) != NULL) {
+    a->counters.duplicates++;
+    return PT_OK;
+  }
+  uint8_t *copy = malloc(payload_length > 0 ? (size_t)payload_length : 1);
+  if (copy == NULL) return PT_ERR_NO_MEMORY;
+  int status = make_room(a, seq, (size_t)payload_length, now_ms, sink, sink_context);
+  if (status != PT_OK || seq < a->base) { /* a sink error, or the packet alone is over the byte budget */
+    free(copy);
+    update_gap(a);
+    return status;
+  }
+  if (payload_length > 0) memcpy(copy, packet + header, (size_t)payload_length);
+  uint32_t timestamp = ((uint32_t)packet[4] << 24) | ((uint32_t)packet[5] << 16) | ((uint32_t)packet[6] << 8);
+  *slot_of(a, seq) = (pt_fa_slot){seq, SLOT_HELD, (uint8_t)(packet[1] >> 7), timestamp | packet[7], now_ms, copy,
+                                  (size_t)payload_length};
+  a->held_packets++;
+  a->held_bytes += (size_t)payload_length;
+  if (seq > a->highest) a->highest = seq;
+  return settle(a, now_ms, sink, sink_context);
+}
+
+int pt_frame_assembler_poll(pt_frame_assembler *a, double now_ms, pt_frame_sink sink, void *sink_context) {
+  if (a == NULL || sink == NULL) return PT_ERR_INVALID_ARGUMENT;
+  return settle(a, now_ms, sink, sink_context);
+}
+
+int pt_frame_assembler_take_keyframe_request(pt_frame_assembler *a, double now_ms) {
+  if (a == NULL || !a->started || !a->waiting) return 0;
+  if (a->requested && now_ms < a->last_request_ms + a->config.keyframe_interval_ms) return 0;
+  a->requested = 1;
+  a->last_request_ms = now_ms;
+  a->counters.keyframe_requests++;
+  return 1;
+}
+
+double pt_frame_assembler_deadline(const pt_frame_assembler *a) {
+  if (a == NULL) return -1.0;
+  int any = a->gap_open;
+  double earliest = a->gap_open ? a->gap_since_ms + a->config.reorder_ms : -1.0;
+  if (a->started && a->waiting) { /* the next keyframe request: already due until one is taken */
+    double due = a->waiting_since_ms;
+    if (a->requested && a->last_request_ms + a->config.keyframe_interval_ms > due) {
+      due = a->last_request_ms + a->config.keyframe_interval_ms;
+    }
+    if (!any || due < earliest) earliest = due;
+  }
+  return earliest;
+}
+
+void pt_frame_assembler_counters_of(const pt_frame_assembler *a, pt_frame_assembler_counters *out) {
+  if (a == NULL || out == NULL) return;
+  *out = a->counters;
+}
+
+int pt_frame_assembler_waiting_for_keyframe(const pt_frame_assembler *a) {
+  return a != NULL && a->waiting;
+}

@@ -1,0 +1,411 @@
+#include "stream/stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "media/frame_assembler.h"
+#include "media/rtp_depacketizer.h"
+#include "media/rtp_packetizer.h"
+#include "media/srtp_session.h"
+#include "peer/peer_control.h"
+#include "platform/random.h"
+
+#define FRAME_EVENT_HEADER 20 /* kind u8, keyframe u8, reserved u16, timestamp µs f64 LE, assembly ms f64 LE */
+#define VIDEO_PAYLOAD_TYPE 96
+#define AUDIO_PAYLOAD_TYPE 111
+
+typedef struct pt_stream {
+  pt_handle peer;
+  int inbound;
+  pt_stream_description description;
+  pt_codec codec[2];
+  pt_srtp_session *srtp;
+  pt_rtp_packetizer packetizer[2];    /* outbound */
+  pt_frame_assembler *assembler[2];   /* inbound */
+  int have_timestamp[2];              /* inbound: timestamp extension across RTP wraparound */
+  uint32_t last_rtp[2];
+  int64_t extended_rtp[2];
+  pt_stream_counters counters;
+} pt_stream;
+
+/* Per-call context for the packetizer's and the assembler's callbacks. */
+typedef struct pt_stream_call {
+  pt_core *core;
+  pt_handle handle;
+  pt_stream *stream;
+  pt_media_kind kind;
+  uint8_t *buffer;   /* outbound: room for one protected packet */
+  size_t capacity;
+  double now_ms;     /* inbound: when the packet arrived */
+} pt_stream_call;
+
+static const double clock_rate[2] = {90000.0, 48000.0}; /* RTP clocks: video, Opus */
+
+static pt_stream *lookup(const pt_core *core, pt_handle handle, int *status) {
+  void *object = NULL;
+  *status = core == NULL ? PT_ERR_INVALID_ARGUMENT : pt_registry_get(&core->registry, handle, PT_KIND_STREAM, &object);
+  return *status == PT_OK ? object : NULL;
+}
+
+/* Which codec a WebCodecs codec string names; 0 when none is supported. */
+static pt_codec codec_of(const char *codec) {
+  if (strncmp(codec, "avc1", 4) == 0 || strncmp(codec, "avc3", 4) == 0) return PT_CODEC_H264;
+  if (strcmp(codec, "vp8") == 0) return PT_CODEC_VP8;
+  if (strcmp(codec, "opus") == 0) return PT_CODEC_OPUS;
+  return 0;
+}
+
+/* H.264: an access unit that holds an IDR slice or an SPS starts a decodable sequence. */
+static int h264_keyframe(const uint8_t *const *payloads, const size_t *lengths, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (lengths[i] == 0) continue;
+    uint8_t type = payloads[i][0] & 0x1f;
+    if (type == 5 || type == 7) return 1;
+    if (type == 28 && lengths[i] > 1 && ((payloads[i][1] & 0x1f) == 5 || (payloads[i][1] & 0x1f) == 7)) return 1;
+    if (type == 24) { /* STAP-A: 16-bit size, then a NAL unit, repeated */
+      for (size_t offset = 1; offset + 2 < lengths[i];) {
+        size_t size = ((size_t)payloads[i][offset] << 8) | payloads[i][offset + 1];
+        uint8_t inner = payloads[i][offset + 2] & 0x1f;
+        if (inner == 5 || inner == 7) return 1;
+        offset += 2 + size;
+      }
+    }
+  }
+  return 0;
+}
+
+static int classify(void *context, const uint8_t *const *payloads, const size_t *lengths, size_t count) {
+  pt_codec codec = *(const pt_codec *)context;
+  if (codec == PT_CODEC_OPUS) return 1;
+  if (codec == PT_CODEC_H264) return h264_keyframe(payloads, lengths, count);
+  /* VP8: skip the payload descriptor (and its extensions); the P bit of the frame header is 0 on a keyframe. */
+  if (count == 0 || lengths[0] < 1) return 0;
+  size_t at = 1;
+  if (payloads[0][0] & 0x80) {
+    if (lengths[0] < 2) return 0;
+    uint8_t x = payloads[0][1];
+    at = 2 + ((x & 0x80) ? ((lengths[0] > 2 && (payloads[0][2] & 0x80)) ? 2 : 1) : 0) + ((x & 0x40) ? 1 : 0) +
+         ((x & 0x30) ? 1 : 0);
+  }
+  return at < lengths[0] && (payloads[0][at] & 1) == 0;
+}
+
+static int ids_in_use(const pt_core *core, pt_handle peer, uint8_t id, int inbound) {
+  return pt_stream_find(core, peer, id, inbound) != 0;
+}
+
+static pt_handle register_stream(pt_core *core, pt_stream *stream) {
+  pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
+  if (handle < 0) {
+    for (int k = 0; k < 2; k++) {
+      if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
+    }
+    pt_srtp_session_destroy(stream->srtp);
+    free(stream);
+  }
+  return handle;
+}
+
+pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_description *d) {
+  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
+  pt_codec video = d->video_codec[0] ? codec_of(d->video_codec) : 0, audio = d->audio_codec[0] ? codec_of(d->audio_codec) : 0;
+  if ((d->video_codec[0] && (video == 0 || video == PT_CODEC_OPUS)) || (d->audio_codec[0] && audio != PT_CODEC_OPUS)) {
+    return PT_ERR_BAD_VALUE;
+  }
+  if (ids_in_use(core, peer, d->stream_id, 0)) return PT_ERR_EXISTS;
+  uint32_t ssrcs[2];
+  uint16_t sequences[2];
+  if (pt_srtp_generate_master_key(d->srtp_key, sizeof d->srtp_key) != PT_OK ||
+      pt_random_fill((uint8_t *)ssrcs, sizeof ssrcs) != PT_OK || pt_random_fill((uint8_t *)sequences, sizeof sequences) != PT_OK) {
+    return PT_ERR_RANDOM;
+  }
+  d->video_ssrc = ssrcs[0];
+  d->audio_ssrc = ssrcs[1] == ssrcs[0] ? ssrcs[0] ^ 1u : ssrcs[1];
+  pt_stream *stream = calloc(1, sizeof *stream);
+  if (stream == NULL) return PT_ERR_NO_MEMORY;
+  stream->peer = peer;
+  stream->description = *d;
+  stream->codec[PT_MEDIA_VIDEO] = video;
+  stream->codec[PT_MEDIA_AUDIO] = audio;
+  status = pt_srtp_session_create(&stream->srtp, d->srtp_key, sizeof d->srtp_key, PT_SRTP_OUTBOUND);
+  if (status == PT_OK && video)
+    status = pt_rtp_packetizer_init(&stream->packetizer[0], video, VIDEO_PAYLOAD_TYPE, d->video_ssrc, sequences[0], PT_STREAM_MAX_PACKET);
+  if (status == PT_OK && audio)
+    status = pt_rtp_packetizer_init(&stream->packetizer[1], audio, AUDIO_PAYLOAD_TYPE, d->audio_ssrc, sequences[1], PT_STREAM_MAX_PACKET);
+  if (status != PT_OK) {
+    pt_srtp_session_destroy(stream->srtp);
+    free(stream);
+    return status;
+  }
+  return register_stream(core, stream);
+}
+
+pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *d, double now_ms) {
+  (void)now_ms;
+  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
+  if (ids_in_use(core, peer, d->stream_id, 1)) return PT_ERR_EXISTS;
+  pt_stream *stream = calloc(1, sizeof *stream);
+  if (stream == NULL) return PT_ERR_NO_MEMORY;
+  stream->peer = peer;
+  stream->inbound = 1;
+  stream->description = *d;
+  stream->codec[PT_MEDIA_VIDEO] = d->video_codec[0] ? codec_of(d->video_codec) : 0;
+  stream->codec[PT_MEDIA_AUDIO] = d->audio_codec[0] ? codec_of(d->audio_codec) : 0;
+  status = pt_srtp_session_create(&stream->srtp, d->srtp_key, sizeof d->srtp_key, PT_SRTP_INBOUND);
+  pt_frame_assembler_config config = {1024, 8u << 20, 40.0, 250.0, 8};
+  for (int k = 0; k < 2 && status == PT_OK; k++) {
+    if (stream->codec[k] != 0) {
+      status = pt_frame_assembler_create(&stream->assembler[k], &config, classify, &stream->codec[k]);
+    }
+  }
+  if (status != PT_OK) {
+    for (int k = 0; k < 2; k++) {
+      if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
+    }
+    pt_srtp_session_destroy(stream->srtp);
+    free(stream);
+    return status;
+  }
+  return register_stream(core, stream);
+}
+
+static int emit_packet(void *context, const uint8_t *packet, size_t length) {
+  pt_stream_call *call = context;
+  if (length + PT_SRTP_MAX_OVERHEAD > call->capacity) return PT_ERR_TOO_LARGE;
+  memcpy(call->buffer, packet, length);
+  int protected_length = pt_srtp_protect(call->stream->srtp, call->buffer, length, call->capacity);
+  if (protected_length < 0) return protected_length;
+  return pt_output_queue_push(&call->core->outputs, PT_OUTPUT_SEND, call->handle,
+                              call->kind == PT_MEDIA_VIDEO ? PT_TRANSPORT_VIDEO : PT_TRANSPORT_AUDIO, call->buffer,
+                              (size_t)protected_length);
+}
+
+int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, const uint8_t *frame, size_t length,
+                         double timestamp_us) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (stream->inbound || (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) || stream->codec[kind] == 0) return PT_ERR_STATE;
+  if (frame == NULL || length == 0 || !(timestamp_us >= 0 && timestamp_us < 9e15)) return PT_ERR_INVALID_ARGUMENT;
+  if (length > PT_STREAM_MAX_FRAME) return PT_ERR_TOO_LARGE;
+  uint8_t buffer[PT_STREAM_MAX_PACKET + PT_SRTP_MAX_OVERHEAD];
+  pt_stream_call call = {core, handle, stream, kind, buffer, sizeof buffer, 0};
+  uint32_t rtp_timestamp = (uint32_t)(uint64_t)(timestamp_us * clock_rate[kind] / 1e6 + 0.5); /* RTP wraps at 2^32 */
+  int packets = pt_rtp_packetize(&stream->packetizer[kind], frame, length, rtp_timestamp, emit_packet, &call);
+  if (packets < 0) return packets;
+  if (kind == PT_MEDIA_VIDEO) {
+    stream->counters.video_frames++;
+    stream->counters.video_bytes += (double)length;
+    stream->counters.video_packets += packets;
+  } else {
+    stream->counters.audio_frames++;
+    stream->counters.audio_bytes += (double)length;
+    stream->counters.audio_packets += packets;
+  }
+  return packets;
+}
+
+static void put_f64_le(uint8_t *out, double value) {
+  uint64_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  for (int i = 0; i < 8; i++) out[i] = (uint8_t)(bits >> (8 * i));
+}
+
+/* The assembler hands over a whole frame: depacketize it and queue PT_EVENT_STREAM_FRAME. */
+static int deliver_frame(void *context, const uint8_t *const *payloads, const size_t *lengths, size_t count,
+                         uint32_t rtp_timestamp, double first_arrival_ms, int keyframe) {
+  pt_stream_call *call = context;
+  pt_stream *stream = call->stream;
+  pt_media_kind kind = call->kind;
+  size_t bound = pt_rtp_depacketized_bound(stream->codec[kind], lengths, count);
+  uint8_t *event = malloc(FRAME_EVENT_HEADER + bound + 1);
+  if (event == NULL) return PT_ERR_NO_MEMORY;
+  size_t length = 0;
+  int depacketized_keyframe = 0;
+  int status = pt_rtp_depacketize(stream->codec[kind], payloads, lengths, count, event + FRAME_EVENT_HEADER, bound + 1,
+                                  &length, &depacketized_keyframe);
+  if (status == PT_OK) {
+    if (!stream->have_timestamp[kind]) {
+      stream->extended_rtp[kind] = rtp_timestamp;
+      stream->have_timestamp[kind] = 1;
+    } else {
+      stream->extended_rtp[kind] += (int32_t)(rtp_timestamp - stream->last_rtp[kind]);
+    }
+    stream->last_rtp[kind] = rtp_timestamp;
+    double assembly_ms = call->now_ms - first_arrival_ms;
+    event[0] = (uint8_t)kind;
+    event[1] = (uint8_t)(keyframe || depacketized_keyframe);
+    event[2] = event[3] = 0;
+    put_f64_le(event + 4, (double)stream->extended_rtp[kind] * 1e6 / clock_rate[kind]);
+    put_f64_le(event + 12, assembly_ms < 0 ? 0 : assembly_ms);
+    status = pt_output_queue_push(&call->core->outputs, PT_OUTPUT_EVENT, call->handle, PT_EVENT_STREAM_FRAME, event,
+                                  FRAME_EVENT_HEADER + length);
+  }
+  if (status == PT_OK) {
+    double *frames = kind == PT_MEDIA_VIDEO ? &stream->counters.video_frames : &stream->counters.audio_frames;
+    double *bytes = kind == PT_MEDIA_VIDEO ? &stream->counters.video_bytes : &stream->counters.audio_bytes;
+    (*frames)++;
+    *bytes += (double)length;
+  } else {
+    stream->counters.frames_dropped++;
+  }
+  free(event);
+  return status == PT_ERR_MALFORMED ? PT_OK : status; /* an undecodable frame is dropped, the stream goes on */
+}
+
+/* Sends the keyframe requests the assemblers call for. */
+static int request_keyframes(pt_core *core, pt_handle handle, pt_stream *stream, double now_ms) {
+  for (int k = 0; k < 2; k++) {
+    if (stream->assembler[k] != NULL && pt_frame_assembler_take_keyframe_request(stream->assembler[k], now_ms)) {
+      stream->counters.keyframe_requests++;
+      int status = pt_peer_request_keyframe(core, handle);
+      if (status != PT_OK) return status;
+    }
+  }
+  return PT_OK;
+}
+
+int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind, uint8_t *packet, size_t length,
+                             double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (!stream->inbound || (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) || stream->assembler[kind] == NULL) {
+    return PT_ERR_STATE;
+  }
+  int rtp_length = pt_srtp_unprotect(stream->srtp, packet, length);
+  if (rtp_length < 0) {
+    stream->counters.srtp_rejected++;
+    return rtp_length;
+  }
+  if (kind == PT_MEDIA_VIDEO) stream->counters.video_packets++;
+  else stream->counters.audio_packets++;
+  pt_stream_call call = {core, handle, stream, kind, NULL, 0, now_ms};
+  status = pt_frame_assembler_push(stream->assembler[kind], packet, (size_t)rtp_length, now_ms, deliver_frame, &call);
+  int requested = request_keyframes(core, handle, stream, now_ms);
+  pt_core_update_deadline(core);
+  return status != PT_OK ? status : requested;
+}
+
+pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, pt_media_kind *kind) {
+  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0;
+       h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
+    int status;
+    const pt_stream *stream = lookup(core, h, &status);
+    if (stream == NULL || stream->peer != peer || !stream->inbound) continue;
+    if (stream->codec[PT_MEDIA_VIDEO] && stream->description.video_ssrc == ssrc) {
+      *kind = PT_MEDIA_VIDEO;
+      return h;
+    }
+    if (stream->codec[PT_MEDIA_AUDIO] && stream->description.audio_ssrc == ssrc) {
+      *kind = PT_MEDIA_AUDIO;
+      return h;
+    }
+  }
+  return 0;
+}
+
+pt_handle pt_stream_find(const pt_core *core, pt_handle peer, uint8_t stream_id, int inbound) {
+  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0;
+       h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
+    int status;
+    const pt_stream *stream = lookup(core, h, &status);
+    if (stream != NULL && stream->peer == peer && stream->inbound == (inbound != 0) &&
+        stream->description.stream_id == stream_id) {
+      return h;
+    }
+  }
+  return 0;
+}
+
+int pt_stream_description_of(const pt_core *core, pt_handle handle, pt_stream_description *description) {
+  int status;
+  const pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  *description = stream->description;
+  return PT_OK;
+}
+
+int pt_stream_counters_of(const pt_core *core, pt_handle handle, pt_stream_counters *counters) {
+  int status;
+  const pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  *counters = stream->counters;
+  for (int k = 0; k < 2; k++) {
+    if (stream->assembler[k] == NULL) continue;
+    pt_frame_assembler_counters c;
+    pt_frame_assembler_counters_of(stream->assembler[k], &c);
+    counters->packets_lost += c.lost;
+    counters->frames_dropped += c.frames_dropped;
+    if (k == PT_MEDIA_VIDEO) {
+      counters->last_assembly_ms = c.last_assembly_ms;
+      counters->max_assembly_ms = c.max_assembly_ms;
+    }
+  }
+  return PT_OK;
+}
+
+pt_handle pt_stream_peer(const pt_core *core, pt_handle handle) {
+  int status;
+  const pt_stream *stream = lookup(core, handle, &status);
+  return stream == NULL ? 0 : stream->peer;
+}
+
+int pt_stream_close(pt_core *core, pt_handle handle, int reason) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, reason);
+  pt_stream_free(core, handle);
+  pt_core_update_deadline(core);
+  return status;
+}
+
+void pt_stream_close_all_of(pt_core *core, pt_handle peer, int reason) {
+  pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0);
+  while (h != 0) {
+    pt_handle next = pt_registry_next(&core->registry, PT_KIND_STREAM, h);
+    if (pt_stream_peer(core, h) == peer) pt_stream_close(core, h, reason);
+    h = next;
+  }
+}
+
+double pt_stream_deadline(const pt_core *core, pt_handle handle) {
+  int status;
+  const pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return -1.0;
+  double earliest = -1.0;
+  for (int k = 0; k < 2; k++) {
+    double deadline = stream->assembler[k] != NULL ? pt_frame_assembler_deadline(stream->assembler[k]) : -1.0;
+    if (deadline >= 0 && (earliest < 0 || deadline < earliest)) earliest = deadline;
+  }
+  return earliest;
+}
+
+int pt_stream_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  for (int k = 0; k < 2 && status == PT_OK; k++) {
+    if (stream->assembler[k] == NULL) continue;
+    pt_stream_call call = {core, handle, stream, (pt_media_kind)k, NULL, 0, now_ms};
+    status = pt_frame_assembler_poll(stream->assembler[k], now_ms, deliver_frame, &call);
+  }
+  return status != PT_OK ? status : request_keyframes(core, handle, stream, now_ms);
+}
+
+void pt_stream_free(pt_core *core, pt_handle handle) {
+  void *object = NULL;
+  if (pt_registry_release(&core->registry, handle, PT_KIND_STREAM, &object) != PT_OK) return;
+  pt_stream *stream = object;
+  for (int k = 0; k < 2; k++) {
+    if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
+  }
+  pt_srtp_session_destroy(stream->srtp);
+  free(stream);
+}

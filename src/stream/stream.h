@@ -1,0 +1,75 @@
+/* A media stream: the core side of OutboundStream (host) and InboundStream (client).
+ * Outbound: encoded frames → RTP packets (media/rtp_packetizer) → SRTP protect → one packet per
+ * media-channel message. Inbound: media-channel message → SRTP unprotect (tampered and replayed
+ * packets are dropped and counted) → reordering and frame assembly (media/frame_assembler: a frame
+ * with a gap is never handed out; after loss it waits for a keyframe and asks for one) →
+ * depacketize → PT_EVENT_STREAM_FRAME. Each stream has its own random SRTP master key and SSRCs. */
+#ifndef PT_STREAM_STREAM_H
+#define PT_STREAM_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "peer/control_messages.h"
+
+typedef enum pt_media_kind { PT_MEDIA_VIDEO = 0, PT_MEDIA_AUDIO = 1 } pt_media_kind;
+
+#define PT_STREAM_MAX_PACKET 1200     /* RTP packet size, before SRTP's tag */
+#define PT_STREAM_MAX_FRAME (4u << 20) /* largest encoded frame accepted */
+
+/* What a stream has seen; read by pt_stream_counters_of. */
+typedef struct pt_stream_counters {
+  double video_frames, audio_frames, video_bytes, audio_bytes, video_packets, audio_packets;
+  double packets_lost, frames_dropped, srtp_rejected, keyframe_requests, last_assembly_ms, max_assembly_ms;
+} pt_stream_counters;
+
+/* Creates a host stream on a peer from a description whose stream id, SSRCs and key the core fills
+ * in (fresh random key and SSRCs); PT_ERR_EXISTS if the id is in use on the peer. */
+pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_description *description);
+
+/* Creates a client stream from an announcement's description; PT_ERR_EXISTS if joined already. */
+pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *description,
+                                   double now_ms);
+
+/* Host: packetizes and protects one encoded frame (H.264 access unit in Annex-B, or one Opus packet),
+ * timestamp in microseconds; queues the packets on PT_TRANSPORT_VIDEO / PT_TRANSPORT_AUDIO. */
+int pt_stream_send_frame(pt_core *core, pt_handle stream, pt_media_kind kind, const uint8_t *frame, size_t length,
+                         double timestamp_us);
+
+/* Client: feeds one packet from the peer's media channel of that kind; whole frames are queued as
+ * PT_EVENT_STREAM_FRAME. Dropped packets return their error and are counted. */
+int pt_stream_receive_packet(pt_core *core, pt_handle stream, pt_media_kind kind, uint8_t *packet, size_t length,
+                             double now_ms);
+
+/* The inbound stream of a peer whose video or audio SSRC this is (0 when none). */
+pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, pt_media_kind *kind);
+
+/* The stream of a peer with this id and role (inbound or not), or 0. */
+pt_handle pt_stream_find(const pt_core *core, pt_handle peer, uint8_t stream_id, int inbound);
+
+/* The stream's description (as announced). */
+int pt_stream_description_of(const pt_core *core, pt_handle stream, pt_stream_description *description);
+
+/* Copies the counters. */
+int pt_stream_counters_of(const pt_core *core, pt_handle stream, pt_stream_counters *counters);
+
+/* Closes the stream: queues PT_EVENT_STREAM_CLOSED {code, error} and releases it. */
+int pt_stream_close(pt_core *core, pt_handle stream, int reason);
+
+/* Closes every stream of a peer. */
+void pt_stream_close_all_of(pt_core *core, pt_handle peer, int reason);
+
+/* The next time the stream needs pt_stream_handle_timeout (reordering gap, keyframe request), or -1. */
+double pt_stream_deadline(const pt_core *core, pt_handle stream);
+
+/* Lets time pass: declares loss, hands out frames, sends a keyframe request when one is due. */
+int pt_stream_handle_timeout(pt_core *core, pt_handle stream, double now_ms);
+
+/* Releases the stream without queuing anything (core shutdown). */
+void pt_stream_free(pt_core *core, pt_handle stream);
+
+/* The peer a stream belongs to (0 for a bad handle). */
+pt_handle pt_stream_peer(const pt_core *core, pt_handle stream);
+
+#endif

@@ -1,0 +1,246 @@
+// Streams end to end in Node: a host peer and a client peer through a real gateway and real
+// RTCPeerConnections; encoded media from Debian's ffmpeg goes through the C core (RTP, SRTP, frame
+// assembly) and comes out as "frame" events.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import rainway, { InputLevel, RainwayError, StreamType } from "../../js/index.js";
+import { startGateway } from "../../js/gateway/index.js";
+import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
+
+let gateway;
+before(async () => {
+  gateway = await startGateway({ keys: { key: "org" } });
+});
+after(async () => {
+  await gateway?.close();
+});
+
+function nextEvent(emitter, name, ms = 10000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${name} event within ${ms} ms`)), ms);
+    const handler = (...args) => {
+      clearTimeout(timer);
+      emitter.removeEventListener(name, handler);
+      resolve(args);
+    };
+    emitter.addEventListener(name, handler);
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const same = (a, b) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+
+/** A client peer (clientPeer: its view of the host) and a host peer (hostPeer: its view of the client). */
+async function hostAndClient() {
+  const client = await rainway.connect({ apiKey: "key", externalId: "viewer", gatewayUrl: gateway.url });
+  const host = await rainway.connect({ apiKey: "key", externalId: "host", gatewayUrl: gateway.url });
+  const accepted = nextEvent(host, "peer-request").then(([request]) => request.accept());
+  const [clientPeer, hostPeer] = await Promise.all([client.connect(host.id), accepted]);
+  return {
+    clientPeer,
+    hostPeer,
+    close() {
+      client.close();
+      host.close();
+    },
+  };
+}
+
+/** Streams ffmpeg's live output into an OutboundStream; returns what was sent, per kind, and a stop. */
+function pipeSource(source, outbound) {
+  const sent = { video: [], audio: [] };
+  source.on("video", (chunk) => {
+    if (outbound.ended) return;
+    sent.video.push(chunk);
+    outbound.sendVideo(chunk);
+  });
+  source.on("audio", (chunk) => {
+    if (outbound.ended) return;
+    sent.audio.push(chunk);
+    outbound.sendAudio(chunk);
+  });
+  return sent;
+}
+
+test("10 s of live H.264 + Opus from ffmpeg: every frame the client emits is byte-identical, in order", { timeout: 60000 }, async () => {
+  const { clientPeer, hostPeer, close } = await hostAndClient();
+  try {
+    const outboundReady = nextEvent(hostPeer, "stream-request").then(([request]) => {
+      assert.equal(request.permissions, InputLevel.All);
+      return request.accept({ video: { codec: "avc1.42e01e", width: 640, height: 360, frameRate: 30 } });
+    });
+    const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.All }), outboundReady]);
+    assert.equal(stream.id, outbound.id);
+    assert.equal(clientPeer.streams.get(stream.id), stream);
+    assert.equal(stream.streamType, StreamType.FullDesktop);
+    assert.equal(stream.info.video.width, 640);
+
+    const received = { video: [], audio: [] };
+    stream.addEventListener("frame", (frame) => received[frame.kind].push(frame));
+    const source = startFfmpegSource({ durationSeconds: 10, keyframeInterval: 15 });
+    const sent = pipeSource(source, outbound);
+    await new Promise((resolve) => source.once("end", resolve));
+    await sleep(500);
+
+    assert.ok(sent.video.length >= 290, `ffmpeg produced ${sent.video.length} video frames`);
+    for (const kind of ["video", "audio"]) {
+      const got = received[kind];
+      assert.ok(got.length > 0, `${kind} frames arrived`);
+      // What arrived is a contiguous, in-order run of what was sent (the first frames may precede the join).
+      const first = sent[kind].findIndex((chunk) => same(chunk.data, got[0].data));
+      assert.ok(first >= 0, `the first ${kind} frame is one that was sent`);
+      got.forEach((frame, i) => assert.ok(same(frame.data, sent[kind][first + i].data), `${kind} frame ${i} is byte-identical`));
+      assert.ok(got.length >= sent[kind].length - first - 1, `${kind}: ${got.length} of ${sent[kind].length - first} frames after the join`);
+    }
+    assert.equal(received.video[0].type, "key", "video starts at a keyframe");
+    const counters = stream.counters();
+    assert.equal(counters.srtpRejected, 0);
+    assert.equal(counters.packetsLost, 0);
+  } finally {
+    close();
+  }
+});
+
+test("with 5% of video packets lost, no corrupt frame is emitted and playback resumes at the next keyframe", { timeout: 60000 }, async () => {
+  const { clientPeer, hostPeer, close } = await hostAndClient();
+  try {
+    const outboundReady = nextEvent(hostPeer, "stream-request").then(([request]) => request.accept({ audio: null }));
+    const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.None }), outboundReady]);
+    // Loss injected on the host's media channel: a deterministic 5% of video packets never leave.
+    // sendVideo sends a frame's packets synchronously, so each drop is charged to the frame being sent.
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const sendMedia = hostPeer._sendMedia.bind(hostPeer);
+    const damaged = new Set();
+    const lastPacketLost = new Set(); // frames whose final (marker) packet was dropped
+    let current = -1;
+    let lastDropped = false;
+    hostPeer._sendMedia = (kind, bytes) => {
+      if (kind !== 0) return sendMedia(kind, bytes);
+      lastDropped = random() < 0.05;
+      if (lastDropped) damaged.add(current);
+      else sendMedia(kind, bytes);
+    };
+    let keyframeRequests = 0;
+    outbound.addEventListener("keyframe-request", () => keyframeRequests++);
+    const shown = [];
+    stream.addEventListener("frame", (frame) => shown.push({ ...frame, at: performance.now() }));
+    const source = startFfmpegSource({ durationSeconds: 8, width: 320, height: 180, keyframeInterval: 10, bitrate: 300_000 });
+    const sent = [];
+    source.on("video", (chunk) => {
+      current = sent.length;
+      sent.push({ ...chunk, at: performance.now() });
+      outbound.sendVideo(chunk);
+      if (lastDropped) lastPacketLost.add(current);
+    });
+    await new Promise((resolve) => source.once("end", resolve));
+    await sleep(500);
+
+    assert.ok(damaged.size > 0, "packets were dropped");
+    assert.ok(stream.counters().packetsLost > 0, "the client saw the loss");
+    assert.ok(keyframeRequests > 0, "the client asked for keyframes");
+    // Every shown frame is a sent frame, unchanged and undamaged, in order.
+    let cursor = 0;
+    for (const frame of shown) {
+      while (cursor < sent.length && !same(sent[cursor].data, frame.data)) cursor++;
+      assert.ok(cursor < sent.length, "a shown frame matches a sent frame exactly (no corrupt frame)");
+      assert.ok(!damaged.has(cursor), `frame ${cursor} lost a packet and must not be shown`);
+      frame.index = cursor++;
+    }
+    // The model: after any loss nothing is shown until the next undamaged keyframe whose start is
+    // certain (RTP does not mark a frame's first packet: when the frame before lost its last packet,
+    // where this one begins is unknown); from there on every undamaged frame is shown. The client
+    // must show exactly that.
+    const expected = [];
+    let waiting = true;
+    for (let i = shown[0].index; i < sent.length; i++) {
+      if (damaged.has(i)) waiting = true;
+      else if (!waiting || (sent[i].type === "key" && !lastPacketLost.has(i - 1))) {
+        waiting = false;
+        expected.push(i);
+      }
+    }
+    assert.deepEqual(shown.map((frame) => frame.index), expected);
+    // Resuming takes no longer than waiting for that keyframe: within 1 s whenever one was sent within 1 s.
+    for (let i = 1; i < shown.length; i++) {
+      if (shown[i].index === shown[i - 1].index + 1) continue;
+      const lostAt = sent[shown[i - 1].index + 1].at;
+      if (sent[shown[i].index].at - lostAt < 900) {
+        assert.ok(shown[i].at - lostAt < 1000, `resumed ${Math.round(shown[i].at - lostAt)} ms after the loss`);
+      }
+    }
+  } finally {
+    close();
+  }
+});
+
+test("stream requests: rejection with the host's reason, announcements, forced announcements, permissions, stop and leave", { timeout: 30000 }, async () => {
+  const { clientPeer, hostPeer, close } = await hostAndClient();
+  try {
+    // Rejection carries the host's reason.
+    const rejectedRequest = nextEvent(hostPeer, "stream-request").then(([request]) => request.reject("No displays attached"));
+    await assert.rejects(clientPeer.createStream({ permissions: InputLevel.Mouse }), (error) => {
+      assert.ok(error instanceof RainwayError);
+      assert.equal(error.message, "Rainway SDK Error: No displays attached");
+      return true;
+    });
+    await rejectedRequest;
+
+    // A host-initiated stream arrives as an announcement; join() gives the InboundStream.
+    const announced = nextEvent(clientPeer, "stream-announcement");
+    const outbound = await hostPeer.announceStream({ type: StreamType.AppIsolation, permissions: InputLevel.Keyboard });
+    const [announcement] = await announced;
+    assert.equal(announcement.info.streamId, outbound.id);
+    assert.equal(announcement.info.streamType, StreamType.AppIsolation);
+    assert.equal(announcement.info.defaultInputLevel, InputLevel.Keyboard);
+    const joined = nextEvent(outbound, "join");
+    const stream = await announcement.join({ metrics: true });
+    await joined;
+    assert.equal(stream.permissions, InputLevel.Keyboard);
+
+    // Forced announcements repeat every active stream.
+    const again = nextEvent(clientPeer, "stream-announcement");
+    await clientPeer.forceStreamAnnouncements();
+    assert.equal((await again)[0].info.streamId, outbound.id);
+
+    // A permission change on the host reaches the client's InboundStream.
+    outbound.permissions = InputLevel.All;
+    for (let i = 0; i < 100 && stream.permissions !== InputLevel.All; i++) await sleep(20);
+    assert.equal(stream.permissions, InputLevel.All);
+
+    // Host stop: the client gets "close".
+    const clientClosed = nextEvent(stream, "close");
+    outbound.close();
+    await clientClosed;
+    assert.equal(stream.ended, true);
+    assert.equal(clientPeer.streams.has(stream.id), false);
+    assert.throws(() => stream.play(), /Attempted to play a dead stream/);
+    assert.deepEqual(stream.getReport().entries.map((e) => e.type).filter((t) => t !== "stats"), ["started", "stopped"]);
+
+    // Client leave: the host gets "leave".
+    const second = await hostPeer.announceStream({});
+    const [secondAnnouncement] = await nextEvent(clientPeer, "stream-announcement");
+    const secondStream = await secondAnnouncement.join();
+    const left = nextEvent(second, "leave");
+    secondStream.close();
+    await left;
+    assert.equal(secondStream.ended, true);
+  } finally {
+    close();
+  }
+});
+
+test("a peer going away closes its streams on both sides", { timeout: 30000 }, async () => {
+  const { clientPeer, hostPeer, close } = await hostAndClient();
+  try {
+    const outboundReady = nextEvent(hostPeer, "stream-request").then(([request]) => request.accept({}));
+    const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: 0 }), outboundReady]);
+    const clientClosed = nextEvent(stream, "close", 20000);
+    const hostClosed = nextEvent(outbound, "close", 20000);
+    hostPeer.close();
+    await Promise.all([clientClosed, hostClosed]);
+    assert.throws(() => outbound.sendVideo({ type: "key", timestamp: 0, data: new Uint8Array([0, 0, 0, 1, 0x65, 1]) }), RainwayError);
+  } finally {
+    close();
+  }
+});
