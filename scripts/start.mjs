@@ -15,10 +15,11 @@ try {
 const demo = await startDemoServer({
   host: process.env.HOST || "127.0.0.1",
   port: Number(process.env.PORT || 8080),
-  log: (level, message) => level !== "debug" && log(`gateway: ${message}`),
+  log: (level, message) => level !== "debug" && log(message),
 });
 log(`demo running at ${demo.url}/  (gateway at ${demo.gatewayUrl})`);
 log(`API key: ${demo.apiKey}${demo.devKey ? " (development key, generated for this run)" : ""}`);
+log(`demo host peer id: ${demo.hostId} (streams a live test pattern with a tone, echoes chat messages)`);
 log("open the page in two tabs and connect one to the other's peer id; Ctrl+C stops it");
 
 for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -69,11 +69,13 @@ export function startFfmpegSource(options = {}) {
     errors += chunk;
   });
   child.on("error", (error) => source.emit("error", error));
+  let stopped = false;
   child.on("close", (code, signal) => {
-    if (code && !signal) source.emit("error", new Error(`ffmpeg exited with code ${code}: ${errors.trim()}`));
+    if (code && !signal && !stopped) source.emit("error", new Error(`ffmpeg exited with code ${code}: ${errors.trim()}`));
     source.emit("end");
   });
   source.stop = () => {
+    stopped = true;
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
   };
   return source;

@@ -6,11 +6,15 @@ import { fileURLToPath } from "node:url";
 import { startStaticServer } from "./static.js";
 import { startGateway } from "../gateway/index.js";
 import { parseKeysText } from "../gateway/config.js";
+import { startDemoHost } from "../host/demo-host.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 
-/** Starts the demo site and its gateway; resolves to {url, gatewayUrl, apiKey, devKey, close()}. */
-export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log } = {}) {
+/**
+ * Starts the demo site, its gateway and (unless demoHost is false) the demo host; resolves to
+ * {url, gatewayUrl, apiKey, devKey, hostId, close()}.
+ */
+export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log, demoHost = true } = {}) {
   let apiKey;
   const site = await startStaticServer({
     mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/": `${ROOT}/web` },
@@ -25,12 +29,16 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log 
   });
   const gateway = await startGateway({ server: site.server, keys, log });
   apiKey = gateway.devKey ?? Object.keys(keys ?? {})[0] ?? parseKeysText(process.env.PETRICHOR_API_KEYS ?? "")[0]?.[0];
+  const gatewayUrl = `${site.url.replace(/^http/, "ws")}/gateway`;
+  const demo = demoHost ? await startDemoHost({ gatewayUrl, apiKey, log: (message) => log?.("info", message) }) : null;
   return {
     url: site.url,
-    gatewayUrl: `${site.url.replace(/^http/, "ws")}/gateway`,
+    gatewayUrl,
     apiKey,
     devKey: gateway.devKey,
+    hostId: demo?.id,
     async close() {
+      demo?.close();
       await gateway.close();
       await site.close();
     },

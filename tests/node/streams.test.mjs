@@ -244,3 +244,28 @@ test("a peer going away closes its streams on both sides", { timeout: 30000 }, a
     close();
   }
 });
+
+test("the demo host of npm start accepts peers, echoes data-channel messages and streams live media", { timeout: 30000 }, async () => {
+  const { startDemoServer } = await import("../../js/server/demo.js");
+  const { DataChannelMode } = await import("../../js/index.js");
+  const demo = await startDemoServer({ keys: { demo_key: "demo" } });
+  const viewer = await rainway.connect({ apiKey: "demo_key", gatewayUrl: demo.gatewayUrl });
+  try {
+    const peer = await viewer.connect(demo.hostId);
+    assert.equal(peer.externalId, "demo-host");
+    const chat = await peer.createDataChannel({ id: "chat", mode: DataChannelMode.Reliable });
+    assert.equal(new TextDecoder().decode(await chat.request("echo?")), "echo?");
+    const echoed = nextEvent(chat, "message");
+    chat.send("hello");
+    assert.equal(new TextDecoder().decode((await echoed)[0].data), "hello");
+    const stream = await peer.createStream({ permissions: InputLevel.All });
+    const frames = { video: 0, audio: 0 };
+    stream.addEventListener("frame", (frame) => frames[frame.kind]++);
+    for (let i = 0; i < 100 && (frames.video < 10 || frames.audio < 10); i++) await sleep(100);
+    assert.ok(frames.video >= 10 && frames.audio >= 10, `frames arrived: ${JSON.stringify(frames)}`);
+    stream.close();
+  } finally {
+    viewer.close();
+    await demo.close();
+  }
+});
