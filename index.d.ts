@@ -1,5 +1,17 @@
 // Public types of Petrichor (import from "petrichor", or "@rainway/web" when aliased).
-import { DataChannelMode, LogLevel, MessageEventType, PeerState } from "./js/sdk/enums.js";
+import {
+  AudioCodec,
+  AudioContainer,
+  DataChannelMode,
+  InputLevel,
+  LogLevel,
+  MessageEventType,
+  PeerState,
+  StreamFit,
+  StreamType,
+  VideoCodecType,
+  VideoContainer,
+} from "./js/sdk/enums.js";
 
 export * from "./js/sdk/enums.js";
 export { createCore, Core, CoreOptions, CoreOutput } from "./js/core/core.js";
@@ -93,7 +105,180 @@ export interface PeerEvents {
   close: [];
   /** The other side opened a data channel. */
   datachannel: [channel: DataChannel];
+  /** Client: the host announced a stream nobody asked for (or forceStreamAnnouncements). */
+  "stream-announcement": [announcement: RainwayStreamAnnouncement];
+  /** Host: the client asks for a stream. */
+  "stream-request": [request: StreamRequest];
   [name: string]: unknown[];
+}
+
+export interface IVideoCodec {
+  friendlyName: string;
+  width: number;
+  height: number;
+  refreshRate: number;
+  data: Uint8Array;
+  type: VideoCodecType;
+}
+
+export interface IVideoConfig {
+  codec: IVideoCodec;
+  container: VideoContainer;
+}
+
+export interface IAudioConfig {
+  codec: AudioCodec;
+  container: AudioContainer;
+}
+
+export interface VideoDescription {
+  /** A WebCodecs codec string, e.g. "avc1.42e01f". */
+  codec: string;
+  width: number;
+  height: number;
+  frameRate: number;
+  /** Codec configuration bytes (e.g. SPS and PPS). */
+  config?: Uint8Array;
+}
+
+export interface AudioDescription {
+  codec: "opus";
+  sampleRate: number;
+  channels: number;
+}
+
+export interface IRemoteStreamInfo {
+  streamId: number;
+  streamType: StreamType;
+  defaultInputLevel: InputLevel;
+  temporalScaleFactor: number;
+  chosenAudioConfig: IAudioConfig;
+  chosenVideoConfig: IVideoConfig;
+  /** Petrichor: the announced media. */
+  video?: VideoDescription;
+  audio?: AudioDescription;
+}
+
+export interface JoinStreamOptions {
+  streamFit?: StreamFit;
+  metrics?: boolean;
+}
+
+export interface CreateStreamOptions extends JoinStreamOptions {
+  permissions: InputLevel;
+}
+
+export interface RainwayStreamAnnouncement {
+  info: IRemoteStreamInfo;
+  join(options?: JoinStreamOptions): Promise<InboundStream>;
+}
+
+export interface OutboundStreamOptions {
+  id?: number;
+  type?: StreamType;
+  permissions?: InputLevel;
+  /** null: no video. */
+  video?: Partial<VideoDescription> | null;
+  /** null: no audio. */
+  audio?: Partial<AudioDescription> | null;
+}
+
+export interface StreamRequest {
+  id: number;
+  permissions: InputLevel;
+  accept(options?: OutboundStreamOptions): Promise<OutboundStream>;
+  reject(reason: string): void;
+}
+
+export interface EncodedChunkLike {
+  type: "key" | "delta";
+  /** Microseconds. */
+  timestamp: number;
+  data?: Uint8Array | ArrayBuffer | ArrayBufferView;
+  byteLength?: number;
+  copyTo?(destination: Uint8Array): void;
+}
+
+export interface OutboundStreamEvents {
+  join: [];
+  leave: [];
+  "keyframe-request": [];
+  "bitrate-request": [bitsPerSecond: number];
+  close: [];
+  [name: string]: unknown[];
+}
+
+export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
+  readonly id: number;
+  readonly peer: Peer;
+  readonly ended: boolean;
+  readonly info: IRemoteStreamInfo;
+  /** Setting it updates the client's InboundStream.permissions. */
+  permissions: InputLevel;
+  /** One H.264 access unit (Annex-B); returns the number of packets sent. */
+  sendVideo(chunk: EncodedChunkLike): number;
+  /** One Opus packet. */
+  sendAudio(chunk: EncodedChunkLike): number;
+  close(): void;
+  counters(): Record<string, number> | null;
+}
+
+export interface StatsSummary {
+  audioThroughputKbps: number;
+  videoThroughputKbps: number;
+  videoBitrateKbps: number;
+  inputEvents: number;
+  cursorEvents: number;
+  seconds: number;
+  latencyMs: number;
+}
+
+export interface TimestampedReportEntry {
+  timeUnixMs: number;
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface StreamReport {
+  entries: TimestampedReportEntry[];
+}
+
+export interface EncodedFrame {
+  kind: "video" | "audio";
+  type: "key" | "delta";
+  /** Microseconds. */
+  timestamp: number;
+  /** Milliseconds from the frame's first packet to the frame being whole. */
+  assemblyMs: number;
+  data: Uint8Array;
+}
+
+export interface StreamEvents {
+  close: [];
+  stats: [stats: StatsSummary];
+  /** Petrichor: an assembled encoded frame. */
+  frame: [frame: EncodedFrame];
+  [name: string]: unknown[];
+}
+
+export declare class InboundStream extends EventEmitter<StreamEvents> {
+  readonly id: number;
+  readonly peer: Peer;
+  readonly ended: boolean;
+  readonly permissions: InputLevel;
+  readonly streamType: StreamType;
+  readonly streamFit: StreamFit;
+  readonly info: IRemoteStreamInfo;
+  readonly chosenVideoConfig: IVideoConfig;
+  readonly chosenAudioConfig: IAudioConfig;
+  /** Browser playback arrives with a later release. */
+  readonly container: HTMLElement | undefined;
+  close(): void;
+  play(): void;
+  pause(): void;
+  requestKeyframe(): void;
+  getReport(): StreamReport | undefined;
+  counters(): Record<string, number> | null;
 }
 
 export interface OpenDataChannelOptions {
@@ -145,8 +330,14 @@ export declare class Peer extends EventEmitter<PeerEvents> {
   readonly id: PeerId;
   readonly externalId: string;
   readonly state: PeerState;
-  /** Streams arrive with a later release; the map is always present. */
-  readonly streams: ReadonlyMap<number, unknown>;
+  /** Client: the streams joined from this peer. */
+  readonly streams: ReadonlyMap<number, InboundStream>;
+  /** Host: the streams sent to this peer. */
+  readonly outboundStreams: ReadonlyMap<number, OutboundStream>;
+  createStream(options: CreateStreamOptions): Promise<InboundStream>;
+  forceStreamAnnouncements(): Promise<void>;
+  /** Host: offers a stream without being asked. */
+  announceStream(options?: OutboundStreamOptions): Promise<OutboundStream>;
   /** The open data channels, whichever side created them. */
   readonly dataChannels: ReadonlyMap<string, DataChannel>;
   createDataChannel(options: OpenDataChannelOptions): Promise<DataChannel>;

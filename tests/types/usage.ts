@@ -9,6 +9,14 @@ import rainway, {
   RainwayError,
   DataChannelMode,
   MessageEventType,
+  StreamFit,
+  StreamType,
+  type EncodedFrame,
+  type InboundStream,
+  type OutboundStream,
+  type RainwayStreamAnnouncement,
+  type StatsSummary,
+  type StreamRequest,
   type DataChannel,
   type MessageEvent_2,
   type Core,
@@ -57,6 +65,30 @@ async function network(): Promise<void> {
     console.log(answer.length, channel.id, channel.mode, channel.peer.id, peer.dataChannels.get("chat") === channel);
     peer.addEventListener("datachannel", (remote: DataChannel) => remote.close());
     channel.close();
+    const stream: InboundStream = await peer.createStream({ permissions: InputLevel.All, metrics: true, streamFit: StreamFit.FullDesktop });
+    stream.addEventListener("frame", (frame: EncodedFrame) => console.log(frame.kind, frame.type, frame.timestamp, frame.data.length));
+    stream.addEventListener("stats", (stats: StatsSummary) => console.log(stats.videoThroughputKbps));
+    stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));
+    stream.pause();
+    stream.play();
+    console.log(stream.permissions, stream.streamType, stream.info.chosenVideoConfig.codec.width, peer.streams.get(stream.id) === stream);
+    peer.addEventListener("stream-announcement", async (announcement: RainwayStreamAnnouncement) => {
+      const joined = await announcement.join({ metrics: false });
+      joined.close();
+    });
+    await peer.forceStreamAnnouncements();
+    stream.close();
+    peer.addEventListener("stream-request", async (request: StreamRequest) => {
+      if (request.permissions === InputLevel.None) return request.reject("no");
+      const outbound: OutboundStream = await request.accept({ video: { codec: "avc1.42e01f", width: 640, height: 360, frameRate: 30 }, audio: null });
+      outbound.addEventListener("keyframe-request", () => console.log("key"));
+      outbound.addEventListener("bitrate-request", (bps: number) => console.log(bps));
+      outbound.sendVideo({ type: "key", timestamp: 0, data: new Uint8Array([0, 0, 0, 1, 0x65]) });
+      outbound.permissions = InputLevel.Mouse;
+      outbound.close();
+    });
+    const announced: OutboundStream = await peer.announceStream({ type: StreamType.FullDesktop });
+    announced.sendAudio({ type: "key", timestamp: 20000, data: new Uint8Array(10) });
     const { heapBytes, liveObjects } = await rainway.diagnostics();
     console.log(heapBytes, liveObjects);
     peer.close();
@@ -104,3 +136,13 @@ async function gateway(): Promise<void> {
 }
 
 void gateway();
+
+import { startFfmpegSource, type EncodedChunk } from "petrichor/host";
+
+function host(): void {
+  const source = startFfmpegSource({ width: 320, height: 180, durationSeconds: 1 });
+  source.on("video", (chunk: EncodedChunk) => console.log(chunk.type, chunk.timestamp, chunk.data.length));
+  source.on("end", () => source.stop());
+}
+
+host();

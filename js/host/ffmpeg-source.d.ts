@@ -1,0 +1,38 @@
+// Types of "petrichor/host": a live ffmpeg source for Node hosts.
+
+export interface EncodedChunk {
+  type: "key" | "delta";
+  /** Microseconds. */
+  timestamp: number;
+  data: Uint8Array;
+}
+
+export interface FfmpegSourceOptions {
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  /** Frames between keyframes. */
+  keyframeInterval?: number;
+  /** Video bits per second. */
+  bitrate?: number;
+  profile?: "baseline" | "main" | "high";
+  toneHz?: number;
+  /** ffmpeg input arguments replacing the test pattern / the tone. */
+  videoInput?: string[];
+  audioInput?: string[];
+  durationSeconds?: number;
+  /** Read inputs at their native rate (default true). */
+  realtime?: boolean;
+  ffmpeg?: string;
+}
+
+export interface FfmpegSource {
+  on(event: "video" | "audio", listener: (chunk: EncodedChunk) => void): this;
+  on(event: "error", listener: (error: Error) => void): this;
+  on(event: "end", listener: () => void): this;
+  once(event: "end", listener: () => void): this;
+  stop(): void;
+}
+
+/** Starts ffmpeg encoding H.264 (Annex-B access units, canonical 4-byte start codes) and Opus. */
+export declare function startFfmpegSource(options?: FfmpegSourceOptions): FfmpegSource;
