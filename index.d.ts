@@ -277,6 +277,8 @@ export declare class InboundStream extends EventEmitter<StreamEvents> {
   play(): void;
   pause(): void;
   requestKeyframe(): void;
+  /** Petrichor: asks the host for a different video bitrate. */
+  requestBitrate(bitsPerSecond: number): void;
   getReport(): StreamReport | undefined;
   counters(): Record<string, number> | null;
 }

@@ -282,6 +282,10 @@ export class Core {
     return this.exports.stream_request_keyframe(stream);
   }
 
+  streamRequestBitrate(stream, bitsPerSecond) {
+    return this.exports.stream_request_bitrate(stream, bitsPerSecond);
+  }
+
   /** The stream's counters, or null for a bad handle. */
   streamCounters(stream) {
     return this.#readCounters(STREAM_COUNTER_NAMES, (ptr) => this.exports.stream_counters(stream, ptr));

@@ -231,6 +231,15 @@ export class InboundStream extends EventEmitter {
     this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
   }
 
+  /** Petrichor: asks the host for a different video bitrate (bits per second). */
+  requestBitrate(bitsPerSecond) {
+    if (this.#ended) throw new RainwayError("Attempted to use a dead stream");
+    if (!Number.isInteger(bitsPerSecond) || bitsPerSecond < 1 || bitsPerSecond > 1e9) {
+      throw new RainwayError("bitsPerSecond must be a whole number from 1 to 10^9.");
+    }
+    this.#runtime.call((core) => core.streamRequestBitrate(this.#handle, bitsPerSecond));
+  }
+
   /** The stream report (only with metrics: true). */
   getReport() {
     return this.#report ? { entries: [...this.#report.entries] } : undefined;

@@ -248,6 +248,11 @@ int pt_peer_set_permissions(pt_core *core, pt_handle stream, uint32_t input_leve
   return send_about(core, stream, PT_CONTROL_PERMISSIONS, input_level);
 }
 
+int pt_peer_request_bitrate(pt_core *core, pt_handle stream, uint32_t bits_per_second) {
+  if (bits_per_second == 0 || bits_per_second > 1000000000) return PT_ERR_BAD_VALUE;
+  return send_about(core, stream, PT_CONTROL_BITRATE_REQUEST, bits_per_second);
+}
+
 int pt_peer_request_keyframe(pt_core *core, pt_handle stream) {
   return send_about(core, stream, PT_CONTROL_KEYFRAME_REQUEST, 0);
 }

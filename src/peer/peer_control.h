@@ -42,6 +42,9 @@ int pt_peer_stop_stream(pt_core *core, pt_handle stream);
 /* Host: changes a stream's input level (sends the update). */
 int pt_peer_set_permissions(pt_core *core, pt_handle stream, uint32_t input_level);
 
+/* Client: asks the host of a stream for a different video bitrate. */
+int pt_peer_request_bitrate(pt_core *core, pt_handle stream, uint32_t bits_per_second);
+
 /* Client: asks the host of a stream for a keyframe. */
 int pt_peer_request_keyframe(pt_core *core, pt_handle stream);
 

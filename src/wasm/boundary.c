@@ -273,6 +273,10 @@ int32_t pt_wasm_stream_request_keyframe(int32_t stream) {
   return core_ready ? pt_peer_request_keyframe(&the_core, stream) : PT_ERR_STATE;
 }
 
+int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second) {
+  return core_ready ? pt_peer_request_bitrate(&the_core, stream, bits_per_second) : PT_ERR_STATE;
+}
+
 int32_t pt_wasm_stream_counters(int32_t stream, void *out) {
   if (!core_ready) return PT_ERR_STATE;
   if (out == NULL) return PT_ERR_INVALID_ARGUMENT;

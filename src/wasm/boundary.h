@@ -136,6 +136,8 @@ PT_EXPORT(stream_end) int32_t pt_wasm_stream_end(int32_t stream);
 PT_EXPORT(stream_set_permissions) int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level);
 /* Client: asks the host for a keyframe. */
 PT_EXPORT(stream_request_keyframe) int32_t pt_wasm_stream_request_keyframe(int32_t stream);
+/* Client: asks the host for a different video bitrate. */
+PT_EXPORT(stream_request_bitrate) int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second);
 /* Writes the stream's counters (struct pt_stream_counters: 12 float64) to out. */
 PT_EXPORT(stream_counters) int32_t pt_wasm_stream_counters(int32_t stream, void *out);
 

@@ -69,8 +69,10 @@ test("10 s of live H.264 + Opus from ffmpeg: every frame the client emits is byt
       assert.equal(request.permissions, InputLevel.All);
       return request.accept({ video: { codec: "avc1.42e01e", width: 640, height: 360, frameRate: 30 } });
     });
-    const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.All }), outboundReady]);
+    const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.All, metrics: true }), outboundReady]);
     assert.equal(stream.id, outbound.id);
+    const stats = [];
+    stream.addEventListener("stats", (summary) => stats.push(summary));
     assert.equal(clientPeer.streams.get(stream.id), stream);
     assert.equal(stream.streamType, StreamType.FullDesktop);
     assert.equal(stream.info.video.width, 640);
@@ -93,6 +95,11 @@ test("10 s of live H.264 + Opus from ffmpeg: every frame the client emits is byt
       assert.ok(got.length >= sent[kind].length - first - 1, `${kind}: ${got.length} of ${sent[kind].length - first} frames after the join`);
     }
     assert.equal(received.video[0].type, "key", "video starts at a keyframe");
+    // With metrics, "stats" comes every 5 s and the report records it.
+    assert.ok(stats.length >= 1, "a stats summary was emitted");
+    assert.ok(stats[0].videoThroughputKbps > 100 && stats[0].audioThroughputKbps > 10, JSON.stringify(stats[0]));
+    assert.ok(Math.abs(stats[0].seconds - 5) < 1);
+    assert.ok(stream.getReport().entries.some((entry) => entry.type === "stats"));
     const counters = stream.counters();
     assert.equal(counters.srtpRejected, 0);
     assert.equal(counters.packetsLost, 0);
@@ -202,6 +209,15 @@ test("stream requests: rejection with the host's reason, announcements, forced a
     const again = nextEvent(clientPeer, "stream-announcement");
     await clientPeer.forceStreamAnnouncements();
     assert.equal((await again)[0].info.streamId, outbound.id);
+
+    // Keyframe and bitrate requests reach the host.
+    const keyframeAsked = nextEvent(outbound, "keyframe-request");
+    stream.requestKeyframe();
+    await keyframeAsked;
+    const bitrateAsked = nextEvent(outbound, "bitrate-request");
+    stream.requestBitrate(2_500_000);
+    assert.equal((await bitrateAsked)[0], 2_500_000);
+    assert.throws(() => stream.requestBitrate(0), RainwayError);
 
     // A permission change on the host reaches the client's InboundStream.
     outbound.permissions = InputLevel.All;
