@@ -6,7 +6,7 @@ import { DataChannelMode, PeerState } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS } from "./data-channel.js";
 import { CHUNK_HEADER_SIZE } from "../core/core.js";
-import { InboundStream, OutboundStream, streamInfo } from "./streams.js";
+import { InboundStream, OutboundStream, checkPlaybackSupport, streamInfo } from "./streams.js";
 import { InputLevel, StreamType } from "./enums.js";
 
 const DEFAULT_VIDEO = { codec: "avc1.42e01f", width: 1280, height: 720, frameRate: 30 };
@@ -274,6 +274,11 @@ export class Peer extends EventEmitter {
    */
   createStream(options = {}) {
     if (this.#closed) return Promise.reject(new RainwayError("Couldn't request stream: peer is disconnected"));
+    try {
+      checkPlaybackSupport();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const permissions = options?.permissions ?? InputLevel.None;
     if (!Number.isInteger(permissions) || permissions < 0 || permissions > 127) {
       return Promise.reject(new RainwayError("permissions must be an InputLevel."));
@@ -311,6 +316,7 @@ export class Peer extends EventEmitter {
 
   #join(info, options) {
     if (this.#closed) throw new RainwayError("Couldn't join the stream: peer is disconnected");
+    checkPlaybackSupport();
     let stream = null;
     const result = this.#runtime.open(
       (core, now) => core.peerJoinStream(this.#handle, info.streamId, now),

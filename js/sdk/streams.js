@@ -2,7 +2,10 @@
 // end: encoded chunks into the core). Both are facades over a core stream handle.
 import { EventEmitter } from "./events.js";
 import { RainwayError } from "./errors.js";
-import { AudioCodec, AudioContainer, StreamFit, VideoCodecType, VideoContainer } from "./enums.js";
+import { AudioCodec, AudioContainer, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
+import { VideoPlayer, chooseVideoConfig, hasWebCodecs } from "../platform/video-player.js";
+import { AudioPlayer } from "../platform/audio-player.js";
+import { applyStreamFit, createStreamView, enterFullscreen, hasDom } from "../platform/stream-view.js";
 import { CoreEvents } from "./runtime.js";
 import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
@@ -156,7 +159,17 @@ export class OutboundStream extends EventEmitter {
   }
 }
 
-/** The client's end of a stream. In Node (no DOM, no WebCodecs) it emits the assembled frames. */
+/** Refuses a browser stream without WebCodecs up front, rather than showing a blank element. */
+export function checkPlaybackSupport() {
+  if (hasDom() && !hasWebCodecs()) {
+    throw new RainwayError("This browser has no WebCodecs (VideoDecoder); Petrichor needs it to show streams.");
+  }
+}
+
+/**
+ * The client's end of a stream. In browsers it decodes into `container` (WebCodecs) and plays the
+ * sound (Web Audio); everywhere it also emits the assembled encoded frames as "frame" events.
+ */
 export class InboundStream extends EventEmitter {
   #runtime;
   #handle;
@@ -182,7 +195,8 @@ export class InboundStream extends EventEmitter {
     this.streamFit = options.streamFit ?? StreamFit.FullDesktop;
     this.chosenVideoConfig = info.chosenVideoConfig;
     this.chosenAudioConfig = info.chosenAudioConfig;
-    this.container = undefined; // browsers: the video element container (browser playback)
+    this.container = undefined;
+    this.videoReadyState = VideoReadyState.Detached;
     this.#metrics = options.metrics === true;
     this.#report = this.#metrics ? { entries: [] } : undefined;
     this.#record({
@@ -195,6 +209,102 @@ export class InboundStream extends EventEmitter {
     });
     if (this.#metrics) this.#startStats();
     runtime.register(handle, this);
+    if (hasDom()) this.#setupPlayback(info);
+  }
+
+  #view = null;
+  #video = null;
+  #audio = null;
+  #overlayTimer = null;
+
+  /** Browsers: the container now, the decoders once the configuration is chosen (then a fresh keyframe). */
+  #setupPlayback(info) {
+    this.#view = createStreamView();
+    this.container = this.#view.container;
+    applyStreamFit(this.#view.canvas, this.streamFit === StreamFit.IsolatedApps);
+    this.#view.container.addEventListener("click", () => this.resumeAudio());
+    this.#setReadyState(VideoReadyState.Initializing);
+    const onError = (error) => this.peer.log(1, `stream ${this.id}: ${error?.message ?? error}`);
+    if (info.video) {
+      chooseVideoConfig(info.video.codec)
+        .then((config) => {
+          if (this.#ended) return;
+          this.#video = new VideoPlayer(this.#view.canvas, config, {
+            onKeyframeNeeded: () => !this.#ended && this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle)),
+            onState: (name) => this.#setReadyState(VideoReadyState[name]),
+            onError,
+          });
+          this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
+        })
+        .catch(onError);
+    }
+    if (info.audio && typeof globalThis.AudioDecoder === "function") {
+      try {
+        this.#audio = new AudioPlayer(info.audio, onError);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+
+  #setReadyState(state) {
+    if (state === undefined || state === this.videoReadyState) return;
+    this.videoReadyState = state;
+    this.#record({ type: "videoReadyState", state: VideoReadyState[state] });
+  }
+
+  /** Playback counters (browsers): decoded, dropped and received frames, decoder errors. */
+  playbackCounters() {
+    return { video: this.#video ? { ...this.#video.counters } : null, audio: this.#audio ? { ...this.#audio.counters } : null };
+  }
+
+  /** Resumes the Web Audio context (needed after a user gesture under autoplay policies). */
+  resumeAudio() {
+    return this.#audio?.resume();
+  }
+
+  /** Fullscreens the container; locks keyboard and pointer unless told not to. */
+  requestFullscreen(options) {
+    if (!this.container) throw new RainwayError("Fullscreen needs a browser.");
+    return enterFullscreen(this.container, options);
+  }
+
+  /** Shows fps, bitrate, loss, decode time and latency over the picture. */
+  enableVideoStatsOverlay() {
+    if (!this.#view || this.#overlayTimer) return;
+    this.#view.overlay.style.display = "block";
+    let last = { counters: this.counters(), decoded: this.#video?.counters.framesDecoded ?? 0, at: performance.now() };
+    const update = () => {
+      const counters = this.counters();
+      if (!counters) return;
+      const now = performance.now();
+      const seconds = (now - last.at) / 1000;
+      const decoded = this.#video?.counters.framesDecoded ?? 0;
+      this.#view.overlay.textContent = [
+        `fps      ${((decoded - last.decoded) / seconds).toFixed(1)}`,
+        `bitrate  ${(((counters.videoBytes - last.counters.videoBytes) * 8) / 1000 / seconds).toFixed(0)} kbps`,
+        `lost     ${counters.packetsLost} packets`,
+        `decode   ${(this.#video?.counters.lastDecodeMs ?? 0).toFixed(1)} ms`,
+        `assembly ${counters.lastAssemblyMs.toFixed(1)} ms`,
+      ].join("\n");
+      last = { counters, decoded, at: now };
+    };
+    this.#overlayTimer = setInterval(update, 1000);
+  }
+
+  disableVideoStatsOverlay() {
+    clearInterval(this.#overlayTimer);
+    this.#overlayTimer = null;
+    if (this.#view) this.#view.overlay.style.display = "none";
+  }
+
+  /** Touch-to-mouse gestures arrive with input support; the switches exist for compatibility. */
+  enableGestures() {
+    this.gestures = true;
+  }
+
+  disableGestures() {
+    this.gestures = false;
   }
 
   get ended() {
@@ -207,6 +317,8 @@ export class InboundStream extends EventEmitter {
     if (!this.#paused) return;
     this.#paused = false;
     this.#record({ type: "resumed" });
+    this.#video?.play();
+    this.#audio?.play();
     this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
   }
 
@@ -216,6 +328,8 @@ export class InboundStream extends EventEmitter {
     if (this.#paused) return;
     this.#paused = true;
     this.#record({ type: "paused" });
+    this.#video?.pause();
+    this.#audio?.pause();
   }
 
   /** Leaves the stream: the host is told, listeners are removed. */
@@ -289,13 +403,16 @@ export class InboundStream extends EventEmitter {
     if (code === CoreEvents.StreamFrame) {
       if (this.#paused) return;
       const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-      this.emit("frame", {
+      const frame = {
         kind: KIND_NAMES[payload[0]],
         type: payload[1] ? "key" : "delta",
         timestamp: view.getFloat64(4, true),
         assemblyMs: view.getFloat64(12, true),
         data: payload.subarray(FRAME_EVENT_HEADER),
-      });
+      };
+      if (frame.kind === "video") this.#video?.push(frame);
+      else this.#audio?.push(frame);
+      this.emit("frame", frame);
     } else if (code === CoreEvents.StreamPermissions) {
       this.permissions = payload.inputLevel;
     } else if (code === CoreEvents.StreamClosed) {
@@ -307,6 +424,10 @@ export class InboundStream extends EventEmitter {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#statsTimer);
+    this.disableVideoStatsOverlay();
+    this.#video?.close();
+    this.#audio?.close();
+    this.#view?.container.remove();
     this.#runtime.unregister(this.#handle);
     this.#record({ type: "stopped" });
     this.peer._removeInboundStream(this);

@@ -1,0 +1,88 @@
+// Browser audio playback: Opus packets → WebCodecs AudioDecoder → Web Audio, scheduled back to back
+// with a small, bounded playout buffer: audio that would play later than the bound is dropped, so
+// that sound stays in step with the picture instead of drifting behind it.
+
+const START_DELAY_S = 0.04; // cushion before the first buffer plays
+const MAX_AHEAD_S = 0.15; // never schedule further ahead than this
+
+export class AudioPlayer {
+  #decoder;
+  #context;
+  #next = 0;
+  #closed = false;
+  #paused = false;
+
+  constructor({ sampleRate = 48000, channels = 2 }, onError) {
+    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0 };
+    this.#context = new AudioContext({ latencyHint: "interactive", sampleRate });
+    this.#decoder = new AudioDecoder({
+      output: (data) => this.#play(data),
+      error: (error) => {
+        this.counters.decoderErrors++;
+        onError(error);
+      },
+    });
+    this.#decoder.configure({ codec: "opus", sampleRate, numberOfChannels: channels });
+  }
+
+  /** Resumes the AudioContext (autoplay policies may start it suspended until a user gesture). */
+  resume() {
+    return this.#context.state === "closed" ? Promise.resolve() : this.#context.resume();
+  }
+
+  get contextState() {
+    return this.#context.state;
+  }
+
+  push({ timestamp, data }) {
+    if (this.#closed || this.#paused || this.#decoder.state !== "configured") return;
+    this.counters.framesReceived++;
+    this.#decoder.decode(new EncodedAudioChunk({ type: "key", timestamp, data }));
+  }
+
+  #play(data) {
+    try {
+      if (this.#closed) return;
+      this.counters.framesDecoded++;
+      const buffer = this.#context.createBuffer(data.numberOfChannels, data.numberOfFrames, data.sampleRate);
+      for (let channel = 0; channel < data.numberOfChannels; channel++) {
+        data.copyTo(buffer.getChannelData(channel), { planeIndex: channel, format: "f32-planar" });
+      }
+      const now = this.#context.currentTime;
+      if (this.#next < now) this.#next = now + START_DELAY_S;
+      if (this.#next - now > MAX_AHEAD_S) {
+        this.counters.framesDropped++; // over the bound: drop rather than fall behind
+        return;
+      }
+      const source = this.#context.createBufferSource();
+      source.buffer = buffer;
+      source.connect(this.#context.destination);
+      source.start(this.#next);
+      this.#next += buffer.duration;
+    } finally {
+      data.close();
+    }
+  }
+
+  pause() {
+    this.#paused = true;
+    this.#context.suspend?.();
+  }
+
+  play() {
+    this.#paused = false;
+    this.#next = 0;
+    this.#context.resume?.();
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#decoder.state !== "closed") this.#decoder.close();
+    } catch {
+      // already closed
+    }
+    this.#context.close();
+  }
+}

@@ -1,0 +1,143 @@
+// Browser video playback: encoded frames → WebCodecs VideoDecoder (latency-optimised, hardware
+// preferred, software as fallback) → each VideoFrame drawn into a canvas at once and closed. The
+// decode queue is bounded: when it backs up, frames are dropped up to the next keyframe and one is
+// asked for, rather than falling behind. A decoder error recovers the same way.
+import { RainwayError } from "../sdk/errors.js";
+
+const MAX_DECODE_QUEUE = 4;
+
+/** True when this platform can decode video with WebCodecs. */
+export function hasWebCodecs() {
+  return typeof globalThis.VideoDecoder === "function" && typeof globalThis.EncodedVideoChunk === "function";
+}
+
+/** Picks a decoder configuration this browser supports: hardware first, then anything. */
+export async function chooseVideoConfig(codec) {
+  for (const hardwareAcceleration of ["prefer-hardware", "no-preference"]) {
+    const config = { codec, optimizeForLatency: true, hardwareAcceleration };
+    try {
+      const { supported } = await VideoDecoder.isConfigSupported(config);
+      if (supported) return config;
+    } catch {
+      // an invalid codec string: try the next, then fail below
+    }
+  }
+  throw new RainwayError(`This browser cannot decode ${codec} video with WebCodecs.`);
+}
+
+export class VideoPlayer {
+  #config;
+  #decoder = null;
+  #canvas;
+  #context;
+  #waitingForKeyframe = true;
+  #paused = false;
+  #closed = false;
+  #callbacks;
+  #decodeStarted = new Map(); // timestamp -> performance.now() when handed to the decoder
+
+  /** callbacks: onKeyframeNeeded(), onState(name), onError(error) */
+  constructor(canvas, config, callbacks) {
+    this.#canvas = canvas;
+    this.#context = canvas.getContext("2d");
+    this.#config = config;
+    this.#callbacks = callbacks;
+    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, lastDecodeMs: 0 };
+    this.#createDecoder();
+  }
+
+  #createDecoder() {
+    this.#decoder = new VideoDecoder({
+      output: (frame) => this.#draw(frame),
+      error: (error) => this.#recover(error),
+    });
+    this.#decoder.configure(this.#config);
+    this.#waitingForKeyframe = true;
+    this.#callbacks.onState("WaitingForKeyframe");
+  }
+
+  #draw(frame) {
+    try {
+      if (this.#closed) return;
+      const started = this.#decodeStarted.get(frame.timestamp);
+      this.#decodeStarted.delete(frame.timestamp);
+      if (started !== undefined) this.counters.lastDecodeMs = performance.now() - started;
+      if (this.#canvas.width !== frame.displayWidth || this.#canvas.height !== frame.displayHeight) {
+        this.#canvas.width = frame.displayWidth;
+        this.#canvas.height = frame.displayHeight;
+      }
+      this.#context.drawImage(frame, 0, 0);
+      this.counters.framesDecoded++;
+    } finally {
+      frame.close();
+    }
+  }
+
+  /** A decoder error: count it, start a fresh decoder, and wait for a keyframe instead of going black. */
+  #recover(error) {
+    if (this.#closed) return;
+    this.counters.decoderErrors++;
+    this.#callbacks.onError(error);
+    try {
+      if (this.#decoder.state !== "closed") this.#decoder.close();
+    } catch {
+      // already closed by the error
+    }
+    this.#decodeStarted.clear();
+    this.#createDecoder();
+    this.#callbacks.onKeyframeNeeded();
+  }
+
+  /** Decodes one frame ({type, timestamp, data}). */
+  push({ type, timestamp, data }) {
+    if (this.#closed || this.#paused) return;
+    this.counters.framesReceived++;
+    if (this.#waitingForKeyframe && type !== "key") {
+      this.counters.framesDropped++;
+      return;
+    }
+    if (this.#decoder.decodeQueueSize > MAX_DECODE_QUEUE) {
+      // Falling behind: skip to the next keyframe rather than show ever older frames.
+      this.counters.framesDropped++;
+      this.#waitingForKeyframe = true;
+      this.#callbacks.onState("WaitingForKeyframe");
+      this.#callbacks.onKeyframeNeeded();
+      return;
+    }
+    if (this.#waitingForKeyframe) {
+      this.#waitingForKeyframe = false;
+      this.#callbacks.onState("Playing");
+    }
+    this.#decodeStarted.set(timestamp, performance.now());
+    try {
+      this.#decoder.decode(new EncodedVideoChunk({ type, timestamp, data }));
+    } catch (error) {
+      this.#recover(error);
+    }
+  }
+
+  pause() {
+    this.#paused = true;
+    this.#callbacks.onState("Paused");
+  }
+
+  /** Resumes; the next picture must be a keyframe (the caller asks for one). */
+  play() {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#waitingForKeyframe = true;
+    this.#callbacks.onState("WaitingForKeyframe");
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#decoder.state !== "closed") this.#decoder.close();
+    } catch {
+      // already closed
+    }
+    this.#decodeStarted.clear();
+    this.#callbacks.onState("Disposed");
+  }
+}

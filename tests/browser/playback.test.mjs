@@ -1,0 +1,135 @@
+// Browser playback: a Node host streams ffmpeg's live output; Debian's Chromium decodes it with
+// WebCodecs into the stream's container and plays its sound.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import rainway from "../../js/index.js";
+import { startGateway } from "../../js/gateway/index.js";
+import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
+import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
+
+let gateway;
+let server;
+let browser;
+
+before(async () => {
+  gateway = await startGateway({ keys: { key: "org" } });
+  server = await serveRepository();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await gateway?.close();
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A Node host that answers stream requests with ffmpeg's output; returns its id and a stop. */
+async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
+  const host = await rainway.connect({ apiKey: "key", externalId: "node-host", gatewayUrl: gateway.url });
+  const state = { sources: [], keyframeRequests: 0, dropped: 0, sent: 0 };
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  host.addEventListener("peer-request", async (request) => {
+    const peer = await request.accept();
+    if (lossRate > 0) {
+      const sendMedia = peer._sendMedia.bind(peer);
+      peer._sendMedia = (kind, bytes) => (kind === 0 && random() < lossRate ? state.dropped++ : sendMedia(kind, bytes));
+    }
+    peer.addEventListener("stream-request", async (streamRequest) => {
+      const stream = await streamRequest.accept({ video: { codec: "avc1.42e01e", width: 320, height: 240, frameRate: 30 } });
+      stream.addEventListener("keyframe-request", () => state.keyframeRequests++);
+      const source = startFfmpegSource(sourceOptions);
+      state.sources.push(source);
+      source.on("video", (chunk) => {
+        if (stream.ended) return;
+        state.sent++;
+        stream.sendVideo(chunk);
+      });
+      source.on("audio", (chunk) => !stream.ended && stream.sendAudio(chunk));
+    });
+  });
+  return {
+    id: host.id,
+    state,
+    stop() {
+      for (const source of state.sources) source.stop();
+      host.close();
+    },
+  };
+}
+
+async function clientPage(hostId) {
+  const query = new URLSearchParams({ key: "key", gateway: gateway.url, host: String(hostId) });
+  const page = await openPage(browser, `${server.url}/test-pages/client.html?${query}`);
+  await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
+  await page.evaluate(() => window.startStream());
+  return page;
+}
+
+test("a Node host's live H.264 + Opus plays in Chromium: decoded pictures of the right colour, decoded sound", { timeout: 60000 }, async () => {
+  const host = await nodeHost({
+    videoInput: ["-f", "lavfi", "-i", "color=c=0x2050e0:s=320x240:r=30"],
+    keyframeInterval: 15,
+    bitrate: 400_000,
+    durationSeconds: 8,
+  });
+  const page = await clientPage(host.id);
+  try {
+    await page.waitForFunction(() => window.playback().video?.framesDecoded >= 60, null, { timeout: 20000 });
+    const playback = await page.evaluate(() => window.playback());
+    assert.equal(playback.readyState, "Playing");
+    assert.equal(playback.video.decoderErrors, 0);
+    assert.ok(playback.audio.framesDecoded > 50, `audio frames decoded: ${playback.audio.framesDecoded}`);
+    const { r, g, b, width, height } = await page.evaluate(() => window.pixel());
+    assert.deepEqual([width, height], [320, 240]);
+    // ffmpeg's 0x2050e0 through 4:2:0 H.264 and back: within a small tolerance.
+    assert.ok(Math.abs(r - 0x20) < 24 && Math.abs(g - 0x50) < 24 && Math.abs(b - 0xe0) < 24, `pixel ${r},${g},${b}`);
+    // After the first keyframe, the decoder keeps up: almost every frame that reaches it is shown.
+    const { framesReceived, framesDecoded, framesDropped } = playback.video;
+    assert.ok(framesDecoded >= 0.95 * (framesReceived - framesDropped), JSON.stringify(playback.video));
+    assert.deepEqual(await page.evaluate(() => window.errors), []);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+    host.stop();
+  }
+});
+
+test("loss on the media channel: playback recovers at a keyframe within 1 s, with no decoder errors", { timeout: 60000 }, async () => {
+  const host = await nodeHost(
+    { videoInput: ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], keyframeInterval: 10, bitrate: 300_000, durationSeconds: 10 },
+    { lossRate: 0.03 },
+  );
+  const page = await clientPage(host.id);
+  try {
+    await page.waitForFunction(() => window.playback().video?.framesDecoded >= 10, null, { timeout: 20000 });
+    // Sample how long the picture stalls: the longest time without a newly decoded frame.
+    const longestStallMs = await page.evaluate(async () => {
+      let last = window.playback().video.framesDecoded;
+      let lastChange = performance.now();
+      let longest = 0;
+      const until = performance.now() + 5000;
+      while (performance.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const decoded = window.playback().video.framesDecoded;
+        if (decoded !== last) {
+          longest = Math.max(longest, performance.now() - lastChange);
+          last = decoded;
+          lastChange = performance.now();
+        }
+      }
+      return longest;
+    });
+    const playback = await page.evaluate(() => window.playback());
+    assert.ok(host.state.dropped > 0, "loss was injected");
+    assert.ok(playback.counters.packetsLost > 0, "the client saw it");
+    assert.equal(playback.video.decoderErrors, 0);
+    assert.ok(longestStallMs < 1000, `the picture stalled at most ${Math.round(longestStallMs)} ms`);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+    host.stop();
+  }
+});
