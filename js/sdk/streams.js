@@ -9,6 +9,7 @@ import { applyStreamFit, createStreamView, enterFullscreen, hasDom } from "../pl
 import { CoreEvents } from "./runtime.js";
 import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
+import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
 
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
@@ -125,6 +126,45 @@ export class OutboundStream extends EventEmitter {
     return packets;
   }
 
+  #encoders = [];
+
+  /**
+   * Browsers: streams a MediaStreamTrack (canvas capture, screen capture, camera, microphone) through
+   * WebCodecs encoders with real-time settings; keyframe and bitrate requests from the client are
+   * followed. Video options: bitrate, keyframeInterval (frames). Returns the encoder's counters.
+   */
+  sendTrack(track, options = {}) {
+    if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
+    if (!track || (track.kind !== "video" && track.kind !== "audio")) {
+      throw new RainwayError("sendTrack needs a MediaStreamTrack of kind video or audio.");
+    }
+    const onError = (error) => this.peer.log(1, `stream ${this.id}: encoder: ${error?.message ?? error}`);
+    const send = (chunk) => !this.#closed && (track.kind === "video" ? this.sendVideo(chunk) : this.sendAudio(chunk));
+    let encoder;
+    if (track.kind === "video") {
+      const video = this.info.video ?? {};
+      const settings = track.getSettings?.() ?? {};
+      encoder = encodeVideoTrack(
+        track,
+        send,
+        {
+          codec: video.codec,
+          width: settings.width ?? video.width,
+          height: settings.height ?? video.height,
+          frameRate: video.frameRate,
+          ...options,
+        },
+        onError,
+      );
+      this.addEventListener("keyframe-request", () => encoder.requestKeyframe());
+      this.addEventListener("bitrate-request", (bitsPerSecond) => encoder.setBitrate(bitsPerSecond));
+    } else {
+      encoder = encodeAudioTrack(track, send, { ...this.info.audio, ...options }, onError);
+    }
+    this.#encoders.push(encoder);
+    return encoder.counters;
+  }
+
   /** Stops the stream; the client's InboundStream gets "close". */
   close() {
     if (this.#closed) return;
@@ -154,6 +194,7 @@ export class OutboundStream extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     this.#runtime.unregister(this.#handle);
+    for (const encoder of this.#encoders) encoder.stop();
     this.peer._removeOutboundStream(this);
     this.emit("close");
   }

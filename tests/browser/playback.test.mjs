@@ -133,3 +133,39 @@ test("loss on the media channel: playback recovers at a keyframe within 1 s, wit
     host.stop();
   }
 });
+
+test("a browser host streams an animated canvas and a tone; a browser client shows ≥95% of the frames", { timeout: 60000 }, async () => {
+  const hostPage = await openPage(browser, `${server.url}/test-pages/host.html?${new URLSearchParams({ key: "key", gateway: gateway.url })}`);
+  await hostPage.waitForSelector("body[data-ready=yes]", { state: "attached" });
+  const hostId = await hostPage.evaluate(() => window.startHost());
+  const client = await clientPage(hostId);
+  try {
+    await client.waitForFunction(() => window.playback().video?.framesDecoded >= 5, null, { timeout: 20000 });
+    const start = {
+      host: await hostPage.evaluate(() => window.videoCounters.framesEncoded),
+      client: await client.evaluate(() => window.playback().video.framesDecoded),
+      counter: await client.evaluate(() => window.counter()),
+    };
+    await sleep(10000);
+    const end = {
+      host: await hostPage.evaluate(() => window.videoCounters.framesEncoded),
+      client: await client.evaluate(() => window.playback().video.framesDecoded),
+      counter: await client.evaluate(() => window.counter()),
+    };
+    const sent = end.host - start.host;
+    const shown = end.client - start.client;
+    assert.ok(sent > 200, `the host encoded ${sent} frames in 10 s`);
+    assert.ok(shown >= 0.95 * sent, `decoded ${shown} of ${sent} frames`);
+    assert.ok(end.counter > start.counter, `the counter read back from the client canvas went ${start.counter} → ${end.counter}`);
+    const { r, g, b } = await client.evaluate(() => window.pixel(0.5, 0.3));
+    assert.ok(Math.abs(r - 32) < 24 && Math.abs(g - 80) < 24 && Math.abs(b - 224) < 24, `background pixel ${r},${g},${b}`);
+    const playback = await client.evaluate(() => window.playback());
+    assert.ok(playback.audio.framesDecoded > 100, `audio frames decoded: ${playback.audio.framesDecoded}`);
+    assert.equal(playback.video.decoderErrors, 0);
+    assert.deepEqual(await hostPage.evaluate(() => window.errors), []);
+    assert.deepEqual(await client.evaluate(() => window.errors), []);
+  } finally {
+    await client.close();
+    await hostPage.close();
+  }
+});
