@@ -1,6 +1,6 @@
 // The demo page: connects to the gateway of `npm start`, shows this browser's peer id, connects to a
 // peer id typed in, answers incoming requests, and shows peers, their states and every error plainly.
-import rainway, { DataChannelMode, PeerState, version } from "/js/index.js";
+import rainway, { DataChannelMode, InputLevel, PeerState, version } from "/js/index.js";
 
 const $ = (id) => document.getElementById(id);
 const requests = new Map(); // peer id (string) -> request
@@ -27,6 +27,7 @@ function renderList(list, entries, render) {
 function button(label, onClick) {
   const element = document.createElement("button");
   element.textContent = label;
+  element.className = `${label.toLowerCase()}-button`;
   element.addEventListener("click", onClick);
   return element;
 }
@@ -50,12 +51,42 @@ function renderPeers() {
     const state = document.createElement("strong");
     state.className = "peer-state";
     state.textContent = PeerState[peer.state];
-    item.append(state, " ", button("Disconnect", () => peer.close()));
+    item.append(state, " ", button("Stream", () => watch(peer)), " ", button("Disconnect", () => peer.close()));
     return item;
   });
 }
 
 let chat = null; // the DataChannel of the current chat
+let stream = null; // the InboundStream being shown
+
+/** Asks a peer for its stream and shows it. */
+async function watch(peer) {
+  stream?.close();
+  $("stream-status").textContent = `Asking ${peer.id} for a stream…`;
+  try {
+    stream = await peer.createStream({ permissions: InputLevel.All, metrics: true });
+    $("stream-view").replaceChildren(stream.container);
+    $("stream-status").textContent = `Watching stream ${stream.id} of ${peer.id}.`;
+    $("fullscreen").disabled = false;
+    if ($("stats-overlay").checked) stream.enableVideoStatsOverlay();
+    stream.resumeAudio();
+    const current = stream;
+    stream.addEventListener("close", () => {
+      if (stream !== current) return;
+      $("stream-status").textContent = "The stream ended.";
+      $("fullscreen").disabled = true;
+    });
+  } catch (error) {
+    $("stream-status").textContent = error.message;
+    note(error.message, "error");
+  }
+}
+
+$("stats-overlay").addEventListener("change", () => {
+  if ($("stats-overlay").checked) stream?.enableVideoStatsOverlay();
+  else stream?.disableVideoStatsOverlay();
+});
+$("fullscreen").addEventListener("click", () => stream?.requestFullscreen().catch((error) => note(error.message, "error")));
 
 function chatLine(who, text) {
   const item = document.createElement("li");
@@ -174,7 +205,21 @@ $("cancel-button").addEventListener("click", () => {
 });
 
 try {
-  const { apiKey } = await (await fetch("/demo-config.json")).json();
+  const { apiKey, hostId } = await (await fetch("/demo-config.json")).json();
+  if (hostId) {
+    $("demo-host-id").textContent = hostId;
+    $("demo-host-line").hidden = false;
+    $("watch-demo").addEventListener("click", async () => {
+      const known = connection?.peers.find((peer) => String(peer.id) === hostId);
+      try {
+        const peer = known ?? (await connection.connect(BigInt(hostId)));
+        if (!known) watchPeer(peer);
+        watch(peer);
+      } catch (error) {
+        note(error.message, "error");
+      }
+    });
+  }
   connection = await rainway.connect({ apiKey, externalId: `browser ${navigator.userAgent.match(/Chrom\w+\/\d+/)?.[0] ?? ""}` });
   $("gateway-status").textContent = "connected";
   $("gateway-status").className = "ok";

@@ -152,6 +152,12 @@ export class PeerLink {
     return this.#pc;
   }
 
+  /** The connection's states, for error messages. */
+  describe() {
+    const pc = this.#pc;
+    return `signaling ${pc.signalingState}, ICE ${pc.iceConnectionState}, gathering ${pc.iceGatheringState}, control channel ${this.#control.readyState}`;
+  }
+
   /** Sends a control message (JSON text); false when the control channel is not open. */
   sendControl(text) {
     if (this.#closed || this.#control.readyState !== "open") return false;

@@ -436,6 +436,7 @@ export class Peer extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     this.#runtime.unregister(this.#handle);
+    const state = this.#link ? ` (${this.#link.describe()})` : ""; // before closing: how far it got
     this.#link?.close();
     const wasReady = !this.#ready;
     if (this.#ready) {
@@ -444,8 +445,8 @@ export class Peer extends EventEmitter {
       reject(
         new RainwayError(
           code === PT_ERR_TIMEOUT
-            ? Messages.timedOut(`The connection to ${this.id}`, timeoutMs)
-            : `The connection to ${this.id} failed before it was established.`,
+            ? `${Messages.timedOut(`The connection to ${this.id}`, timeoutMs)}${state}`
+            : `The connection to ${this.id} failed before it was established.${state}`,
         ),
       );
     }

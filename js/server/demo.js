@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "")
  */
 export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log, demoHost = true } = {}) {
   let apiKey;
+  let hostId;
   const site = await startStaticServer({
     mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/": `${ROOT}/web` },
     host,
@@ -23,7 +24,7 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log,
     handlers: {
       "/demo-config.json": (req, res) => {
         res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-        res.end(JSON.stringify({ apiKey }));
+        res.end(JSON.stringify({ apiKey, hostId: hostId === undefined ? null : String(hostId) }));
       },
     },
   });
@@ -31,6 +32,7 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log,
   apiKey = gateway.devKey ?? Object.keys(keys ?? {})[0] ?? parseKeysText(process.env.PETRICHOR_API_KEYS ?? "")[0]?.[0];
   const gatewayUrl = `${site.url.replace(/^http/, "ws")}/gateway`;
   const demo = demoHost ? await startDemoHost({ gatewayUrl, apiKey, log: (message) => log?.("info", message) }) : null;
+  hostId = demo?.id;
   return {
     url: site.url,
     gatewayUrl,

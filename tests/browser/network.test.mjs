@@ -63,7 +63,7 @@ test("two tabs of the demo page connect to each other", async () => {
   assert.deepEqual(second.errors, []);
 
   // Disconnecting shows on both sides.
-  await first.click(`#peers li[data-peer-id="${secondId}"] button`);
+  await first.click(`#peers li[data-peer-id="${secondId}"] button.disconnect-button`);
   await second.waitForSelector(`#peers li[data-peer-id="${firstId}"]`, { state: "detached", timeout: 20000 });
   await first.close();
   await second.close();
@@ -88,5 +88,29 @@ test("a reloaded page keeps its peer id", async () => {
   await page.reload();
   const afterReload = await ownId(page);
   assert.equal(afterReload, before);
+  await page.close();
+});
+
+test("the demo page watches the demo host's live stream", { timeout: 60000 }, async () => {
+  const page = await openPage(browser, `${demo.url}/`);
+  await ownId(page);
+  await page.waitForSelector("#demo-host-line:not([hidden])");
+  await page.click("#watch-demo");
+  await page.waitForSelector("#stream-view canvas.rainway-canvas", { timeout: 20000 });
+  // Pictures arrive: the canvas gets the stream's size and is no longer blank.
+  await page.waitForFunction(
+    () => {
+      const canvas = document.querySelector("#stream-view canvas");
+      if (!canvas || canvas.width !== 1280) return false;
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height / 4).data;
+      for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
+      return false;
+    },
+    null,
+    { timeout: 30000 },
+  );
+  await page.check("#stats-overlay");
+  await page.waitForFunction(() => /fps\s+\d/.test(document.querySelector(".rainway-stats-overlay")?.textContent ?? ""), null, { timeout: 5000 });
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
