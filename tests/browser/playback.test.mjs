@@ -89,8 +89,38 @@ test("a Node host's live H.264 + Opus plays in Chromium: decoded pictures of the
     // After the first keyframe, the decoder keeps up: almost every frame that reaches it is shown.
     const { framesReceived, framesDecoded, framesDropped } = playback.video;
     assert.ok(framesDecoded >= 0.95 * (framesReceived - framesDropped), JSON.stringify(playback.video));
+    assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
+
+    // pause() stops the pictures, play() brings them back (from a keyframe).
+    await page.evaluate(() => window.stream.pause());
+    await sleep(300);
+    const paused = await page.evaluate(() => window.playback().video.framesDecoded);
+    await sleep(700);
+    assert.equal(await page.evaluate(() => window.playback().video.framesDecoded), paused);
+    await page.evaluate(() => window.stream.play());
+    await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, paused, { timeout: 5000 });
+
+    // close() releases the decoders and takes the container out of the page.
+    await page.evaluate(() => window.stream.close());
+    const closed = await page.evaluate(() => window.playback());
+    assert.equal(closed.readyState, "Disposed");
+    assert.equal(closed.attached, false);
     assert.deepEqual(await page.evaluate(() => window.errors), []);
     assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+    host.stop();
+  }
+});
+
+test("a browser without WebCodecs gets a clear RainwayError instead of a blank element", { timeout: 30000 }, async () => {
+  const host = await nodeHost({ durationSeconds: 1 });
+  const query = new URLSearchParams({ key: "key", gateway: gateway.url, host: String(host.id), nowebcodecs: "1" });
+  const page = await openPage(browser, `${server.url}/test-pages/client.html?${query}`);
+  try {
+    await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
+    const message = await page.evaluate(() => window.startStream().then(() => "resolved", (error) => `${error.name}: ${error.message}`));
+    assert.equal(message, "RainwayError: Rainway SDK Error: This browser has no WebCodecs (VideoDecoder); Petrichor needs it to show streams.");
   } finally {
     await page.close();
     host.stop();
