@@ -11,6 +11,7 @@ import {
   StreamType,
   VideoCodecType,
   VideoContainer,
+  VideoReadyState,
 } from "./js/sdk/enums.js";
 
 export * from "./js/sdk/enums.js";
@@ -219,6 +220,11 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   sendVideo(chunk: EncodedChunkLike): number;
   /** One Opus packet. */
   sendAudio(chunk: EncodedChunkLike): number;
+  /**
+   * Browsers: streams a MediaStreamTrack through WebCodecs encoders (real-time settings; keyframe and
+   * bitrate requests followed). Returns the encoder's counters.
+   */
+  sendTrack(track: MediaStreamTrack, options?: { bitrate?: number; keyframeInterval?: number }): Record<string, number>;
   close(): void;
   counters(): Record<string, number> | null;
 }
@@ -241,6 +247,11 @@ export interface TimestampedReportEntry {
 
 export interface StreamReport {
   entries: TimestampedReportEntry[];
+}
+
+export interface FullscreenOptions_2 {
+  lockKeyboard?: boolean;
+  lockPointer?: boolean;
 }
 
 export interface EncodedFrame {
@@ -271,11 +282,20 @@ export declare class InboundStream extends EventEmitter<StreamEvents> {
   readonly info: IRemoteStreamInfo;
   readonly chosenVideoConfig: IVideoConfig;
   readonly chosenAudioConfig: IAudioConfig;
-  /** Browser playback arrives with a later release. */
+  /** Browsers: the element to insert into the page (a focusable div holding the picture's canvas). */
   readonly container: HTMLElement | undefined;
+  readonly videoReadyState: VideoReadyState;
   close(): void;
   play(): void;
   pause(): void;
+  resumeAudio(): Promise<void> | undefined;
+  requestFullscreen(options?: FullscreenOptions_2): Promise<void>;
+  enableVideoStatsOverlay(): void;
+  disableVideoStatsOverlay(): void;
+  enableGestures(): void;
+  disableGestures(): void;
+  /** Petrichor (browsers): decoded, dropped and received frames and decoder errors, per kind. */
+  playbackCounters(): { video: Record<string, number> | null; audio: Record<string, number> | null };
   requestKeyframe(): void;
   /** Petrichor: asks the host for a different video bitrate. */
   requestBitrate(bitsPerSecond: number): void;

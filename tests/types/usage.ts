@@ -11,6 +11,7 @@ import rainway, {
   MessageEventType,
   StreamFit,
   StreamType,
+  VideoReadyState,
   type EncodedFrame,
   type InboundStream,
   type OutboundStream,
@@ -71,6 +72,12 @@ async function network(): Promise<void> {
     stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));
     stream.pause();
     stream.play();
+    if (stream.container) document.body.append(stream.container);
+    await stream.resumeAudio();
+    stream.enableVideoStatsOverlay();
+    stream.disableVideoStatsOverlay();
+    await stream.requestFullscreen({ lockKeyboard: false, lockPointer: true });
+    console.log(VideoReadyState[stream.videoReadyState], stream.playbackCounters().video?.framesDecoded);
     console.log(stream.permissions, stream.streamType, stream.info.chosenVideoConfig.codec.width, peer.streams.get(stream.id) === stream);
     peer.addEventListener("stream-announcement", async (announcement: RainwayStreamAnnouncement) => {
       const joined = await announcement.join({ metrics: false });
@@ -85,6 +92,9 @@ async function network(): Promise<void> {
       outbound.addEventListener("bitrate-request", (bps: number) => console.log(bps));
       outbound.sendVideo({ type: "key", timestamp: 0, data: new Uint8Array([0, 0, 0, 1, 0x65]) });
       outbound.permissions = InputLevel.Mouse;
+      const canvas = document.createElement("canvas");
+      const counters = outbound.sendTrack(canvas.captureStream(30).getVideoTracks()[0], { bitrate: 1_000_000 });
+      console.log(counters.framesEncoded);
       outbound.close();
     });
     const announced: OutboundStream = await peer.announceStream({ type: StreamType.FullDesktop });
