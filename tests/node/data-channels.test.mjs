@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import rainway, { DataChannelMode, MessageEventType, RainwayError } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
+import { nextEvent, until } from "../helpers/events.mjs";
 
 let gateway;
 before(async () => {
@@ -17,17 +18,6 @@ after(async () => {
 
 const text = (bytes) => new TextDecoder().decode(bytes);
 
-function nextEvent(emitter, name, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${name} event within ${ms} ms`)), ms);
-    const handler = (...args) => {
-      clearTimeout(timer);
-      emitter.removeEventListener(name, handler);
-      resolve(args);
-    };
-    emitter.addEventListener(name, handler);
-  });
-}
 
 /** Two connected peers; returns both ends and a cleanup. */
 async function pair() {
@@ -60,13 +50,6 @@ function collect(channel) {
   return messages;
 }
 
-async function until(condition, ms = 20000) {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test("a channel created by either side works both ways; datachannel fires on the other side", async () => {
   const { peerOfA, peerOfB, close } = await pair();

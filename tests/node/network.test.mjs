@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { WebSocketServer } from "ws";
 import rainway, { PeerState, RainwayError } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
+import { nextEvent } from "../helpers/events.mjs";
 
 const KEYS = { key_a1: "org-a", key_a2: "org-a", key_b: "org-b" };
 let gateway;
@@ -26,19 +27,6 @@ async function client(apiKey, externalId, options = {}) {
   const connection = await rainway.connect({ apiKey, externalId, gatewayUrl: gateway.url, ...options });
   open.push(connection);
   return connection;
-}
-
-/** Resolves with the next event's arguments, or rejects after ms. */
-function nextEvent(emitter, name, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${name} event within ${ms} ms`)), ms);
-    const handler = (...args) => {
-      clearTimeout(timer);
-      emitter.removeEventListener(name, handler);
-      resolve(args);
-    };
-    emitter.addEventListener(name, handler);
-  });
 }
 
 async function rejection(promise, ms = 10000) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import rainway, { InputLevel, RainwayError, StreamType } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
+import { nextEvent, sleep } from "../helpers/events.mjs";
 
 let gateway;
 before(async () => {
@@ -15,19 +16,7 @@ after(async () => {
   await gateway?.close();
 });
 
-function nextEvent(emitter, name, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${name} event within ${ms} ms`)), ms);
-    const handler = (...args) => {
-      clearTimeout(timer);
-      emitter.removeEventListener(name, handler);
-      resolve(args);
-    };
-    emitter.addEventListener(name, handler);
-  });
-}
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const same = (a, b) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
 /** A client peer (clientPeer: its view of the host) and a host peer (hostPeer: its view of the client). */
