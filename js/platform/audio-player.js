@@ -13,7 +13,8 @@ export class AudioPlayer {
   #paused = false;
 
   constructor({ sampleRate = 48000, channels = 2 }, onError) {
-    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0 };
+    // aheadMs: how far ahead of the output the latest buffer was scheduled (the playout delay).
+    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, aheadMs: 0, maxAheadMs: 0 };
     this.#context = new AudioContext({ latencyHint: "interactive", sampleRate });
     this.#decoder = new AudioDecoder({
       output: (data) => this.#play(data),
@@ -58,6 +59,8 @@ export class AudioPlayer {
       source.buffer = buffer;
       source.connect(this.#context.destination);
       source.start(this.#next);
+      this.counters.aheadMs = (this.#next - now) * 1000;
+      this.counters.maxAheadMs = Math.max(this.counters.maxAheadMs, this.counters.aheadMs);
       this.#next += buffer.duration;
     } finally {
       data.close();

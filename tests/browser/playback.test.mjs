@@ -191,6 +191,10 @@ test("a browser host streams an animated canvas and a tone; a browser client sho
     assert.ok(Math.abs(r - 32) < 24 && Math.abs(g - 80) < 24 && Math.abs(b - 224) < 24, `background pixel ${r},${g},${b}`);
     const playback = await client.evaluate(() => window.playback());
     assert.ok(playback.audio.framesDecoded > 100, `audio frames decoded: ${playback.audio.framesDecoded}`);
+    // In step: pictures are shown as soon as decoded, and sound is never scheduled more than 150 ms
+    // ahead (a bounded playout buffer), so the two stay within the decode time plus that bound.
+    assert.ok(playback.audio.maxAheadMs <= 150 + 1, `audio playout delay up to ${playback.audio.maxAheadMs} ms`);
+    assert.ok(playback.video.lastDecodeMs < 100, `video decode time ${playback.video.lastDecodeMs} ms`);
     assert.equal(playback.video.decoderErrors, 0);
     assert.deepEqual(await hostPage.evaluate(() => window.errors), []);
     assert.deepEqual(await client.evaluate(() => window.errors), []);
