@@ -28,7 +28,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A Node host that answers stream requests with ffmpeg's output; returns its id and a stop. */
 async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
   const host = await rainway.connect({ apiKey: "key", externalId: "node-host", gatewayUrl: gateway.url });
-  const state = { sources: [], keyframeRequests: 0, dropped: 0, sent: 0 };
+  const state = { sources: [], streams: [], keyframeRequests: 0, dropped: 0, sent: 0 };
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   host.addEventListener("peer-request", async (request) => {
@@ -40,6 +40,7 @@ async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
     peer.addEventListener("stream-request", async (streamRequest) => {
       const stream = await streamRequest.accept({ video: { codec: "avc1.42e01e", width: 320, height: 240, frameRate: 30 } });
       stream.addEventListener("keyframe-request", () => state.keyframeRequests++);
+      state.streams.push(stream);
       const source = startFfmpegSource(sourceOptions);
       state.sources.push(source);
       source.on("video", (chunk) => {
@@ -121,6 +122,29 @@ test("a browser without WebCodecs gets a clear RainwayError instead of a blank e
     await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
     const message = await page.evaluate(() => window.startStream().then(() => "resolved", (error) => `${error.name}: ${error.message}`));
     assert.equal(message, "RainwayError: Rainway SDK Error: This browser has no WebCodecs (VideoDecoder); Petrichor needs it to show streams.");
+  } finally {
+    await page.close();
+    host.stop();
+  }
+});
+
+test("a decoder error recovers at the next keyframe instead of leaving a black picture", { timeout: 60000 }, async () => {
+  const host = await nodeHost({ videoInput: ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], keyframeInterval: 15, durationSeconds: 8 });
+  const page = await clientPage(host.id);
+  try {
+    await page.waitForFunction(() => window.playback().video?.framesDecoded >= 20, null, { timeout: 20000 });
+    // The host sends undecodable "keyframes": an IDR NAL header followed by noise.
+    const garbage = new Uint8Array(3000).map((_, i) => (i * 7919) & 255);
+    garbage.set([0, 0, 0, 1, 0x65]);
+    for (let k = 0; k < 3; k++) {
+      host.state.streams[0].sendVideo({ type: "key", timestamp: 99e6 + k, data: garbage });
+      await sleep(50);
+    }
+    await page.waitForFunction(() => window.playback().video.decoderErrors >= 1, null, { timeout: 5000 });
+    const afterError = await page.evaluate(() => window.playback().video.framesDecoded);
+    // A fresh decoder, a keyframe, and pictures again within a second.
+    await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, afterError, { timeout: 1500 });
+    assert.equal((await page.evaluate(() => window.playback())).readyState, "Playing");
   } finally {
     await page.close();
     host.stop();
