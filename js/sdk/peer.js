@@ -67,7 +67,11 @@ export class Peer extends EventEmitter {
   attachLink(link) {
     this.#link = link;
     link.start();
+    // Signaling that arrived while WebRTC was still loading is applied now, in order.
+    for (const { kind, data } of this.#earlySignals.splice(0)) link.handleSignal(kind, data);
   }
+
+  #earlySignals = [];
 
   /**
    * Opens an app data channel to this peer; resolves once it is open on this side. The other side
@@ -248,7 +252,8 @@ export class Peer extends EventEmitter {
   /** @internal Core → facade. */
   onEvent(code, payload) {
     if (code === CoreEvents.PeerSignal) {
-      this.#link?.handleSignal(payload.kind, payload.data);
+      if (this.#link) this.#link.handleSignal(payload.kind, payload.data);
+      else this.#earlySignals.push(payload); // the RTCPeerConnection is not there yet
     } else if (code === CoreEvents.PeerState) {
       this.#setState(payload.state);
     } else if (code === CoreEvents.PeerClosed) {

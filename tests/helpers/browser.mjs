@@ -16,6 +16,10 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--autoplay-policy=no-user-gesture-required",
+  // Pages of a test run side by side: none of them may be throttled as a background tab.
+  "--disable-background-timer-throttling",
+  "--disable-backgrounding-occluded-windows",
+  "--disable-renderer-backgrounding",
   // Host candidates as plain addresses: mDNS names cannot be resolved on a closed machine.
   "--disable-features=WebRtcHideLocalIpsWithMdns",
 ];
