@@ -2,12 +2,11 @@
 // the state; this object mirrors it and turns core events into the public events.
 import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
-import { DataChannelMode, PeerState } from "./enums.js";
+import { DataChannelMode, InputLevel, PeerState, StreamType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS } from "./data-channel.js";
 import { CHUNK_HEADER_SIZE } from "../core/core.js";
 import { InboundStream, OutboundStream, checkPlaybackSupport, streamInfo } from "./streams.js";
-import { InputLevel, StreamType } from "./enums.js";
 
 const DEFAULT_VIDEO = { codec: "avc1.42e01f", width: 1280, height: 720, frameRate: 30 };
 const DEFAULT_AUDIO = { codec: "opus", sampleRate: 48000, channels: 2 };
