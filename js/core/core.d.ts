@@ -1,5 +1,17 @@
 // Types of the core as JS sees it (js/core/core.js, js/core/wasm.js).
 
+export declare const CoreError: Readonly<{
+  QueueFull: -7;
+  TooLarge: -10;
+  BadValue: -13;
+  State: -16;
+  Timeout: -17;
+  Closed: -22;
+  Exists: -23;
+  Rejected: -24;
+  Unreachable: -25;
+  Cancelled: -26;
+}>;
 export declare const OutputKind: Readonly<{ None: 0; Send: 1; Event: 2; Deadline: 3 }>;
 export declare const CoreEvent: Readonly<{
   ConnectionReady: 1;

@@ -2,6 +2,20 @@
 // the core's integer results; negative numbers are error codes, named by core.errorName(code).
 import { loadCore } from "./wasm.js";
 
+/** Error codes of src/core/error.h that the SDK reacts to (the wasm test checks them against the core's names). */
+export const CoreError = Object.freeze({
+  QueueFull: -7,
+  TooLarge: -10,
+  BadValue: -13,
+  State: -16,
+  Timeout: -17,
+  Closed: -22,
+  Exists: -23,
+  Rejected: -24,
+  Unreachable: -25,
+  Cancelled: -26,
+});
+
 export const OutputKind = Object.freeze({ None: 0, Send: 1, Event: 2, Deadline: 3 });
 export const CoreEvent = Object.freeze({
   ConnectionReady: 1,

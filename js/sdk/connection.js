@@ -4,9 +4,9 @@ import { Messages, RainwayError } from "./errors.js";
 import { Peer } from "./peer.js";
 import { CoreEvents } from "./runtime.js";
 import { PeerLink, loadRTCPeerConnection } from "../platform/rtc.js";
+import { CoreError } from "../core/core.js";
 
 const text = new TextDecoder();
-const CORE = { closed: -22, exists: -23, rejected: -24, unreachable: -25, cancelled: -26, timeout: -17, state: -16 };
 const PEER_ID_LIMIT = 2n ** 63n;
 
 /** Normalises a peer id argument (bigint, or a number/string holding one) or throws a RainwayError. */
@@ -73,9 +73,9 @@ export class RainwayConnection extends EventEmitter {
     const number = this.#runtime.call((core, now) => core.connectionRequest(this.#handle, id, timeoutMs, now));
     if (number < 0) {
       const message =
-        number === CORE.exists
+        number === CoreError.Exists
           ? Messages.alreadyConnected(id)
-          : number === CORE.state
+          : number === CoreError.State
             ? Messages.gatewayClosed
             : `Couldn't request a connection to ${id}: ${this.#runtime.core.errorName(number)}`;
       return Promise.reject(new RainwayError(message));
@@ -98,14 +98,14 @@ export class RainwayConnection extends EventEmitter {
     if (this.#closed) return;
     this.#closeReason = Messages.gatewayClosed;
     this.#socket.close(3000, "closed by the app");
-    this.#runtime.call((core) => core.connectionClose(this.#handle, CORE.closed));
+    this.#runtime.call((core) => core.connectionClose(this.#handle, CoreError.Closed));
   }
 
   /** @internal The socket closed under us (gateway gone or network lost). */
   socketClosed({ code }) {
     if (this.#closed) return;
     this.#closeReason ??= code === 1001 || code === 1000 ? Messages.gatewayClosed : Messages.gatewayLost;
-    this.#runtime.call((core) => core.connectionClose(this.#handle, CORE.closed));
+    this.#runtime.call((core) => core.connectionClose(this.#handle, CoreError.Closed));
   }
 
   /** @internal A message from the gateway. */
@@ -167,7 +167,7 @@ export class RainwayConnection extends EventEmitter {
     this.#socket.close(3000, "closed");
     if (payload.alertCode === 49) this.#closeReason = Messages.invalidKey;
     else if (payload.alertCode !== undefined && payload.alertCode !== 0) this.#closeReason = Messages.gatewayFatal;
-    else if (payload.code === CORE.timeout) this.#closeReason = "The Rainway gateway did not answer in time.";
+    else if (payload.code === CoreError.Timeout) this.#closeReason = "The Rainway gateway did not answer in time.";
     const error = this.#closedError();
     for (const request of this.#requests.values()) request.cancel();
     if (this.#readyResolvers) {
@@ -183,10 +183,10 @@ export class RainwayConnection extends EventEmitter {
     if (!attempt) return;
     this.#attempts.delete(requestId);
     const reasons = {
-      [CORE.rejected]: () => Messages.rejected(attempt.target, message),
-      [CORE.unreachable]: () => Messages.targetOffline,
-      [CORE.cancelled]: () => Messages.canceled,
-      [CORE.timeout]: () => Messages.timedOut(`The connection attempt to ${attempt.target}`, attempt.timeoutMs),
+      [CoreError.Rejected]: () => Messages.rejected(attempt.target, message),
+      [CoreError.Unreachable]: () => Messages.targetOffline,
+      [CoreError.Cancelled]: () => Messages.canceled,
+      [CoreError.Timeout]: () => Messages.timedOut(`The connection attempt to ${attempt.target}`, attempt.timeoutMs),
     };
     attempt.reject(new RainwayError(reasons[code]?.() ?? this.#closeReason ?? Messages.gatewayLost));
   }
@@ -241,7 +241,7 @@ export class RainwayConnection extends EventEmitter {
       const handle = this.#runtime.call((core, now) => core.connectionAccept(this.#handle, requestId, timeoutMs, now));
       if (handle < 0) {
         this.#attempts.delete(requestId);
-        reject(new RainwayError(handle === CORE.exists ? Messages.alreadyConnected(id) : `Couldn't accept the request from ${id}: ${this.#runtime.core.errorName(handle)}`));
+        reject(new RainwayError(handle === CoreError.Exists ? Messages.alreadyConnected(id) : `Couldn't accept the request from ${id}: ${this.#runtime.core.errorName(handle)}`));
       }
     });
   }

@@ -7,12 +7,12 @@ import { MessageEventType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { toBytes } from "../core/wasm.js";
 import { CHANNEL_HIGH_WATER } from "../platform/rtc.js";
+import { CoreError } from "../core/core.js";
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30000;
 const PUMP_POLL_MS = 5;
 const KIND = { standalone: 0, request: 1, response: 2 };
-const CORE = { tooLarge: -10, queueFull: -7, timeout: -17, state: -16, closed: -22 };
 
 /** Accepts string | Uint8Array | ArrayBuffer | ArrayBufferView, or throws a RainwayError. */
 function messageBytes(data) {
@@ -51,7 +51,7 @@ export class DataChannel extends EventEmitter {
     link.attach({
       onOpen: () => this.#runtime.call((core) => core.channelReportOpen(this.#handle)),
       onMessage: (chunk) => this.#receive(chunk),
-      onClose: () => this.#runtime.call((core) => core.channelClose(this.#handle, CORE.closed)),
+      onClose: () => this.#runtime.call((core) => core.channelClose(this.#handle, CoreError.Closed)),
       onDrain: () => this.#pump(),
     });
   }
@@ -76,7 +76,7 @@ export class DataChannel extends EventEmitter {
   close() {
     if (this.#closed) return;
     this.#link.close();
-    this.#runtime.call((core) => core.channelClose(this.#handle, CORE.closed));
+    this.#runtime.call((core) => core.channelClose(this.#handle, CoreError.Closed));
   }
 
   /**
@@ -101,12 +101,12 @@ export class DataChannel extends EventEmitter {
     }
     const id = this.#runtime.call((core, now) => core.channelSend(this.#handle, kind, responseTo, bytes, now));
     if (id < 0) {
-      if (id === CORE.tooLarge) {
+      if (id === CoreError.TooLarge) {
         throw new RainwayError(
           `A message of ${bytes.length} bytes is larger than channel "${this.id}" allows (${this.#options.maxMessage} bytes).`,
         );
       }
-      if (id === CORE.queueFull) throw new RainwayError(`The send buffer of channel "${this.id}" is full; wait for it to drain.`);
+      if (id === CoreError.QueueFull) throw new RainwayError(`The send buffer of channel "${this.id}" is full; wait for it to drain.`);
       throw new RainwayError(`sendMessage: channel "${this.id}" failed: ${this.#runtime.core.errorName(id)}`);
     }
     this.#pump();
@@ -194,7 +194,7 @@ export class DataChannel extends EventEmitter {
     this.#requests.delete(id);
     request.reject(
       new RainwayError(
-        code === CORE.timeout
+        code === CoreError.Timeout
           ? `The request on channel "${this.id}" timed out after ${this.#options.requestTimeoutMs} ms.`
           : `Channel "${this.id}" closed before the response arrived.`,
       ),
@@ -212,7 +212,7 @@ export class DataChannel extends EventEmitter {
     const wasOpen = !this.#opening;
     if (this.#opening) {
       this.#opening.reject(
-        new RainwayError(`Couldn't create Data Channel: ${this.id}${code === CORE.timeout ? " (it did not open in time)" : ""}`),
+        new RainwayError(`Couldn't create Data Channel: ${this.id}${code === CoreError.Timeout ? " (it did not open in time)" : ""}`),
       );
       this.#opening = null;
     }

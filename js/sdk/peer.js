@@ -5,7 +5,8 @@ import { Messages, RainwayError } from "./errors.js";
 import { DataChannelMode, InputLevel, PeerState, StreamType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS } from "./data-channel.js";
-import { CHUNK_HEADER_SIZE } from "../core/core.js";
+import { CHUNK_HEADER_SIZE, CoreError } from "../core/core.js";
+import { toBytes } from "../core/wasm.js";
 import { InboundStream, OutboundStream, checkPlaybackSupport, streamInfo } from "./streams.js";
 
 const DEFAULT_VIDEO = { codec: "avc1.42e01f", width: 1280, height: 720, frameRate: 30 };
@@ -13,14 +14,13 @@ const DEFAULT_AUDIO = { codec: "opus", sampleRate: 48000, channels: 2 };
 const EMPTY_KEY = "A".repeat(40); // 30 zero bytes in base64; the core puts a fresh key in its place
 
 const SIGNAL_KINDS = { offer: 1, answer: 2, candidate: 3 };
-const PT_ERR_CLOSED = -22;
-const PT_ERR_TIMEOUT = -17;
 
-function toBytesStrict(data) {
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new RainwayError("video.config must be a Uint8Array, ArrayBuffer or ArrayBufferView.");
+function configBytes(data) {
+  try {
+    return toBytes(data);
+  } catch {
+    throw new RainwayError("video.config must be a Uint8Array, ArrayBuffer or ArrayBufferView.");
+  }
 }
 
 export class Peer extends EventEmitter {
@@ -245,7 +245,7 @@ export class Peer extends EventEmitter {
 
   reportError(error) {
     this.log(1, `peer ${this.id}: ${error?.message ?? error}`);
-    this.#runtime.call((core) => core.peerClose(this.#handle, PT_ERR_CLOSED));
+    this.#runtime.call((core) => core.peerClose(this.#handle, CoreError.Closed));
   }
 
   /** @internal Core → facade. */
@@ -382,7 +382,7 @@ export class Peer extends EventEmitter {
     const permissions = options.permissions ?? InputLevel.All;
     const video = options.video === null ? undefined : { ...DEFAULT_VIDEO, ...options.video };
     const audio = options.audio === null ? undefined : { ...DEFAULT_AUDIO, ...options.audio };
-    if (video?.config !== undefined) video.config = btoa(String.fromCharCode(...toBytesStrict(video.config)));
+    if (video?.config !== undefined) video.config = btoa(String.fromCharCode(...configBytes(video.config)));
     const stream = {
       id,
       type: options.type ?? StreamType.FullDesktop,
@@ -448,7 +448,7 @@ export class Peer extends EventEmitter {
       this.#ready = null;
       reject(
         new RainwayError(
-          code === PT_ERR_TIMEOUT
+          code === CoreError.Timeout
             ? `${Messages.timedOut(`The connection to ${this.id}`, timeoutMs)}${state}`
             : `The connection to ${this.id} failed before it was established.${state}`,
         ),
@@ -470,6 +470,6 @@ export class Peer extends EventEmitter {
   /** Disconnects from the peer. */
   close() {
     if (this.#closed) return;
-    this.#runtime.call((core) => core.peerClose(this.#handle, PT_ERR_CLOSED));
+    this.#runtime.call((core) => core.peerClose(this.#handle, CoreError.Closed));
   }
 }

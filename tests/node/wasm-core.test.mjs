@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { CORE_IMPORTS, toBytes } from "../../js/core/wasm.js";
-import { CoreEvent, OutputKind, SrtpDirection, Transport, createCore } from "../../js/core/core.js";
+import { CoreError, CoreEvent, OutputKind, SrtpDirection, Transport, createCore } from "../../js/core/core.js";
 import { NATIVE_BUILD, ROOT, WASM_FILE } from "../helpers/paths.mjs";
 
 const text = (bytes) => new TextDecoder().decode(bytes);
@@ -35,6 +35,13 @@ test("the binary's imports and exports are exactly those of src/wasm/boundary.h"
   for (const name of declared) assert.ok(exported.has(name), `export ${name} missing from the binary`);
   const declaredImports = [...header.matchAll(/^PT_IMPORT\((\w+)\)/gm)].map((m) => `petrichor.${m[1]}`);
   assert.deepEqual(declaredImports, CORE_IMPORTS.filter((name) => name.startsWith("petrichor.")));
+});
+
+test("the SDK's table of error codes matches the core's names", async () => {
+  const core = await createCore();
+  const name = (key) => `PT_ERR_${key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  for (const [key, code] of Object.entries(CoreError)) assert.equal(core.errorName(code), name(key));
+  core.shutdown();
 });
 
 test("registry: stale, foreign and wrong-kind handles are rejected; exhaustion is an error", async () => {
