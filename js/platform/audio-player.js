@@ -1,6 +1,7 @@
 // Browser audio playback: Opus packets → WebCodecs AudioDecoder → Web Audio, scheduled back to back
 // with a small, bounded playout buffer: audio that would play later than the bound is dropped, so
 // that sound stays in step with the picture instead of drifting behind it.
+import { closeCodec } from "./codecs.js";
 
 const START_DELAY_S = 0.04; // cushion before the first buffer plays
 const MAX_AHEAD_S = 0.15; // never schedule further ahead than this
@@ -81,11 +82,7 @@ export class AudioPlayer {
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      if (this.#decoder.state !== "closed") this.#decoder.close();
-    } catch {
-      // already closed
-    }
+    closeCodec(this.#decoder);
     this.#context.close();
   }
 }

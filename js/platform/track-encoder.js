@@ -2,6 +2,7 @@
 // → MediaStreamTrackProcessor → WebCodecs VideoEncoder / AudioEncoder with real-time settings →
 // encoded chunks for an OutboundStream. Keyframes and bitrate changes follow the client's requests.
 import { RainwayError } from "../sdk/errors.js";
+import { closeCodec } from "./codecs.js";
 
 const MAX_ENCODE_QUEUE = 2; // frames waiting in the encoder before new ones are dropped
 
@@ -85,7 +86,7 @@ export function encodeVideoTrack(track, send, options, onError) {
     },
     stop() {
       stopped = true;
-      if (encoder.state !== "closed") encoder.close();
+      closeCodec(encoder);
     },
   };
 }
@@ -126,7 +127,7 @@ export function encodeAudioTrack(track, send, { sampleRate = 48000, channels = 2
     counters,
     stop() {
       stopped = true;
-      if (encoder.state !== "closed") encoder.close();
+      closeCodec(encoder);
     },
   };
 }

@@ -3,6 +3,7 @@
 // decode queue is bounded: when it backs up, frames are dropped up to the next keyframe and one is
 // asked for, rather than falling behind. A decoder error recovers the same way.
 import { RainwayError } from "../sdk/errors.js";
+import { closeCodec } from "./codecs.js";
 
 const MAX_DECODE_QUEUE = 4;
 
@@ -78,11 +79,7 @@ export class VideoPlayer {
     if (this.#closed) return;
     this.counters.decoderErrors++;
     this.#callbacks.onError(error);
-    try {
-      if (this.#decoder.state !== "closed") this.#decoder.close();
-    } catch {
-      // already closed by the error
-    }
+    closeCodec(this.#decoder);
     this.#decodeStarted.clear();
     this.#createDecoder();
     this.#callbacks.onKeyframeNeeded();
@@ -132,11 +129,7 @@ export class VideoPlayer {
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      if (this.#decoder.state !== "closed") this.#decoder.close();
-    } catch {
-      // already closed
-    }
+    closeCodec(this.#decoder);
     this.#decodeStarted.clear();
     this.#callbacks.onState("Disposed");
   }

@@ -66,9 +66,8 @@ static int label_in_use(const pt_core *core, pt_handle peer, const char *label) 
 pt_handle pt_channel_create(pt_core *core, pt_handle peer, const char *label, const pt_channel_options *options,
                             double now_ms) {
   if (core == NULL || label == NULL || options == NULL) return PT_ERR_INVALID_ARGUMENT;
-  if (pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL) != PT_OK) {
-    return pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
-  }
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
   if (label[0] == '\0' || strncmp(label, "RW_", 3) == 0 ||
       pt_json_check_string(label, PT_CHANNEL_LABEL_MAX, PT_CHARSET_ANY) != PT_OK ||
       (options->mode != PT_CHANNEL_RELIABLE && options->mode != PT_CHANNEL_UNRELIABLE) || options->chunk_size == 0 ||

@@ -9,12 +9,11 @@
 #include "peer/peer.h"
 
 int pt_peer_control_send(pt_core *core, pt_handle peer, const pt_control_message *message) {
-  if (pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL) != PT_OK) {
-    return pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
-  }
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
   char *text = malloc(PT_CONTROL_MAX_MESSAGE + 1);
   size_t length = 0;
-  int status = text == NULL ? PT_ERR_NO_MEMORY : pt_control_build(message, text, PT_CONTROL_MAX_MESSAGE + 1, &length);
+  status = text == NULL ? PT_ERR_NO_MEMORY : pt_control_build(message, text, PT_CONTROL_MAX_MESSAGE + 1, &length);
   if (status == PT_OK) {
     status = pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, peer, PT_TRANSPORT_CONTROL, text, length);
   }
@@ -93,12 +92,11 @@ static int announce_all(pt_core *core, pt_handle peer) {
 
 int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, size_t length, double now_ms) {
   (void)now_ms;
-  if (pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL) != PT_OK) {
-    return pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
-  }
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
   pt_control_message *m = malloc(sizeof *m);
   if (m == NULL) return PT_ERR_NO_MEMORY;
-  int status = pt_control_parse(json, length, m);
+  status = pt_control_parse(json, length, m);
   pt_handle outbound = status == PT_OK ? pt_stream_find(core, peer, (uint8_t)m->stream_id, 0) : 0;
   pt_handle inbound = status == PT_OK ? pt_stream_find(core, peer, (uint8_t)m->stream_id, 1) : 0;
   cJSON *payload;
