@@ -42,7 +42,8 @@ typedef enum pt_event {
   PT_EVENT_BITRATE_REQUESTED = 21, /* stream (host): {bitsPerSecond} */
   PT_EVENT_STREAM_PERMISSIONS = 22, /* stream (client): {inputLevel} */
   PT_EVENT_STREAM_FRAME = 23,      /* stream (client): binary, see pt_stream_frame_header in stream/stream.h */
-  PT_EVENT_STREAM_CLOSED = 24      /* stream: {code, error} */
+  PT_EVENT_STREAM_CLOSED = 24,     /* stream: {code, error} */
+  PT_EVENT_STREAM_INPUT = 25       /* stream: one input (input/input_json.h): from the client on a host, from the host on a client */
 } pt_event;
 
 /* Transport codes carried by PT_OUTPUT_SEND items. */
@@ -51,7 +52,8 @@ typedef enum pt_transport {
   PT_TRANSPORT_CHANNEL = 2, /* the channel's RTCDataChannel */
   PT_TRANSPORT_CONTROL = 3, /* the peer's control channel RW_Control */
   PT_TRANSPORT_VIDEO = 4,   /* the stream's peer's RW_Video channel */
-  PT_TRANSPORT_AUDIO = 5    /* the stream's peer's RW_Audio channel */
+  PT_TRANSPORT_AUDIO = 5,   /* the stream's peer's RW_Audio channel */
+  PT_TRANSPORT_INPUT = 6    /* the stream's peer's RW_Input channel */
 } pt_transport;
 
 typedef struct pt_core {

@@ -134,8 +134,8 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
                                : emit_with_stream_event(core, outbound, PT_EVENT_BITRATE_REQUESTED, "bitsPerSecond", m->value);
         break;
       case PT_CONTROL_PERMISSIONS:
-        status = inbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE
-                              : emit_with_stream_event(core, inbound, PT_EVENT_STREAM_PERMISSIONS, "inputLevel", m->value);
+        status = inbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_set_input_level(core, inbound, m->value);
+        if (status == PT_OK) status = emit_with_stream_event(core, inbound, PT_EVENT_STREAM_PERMISSIONS, "inputLevel", m->value);
         break;
       case PT_CONTROL_LIST_STREAMS:
         status = announce_all(core, peer);
@@ -243,7 +243,9 @@ static int send_about(pt_core *core, pt_handle stream, pt_control_type type, uin
 }
 
 int pt_peer_set_permissions(pt_core *core, pt_handle stream, uint32_t input_level) {
-  return send_about(core, stream, PT_CONTROL_PERMISSIONS, input_level);
+  /* The host's own filter changes first: input beyond the new level stops at once. */
+  int status = pt_stream_set_input_level(core, stream, input_level);
+  return status != PT_OK ? status : send_about(core, stream, PT_CONTROL_PERMISSIONS, input_level);
 }
 
 int pt_peer_request_bitrate(pt_core *core, pt_handle stream, uint32_t bits_per_second) {
@@ -264,4 +266,18 @@ int pt_peer_media_receive(pt_core *core, pt_handle peer, pt_media_kind kind, uin
   pt_handle stream = pt_stream_find_by_ssrc(core, peer, ssrc, &stream_kind);
   if (stream == 0 || stream_kind != kind) return PT_ERR_UNEXPECTED_MESSAGE;
   return pt_stream_receive_packet(core, stream, kind, packet, length, now_ms);
+}
+
+int pt_peer_input_receive(pt_core *core, pt_handle peer, const uint8_t *message, size_t length) {
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
+  if (length > PT_INPUT_MAX_MESSAGE) return PT_ERR_TOO_LARGE;
+  int to_client;
+  uint8_t stream_id;
+  status = pt_input_read_header(message, length, &to_client, &stream_id);
+  if (status != PT_OK) return status;
+  /* Host → client input is for this side's inbound stream of that id, client → host for its outbound one. */
+  pt_handle stream = pt_stream_find(core, peer, stream_id, to_client);
+  if (stream == 0) return PT_ERR_UNEXPECTED_MESSAGE;
+  return pt_stream_receive_input(core, stream, message + PT_INPUT_HEADER_SIZE, length - PT_INPUT_HEADER_SIZE);
 }

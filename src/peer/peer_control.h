@@ -39,7 +39,8 @@ int pt_peer_reject_stream(pt_core *core, pt_handle peer, uint32_t request_id, co
 /* Host: stops a stream (sends the stop, closes it). */
 int pt_peer_stop_stream(pt_core *core, pt_handle stream);
 
-/* Host: changes a stream's input level (sends the update). */
+/* Host: changes a stream's input level: the filter at once (releasing what is no longer allowed), then
+ * the client (sends the update). */
 int pt_peer_set_permissions(pt_core *core, pt_handle stream, uint32_t input_level);
 
 /* Client: asks the host of a stream for a different video bitrate. */
@@ -51,5 +52,8 @@ int pt_peer_request_keyframe(pt_core *core, pt_handle stream);
 /* Client: feeds one message from a media channel; it goes to the stream whose SSRC it carries. */
 int pt_peer_media_receive(pt_core *core, pt_handle peer, pt_media_kind kind, uint8_t *packet, size_t length,
                           double now_ms);
+
+/* Feeds one message from the peer's input channel to the stream its header names. */
+int pt_peer_input_receive(pt_core *core, pt_handle peer, const uint8_t *message, size_t length);
 
 #endif

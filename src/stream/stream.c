@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "input/input_filter.h"
+#include "input/input_json.h"
+#include "input/input_sender.h"
 #include "media/frame_assembler.h"
 #include "media/rtp_depacketizer.h"
 #include "media/rtp_packetizer.h"
@@ -26,6 +29,9 @@ typedef struct pt_stream {
   int have_timestamp[2];              /* inbound: timestamp extension across RTP wraparound */
   uint32_t last_rtp[2];
   int64_t extended_rtp[2];
+  uint32_t input_level;               /* InputLevel granted to the client */
+  pt_input_sender input_sender;       /* client: client → host; host: host → client */
+  pt_input_receiver input_receiver;
   pt_stream_counters counters;
 } pt_stream;
 
@@ -96,6 +102,8 @@ static int ids_in_use(const pt_core *core, pt_handle peer, uint8_t id, int inbou
 }
 
 static pt_handle register_stream(pt_core *core, pt_stream *stream) {
+  stream->input_level = stream->description.default_input_level;
+  pt_input_sender_init(&stream->input_sender, !stream->inbound, stream->description.stream_id);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
   if (handle < 0) {
     for (int k = 0; k < 2; k++) {
@@ -292,6 +300,80 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
   return status != PT_OK ? status : requested;
 }
 
+static int emit_input(void *context, const uint8_t *message, size_t length) {
+  pt_stream_call *call = context;
+  return pt_output_queue_push(&call->core->outputs, PT_OUTPUT_SEND, call->handle, PT_TRANSPORT_INPUT, message, length);
+}
+
+int pt_stream_send_input(pt_core *core, pt_handle handle, const pt_input *input, double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, now_ms};
+  int sent = pt_input_sender_send(&stream->input_sender, input, now_ms, emit_input, &call);
+  if (sent >= 0 && (input->type == PT_INPUT_CURSOR_IMAGE || input->type == PT_INPUT_CURSOR_POSITION)) {
+    stream->counters.cursor_events++;
+  }
+  pt_core_update_deadline(core);
+  return sent;
+}
+
+/* Queues one input for the app. */
+static int deliver_input(void *context, const pt_input *input) {
+  pt_stream_call *call = context;
+  call->stream->counters.input_received++;
+  if (input->type == PT_INPUT_CURSOR_IMAGE || input->type == PT_INPUT_CURSOR_POSITION) call->stream->counters.cursor_events++;
+  cJSON *object = pt_input_to_json(input);
+  return object == NULL ? PT_ERR_NO_MEMORY : pt_core_emit_object(call->core, call->handle, PT_EVENT_STREAM_INPUT, object);
+}
+
+int pt_stream_receive_input(pt_core *core, pt_handle handle, const uint8_t *records, size_t length) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, 0};
+  pt_input *input = malloc(sizeof *input);
+  if (input == NULL) return PT_ERR_NO_MEMORY;
+  int malformed = 0;
+  for (size_t offset = 0; offset < length && status == PT_OK;) {
+    int decoded = pt_input_decode(records, length, &offset, input);
+    /* A client stream receives host → client records, a host stream client → host ones. */
+    if (decoded == PT_OK && !pt_input_type_allowed(input->type, stream->inbound)) decoded = PT_ERR_UNEXPECTED_MESSAGE;
+    if (decoded != PT_OK) {
+      stream->counters.input_malformed++;
+      malformed = 1;
+      if (decoded == PT_ERR_MALFORMED) break; /* the framing is lost: nothing after it can be trusted */
+      continue;
+    }
+    if (pt_input_receiver_accept(&stream->input_receiver, input, stream->input_level)) {
+      status = deliver_input(&call, input);
+    } else {
+      stream->counters.input_dropped++;
+    }
+  }
+  free(input);
+  return status != PT_OK ? status : malformed ? PT_ERR_MALFORMED : PT_OK;
+}
+
+int pt_stream_set_input_level(pt_core *core, pt_handle handle, uint32_t input_level) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (input_level > PT_LEVEL_ALL_BITS) return PT_ERR_BAD_VALUE;
+  stream->input_level = input_level;
+  if (stream->inbound) return PT_OK;
+  pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, 0};
+  return pt_input_receiver_release(&stream->input_receiver, input_level, deliver_input, &call);
+}
+
+int pt_stream_input_level(const pt_core *core, pt_handle handle, uint32_t *input_level) {
+  int status;
+  const pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  *input_level = stream->input_level;
+  return PT_OK;
+}
+
 pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, pt_media_kind *kind) {
   for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0;
        h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
@@ -336,6 +418,8 @@ int pt_stream_counters_of(const pt_core *core, pt_handle handle, pt_stream_count
   const pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
   *counters = stream->counters;
+  counters->input_sent = stream->input_sender.records_sent;
+  counters->input_bytes_sent = stream->input_sender.bytes_sent;
   for (int k = 0; k < 2; k++) {
     if (stream->assembler[k] == NULL) continue;
     pt_frame_assembler_counters c;
@@ -360,6 +444,7 @@ int pt_stream_close(pt_core *core, pt_handle handle, int reason) {
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
+  if (!stream->inbound) pt_stream_set_input_level(core, handle, 0); /* nothing the client held stays held */
   status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, reason);
   pt_stream_free(core, handle);
   pt_core_update_deadline(core);
@@ -384,6 +469,8 @@ double pt_stream_deadline(const pt_core *core, pt_handle handle) {
     double deadline = stream->assembler[k] != NULL ? pt_frame_assembler_deadline(stream->assembler[k]) : -1.0;
     if (deadline >= 0 && (earliest < 0 || deadline < earliest)) earliest = deadline;
   }
+  double input = pt_input_sender_deadline(&stream->input_sender);
+  if (input >= 0 && (earliest < 0 || input < earliest)) earliest = input;
   return earliest;
 }
 
@@ -396,6 +483,8 @@ int pt_stream_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
     pt_stream_call call = {core, handle, stream, (pt_media_kind)k, NULL, 0, now_ms};
     status = pt_frame_assembler_poll(stream->assembler[k], now_ms, deliver_frame, &call);
   }
+  pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, now_ms};
+  if (status == PT_OK) status = pt_input_sender_poll(&stream->input_sender, now_ms, emit_input, &call);
   return status != PT_OK ? status : request_keyframes(core, handle, stream, now_ms);
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "input/input_record.h"
 #include "peer/control_messages.h"
 
 typedef enum pt_media_kind { PT_MEDIA_VIDEO = 0, PT_MEDIA_AUDIO = 1 } pt_media_kind;
@@ -22,6 +23,9 @@ typedef enum pt_media_kind { PT_MEDIA_VIDEO = 0, PT_MEDIA_AUDIO = 1 } pt_media_k
 typedef struct pt_stream_counters {
   double video_frames, audio_frames, video_bytes, audio_bytes, video_packets, audio_packets;
   double packets_lost, frames_dropped, srtp_rejected, keyframe_requests, last_assembly_ms, max_assembly_ms;
+  /* input records: sent, delivered to the app, refused by the permission filter, malformed; bytes
+   * of input messages sent; cursor records sent or delivered */
+  double input_sent, input_received, input_dropped, input_malformed, input_bytes_sent, cursor_events;
 } pt_stream_counters;
 
 /* Creates a host stream on a peer from a description whose stream id, SSRCs and key the core fills
@@ -42,6 +46,22 @@ int pt_stream_send_frame(pt_core *core, pt_handle stream, pt_media_kind kind, co
 int pt_stream_receive_packet(pt_core *core, pt_handle stream, pt_media_kind kind, uint8_t *packet, size_t length,
                              double now_ms);
 
+/* Sends one input on the stream's input channel (client: client → host records; host: host → client
+ * records); returns the records sent now (0 when coalesced or unchanged) or an error. */
+int pt_stream_send_input(pt_core *core, pt_handle stream, const pt_input *input, double now_ms);
+
+/* Feeds the records of one input message addressed to this stream (header already read): each is
+ * decoded, checked against the stream's input level and queued as PT_EVENT_STREAM_INPUT, or counted
+ * as dropped or malformed. Returns PT_ERR_MALFORMED when any record was, else PT_OK. */
+int pt_stream_receive_input(pt_core *core, pt_handle stream, const uint8_t *records, size_t length);
+
+/* Sets the stream's input level at once. On the host, whatever the old level let the client hold and
+ * the new one does not is released (as PT_EVENT_STREAM_INPUT events). */
+int pt_stream_set_input_level(pt_core *core, pt_handle stream, uint32_t input_level);
+
+/* The stream's current input level. */
+int pt_stream_input_level(const pt_core *core, pt_handle stream, uint32_t *input_level);
+
 /* The inbound stream of a peer whose video or audio SSRC this is (0 when none). */
 pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, pt_media_kind *kind);
 
@@ -54,7 +74,8 @@ int pt_stream_description_of(const pt_core *core, pt_handle stream, pt_stream_de
 /* Copies the counters. */
 int pt_stream_counters_of(const pt_core *core, pt_handle stream, pt_stream_counters *counters);
 
-/* Closes the stream: queues PT_EVENT_STREAM_CLOSED {code, error} and releases it. */
+/* Closes the stream: queues the release of any input the client still holds (host), then
+ * PT_EVENT_STREAM_CLOSED {code, error}, and releases it. */
 int pt_stream_close(pt_core *core, pt_handle stream, int reason);
 
 /* Closes every stream of a peer. */

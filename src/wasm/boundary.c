@@ -9,6 +9,9 @@
 #include "core/core.h"
 #include "core/error.h"
 #include "gateway/connection.h"
+#include "gateway/json_fields.h"
+#include "input/input_json.h"
+#include "input/virtual_key.h"
 #include "media/srtp_session.h"
 #include "peer/peer.h"
 #include "peer/peer_control.h"
@@ -276,6 +279,47 @@ int32_t pt_wasm_stream_request_keyframe(int32_t stream) {
 int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second) {
   return core_ready ? pt_peer_request_bitrate(&the_core, stream, bits_per_second) : PT_ERR_STATE;
 }
+
+/* Input JSON: text may be escaped (up to 6 characters a byte), a cursor image is base64. */
+#define INPUT_JSON_MAX (PT_INPUT_MAX_TEXT * 6 + 1024)
+
+int32_t pt_wasm_stream_send_input(int32_t stream, const char *json, uint32_t length, double now_ms, char *field,
+                                  uint32_t field_capacity) {
+  if (!core_ready) return PT_ERR_STATE;
+  cJSON *object = NULL;
+  const char *bad_field = NULL;
+  uint8_t *scratch = NULL;
+  pt_input *input = malloc(sizeof *input);
+  int status = input == NULL ? PT_ERR_NO_MEMORY : pt_json_parse_object(json, length, INPUT_JSON_MAX, &object);
+  if (status == PT_OK) {
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(object, "type");
+    if (cJSON_IsNumber(type) && type->valuedouble == PT_INPUT_CURSOR_IMAGE) {
+      scratch = malloc(PT_INPUT_MAX_CURSOR_IMAGE);
+      if (scratch == NULL) status = PT_ERR_NO_MEMORY;
+    }
+  }
+  if (status == PT_OK) status = pt_input_from_json(object, input, scratch, PT_INPUT_MAX_CURSOR_IMAGE, &bad_field);
+  if (status == PT_OK) status = pt_stream_send_input(&the_core, stream, input, now_ms);
+  if (status < 0 && bad_field != NULL && field != NULL && field_capacity > 0) {
+    copy_text(field, field_capacity, bad_field, (uint32_t)strnlen(bad_field, field_capacity - 1));
+  }
+  cJSON_Delete(object);
+  free(scratch);
+  free(input);
+  return status;
+}
+
+int32_t pt_wasm_stream_input_level(int32_t stream) {
+  uint32_t level = 0;
+  int status = core_ready ? pt_stream_input_level(&the_core, stream, &level) : PT_ERR_STATE;
+  return status == PT_OK ? (int32_t)level : status;
+}
+
+int32_t pt_wasm_peer_input_receive(int32_t peer, const uint8_t *message, uint32_t length) {
+  return core_ready ? pt_peer_input_receive(&the_core, peer, message, length) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_input_key_code(const char *code, uint32_t length) { return pt_virtual_key_of_code(code, length); }
 
 int32_t pt_wasm_stream_counters(int32_t stream, void *out) {
   if (!core_ready) return PT_ERR_STATE;

@@ -138,7 +138,18 @@ PT_EXPORT(stream_set_permissions) int32_t pt_wasm_stream_set_permissions(int32_t
 PT_EXPORT(stream_request_keyframe) int32_t pt_wasm_stream_request_keyframe(int32_t stream);
 /* Client: asks the host for a different video bitrate. */
 PT_EXPORT(stream_request_bitrate) int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second);
-/* Writes the stream's counters (struct pt_stream_counters: 12 float64) to out. */
+/* Sends one input (an OutgoingInput, or a host → client record, as JSON) on the stream; returns the
+ * records sent now (0: coalesced or unchanged) or an error, and then writes the offending field's
+ * name (NUL-terminated) to field. */
+PT_EXPORT(stream_send_input) int32_t pt_wasm_stream_send_input(int32_t stream, const char *json, uint32_t length,
+                                                               double now_ms, char *field, uint32_t field_capacity);
+/* The stream's current InputLevel, or an error. */
+PT_EXPORT(stream_input_level) int32_t pt_wasm_stream_input_level(int32_t stream);
+/* Feeds one message from the peer's input channel. */
+PT_EXPORT(peer_input_receive) int32_t pt_wasm_peer_input_receive(int32_t peer, const uint8_t *message, uint32_t length);
+/* The VirtualKey of a KeyboardEvent.code (UTF-8), 0 when unmapped. */
+PT_EXPORT(input_key_code) int32_t pt_wasm_input_key_code(const char *code, uint32_t length);
+/* Writes the stream's counters (struct pt_stream_counters: 18 float64) to out. */
 PT_EXPORT(stream_counters) int32_t pt_wasm_stream_counters(int32_t stream, void *out);
 
 /* ---- exports: SRTP sessions ---- */

@@ -137,9 +137,98 @@ static void test_bad_frames_and_roles(void) {
   pt_core_destroy(&core);
 }
 
+/* Takes the input message the stream queued and feeds it to the other side's peer. */
+static int pass_input(pt_handle from, pt_handle to_peer) {
+  int length = expect_output(PT_OUTPUT_SEND, from, PT_TRANSPORT_INPUT);
+  return pt_peer_input_receive(&core, to_peer, (const uint8_t *)out_buf, (size_t)length);
+}
+
+static pt_input key_input(int action, int key) {
+  pt_input in = {.type = PT_INPUT_KEYBOARD};
+  in.u.key.action = (uint8_t)action;
+  in.u.key.key = (uint8_t)key;
+  return in;
+}
+
+static void test_input_reaches_the_host_within_its_level_only(void) {
+  pt_handle outbound, inbound;
+  streams(&outbound, &inbound);
+  CHECK_EQ(pt_peer_set_permissions(&core, outbound, 32 /* Keyboard */), PT_OK);
+  drain_all();
+  pt_input in = key_input(0, 44);
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &in, 0), 1);
+  CHECK_EQ(pass_input(inbound, host_peer), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
+  CHECK(strcmp(out_buf, "{\"type\":5,\"action\":0,\"key\":44}") == 0);
+  /* A click is beyond the level: it crosses the wire, the host drops and counts it. */
+  pt_input click = {.type = PT_INPUT_MOUSE_CLICK};
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &click, 5), 1);
+  CHECK_EQ(pass_input(inbound, host_peer), PT_OK);
+  /* Host → client records reach the client; the client's own kinds are refused by the host's stream. */
+  pt_input cursor = {.type = PT_INPUT_CURSOR_POSITION};
+  cursor.u.cursor_position.x = 5;
+  CHECK_EQ(pt_stream_send_input(&core, outbound, &cursor, 5), 1);
+  CHECK_EQ(pass_input(outbound, client_peer), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, inbound, PT_EVENT_STREAM_INPUT);
+  CHECK(strstr(out_buf, "\"type\":34") != NULL);
+  CHECK_EQ(pt_stream_send_input(&core, outbound, &in, 5), PT_ERR_STATE);
+  /* Revoking the keyboard releases the key the client still holds, at once, on the host. */
+  CHECK_EQ(pt_peer_set_permissions(&core, outbound, 16 /* Mouse */), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
+  CHECK(strcmp(out_buf, "{\"type\":5,\"action\":1,\"key\":44}") == 0);
+  expect_output(PT_OUTPUT_SEND, host_peer, PT_TRANSPORT_CONTROL);
+  CHECK_EQ(pt_peer_control_receive(&core, client_peer, out_buf, strlen(out_buf), 0), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, inbound, PT_EVENT_STREAM_PERMISSIONS);
+  uint32_t level = 0;
+  CHECK_EQ(pt_stream_input_level(&core, inbound, &level), PT_OK);
+  CHECK_EQ(level, 16);
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &in, 10), 1);
+  CHECK_EQ(pass_input(inbound, host_peer), PT_OK); /* dropped: keyboard no longer granted */
+  CHECK_EQ(pt_peer_input_receive(&core, host_peer, (const uint8_t[]){1, 4, 5, 2, 0, 0}, 6), PT_ERR_MALFORMED);
+  CHECK_EQ(pt_peer_input_receive(&core, host_peer, (const uint8_t[]){1, 99, 5, 2, 0, 44}, 6), PT_ERR_UNEXPECTED_MESSAGE);
+  CHECK_EQ(pt_peer_input_receive(&core, host_peer, (const uint8_t[]){2, 4}, 2), PT_ERR_UNSUPPORTED_VERSION);
+  pt_stream_counters host, client;
+  CHECK_EQ(pt_stream_counters_of(&core, outbound, &host), PT_OK);
+  CHECK_EQ(pt_stream_counters_of(&core, inbound, &client), PT_OK);
+  CHECK_EQ(client.input_sent, 3);
+  CHECK_EQ(host.input_received, 2); /* the key down and its release */
+  CHECK_EQ(host.input_dropped, 2);
+  CHECK_EQ(host.input_malformed, 1);
+  CHECK_EQ(host.cursor_events, 1);
+  CHECK_EQ(client.cursor_events, 1);
+  CHECK(client.input_bytes_sent == 3 * 6);
+  /* A click held when the stream ends is released before it closes. */
+  pt_input down = {.type = PT_INPUT_MOUSE_CLICK};
+  down.u.click.button = 1;
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &down, 20), 1);
+  CHECK_EQ(pass_input(inbound, host_peer), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
+  CHECK_EQ(pt_stream_close(&core, outbound, PT_ERR_CLOSED), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
+  CHECK(strcmp(out_buf, "{\"type\":3,\"action\":1,\"button\":1}") == 0);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_CLOSED);
+  pt_core_destroy(&core);
+}
+
+static void test_coalesced_moves_leave_on_the_core_deadline(void) {
+  pt_handle outbound, inbound;
+  streams(&outbound, &inbound);
+  pt_input move = {.type = PT_INPUT_MOUSE_RELATIVE};
+  move.u.mouse.x = 2;
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &move, 50), 1);
+  drain_all();
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &move, 50.5), 0);
+  CHECK(expect_deadline() == 51.0);
+  CHECK_EQ(pt_core_handle_timeout(&core, 51.0), PT_OK);
+  expect_output(PT_OUTPUT_SEND, inbound, PT_TRANSPORT_INPUT);
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_frames_cross_srtp_and_assembly_byte_identical);
   RUN(test_tampered_and_replayed_packets_are_dropped_and_counted);
   RUN(test_bad_frames_and_roles);
+  RUN(test_input_reaches_the_host_within_its_level_only);
+  RUN(test_coalesced_moves_leave_on_the_core_deadline);
   return 0;
 }
