@@ -13,6 +13,7 @@ export { RainwayConnection } from "./sdk/connection.js";
 export { Peer } from "./sdk/peer.js";
 export { DataChannel } from "./sdk/data-channel.js";
 export { InboundStream, OutboundStream } from "./sdk/streams.js";
+export { HeldKeys } from "./sdk/held-keys.js";
 export { RainwaySDK };
 export const version = rainway.version;
 export { createCore } from "./core/core.js";

@@ -2,7 +2,10 @@
 
 export declare const CoreError: Readonly<{
   QueueFull: -7;
+  Malformed: -9;
   TooLarge: -10;
+  MissingField: -11;
+  WrongType: -12;
   BadValue: -13;
   State: -16;
   Timeout: -17;
@@ -38,8 +41,9 @@ export declare const CoreEvent: Readonly<{
   StreamPermissions: 22;
   StreamFrame: 23;
   StreamClosed: 24;
+  StreamInput: 25;
 }>;
-export declare const Transport: Readonly<{ Gateway: 1; Channel: 2; Control: 3; Video: 4; Audio: 5 }>;
+export declare const Transport: Readonly<{ Gateway: 1; Channel: 2; Control: 3; Video: 4; Audio: 5; Input: 6 }>;
 export declare const MediaKind: Readonly<{ Video: 0; Audio: 1 }>;
 export declare const STREAM_COUNTER_NAMES: readonly string[];
 export declare const FRAME_EVENT_HEADER: 20;
@@ -132,6 +136,10 @@ export declare class Core {
   streamRequestKeyframe(stream: number): number;
   streamRequestBitrate(stream: number, bitsPerSecond: number): number;
   streamCounters(stream: number): Record<string, number> | null;
+  streamSendInput(stream: number, input: object, nowMs: number): { status: number; field: string };
+  streamInputLevel(stream: number): number;
+  peerInputReceive(peer: number, message: Uint8Array): number;
+  inputKeyCode(code: string): number;
   srtpCreate(masterKey: Uint8Array, direction: 0 | 1): number;
   srtpProtect(handle: number, packet: Uint8Array): Uint8Array | number;
   srtpUnprotect(handle: number, packet: Uint8Array): Uint8Array | number;

@@ -5,7 +5,10 @@ import { loadCore } from "./wasm.js";
 /** Error codes of src/core/error.h that the SDK reacts to (the wasm test checks them against the core's names). */
 export const CoreError = Object.freeze({
   QueueFull: -7,
+  Malformed: -9,
   TooLarge: -10,
+  MissingField: -11,
+  WrongType: -12,
   BadValue: -13,
   State: -16,
   Timeout: -17,
@@ -42,8 +45,9 @@ export const CoreEvent = Object.freeze({
   StreamPermissions: 22,
   StreamFrame: 23,
   StreamClosed: 24,
+  StreamInput: 25,
 });
-export const Transport = Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5 });
+export const Transport = Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5, Input: 6 });
 export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
 export const SRTP_MASTER_KEY_LENGTH = 30;
 export const SRTP_MAX_OVERHEAD = 16;
@@ -77,10 +81,17 @@ export const STREAM_COUNTER_NAMES = Object.freeze([
   "keyframeRequests",
   "lastAssemblyMs",
   "maxAssemblyMs",
+  "inputSent",
+  "inputReceived",
+  "inputDropped",
+  "inputMalformed",
+  "inputBytesSent",
+  "cursorEvents",
 ]);
 export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 
+const INPUT_FIELD_SIZE = 32; // room for the name of the input field a stream_send_input refused
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
 
@@ -92,6 +103,7 @@ export async function createCore(options = {}) {
 
 export class Core {
   #info;
+  #inputField;
   #scratch;
   #scratchSize = INITIAL_SCRATCH;
 
@@ -100,6 +112,7 @@ export class Core {
     const status = wasm.exports.init(maxObjects, maxOutputBytes, helloTimeoutMs);
     if (status < 0) throw new Error(`Petrichor core failed to start: ${wasm.errorName(status)}`);
     this.#info = wasm.alloc(OUTPUT_INFO_SIZE);
+    this.#inputField = wasm.alloc(INPUT_FIELD_SIZE);
     this.#scratch = wasm.alloc(this.#scratchSize);
   }
 
@@ -300,6 +313,35 @@ export class Core {
     return this.exports.stream_request_bitrate(stream, bitsPerSecond);
   }
 
+  /**
+   * Sends one input (an OutgoingInput object, or a host → client record) on a stream; returns
+   * {status, field}: status is the records sent now (0 when coalesced) or an error, field the name
+   * of the field the core refused.
+   */
+  streamSendInput(stream, input, nowMs) {
+    const field = this.#inputField;
+    this.wasm.bytes()[field] = 0;
+    const status = this.wasm.withBuffers([JSON.stringify(input)], (ptr, length) =>
+      this.exports.stream_send_input(stream, ptr, length, nowMs, field, INPUT_FIELD_SIZE),
+    );
+    return { status, field: status < 0 ? this.wasm.readCString(field) : "" };
+  }
+
+  /** The stream's InputLevel as the core holds it, or an error. */
+  streamInputLevel(stream) {
+    return this.exports.stream_input_level(stream);
+  }
+
+  /** Feeds one input-channel message. */
+  peerInputReceive(peer, message) {
+    return this.wasm.withBuffers([message], (ptr, length) => this.exports.peer_input_receive(peer, ptr, length));
+  }
+
+  /** The VirtualKey of a KeyboardEvent.code (0 when unmapped). */
+  inputKeyCode(code) {
+    return this.wasm.withBuffers([code], (ptr, length) => this.exports.input_key_code(ptr, length));
+  }
+
   /** The stream's counters, or null for a bad handle. */
   streamCounters(stream) {
     return this.#readCounters(STREAM_COUNTER_NAMES, (ptr) => this.exports.stream_counters(stream, ptr));
@@ -362,6 +404,7 @@ export class Core {
   /** Releases every object and the core; the Core must not be used afterwards. */
   shutdown() {
     this.wasm.free(this.#info);
+    this.wasm.free(this.#inputField);
     this.wasm.free(this.#scratch);
     this.exports.shutdown();
   }

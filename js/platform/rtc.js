@@ -98,6 +98,8 @@ const MEDIA_CHANNELS = [
   { label: "RW_Video", id: 1 },
   { label: "RW_Audio", id: 2 },
 ];
+/** Input: negotiated, ordered and reliable, so that no key up or button up is ever lost. */
+const INPUT_CHANNEL = { label: "RW_Input", id: 3 };
 /** Live media is dropped rather than queued behind this many buffered bytes. */
 const MEDIA_BUFFER_LIMIT = 4 * 1024 * 1024;
 
@@ -108,13 +110,14 @@ export class PeerLink {
   #pendingCandidates = []; // candidates that arrived before the remote description
   #channels = new Set(); // app ChannelLinks
   #media = [];
+  #input;
   #callbacks;
   #closed = false;
 
   /**
    * callbacks: onSignal(kind, data), onRtcState(code), onControlOpen(open), onError(error),
    * onRemoteChannel(ChannelLink) for app channels the other side creates, onControlMessage(text),
-   * onMedia(kind, bytes) for media-channel messages
+   * onMedia(kind, bytes) for media-channel messages, onInput(bytes) for input-channel messages
    */
   constructor(RTCPeerConnectionImpl, { iceServers = [], offerer, ...callbacks }) {
     this.offerer = offerer;
@@ -132,6 +135,10 @@ export class PeerLink {
       channel.onmessage = (event) => this.#report(() => callbacks.onMedia?.(kind, new Uint8Array(event.data)));
       return channel;
     });
+    this.#input = this.#pc.createDataChannel(INPUT_CHANNEL.label, { negotiated: true, id: INPUT_CHANNEL.id });
+    this.#input.binaryType = "arraybuffer";
+    this.#input.onmessage = (event) =>
+      this.#report(() => typeof event.data !== "string" && callbacks.onInput?.(new Uint8Array(event.data)));
     this.#pc.onicecandidate = (event) => {
       if (!event.candidate || !event.candidate.candidate) return; // end of candidates needs no message
       const { candidate, sdpMid, sdpMLineIndex } = event.candidate;
@@ -171,6 +178,17 @@ export class PeerLink {
     if (this.#closed || channel?.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) return false;
     channel.send(bytes);
     return true;
+  }
+
+  /** Sends one input message; false when the input channel is not open. */
+  sendInput(bytes) {
+    if (this.#closed || this.#input.readyState !== "open") return false;
+    try {
+      this.#input.send(bytes);
+      return true;
+    } catch {
+      return false; // closing under us: the peer's own close follows
+    }
   }
 
   /** The largest message the transport carries (SCTP's negotiated maximum). */
@@ -246,6 +264,7 @@ export class PeerLink {
     this.#channels.clear();
     try {
       for (const channel of this.#media) channel.close();
+      this.#input.close();
       this.#control.close();
       this.#pc.close();
     } catch {

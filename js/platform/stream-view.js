@@ -54,3 +54,23 @@ export async function enterFullscreen(container, { lockKeyboard = true, lockPoin
   if (lockKeyboard) await globalThis.navigator?.keyboard?.lock?.().catch(() => {});
   if (lockPointer) container.requestPointerLock?.();
 }
+
+/**
+ * Where the picture of a remote frame (remoteWidth × remoteHeight) lies inside the container, in
+ * the container's CSS pixels: letterboxed (contain) or cropped (cover), centred, as the canvas
+ * shows it. Returns {left, top, scale} (CSS pixels per remote pixel).
+ */
+export function pictureRect(container, remoteWidth, remoteHeight, cover) {
+  const width = container.clientWidth;
+  const height = container.clientHeight;
+  const fit = cover ? Math.max : Math.min;
+  const scale = fit(width / remoteWidth, height / remoteHeight) || 1;
+  return { left: (width - remoteWidth * scale) / 2, top: (height - remoteHeight * scale) / 2, scale };
+}
+
+/** A point in the container (CSS pixels from its top left) in remote pixels, clamped to the picture. */
+export function toRemotePoint(container, x, y, remote, cover) {
+  const { left, top, scale } = pictureRect(container, remote.width, remote.height, cover);
+  const clamp = (value, size) => Math.min(size - 1, Math.max(0, Math.floor(value)));
+  return { x: clamp((x - left) / scale, remote.width), y: clamp((y - top) / scale, remote.height) };
+}

@@ -271,6 +271,7 @@ export class RainwayConnection extends EventEmitter {
         onRemoteChannel: (channelLink) => peer.acceptRemoteChannel(channelLink),
         onControlMessage: (text) => peer.reportControlMessage(text),
         onMedia: (kind, packet) => peer.reportMedia(kind, packet),
+        onInput: (message) => peer.reportInput(message),
       });
       peer.attachLink(link);
     } catch (error) {

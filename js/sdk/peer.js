@@ -219,6 +219,17 @@ export class Peer extends EventEmitter {
     this.#runtime.call((core, now) => core.peerMediaReceive(this.#handle, kind, packet, now));
   }
 
+  /** @internal Glue → core: an input-channel message. */
+  reportInput(message) {
+    const status = this.#runtime.call((core) => core.peerInputReceive(this.#handle, message));
+    if (status < 0) this.log(2, `peer ${this.id}: input message refused (${this.#runtime.core.errorName(status)})`);
+  }
+
+  /** @internal Core → input channel. */
+  _sendInput(bytes) {
+    if (!this.#link?.sendInput(bytes)) this.log(2, `peer ${this.id}: input not sent (input channel closed)`);
+  }
+
   /** @internal Core → media channel. */
   _sendMedia(kind, bytes) {
     this.#link?.sendMedia(kind, bytes);

@@ -2,10 +2,14 @@
 // end: encoded chunks into the core). Both are facades over a core stream handle.
 import { EventEmitter } from "./events.js";
 import { RainwayError } from "./errors.js";
-import { AudioCodec, AudioContainer, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
+import { AudioCodec, AudioContainer, InputLevel, InputType, KeyboardAction, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
+import { HeldKeys } from "./held-keys.js";
+import { HostInputType, sendStreamInput } from "./stream-input.js";
 import { VideoPlayer, chooseVideoConfig, hasWebCodecs } from "../platform/video-player.js";
 import { AudioPlayer } from "../platform/audio-player.js";
-import { applyStreamFit, createStreamView, enterFullscreen, hasDom } from "../platform/stream-view.js";
+import { applyStreamFit, createStreamView, enterFullscreen, hasDom, pictureRect, toRemotePoint } from "../platform/stream-view.js";
+import { InputCapture } from "../platform/input-capture.js";
+import { CursorView } from "../platform/cursor-view.js";
 import { CoreEvents } from "./runtime.js";
 import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
@@ -165,6 +169,46 @@ export class OutboundStream extends EventEmitter {
     return encoder.counters;
   }
 
+  #sendInput(input) {
+    if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
+    return sendStreamInput(this.#runtime, this.#handle, input);
+  }
+
+  /** Rumbles the client's gamepad on a port (1–4): {port, leftMotorSpeed, rightMotorSpeed} (0–65535). */
+  sendRumble({ port, leftMotorSpeed, rightMotorSpeed } = {}) {
+    if (Number.isInteger(port) && port >= 1 && port <= 4 && !(this.#permissions & (1 << (port - 1)))) {
+      throw new RainwayError(`Gamepad port ${port} is not granted on stream ${this.id}; its client would drop the rumble.`);
+    }
+    this.#sendInput({ type: HostInputType.Rumble, port, leftMotorSpeed, rightMotorSpeed });
+  }
+
+  /**
+   * Shows the host's cursor on the client: position {x, y, visible} in remote pixels, and, when it
+   * changed, its image: `image` (PNG bytes) with spotX, spotY, shapeWidth, shapeHeight.
+   */
+  sendCursor({ x, y, visible = true, image, spotX = 0, spotY = 0, shapeWidth, shapeHeight } = {}) {
+    if (image !== undefined) {
+      let bytes;
+      try {
+        bytes = toBytes(image);
+      } catch {
+        throw new RainwayError("A cursor image must be PNG bytes (Uint8Array, ArrayBuffer or ArrayBufferView).");
+      }
+      let binary = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      this.#sendInput({ type: HostInputType.CursorImage, spotX, spotY, shapeWidth, shapeHeight, image: btoa(binary) });
+    }
+    this.#sendInput({ type: HostInputType.CursorPosition, x, y, visible });
+  }
+
+  /** Puts text on the client's clipboard (needs InputLevel.Clipboard). */
+  setClipboardText(text) {
+    if (!(this.#permissions & InputLevel.Clipboard)) {
+      throw new RainwayError(`Clipboard access (InputLevel.Clipboard) is not granted on stream ${this.id}.`);
+    }
+    this.#sendInput({ type: InputType.SetClipboardText, text });
+  }
+
   /** Stops the stream; the client's InboundStream gets "close". */
   close() {
     if (this.#closed) return;
@@ -178,12 +222,14 @@ export class OutboundStream extends EventEmitter {
 
   /** @internal */
   onSend(transport, bytes) {
-    this.peer._sendMedia(transport === Transport.Video ? MediaKind.Video : MediaKind.Audio, bytes);
+    if (transport === Transport.Input) this.peer._sendInput(bytes);
+    else this.peer._sendMedia(transport === Transport.Video ? MediaKind.Video : MediaKind.Audio, bytes);
   }
 
   /** @internal */
   onEvent(code, payload) {
-    if (code === CoreEvents.StreamJoined) this.emit("join");
+    if (code === CoreEvents.StreamInput) this.emit("input", payload);
+    else if (code === CoreEvents.StreamJoined) this.emit("join");
     else if (code === CoreEvents.StreamLeft) this.emit("leave");
     else if (code === CoreEvents.KeyframeRequested) this.emit("keyframe-request");
     else if (code === CoreEvents.BitrateRequested) this.emit("bitrate-request", payload.bitsPerSecond);
@@ -222,6 +268,11 @@ export class InboundStream extends EventEmitter {
   #statsTimer = null;
   #lastCounters = null;
   #lastStatsAt = 0;
+  #heldKeys = new HeldKeys();
+  #capture = null;
+  #cursorView = null;
+  /** The host's cursor as last reported (Cursor of the public API), or null. */
+  cursor = null;
 
   /** @internal */
   constructor({ runtime, handle, peer, info, options = {} }) {
@@ -265,6 +316,22 @@ export class InboundStream extends EventEmitter {
     applyStreamFit(this.#view.canvas, this.streamFit === StreamFit.IsolatedApps);
     this.#view.container.addEventListener("click", () => this.resumeAudio());
     this.#setReadyState(VideoReadyState.Initializing);
+    this.#cursorView = new CursorView(this.container);
+    this.#capture = new InputCapture(
+      this.container,
+      {
+        send: (input) => this.#offerInput(input),
+        mapKey: (code) => this.#runtime.core.inputKeyCode(code),
+        toRemote: (x, y) => this.transformPointerOffsetToRemote(x, y),
+        scale: () => this.#pictureRect()?.scale ?? 1,
+        releaseKeys: () => this.releaseKeys(),
+        pause: () => this.pause(),
+        play: () => this.play(),
+        isPaused: () => this.#paused,
+        log: (level, message) => this.peer.log(level, `stream ${this.id}: ${message}`),
+      },
+      this.permissions,
+    );
     const onError = (error) => this.peer.log(1, `stream ${this.id}: ${error?.message ?? error}`);
     if (info.video) {
       chooseVideoConfig(info.video.codec)
@@ -339,13 +406,114 @@ export class InboundStream extends EventEmitter {
     if (this.#view) this.#view.overlay.style.display = "none";
   }
 
-  /** Touch-to-mouse gestures arrive with input support; the switches exist for compatibility. */
+  /** Touch as a mouse: tap = left click, two-finger tap = right click, two-finger drag = scroll, long press = drag. */
   enableGestures() {
-    this.gestures = true;
+    this.#capture?.enableGestures();
   }
 
+  /** Touch as touches (TouchesAbsolute), the default. */
   disableGestures() {
-    this.gestures = false;
+    this.#capture?.disableGestures();
+  }
+
+  /**
+   * Sends an input to the host directly (no "before-input"); works in Node too. Throws a
+   * RainwayError naming the field when the input is not valid.
+   */
+  sendInput(input) {
+    if (this.#ended) throw new RainwayError("Attempted to send input on a dead stream");
+    sendStreamInput(this.#runtime, this.#handle, input);
+    if (input.type === InputType.Keyboard) {
+      const key = input.key ?? input.keycode;
+      if (input.action === KeyboardAction.KeyDown) this.#heldKeys.keys.add(key);
+      else this.#heldKeys.keys.delete(key);
+    }
+  }
+
+  /** Sends a key up for every key held down. */
+  releaseKeys() {
+    const keys = [...this.#heldKeys.keys];
+    this.#heldKeys.keys.clear();
+    // Without the keyboard the host has released them itself (and would drop these).
+    if (this.#ended || !(this.permissions & InputLevel.Keyboard)) return;
+    for (const key of keys) this.sendInput({ type: InputType.Keyboard, action: KeyboardAction.KeyUp, key });
+  }
+
+  /** A captured input: "before-input" first, which may keep it; true when it went to the host. */
+  #offerInput(input) {
+    if (this.#ended) return false;
+    let prevented = false;
+    this.emit("before-input", { input, heldKeys: this.#heldKeys, preventDefault: () => (prevented = true) });
+    if (prevented) return false;
+    try {
+      this.sendInput(input);
+      return true;
+    } catch (error) {
+      this.peer.log(2, `stream ${this.id}: input not sent: ${error.message}`);
+      return false;
+    }
+  }
+
+  /** The size of the remote picture in pixels: the decoded frames', else the announced one. */
+  get currentFrameSize() {
+    const canvas = this.#view?.canvas;
+    if (canvas && this.#video?.counters.framesDecoded > 0) return { codecWidth: canvas.width, codecHeight: canvas.height };
+    const video = this.info.video;
+    return video?.width > 0 && video?.height > 0 ? { codecWidth: video.width, codecHeight: video.height } : undefined;
+  }
+
+  #remoteSize() {
+    const size = this.currentFrameSize;
+    return size ? { width: size.codecWidth, height: size.codecHeight } : undefined;
+  }
+
+  #pictureRect() {
+    const remote = this.#remoteSize();
+    return remote && this.container ? pictureRect(this.container, remote.width, remote.height, this.#cover()) : undefined;
+  }
+
+  #cover() {
+    return this.streamFit === StreamFit.IsolatedApps;
+  }
+
+  /**
+   * A point in the container (CSS pixels from its top left corner) in the remote picture's pixels,
+   * letterbox- and streamFit-aware, clamped to the picture; undefined without a container or a size.
+   */
+  transformPointerOffsetToRemote(x, y) {
+    const remote = this.#remoteSize();
+    if (!remote || !this.container) return undefined;
+    return toRemotePoint(this.container, x, y, remote, this.#cover());
+  }
+
+  /** Host → client input: rumble, the host's cursor, clipboard text. */
+  #onHostInput(input) {
+    if (input.type === HostInputType.Rumble) {
+      const rumble = { port: input.port, leftMotorSpeed: input.leftMotorSpeed, rightMotorSpeed: input.rightMotorSpeed };
+      this.#capture?.rumble(rumble);
+      this.emit("rumble", rumble);
+    } else if (input.type === HostInputType.CursorImage || input.type === HostInputType.CursorPosition) {
+      const cursor = (this.cursor ??= { x: 0, y: 0, spotX: 0, spotY: 0, shapeWidth: 0, shapeHeight: 0, extentWidth: 0, extentHeight: 0, visible: false, hasPointerImage: false, pointerImage: "" });
+      if (input.type === HostInputType.CursorImage) {
+        Object.assign(cursor, {
+          spotX: input.spotX,
+          spotY: input.spotY,
+          shapeWidth: input.shapeWidth,
+          shapeHeight: input.shapeHeight,
+          extentWidth: input.shapeWidth,
+          extentHeight: input.shapeHeight,
+          hasPointerImage: true,
+          pointerImage: `data:image/png;base64,${input.image}`,
+        });
+      } else {
+        Object.assign(cursor, { x: input.x, y: input.y, visible: input.visible });
+      }
+      this.#cursorView?.update(cursor, this.#remoteSize(), this.#cover());
+      this.emit("cursor", { ...cursor });
+    } else if (input.type === InputType.SetClipboardText) {
+      globalThis.navigator?.clipboard?.writeText?.(input.text).catch((error) => this.peer.log(3, `stream ${this.id}: clipboard not written: ${error?.message ?? error}`));
+      this.emit("clipboard", input.text);
+    }
   }
 
   get ended() {
@@ -368,6 +536,7 @@ export class InboundStream extends EventEmitter {
     if (this.#ended) throw new RainwayError("Attempted to pause a dead stream");
     if (this.#paused) return;
     this.#paused = true;
+    this.releaseKeys();
     this.#record({ type: "paused" });
     this.#video?.pause();
     this.#audio?.pause();
@@ -377,6 +546,7 @@ export class InboundStream extends EventEmitter {
   close() {
     if (this.#ended) return;
     this.#closedLocally = true;
+    this.releaseKeys();
     this.#runtime.call((core) => core.streamEnd(this.#handle));
   }
 
@@ -427,8 +597,8 @@ export class InboundStream extends EventEmitter {
       videoThroughputKbps: kbps(counters.videoBytes - this.#lastCounters.videoBytes),
       videoBitrateKbps: kbps(counters.videoBytes - this.#lastCounters.videoBytes),
       videoReceivedFps: seconds > 0 ? (counters.videoFrames - this.#lastCounters.videoFrames) / seconds : 0,
-      inputEvents: 0,
-      cursorEvents: 0,
+      inputEvents: counters.inputSent - this.#lastCounters.inputSent,
+      cursorEvents: counters.cursorEvents - this.#lastCounters.cursorEvents,
       seconds,
       latencyMs: counters.lastAssemblyMs,
       packetsLost: counters.packetsLost - this.#lastCounters.packetsLost,
@@ -437,6 +607,11 @@ export class InboundStream extends EventEmitter {
     this.#lastStatsAt = now;
     this.#record({ type: "stats", stats });
     this.emit("stats", stats);
+  }
+
+  /** @internal */
+  onSend(transport, bytes) {
+    if (transport === Transport.Input) this.peer._sendInput(bytes);
   }
 
   /** @internal */
@@ -454,8 +629,14 @@ export class InboundStream extends EventEmitter {
       if (frame.kind === "video") this.#video?.push(frame);
       else this.#audio?.push(frame);
       this.emit("frame", frame);
+    } else if (code === CoreEvents.StreamInput) {
+      this.#onHostInput(payload);
     } else if (code === CoreEvents.StreamPermissions) {
+      // The host's filter changed already: keys it no longer takes are released there.
+      if (!(payload.inputLevel & InputLevel.Keyboard)) this.#heldKeys.keys.clear();
       this.permissions = payload.inputLevel;
+      this.#capture?.setLevel(payload.inputLevel);
+      this.emit("permissions", payload.inputLevel);
     } else if (code === CoreEvents.StreamClosed) {
       this.#dispose();
     }
@@ -466,6 +647,9 @@ export class InboundStream extends EventEmitter {
     this.#ended = true;
     clearInterval(this.#statsTimer);
     this.disableVideoStatsOverlay();
+    this.#capture?.dispose();
+    this.#cursorView?.remove();
+    this.#heldKeys.keys.clear();
     this.#video?.close();
     this.#audio?.close();
     this.#view?.container.remove();

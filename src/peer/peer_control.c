@@ -121,7 +121,9 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
         status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_core_emit_json(core, outbound, PT_EVENT_STREAM_JOINED, "{}");
         break;
       case PT_CONTROL_STREAM_LEAVE:
-        status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_core_emit_json(core, outbound, PT_EVENT_STREAM_LEFT, "{}");
+        /* Whatever the leaving client held is released before the host hears that it left. */
+        status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_release_input(core, outbound);
+        if (status == PT_OK) status = pt_core_emit_json(core, outbound, PT_EVENT_STREAM_LEFT, "{}");
         break;
       case PT_CONTROL_STREAM_STOP:
         status = inbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_close(core, inbound, PT_ERR_CLOSED);

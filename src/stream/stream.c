@@ -366,6 +366,14 @@ int pt_stream_set_input_level(pt_core *core, pt_handle handle, uint32_t input_le
   return pt_input_receiver_release(&stream->input_receiver, input_level, deliver_input, &call);
 }
 
+int pt_stream_release_input(pt_core *core, pt_handle handle) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, 0};
+  return pt_input_receiver_release(&stream->input_receiver, 0, deliver_input, &call);
+}
+
 int pt_stream_input_level(const pt_core *core, pt_handle handle, uint32_t *input_level) {
   int status;
   const pt_stream *stream = lookup(core, handle, &status);
@@ -444,7 +452,7 @@ int pt_stream_close(pt_core *core, pt_handle handle, int reason) {
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
-  if (!stream->inbound) pt_stream_set_input_level(core, handle, 0); /* nothing the client held stays held */
+  if (!stream->inbound) pt_stream_release_input(core, handle); /* nothing the client held stays held */
   status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, reason);
   pt_stream_free(core, handle);
   pt_core_update_deadline(core);

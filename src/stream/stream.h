@@ -59,6 +59,9 @@ int pt_stream_receive_input(pt_core *core, pt_handle stream, const uint8_t *reco
  * the new one does not is released (as PT_EVENT_STREAM_INPUT events). */
 int pt_stream_set_input_level(pt_core *core, pt_handle stream, uint32_t input_level);
 
+/* Host: releases everything the client holds (the client left, or the stream ends). */
+int pt_stream_release_input(pt_core *core, pt_handle stream);
+
 /* The stream's current input level. */
 int pt_stream_input_level(const pt_core *core, pt_handle stream, uint32_t *input_level);
 

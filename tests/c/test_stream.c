@@ -197,6 +197,18 @@ static void test_input_reaches_the_host_within_its_level_only(void) {
   CHECK_EQ(host.cursor_events, 1);
   CHECK_EQ(client.cursor_events, 1);
   CHECK(client.input_bytes_sent == 3 * 6);
+  /* A key held when the client leaves is released before the host hears it left. */
+  pt_input held = key_input(0, 50);
+  CHECK_EQ(pt_peer_set_permissions(&core, outbound, 48), PT_OK);
+  drain_all();
+  CHECK_EQ(pt_stream_send_input(&core, inbound, &held, 15), 1);
+  CHECK_EQ(pass_input(inbound, host_peer), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
+  const char *leave = "{\"type\":\"stream-leave\",\"streamId\":4}";
+  CHECK_EQ(pt_peer_control_receive(&core, host_peer, leave, strlen(leave), 15), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
+  CHECK(strcmp(out_buf, "{\"type\":5,\"action\":1,\"key\":50}") == 0);
+  expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_LEFT);
   /* A click held when the stream ends is released before it closes. */
   pt_input down = {.type = PT_INPUT_MOUSE_CLICK};
   down.u.click.button = 1;
