@@ -2,16 +2,27 @@
 import {
   AudioCodec,
   AudioContainer,
+  ButtonAction,
   DataChannelMode,
   InputLevel,
+  InputType,
+  KeyboardAction,
   LogLevel,
   MessageEventType,
+  MouseButton,
   PeerState,
+  PenFlags,
+  PenMask,
+  ScrollAxis,
   StreamFit,
   StreamType,
+  TouchMask,
   VideoCodecType,
   VideoContainer,
   VideoReadyState,
+  VirtualKey,
+  WindowsPointerFlags,
+  XInputButtons,
 } from "./js/sdk/enums.js";
 
 export * from "./js/sdk/enums.js";
@@ -200,7 +211,177 @@ export interface EncodedChunkLike {
   copyTo?(destination: Uint8Array): void;
 }
 
+// ---- input (docs/PROTOCOL.md, "Input") ----
+
+/** A gamepad's state on a port (slot 1–4). Petrichor: `connected: false` reports the pad gone. */
+export interface IGamepadReport {
+  type: InputType.Gamepad;
+  buttons: XInputButtons | number;
+  /** 0–255. */
+  leftTrigger: number;
+  rightTrigger: number;
+  /** -32768–32767, up and right positive. */
+  leftThumbX: number;
+  leftThumbY: number;
+  rightThumbX: number;
+  rightThumbY: number;
+  slot: number;
+  connected?: boolean;
+}
+/** A position in the remote picture's pixels. */
+export interface IMouseAbsolute {
+  type: InputType.MouseAbsolute;
+  x: number;
+  y: number;
+}
+export interface IMouseRelative {
+  type: InputType.MouseRelative;
+  dx: number;
+  dy: number;
+}
+export interface IMouseClick {
+  type: InputType.MouseClick;
+  action: ButtonAction;
+  button: MouseButton;
+}
+/** delta in 1/120 of a wheel notch; positive scrolls down (vertical) or right (horizontal), as DOM wheel deltas. */
+export interface IMouseScroll {
+  type: InputType.MouseScroll;
+  axis: ScrollAxis;
+  delta: number;
+}
+export interface IKeyboardInput {
+  type: InputType.Keyboard;
+  action: KeyboardAction;
+  key: VirtualKey;
+  /** The docs' name for `key`, accepted by sendInput. */
+  keycode?: VirtualKey;
+}
+/** Text to type (what an IME composed); at most 32768 bytes of UTF-8. */
+export interface ILogicalInput {
+  type: InputType.PasteText;
+  inputString: string;
+}
+export interface ITouchPenPointerInfo {
+  pointerId: number;
+  frameId: number;
+  pointerFlags: WindowsPointerFlags | number;
+  x: number;
+  y: number;
+}
+export interface ITouchAbsolute {
+  pointerInfo: ITouchPenPointerInfo;
+  touchMask: TouchMask | number;
+  contactLeft: number;
+  contactTop: number;
+  contactRight: number;
+  contactBottom: number;
+  /** Degrees, 0–359. */
+  orientation: number;
+  /** 0–1024. */
+  pressure: number;
+}
+/** 1–10 contacts. */
+export interface ITouchesAbsolute {
+  type: InputType.TouchesAbsolute;
+  touches: ITouchAbsolute[];
+}
+export interface IPenAbsolute {
+  type: InputType.PenAbsolute;
+  pointerInfo: ITouchPenPointerInfo;
+  penFlags: PenFlags | number;
+  penMask: PenMask | number;
+  /** 0–1024. */
+  pressure: number;
+  /** Degrees, 0–359. */
+  rotation: number;
+  /** Degrees, -90–90. */
+  tiltX: number;
+  tiltY: number;
+}
+export interface IViewportResize {
+  type: InputType.ViewportResize;
+  width: number;
+  height: number;
+}
+export interface ISetClipboardText {
+  type: InputType.SetClipboardText;
+  text: string;
+}
+export type OutgoingInput =
+  | IGamepadReport
+  | IMouseAbsolute
+  | IMouseRelative
+  | IMouseClick
+  | IMouseScroll
+  | IKeyboardInput
+  | ILogicalInput
+  | ITouchesAbsolute
+  | IPenAbsolute
+  | IViewportResize
+  | ISetClipboardText;
+
+/** Host → client: rumble a client's pad; motor speeds 0–65535. */
+export interface IGamepadRumble {
+  port: number;
+  leftMotorSpeed: number;
+  rightMotorSpeed: number;
+}
+
+/** The keys a stream holds down. */
+export declare class HeldKeys {
+  readonly keys: Set<VirtualKey>;
+  has(key: VirtualKey): boolean;
+  readonly ctrl: boolean;
+  readonly alt: boolean;
+  readonly shift: boolean;
+  readonly win: boolean;
+}
+
+export interface RainwayInputEvent {
+  input: OutgoingInput;
+  heldKeys: HeldKeys;
+  /** Keeps the input from the host (and leaves the DOM event to the browser). */
+  preventDefault(): void;
+}
+
+/** The host's cursor as the client draws it; pointerImage is a PNG data URL. */
+export interface Cursor {
+  x: number;
+  y: number;
+  spotX: number;
+  spotY: number;
+  shapeWidth: number;
+  shapeHeight: number;
+  extentWidth: number;
+  extentHeight: number;
+  visible: boolean;
+  hasPointerImage: boolean;
+  pointerImage: string;
+}
+
+export interface IDesktopRect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Host side: what OutboundStream.sendCursor takes (image: PNG bytes, when the shape changed). */
+export interface CursorUpdate {
+  x: number;
+  y: number;
+  visible?: boolean;
+  image?: Uint8Array | ArrayBuffer | ArrayBufferView;
+  spotX?: number;
+  spotY?: number;
+  shapeWidth?: number;
+  shapeHeight?: number;
+}
+
 export interface OutboundStreamEvents {
+  /** Input from the client that the granted InputLevel allows (filtered by the host's core). */
+  input: [input: OutgoingInput];
   join: [];
   leave: [];
   "keyframe-request": [];
@@ -225,6 +406,12 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
    * bitrate requests followed). Returns the encoder's counters.
    */
   sendTrack(track: MediaStreamTrack, options?: { bitrate?: number; keyframeInterval?: number }): Record<string, number>;
+  /** Rumbles the client's pad on a granted port. */
+  sendRumble(rumble: IGamepadRumble): void;
+  /** Shows the host's cursor on the client. */
+  sendCursor(cursor: CursorUpdate): void;
+  /** Puts text on the client's clipboard (needs InputLevel.Clipboard). */
+  setClipboardText(text: string): void;
   close(): void;
   counters(): Record<string, number> | null;
 }
@@ -265,7 +452,17 @@ export interface EncodedFrame {
 }
 
 export interface StreamEvents {
+  /** Every input the container captured, before it is sent; preventDefault() keeps it. */
+  "before-input": [event: RainwayInputEvent];
   close: [];
+  /** Petrichor: the host rumbled a pad (also played on the pad where the browser can). */
+  rumble: [rumble: IGamepadRumble];
+  /** Petrichor: the host's cursor changed (also drawn in the container). */
+  cursor: [cursor: Cursor];
+  /** Petrichor: the host put text on the clipboard (also written to the local clipboard where allowed). */
+  clipboard: [text: string];
+  /** Petrichor: the host changed this stream's InputLevel. */
+  permissions: [level: InputLevel];
   stats: [stats: StatsSummary];
   /** Petrichor: an assembled encoded frame. */
   frame: [frame: EncodedFrame];
@@ -285,6 +482,16 @@ export declare class InboundStream extends EventEmitter<StreamEvents> {
   /** Browsers: the element to insert into the page (a focusable div holding the picture's canvas). */
   readonly container: HTMLElement | undefined;
   readonly videoReadyState: VideoReadyState;
+  /** The remote picture's size: the decoded frames', else the announced one. */
+  readonly currentFrameSize: { codecWidth: number; codecHeight: number } | undefined;
+  /** The host's cursor as last reported, or null. */
+  readonly cursor: Cursor | null;
+  /** Sends an input to the host directly (no "before-input"); throws a RainwayError naming a bad field. */
+  sendInput(input: OutgoingInput): void;
+  /** Sends a key up for every key held down. */
+  releaseKeys(): void;
+  /** A point in the container (CSS pixels) in remote pixels, letterbox- and streamFit-aware. */
+  transformPointerOffsetToRemote(x: number, y: number): { x: number; y: number } | undefined;
   close(): void;
   play(): void;
   pause(): void;

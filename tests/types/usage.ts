@@ -12,6 +12,23 @@ import rainway, {
   StreamFit,
   StreamType,
   VideoReadyState,
+  InputType,
+  KeyboardAction,
+  ButtonAction,
+  MouseButton,
+  ScrollAxis,
+  XInputButtons,
+  WindowsPointerFlags,
+  TouchMask,
+  PenFlags,
+  PenMask,
+  HeldKeys,
+  type OutgoingInput,
+  type IGamepadReport,
+  type IGamepadRumble,
+  type RainwayInputEvent,
+  type Cursor,
+  type IDesktopRect,
   type EncodedFrame,
   type InboundStream,
   type OutboundStream,
@@ -72,6 +89,37 @@ async function network(): Promise<void> {
     stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));
     stream.pause();
     stream.play();
+    stream.addEventListener("before-input", (event: RainwayInputEvent) => {
+      if (event.input.type === InputType.Keyboard && event.input.key === VirtualKey.Escape && event.heldKeys.shift) event.preventDefault();
+      const held: HeldKeys = event.heldKeys;
+      console.log(held.has(VirtualKey.A), held.ctrl, held.alt, held.win, [...held.keys]);
+    });
+    stream.addEventListener("rumble", (rumble: IGamepadRumble) => console.log(rumble.port, rumble.leftMotorSpeed, rumble.rightMotorSpeed));
+    stream.addEventListener("cursor", (cursor: Cursor) => console.log(cursor.x, cursor.y, cursor.spotX, cursor.spotY, cursor.shapeWidth, cursor.shapeHeight, cursor.extentWidth, cursor.extentHeight, cursor.visible, cursor.hasPointerImage, cursor.pointerImage));
+    stream.addEventListener("clipboard", (text: string) => console.log(text.length));
+    stream.addEventListener("permissions", (level: InputLevel) => console.log(level & InputLevel.Keyboard));
+    const pointerInfo = { pointerId: 1, frameId: 1, pointerFlags: WindowsPointerFlags.Down | WindowsPointerFlags.InContact, x: 1, y: 2 };
+    const pad: IGamepadReport = { type: InputType.Gamepad, buttons: XInputButtons.A | XInputButtons.B, leftTrigger: 0, rightTrigger: 255, leftThumbX: 0, leftThumbY: 0, rightThumbX: 0, rightThumbY: 0, slot: 1 };
+    const inputs: OutgoingInput[] = [
+      pad,
+      { type: InputType.MouseAbsolute, x: 10, y: 20 },
+      { type: InputType.MouseRelative, dx: 1, dy: -1 },
+      { type: InputType.MouseClick, action: ButtonAction.ButtonDown, button: MouseButton.X1 },
+      { type: InputType.MouseScroll, axis: ScrollAxis.Horizontal, delta: 120 },
+      { type: InputType.Keyboard, action: KeyboardAction.KeyDown, key: VirtualKey.Enter },
+      { type: InputType.PasteText, inputString: "text" },
+      { type: InputType.TouchesAbsolute, touches: [{ pointerInfo, touchMask: TouchMask.Pressure, contactLeft: 0, contactTop: 0, contactRight: 2, contactBottom: 4, orientation: 0, pressure: 512 }] },
+      { type: InputType.PenAbsolute, pointerInfo, penFlags: PenFlags.Eraser, penMask: PenMask.TiltX, pressure: 100, rotation: 0, tiltX: 10, tiltY: 0 },
+      { type: InputType.ViewportResize, width: 1280, height: 720 },
+      { type: InputType.SetClipboardText, text: "copied" },
+    ];
+    for (const input of inputs) stream.sendInput(input);
+    stream.releaseKeys();
+    const point: { x: number; y: number } | undefined = stream.transformPointerOffsetToRemote(5, 5);
+    const rect: IDesktopRect = { left: 0, top: 0, width: stream.currentFrameSize?.codecWidth ?? 0, height: 0 };
+    console.log(point?.x, rect.width, stream.cursor?.visible);
+    stream.enableGestures();
+    stream.disableGestures();
     if (stream.container) document.body.append(stream.container);
     await stream.resumeAudio();
     stream.enableVideoStatsOverlay();
@@ -92,6 +140,12 @@ async function network(): Promise<void> {
       outbound.addEventListener("bitrate-request", (bps: number) => console.log(bps));
       outbound.sendVideo({ type: "key", timestamp: 0, data: new Uint8Array([0, 0, 0, 1, 0x65]) });
       outbound.permissions = InputLevel.Mouse;
+      outbound.addEventListener("input", (input: OutgoingInput) => {
+        if (input.type === InputType.MouseClick) console.log(MouseButton[input.button]);
+      });
+      outbound.sendRumble({ port: 1, leftMotorSpeed: 65535, rightMotorSpeed: 0 });
+      outbound.sendCursor({ x: 1, y: 2, visible: true, image: new Uint8Array(8), spotX: 0, spotY: 0, shapeWidth: 1, shapeHeight: 1 });
+      outbound.setClipboardText("host");
       const canvas = document.createElement("canvas");
       const counters = outbound.sendTrack(canvas.captureStream(30).getVideoTracks()[0], { bitrate: 1_000_000 });
       console.log(counters.framesEncoded);
