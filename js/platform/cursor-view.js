@@ -7,9 +7,12 @@ export class CursorView {
   #container;
   #element;
   #image;
+  #last = null; // the arguments of the last update, to redraw when pointer lock changes
+  #onLockChange = () => this.#last && this.update(...this.#last);
 
   constructor(container) {
     this.#container = container;
+    document.addEventListener("pointerlockchange", this.#onLockChange);
     this.#element = document.createElement("div");
     this.#element.className = "rainway-cursor";
     Object.assign(this.#element.style, { position: "absolute", left: "0", top: "0", pointerEvents: "none", display: "none" });
@@ -22,6 +25,7 @@ export class CursorView {
 
   /** Draws the cursor (a Cursor of the public API) over a picture of remote size {width, height}. */
   update(cursor, remote, cover) {
+    this.#last = [cursor, remote, cover];
     const locked = globalThis.document?.pointerLockElement === this.#container;
     const shown = cursor.visible && cursor.hasPointerImage && remote && !locked;
     this.#element.style.display = shown ? "block" : "none";
@@ -38,6 +42,7 @@ export class CursorView {
   }
 
   remove() {
+    document.removeEventListener("pointerlockchange", this.#onLockChange);
     this.#element.remove();
     this.#container.style.cursor = "";
   }

@@ -31,7 +31,7 @@ after(async () => {
 });
 
 /** A joined stream: the client's InboundStream and the host's OutboundStream, granted `level`. */
-async function joinedStream(level) {
+async function joinedStream(level, { metrics = false } = {}) {
   const client = await rainway.connect({ apiKey: "key", externalId: "viewer", gatewayUrl: gateway.url });
   const host = await rainway.connect({ apiKey: "key", externalId: "host", gatewayUrl: gateway.url });
   const accepted = nextEvent(host, "peer-request").then(([request]) => request.accept());
@@ -39,7 +39,7 @@ async function joinedStream(level) {
   const outboundReady = nextEvent(hostPeer, "stream-request").then(([request]) =>
     request.accept({ permissions: level, video: { codec: "avc1.42e01e", width: 1280, height: 720, frameRate: 30 } }),
   );
-  const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.All }), outboundReady]);
+  const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.All, metrics }), outboundReady]);
   const received = [];
   outbound.addEventListener("input", (input) => received.push(input));
   return {
@@ -174,8 +174,9 @@ test("a permission change applies at once on both sides; held keys are released 
 });
 
 test("host → client: rumble, the cursor and clipboard text arrive as events; the client's held keys go up on pause", { timeout: 30000 }, async () => {
-  const { stream, outbound, received, close } = await joinedStream(InputLevel.All | InputLevel.Clipboard);
+  const { stream, outbound, received, close } = await joinedStream(InputLevel.All | InputLevel.Clipboard, { metrics: true });
   try {
+    const stats = nextEvent(stream, "stats", 15000);
     const rumble = nextEvent(stream, "rumble");
     outbound.sendRumble({ port: 4, leftMotorSpeed: 65535, rightMotorSpeed: 1000 });
     assert.deepEqual(await rumble, [{ port: 4, leftMotorSpeed: 65535, rightMotorSpeed: 1000 }]);
@@ -193,6 +194,11 @@ test("host → client: rumble, the cursor and clipboard text arrive as events; t
     assert.deepEqual(await clipboard, ["from the host"]);
     assert.equal(stream.counters().cursorEvents, 2);
     assert.equal(outbound.counters().cursorEvents, 2);
+    stream.sendInput({ type: InputType.MouseAbsolute, x: 3, y: 4 });
+    // The 5-second stats count what really crossed the wire.
+    const [summary] = await stats;
+    assert.equal(summary.cursorEvents, 2);
+    assert.equal(summary.inputEvents, 1);
     // Bad input is refused with the field named, before anything is sent.
     assert.throws(() => outbound.sendCursor({ x: 1, y: 1, image: Uint8Array.of(1, 2, 3), shapeWidth: 4, shapeHeight: 4 }), /CursorImage input: field "image" is out of range/);
     assert.throws(() => outbound.sendRumble({ port: 5, leftMotorSpeed: 0, rightMotorSpeed: 0 }), /GamepadRumble input: field "port" is out of range/);
@@ -203,11 +209,12 @@ test("host → client: rumble, the cursor and clipboard text arrive as events; t
     assert.throws(() => stream.sendInput({ type: 32, port: 1, leftMotorSpeed: 0, rightMotorSpeed: 0 }), /does not travel from this side/);
     assert.throws(() => stream.sendInput(null), RainwayError);
     // pause() releases what the client holds: the host sees the key go up.
+    await until(() => received.length === 1); // the pointer move before the stats
     stream.sendInput({ type: InputType.Keyboard, action: KeyboardAction.KeyDown, key: VirtualKey.Space });
-    await until(() => received.length === 1);
-    stream.pause();
     await until(() => received.length === 2);
-    assert.deepEqual(received[1], { type: InputType.Keyboard, action: KeyboardAction.KeyUp, key: VirtualKey.Space });
+    stream.pause();
+    await until(() => received.length === 3);
+    assert.deepEqual(received[2], { type: InputType.Keyboard, action: KeyboardAction.KeyUp, key: VirtualKey.Space });
     stream.close();
     assert.throws(() => stream.sendInput({ type: InputType.MouseAbsolute, x: 0, y: 0 }), /dead stream/);
     await sleep(50);
