@@ -189,10 +189,6 @@ export class InputCapture {
     const locked = document.pointerLockElement === this.#container;
     // Under pointer lock, movement comes from pointerrawupdate where the browser has it (less delay).
     const motionEvent = locked && "onpointerrawupdate" in globalThis ? "pointerrawupdate" : "pointermove";
-    if (event.type === "pointerdown") {
-      this.#container.focus({ preventScroll: true });
-      this.#container.setPointerCapture?.(event.pointerId); // a drag that leaves the container goes on
-    }
     if (event.type === motionEvent || (event.type === "pointerdown" && !locked)) {
       if (locked) {
         if (event.movementX || event.movementY) this.#hooks.send({ type: InputType.MouseRelative, dx: event.movementX, dy: event.movementY });
@@ -202,6 +198,11 @@ export class InputCapture {
       }
     }
     if (event.type !== "pointerrawupdate") this.#setButtons(event.type === "pointercancel" ? 0 : event.buttons);
+    if (event.type === "pointerdown") {
+      // After the click went out: moving the focus costs time the click should not wait for.
+      if (!this.#container.contains(document.activeElement)) this.#container.focus({ preventScroll: true });
+      this.#container.setPointerCapture?.(event.pointerId); // a drag that leaves the container goes on
+    }
   }
 
   #pointOf(event) {

@@ -141,12 +141,12 @@ static int read_fields(const cJSON *o, pt_input *in, uint8_t *scratch, size_t ca
       return PT_OK;
     }
     case PT_INPUT_MOUSE_ABSOLUTE:
-      READ(o, "x", 1, INT32_MIN, INT32_MAX, in->u.mouse.x);
-      READ(o, "y", 1, INT32_MIN, INT32_MAX, in->u.mouse.y);
+      READ(o, "x", 1, -PT_INPUT_MAX_COORDINATE, PT_INPUT_MAX_COORDINATE, in->u.mouse.x);
+      READ(o, "y", 1, -PT_INPUT_MAX_COORDINATE, PT_INPUT_MAX_COORDINATE, in->u.mouse.y);
       return PT_OK;
     case PT_INPUT_MOUSE_RELATIVE:
-      READ(o, "dx", 1, INT32_MIN, INT32_MAX, in->u.mouse.x);
-      READ(o, "dy", 1, INT32_MIN, INT32_MAX, in->u.mouse.y);
+      READ(o, "dx", 1, -PT_INPUT_MAX_COORDINATE, PT_INPUT_MAX_COORDINATE, in->u.mouse.x);
+      READ(o, "dy", 1, -PT_INPUT_MAX_COORDINATE, PT_INPUT_MAX_COORDINATE, in->u.mouse.y);
       return PT_OK;
     case PT_INPUT_MOUSE_CLICK:
       READ(o, "action", 1, 0, 1, in->u.click.action);

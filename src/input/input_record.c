@@ -33,6 +33,10 @@ static void put32(writer *w, uint32_t v) {
   put16(w, v);
   put16(w, v >> 16);
 }
+static void put_varint(writer *w, uint32_t v) {
+  for (; v >= 0x80; v >>= 7) put8(w, (v & 0x7F) | 0x80);
+  put8(w, v);
+}
 static void put_bytes(writer *w, const uint8_t *bytes, size_t length) {
   if (length > 0) memcpy(w->at, bytes, length);
   w->at += length;
@@ -100,7 +104,10 @@ int pt_input_validate(const pt_input *in) {
     }
     case PT_INPUT_MOUSE_ABSOLUTE:
     case PT_INPUT_MOUSE_RELATIVE:
-      return PT_OK;
+      return in->u.mouse.x >= -PT_INPUT_MAX_COORDINATE && in->u.mouse.x <= PT_INPUT_MAX_COORDINATE &&
+                     in->u.mouse.y >= -PT_INPUT_MAX_COORDINATE && in->u.mouse.y <= PT_INPUT_MAX_COORDINATE
+                 ? PT_OK
+                 : PT_ERR_BAD_VALUE;
     case PT_INPUT_MOUSE_CLICK:
       return in->u.click.action <= 1 && in->u.click.button <= 4 ? PT_OK : PT_ERR_BAD_VALUE;
     case PT_INPUT_MOUSE_SCROLL:
@@ -158,6 +165,11 @@ int pt_input_validate(const pt_input *in) {
 
 /* ---- payload sizes ---- */
 
+/* Mouse coordinates travel as zigzag LEB128: small values (and small moves) take one or two bytes. */
+static uint32_t zigzag(int32_t v) { return v < 0 ? ((uint32_t)(-(int64_t)v) << 1) - 1 : (uint32_t)v << 1; }
+static int32_t unzigzag(uint32_t z) { return (z & 1) ? -(int32_t)(z >> 1) - 1 : (int32_t)(z >> 1); }
+static size_t varint_size(uint32_t v) { return v < 0x80 ? 1 : v < 0x4000 ? 2 : 3; }
+
 static size_t gamepad_size(uint8_t changed) {
   if (changed & PT_GAMEPAD_DISCONNECTED) return 2;
   size_t size = 2;
@@ -174,7 +186,7 @@ static size_t payload_size(const pt_input *in) {
   switch (in->type) {
     case PT_INPUT_GAMEPAD: return gamepad_size(in->u.gamepad.changed);
     case PT_INPUT_MOUSE_ABSOLUTE:
-    case PT_INPUT_MOUSE_RELATIVE: return 8;
+    case PT_INPUT_MOUSE_RELATIVE: return varint_size(zigzag(in->u.mouse.x)) + varint_size(zigzag(in->u.mouse.y));
     case PT_INPUT_MOUSE_CLICK:
     case PT_INPUT_KEYBOARD: return 2;
     case PT_INPUT_MOUSE_SCROLL: return 5;
@@ -220,8 +232,8 @@ static void put_payload(writer *w, const pt_input *in) {
     case PT_INPUT_GAMEPAD: put_gamepad(w, in); break;
     case PT_INPUT_MOUSE_ABSOLUTE:
     case PT_INPUT_MOUSE_RELATIVE:
-      put32(w, (uint32_t)in->u.mouse.x);
-      put32(w, (uint32_t)in->u.mouse.y);
+      put_varint(w, zigzag(in->u.mouse.x));
+      put_varint(w, zigzag(in->u.mouse.y));
       break;
     case PT_INPUT_MOUSE_CLICK:
       put8(w, in->u.click.action);
@@ -289,17 +301,11 @@ int pt_input_encode(const pt_input *in, uint8_t *out, size_t capacity, size_t *u
   int status = pt_input_validate(in);
   if (status != PT_OK) return status;
   size_t payload = payload_size(in);
-  size_t length_bytes = payload < 0x80 ? 1 : payload < 0x4000 ? 2 : 3;
+  size_t length_bytes = varint_size((uint32_t)payload);
   if (capacity - *used < 1 + length_bytes + payload) return PT_ERR_BUFFER_TOO_SMALL;
   writer w = {out + *used};
   put8(&w, (uint32_t)in->type);
-  for (size_t rest = payload;; rest >>= 7) { /* LEB128 */
-    if (rest < 0x80) {
-      put8(&w, (uint32_t)rest);
-      break;
-    }
-    put8(&w, (uint32_t)((rest & 0x7F) | 0x80));
-  }
+  put_varint(&w, (uint32_t)payload);
   put_payload(&w, in);
   *used = (size_t)(w.at - out);
   return PT_OK;
@@ -313,6 +319,28 @@ static void get_pointer(reader *r, pt_pointer_info *p) {
   p->pointer_flags = get32(r);
   p->x = (int32_t)get32(r);
   p->y = (int32_t)get32(r);
+}
+
+/* Reads an unsigned LEB128 of at most 3 bytes within `*left` bytes; 0 when it does not fit. */
+static int get_varint(reader *r, size_t *left, uint32_t *value) {
+  *value = 0;
+  for (int shift = 0; shift <= 14; shift += 7) {
+    if (*left == 0) return 0;
+    uint8_t byte = get8(r);
+    (*left)--;
+    *value |= (uint32_t)(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) return 1;
+  }
+  return 0;
+}
+
+/* Two zigzag coordinates filling exactly `length` bytes. */
+static int get_point(reader *r, size_t length, pt_input *in) {
+  uint32_t x, y;
+  if (!get_varint(r, &length, &x) || !get_varint(r, &length, &y) || length != 0) return PT_ERR_BAD_VALUE;
+  in->u.mouse.x = unzigzag(x);
+  in->u.mouse.y = unzigzag(y);
+  return PT_OK;
 }
 
 static int get_gamepad(reader *r, size_t length, pt_input *in) {
@@ -339,10 +367,7 @@ static int get_payload(reader *r, size_t length, pt_input *in) {
     case PT_INPUT_GAMEPAD: return get_gamepad(r, length, in);
     case PT_INPUT_MOUSE_ABSOLUTE:
     case PT_INPUT_MOUSE_RELATIVE:
-      if (length != 8) return PT_ERR_BAD_VALUE;
-      in->u.mouse.x = (int32_t)get32(r);
-      in->u.mouse.y = (int32_t)get32(r);
-      return PT_OK;
+      return get_point(r, length, in);
     case PT_INPUT_MOUSE_CLICK:
       if (length != 2) return PT_ERR_BAD_VALUE;
       in->u.click.action = get8(r);

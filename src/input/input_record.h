@@ -16,6 +16,7 @@
 #define PT_INPUT_MAX_CURSOR_IMAGE 65536 /* bytes of PNG in one cursor image record */
 #define PT_INPUT_MAX_CURSOR_SIDE 256    /* cursor image width and height, pixels */
 #define PT_INPUT_MAX_VIEWPORT 16384     /* viewport width and height, CSS pixels */
+#define PT_INPUT_MAX_COORDINATE 1048575 /* |x|, |y|, |dx|, |dy| of mouse records: 2^20 - 1 pixels */
 #define PT_VIRTUAL_KEY_LIMIT 256        /* VirtualKey values fit in one byte */
 #define PT_INPUT_MAX_PAYLOAD (PT_INPUT_MAX_CURSOR_IMAGE + 8)
 #define PT_INPUT_MAX_RECORD (1 + 3 + PT_INPUT_MAX_PAYLOAD)
@@ -83,7 +84,7 @@ typedef struct pt_input {
       pt_gamepad_state state;
     } gamepad;
     struct {
-      int32_t x, y; /* absolute: remote pixels; relative: dx, dy */
+      int32_t x, y; /* absolute: remote pixels; relative: dx, dy; at most PT_INPUT_MAX_COORDINATE either way */
     } mouse;
     struct {
       uint8_t action; /* ButtonAction */

@@ -18,9 +18,10 @@ static int is_motion(const pt_input *in) {
   return in->type == PT_INPUT_MOUSE_ABSOLUTE || in->type == PT_INPUT_MOUSE_RELATIVE;
 }
 
+/* Sums of coalesced moves stay within what a record can carry. */
 static int32_t saturating_add(int32_t a, int32_t b) {
   int64_t sum = (int64_t)a + b;
-  return sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : (int32_t)sum;
+  return sum > PT_INPUT_MAX_COORDINATE ? PT_INPUT_MAX_COORDINATE : sum < -PT_INPUT_MAX_COORDINATE ? -PT_INPUT_MAX_COORDINATE : (int32_t)sum;
 }
 
 /* Emits one message: the waiting move (if any), then `input` (if any). */

@@ -1,28 +1,13 @@
 // Input from a real browser: Debian's Chromium, driven by playwright-core, types, points, clicks,
 // scrolls and touches a letterboxed stream container; a Node host receives what the SDK captured
 // (VirtualKey, button, remote coordinates) through the gateway, WebRTC and both cores.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import rainway, { ButtonAction, InputLevel, InputType, KeyboardAction, MouseButton, ScrollAxis, VirtualKey, WindowsPointerFlags, XInputButtons } from "../../js/index.js";
-import { startGateway } from "../../js/gateway/index.js";
 import { until } from "../helpers/events.mjs";
-import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
+import { gatewayServerAndBrowser, openPage } from "../helpers/browser.mjs";
 
-let gateway;
-let server;
-let browser;
-
-before(async () => {
-  gateway = await startGateway({ keys: { key: "org" } });
-  server = await serveRepository();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await gateway?.close();
-});
+const fixture = gatewayServerAndBrowser();
 
 // The picture is 320 × 240 in a 640 × 240 container: remote x = page x - 160.
 const BAR = 160;
@@ -30,7 +15,7 @@ const PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9
 
 /** A Node host that grants `level` and records every input; the page joins its stream. */
 async function hostAndPage(level = InputLevel.All | InputLevel.Clipboard) {
-  const host = await rainway.connect({ apiKey: "key", externalId: "input-host", gatewayUrl: gateway.url });
+  const host = await rainway.connect({ apiKey: "key", externalId: "input-host", gatewayUrl: fixture.gateway.url });
   const state = { inputs: [], outbound: null };
   host.addEventListener("peer-request", async (request) => {
     const peer = await request.accept();
@@ -40,8 +25,8 @@ async function hostAndPage(level = InputLevel.All | InputLevel.Clipboard) {
       state.outbound = outbound;
     });
   });
-  const query = new URLSearchParams({ key: "key", gateway: gateway.url, host: String(host.id) });
-  const page = await openPage(browser, `${server.url}/test-pages/input.html?${query}`);
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(host.id) });
+  const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/input.html?${query}`);
   await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
   await page.evaluate(() => window.startStream());
   await until(() => state.outbound !== null);

@@ -1,33 +1,18 @@
 // Browser playback: a Node host streams ffmpeg's live output; Debian's Chromium decodes it with
 // WebCodecs into the stream's container and plays its sound.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import rainway from "../../js/index.js";
-import { startGateway } from "../../js/gateway/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
-import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
+import { gatewayServerAndBrowser, openPage } from "../helpers/browser.mjs";
 
-let gateway;
-let server;
-let browser;
-
-before(async () => {
-  gateway = await startGateway({ keys: { key: "org" } });
-  server = await serveRepository();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await gateway?.close();
-});
+const fixture = gatewayServerAndBrowser();
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Node host that answers stream requests with ffmpeg's output; returns its id and a stop. */
 async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
-  const host = await rainway.connect({ apiKey: "key", externalId: "node-host", gatewayUrl: gateway.url });
+  const host = await rainway.connect({ apiKey: "key", externalId: "node-host", gatewayUrl: fixture.gateway.url });
   const state = { sources: [], streams: [], keyframeRequests: 0, dropped: 0, sent: 0 };
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
@@ -62,8 +47,8 @@ async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
 }
 
 async function clientPage(hostId) {
-  const query = new URLSearchParams({ key: "key", gateway: gateway.url, host: String(hostId) });
-  const page = await openPage(browser, `${server.url}/test-pages/client.html?${query}`);
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(hostId) });
+  const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/client.html?${query}`);
   await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
   await page.evaluate(() => window.startStream());
   return page;
@@ -116,8 +101,8 @@ test("a Node host's live H.264 + Opus plays in Chromium: decoded pictures of the
 
 test("a browser without WebCodecs gets a clear RainwayError instead of a blank element", { timeout: 30000 }, async () => {
   const host = await nodeHost({ durationSeconds: 1 });
-  const query = new URLSearchParams({ key: "key", gateway: gateway.url, host: String(host.id), nowebcodecs: "1" });
-  const page = await openPage(browser, `${server.url}/test-pages/client.html?${query}`);
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(host.id), nowebcodecs: "1" });
+  const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/client.html?${query}`);
   try {
     await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
     const message = await page.evaluate(() => window.startStream().then(() => "resolved", (error) => `${error.name}: ${error.message}`));
@@ -189,7 +174,7 @@ test("loss on the media channel: playback recovers at a keyframe within 1 s, wit
 });
 
 test("a browser host streams an animated canvas and a tone; a browser client shows ≥95% of the frames", { timeout: 60000 }, async () => {
-  const hostPage = await openPage(browser, `${server.url}/test-pages/host.html?${new URLSearchParams({ key: "key", gateway: gateway.url })}`);
+  const hostPage = await openPage(fixture.browser, `${fixture.server.url}/test-pages/host.html?${new URLSearchParams({ key: "key", gateway: fixture.gateway.url })}`);
   await hostPage.waitForSelector("body[data-ready=yes]", { state: "attached" });
   const hostId = await hostPage.evaluate(() => window.startHost());
   const client = await clientPage(hostId);

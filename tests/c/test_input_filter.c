@@ -184,12 +184,12 @@ static void test_relative_moves_coalesce_within_a_millisecond(void) {
   CHECK(out[1].type == PT_INPUT_MOUSE_CLICK);
   CHECK_EQ(pt_input_sender_deadline(&sender), -1);
   /* Sums saturate instead of wrapping. */
-  pt_input big = move(PT_INPUT_MOUSE_RELATIVE, INT32_MAX, INT32_MIN);
+  pt_input big = move(PT_INPUT_MOUSE_RELATIVE, PT_INPUT_MAX_COORDINATE, -PT_INPUT_MAX_COORDINATE);
   CHECK_EQ(pt_input_sender_send(&sender, &big, 101.7, capture, &s), 0);
   CHECK_EQ(pt_input_sender_send(&sender, &big, 101.8, capture, &s), 0);
   CHECK_EQ(pt_input_sender_poll(&sender, 200, capture, &s), PT_OK);
   CHECK_EQ(records_of(&s, 3, out, 4), 1);
-  CHECK(out[0].u.mouse.x == INT32_MAX && out[0].u.mouse.y == INT32_MIN);
+  CHECK(out[0].u.mouse.x == PT_INPUT_MAX_COORDINATE && out[0].u.mouse.y == -PT_INPUT_MAX_COORDINATE);
   CHECK_EQ(sender.coalesced, 2); /* two moves folded into waiting ones */
 }
 

@@ -27,8 +27,8 @@ static int sample_inputs(pt_input *out) {
   out[n].u.gamepad.slot = 2;
   out[n++].u.gamepad.changed = PT_GAMEPAD_DISCONNECTED;
   out[n].type = PT_INPUT_MOUSE_ABSOLUTE;
-  out[n].u.mouse.x = INT32_MIN;
-  out[n++].u.mouse.y = INT32_MAX;
+  out[n].u.mouse.x = -PT_INPUT_MAX_COORDINATE;
+  out[n++].u.mouse.y = PT_INPUT_MAX_COORDINATE;
   out[n].type = PT_INPUT_MOUSE_RELATIVE;
   out[n].u.mouse.x = -3;
   out[n++].u.mouse.y = 70000;
@@ -143,6 +143,32 @@ static void test_small_records_stay_small(void) {
   used = 0;
   CHECK_EQ(pt_input_encode(&inputs[1], out, sizeof out, &used), PT_OK);
   CHECK_EQ(used, 2 + 2 + 1 + 2); /* a gamepad diff carries only what changed */
+  /* Moves: a small move takes one byte per axis, a position on a 4K screen two. */
+  pt_input move = {.type = PT_INPUT_MOUSE_RELATIVE};
+  move.u.mouse.x = -3;
+  move.u.mouse.y = 63;
+  used = 0;
+  CHECK_EQ(pt_input_encode(&move, out, sizeof out, &used), PT_OK);
+  CHECK_EQ(used, 2 + 2);
+  move.type = PT_INPUT_MOUSE_ABSOLUTE;
+  move.u.mouse.x = 3839;
+  move.u.mouse.y = 2159;
+  used = 0;
+  CHECK_EQ(pt_input_encode(&move, out, sizeof out, &used), PT_OK);
+  CHECK_EQ(used, 2 + 4);
+  /* The largest coordinates still fit in 8 bytes; beyond them is refused. */
+  move.u.mouse.x = -PT_INPUT_MAX_COORDINATE;
+  move.u.mouse.y = PT_INPUT_MAX_COORDINATE;
+  used = 0;
+  CHECK_EQ(pt_input_encode(&move, out, sizeof out, &used), PT_OK);
+  CHECK_EQ(used, 2 + 6);
+  pt_input decoded;
+  size_t offset = 0;
+  CHECK_EQ(pt_input_decode(out, used, &offset, &decoded), PT_OK);
+  CHECK(decoded.u.mouse.x == -PT_INPUT_MAX_COORDINATE && decoded.u.mouse.y == PT_INPUT_MAX_COORDINATE);
+  move.u.mouse.x = PT_INPUT_MAX_COORDINATE + 1;
+  used = 0;
+  CHECK_EQ(pt_input_encode(&move, out, sizeof out, &used), PT_ERR_BAD_VALUE);
 }
 
 static void expect_refused(const uint8_t *record, size_t length, int expected) {
@@ -160,7 +186,10 @@ static void test_malformed_truncated_and_oversized_records_are_refused(void) {
   /* Payload sizes: too short, too long. */
   expect_refused((const uint8_t[]){5, 1, 0}, 3, PT_ERR_BAD_VALUE);
   expect_refused((const uint8_t[]){5, 3, 0, 44, 0}, 5, PT_ERR_BAD_VALUE);
-  expect_refused((const uint8_t[]){1, 7, 0, 0, 0, 0, 0, 0, 0}, 9, PT_ERR_BAD_VALUE);
+  expect_refused((const uint8_t[]){1, 7, 0, 0, 0, 0, 0, 0, 0}, 9, PT_ERR_BAD_VALUE);       /* bytes left over */
+  expect_refused((const uint8_t[]){2, 2, 0x80, 0x80}, 4, PT_ERR_BAD_VALUE);                /* a cut coordinate */
+  expect_refused((const uint8_t[]){2, 4, 0x80, 0x80, 0x80, 0x01}, 6, PT_ERR_BAD_VALUE);    /* four bytes */
+  expect_refused((const uint8_t[]){1, 4, 0xFF, 0xFF, 0x7F, 0}, 6, PT_ERR_BAD_VALUE);       /* x = -2^20 */
   expect_refused((const uint8_t[]){0, 3, 1, PT_GAMEPAD_BUTTONS, 0}, 5, PT_ERR_BAD_VALUE);
   expect_refused((const uint8_t[]){7, 1, 0}, 3, PT_ERR_BAD_VALUE);                  /* no touches */
   expect_refused((const uint8_t[]){7, 2, 11, 0}, 4, PT_ERR_TOO_LARGE);              /* 11 touches */

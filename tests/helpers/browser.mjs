@@ -1,6 +1,8 @@
 // Browser test harness: Debian's Chromium driven by playwright-core (never a downloaded browser),
 // pages served from this repository on loopback.
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
+import { startGateway } from "../../js/gateway/index.js";
 import { startStaticServer } from "../../js/server/static.js";
 import { ROOT } from "./paths.mjs";
 
@@ -53,4 +55,23 @@ export async function openPage(browser, url) {
   });
   await page.goto(url);
   return page;
+}
+
+/**
+ * For a test file: a gateway (API key "key"), the repository's static server and Chromium, started
+ * before its tests and stopped after them. The returned object holds them once started.
+ */
+export function gatewayServerAndBrowser() {
+  const fixture = { gateway: null, server: null, browser: null };
+  before(async () => {
+    fixture.gateway = await startGateway({ keys: { key: "org" } });
+    fixture.server = await serveRepository();
+    fixture.browser = await launchBrowser();
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.close();
+    await fixture.gateway?.close();
+  });
+  return fixture;
 }
