@@ -1,0 +1,141 @@
+// Input latency in Chromium: a DOM event on the client page → the host page's OutboundStream "input"
+// event, through the whole SDK (capture, "before-input", the core's records, RW_Input, the host's
+// core), against a raw RTCDataChannel between the same two pages in the same run. Both pages run in
+// one headless browser on loopback and stamp times with performance.timeOrigin + performance.now().
+import { startGateway } from "../js/gateway/index.js";
+import { launchBrowser, openPage, serveRepository } from "../tests/helpers/browser.mjs";
+import { ROOT } from "../tests/helpers/paths.mjs";
+
+const INPUT_TYPE = { MouseAbsolute: 1, MouseClick: 3, Keyboard: 5 };
+const CLICK_ROW = 330; // the clicks' own moves are at y 340, the move samples above this
+
+/** Rejects with a message naming `what` when `promise` takes longer than `ms`: no step may hang the bench. */
+function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`input-latency bench: ${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+
+function summarize(latencies) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    samples: sorted.length,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+  };
+}
+
+/** Input message bytes per DOM event (header and records, as counted by the core). */
+const bytesPerEvent = (samples) => samples.reduce((sum, s) => sum + s.bytes, 0) / samples.length;
+
+/** Checks that the i-th arrival is the input the i-th dispatch should have produced. */
+function checkOrder(kind, arrivals, expected) {
+  arrivals.forEach((input, i) => {
+    const want = expected(i);
+    for (const [field, value] of Object.entries(want)) {
+      if (input[field] !== value) {
+        throw new Error(`input-latency bench: ${kind} #${i} arrived as ${JSON.stringify(input)}, expected ${JSON.stringify(want)}`);
+      }
+    }
+  });
+}
+
+/**
+ * Runs the bench; resolves to {key, move, buttonDown, buttonUp, raw} (each {samples, p50, p99, mean}
+ * in ms, and bytesPerEvent), clock ({offsetMs, rttMs}: the pages' clock offset, taken off every
+ * latency), and the parameters used. `rounds` samples of each kind (clicks: half downs, half ups),
+ * after `warmup` rounds that are not counted.
+ */
+export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs = 20 } = {}) {
+  const total = rounds + warmup;
+  let gateway;
+  let server;
+  let browser;
+  try {
+    gateway = await startGateway({ keys: { key: "org" } });
+    // Only what the bench pages load: the SDK, its wasm, and the pages themselves.
+    server = await serveRepository({ mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/bench-pages/": `${ROOT}/bench/pages` } });
+    browser = await launchBrowser();
+    const query = new URLSearchParams({ key: "key", gateway: gateway.url });
+    const host = await openPage(browser, `${server.url}/bench-pages/input-host.html?${query}`);
+    await host.waitForSelector("body[data-ready=yes]", { state: "attached", timeout: 10000 });
+    const hostId = await within(30000, "the host page's connect", host.evaluate(() => window.startPetrichor()));
+    query.set("host", hostId);
+    const client = await openPage(browser, `${server.url}/bench-pages/input-client.html?${query}`);
+    await client.waitForSelector("body[data-ready=yes]", { state: "attached", timeout: 10000 });
+    await within(30000, "the client page's stream", client.evaluate(() => window.startPetrichor()));
+
+    // The baseline's connection: descriptions handed from page to page through Node.
+    const offer = await within(10000, "the raw offer", client.evaluate(() => window.offerRaw()));
+    const answer = await within(10000, "the raw answer", host.evaluate((o) => window.answerRaw(o), offer));
+    await within(15000, "the raw channel", client.evaluate((a) => window.acceptRawAnswer(a), answer));
+    const clock = await within(10000, "the clock probes", client.evaluate(() => window.probeClock(50)));
+
+    // The container's size goes to the host once laid out; start from a quiet input channel.
+    await client.waitForTimeout(300);
+    await host.evaluate(() => (window.arrivals.petrichor.length = 0));
+
+    const loopMs = total * 4 * (spacingMs + 50) + 10000; // four kinds a round, with room for slow timers
+    const samples = await within(loopMs, "the dispatch loop", client.evaluate((o) => window.run(o), { rounds: total, spacingMs }));
+    const split = (arrivals) => ({
+      key: arrivals.filter((a) => a.type === INPUT_TYPE.Keyboard),
+      move: arrivals.filter((a) => a.type === INPUT_TYPE.MouseAbsolute && a.y < CLICK_ROW),
+      click: arrivals.filter((a) => a.type === INPUT_TYPE.MouseClick),
+    });
+    const arrived = await host
+      .waitForFunction(
+        ({ n, type, row }) => {
+          const count = (f) => window.arrivals.petrichor.filter(f).length;
+          return (
+            window.arrivals.raw.length >= n &&
+            count((a) => a.type === type.Keyboard) >= n &&
+            count((a) => a.type === type.MouseClick) >= n &&
+            count((a) => a.type === type.MouseAbsolute && a.y < row) >= n
+          );
+        },
+        { n: total, type: INPUT_TYPE, row: CLICK_ROW },
+        { timeout: 10000, polling: 100 },
+      )
+      .catch(() => null);
+    const { petrichor, raw } = await host.evaluate(() => window.arrivals);
+    const byKind = { ...split(petrichor), raw };
+    if (!arrived) {
+      const counts = Object.entries(byKind).map(([kind, list]) => `${kind} ${list.length}/${total}`).join(", ");
+      const errors = [...(await host.evaluate(() => window.errors)), ...host.errors, ...(await client.evaluate(() => window.errors)), ...client.errors];
+      throw new Error(`input-latency bench: not every input reached the host page (${counts}); page errors: ${JSON.stringify(errors)}`);
+    }
+    checkOrder("key", byKind.key, (i) => ({ action: i % 2, key: 44 })); // down, up, …; VirtualKey.A
+    checkOrder("move", byKind.move, (i) => ({ x: 10 + (i % 600), y: 10 + ((i * 7) % 300) }));
+    checkOrder("click", byKind.click, (i) => ({ action: i % 2, button: 0 }));
+    checkOrder("raw", byKind.raw, (i) => ({ index: i }));
+
+    // The host's clock runs offsetMs ahead of the client's: take it off every arrival time.
+    const measured = (kind, keep = () => true) =>
+      samples[kind]
+        .map((s, i) => ({ ...s, latency: byKind[kind][i].t - clock.offsetMs - s.t0 }))
+        .filter((_, i) => i >= warmup && keep(i));
+    const result = { rounds, warmup, spacingMs, clock };
+    const kinds = {
+      key: measured("key"),
+      move: measured("move"),
+      // A button down sends the pointer's position first, then the button; a button up only the button.
+      buttonDown: measured("click", (i) => i % 2 === 0),
+      buttonUp: measured("click", (i) => i % 2 === 1),
+      raw: measured("raw").map((s) => ({ ...s, bytes: 4 })),
+    };
+    for (const [kind, list] of Object.entries(kinds)) {
+      result[kind] = { ...summarize(list.map((s) => s.latency)), bytesPerEvent: bytesPerEvent(list) };
+    }
+    return result;
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.close();
+    await gateway?.close();
+  }
+}
