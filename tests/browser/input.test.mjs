@@ -52,7 +52,7 @@ async function hostAndPage(level = InputLevel.All | InputLevel.Clipboard) {
 const keys = (i) => i.type === InputType.Keyboard;
 const key = (action, vk) => ({ type: InputType.Keyboard, action, key: vk });
 
-test("typed keys arrive as VirtualKeys by physical key, any layout; the page never sees them as its own", { timeout: 60000 }, async () => {
+test("typed keys arrive as VirtualKeys by physical key, any layout, IME text as text; the page never sees them as its own", { timeout: 60000 }, async () => {
   const { page, state, received, close } = await hostAndPage();
   try {
     await page.keyboard.press("KeyA");
@@ -77,6 +77,10 @@ test("typed keys arrive as VirtualKeys by physical key, any layout; the page nev
       key(0, VirtualKey.Q),
       key(1, VirtualKey.Q),
     ]);
+    // An IME composes text: the host gets the text, not the keys that composed it.
+    await cdp.send("Input.imeSetComposition", { text: "にほん", selectionStart: 3, selectionEnd: 3 });
+    await cdp.send("Input.insertText", { text: "日本" });
+    assert.deepEqual((await received((i) => i.type === InputType.PasteText)).at(-1), { type: InputType.PasteText, inputString: "日本" });
     const pageKeys = await page.evaluate(() => window.pageKeys);
     assert.equal(pageKeys.length, 5);
     assert.ok(pageKeys.every((k) => k.defaultPrevented), JSON.stringify(pageKeys));
