@@ -1,54 +1,83 @@
 #!/usr/bin/env node
-// The `petrichor` command. Today it has one command, `gateway`, which runs the signaling server.
+// The `petrichor` command: `gateway` runs the signaling server, `host` streams a Linux display.
 import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { startGateway } from "./gateway/index.js";
 
 const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
+       petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
 
+gateway: runs the signaling server.
   --port N       TCP port to listen on (0 picks a free one); default 8080
   --host H       interface to listen on; default 127.0.0.1
   --keys FILE    JSON object mapping API key to organisation name; without it
                  PETRICHOR_API_KEYS is used, else a development key is generated
   --ice URL      a stun:/stuns:/turn:/turns: URL announced to clients; repeatable
+
+host: streams an X11 display (or one app in a virtual display) and injects the input it receives.
+  --gateway URL  the gateway's WebSocket URL (or PETRICHOR_GATEWAY_URL)
+  --key KEY      the API key (or PETRICHOR_API_KEY)
+  --display D    an existing X display to stream, e.g. :0
+  --app CMD      run CMD in a virtual display (Xvfb) and stream that instead
+  --size WxH     the virtual display's size; default 1280x720
+  --allow ID     accept peers with this external id; repeatable
+  --accept-all   accept every peer of the organisation
+  --permissions N  the InputLevel granted (default 63: keyboard, mouse, every gamepad; 127 adds clipboard)
+  --fps N        frames per second; default 30
+  --bitrate N    starting video bits per second; default 2000000
+  --software     never use a hardware encoder
+  --id-file F    keeps the peer id across restarts; default ~/.cache/petrichor/host-id
 `;
 
 /** Thrown for anything the user typed wrong: usage on stderr, exit 2. */
 class UsageError extends Error {}
 
-/** Parses `gateway` options; accepts "--name value" and "--name=value". */
-function parseGatewayArgs(args) {
-  const options = { port: 8080, host: "127.0.0.1", keysFile: undefined, ice: [] };
+/** Parsers of option values, by kind. */
+const KINDS = {
+  string: (text) => text,
+  port: (text, flag) => {
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${flag} must be 0 to 65535, got "${text}"`);
+    return port;
+  },
+  count: (text, flag) => {
+    if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got "${text}"`);
+    return Number(text);
+  },
+  size: (text, flag) => {
+    const match = /^(\d+)x(\d+)$/.exec(text);
+    if (!match) throw new UsageError(`${flag} must look like 1280x720, got "${text}"`);
+    return { width: Number(match[1]), height: Number(match[2]) };
+  },
+};
+
+/**
+ * Parses "--name value" and "--name=value" options by a spec {flag: [key, kind, repeatable]};
+ * flags without a kind are switches. Unknown options are usage errors.
+ */
+function parseArgs(args, spec, defaults) {
+  const options = { ...defaults };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") && args[i].includes("=") ? split(args[i]) : [args[i], undefined];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= args.length) throw new UsageError(`${flag} needs a value`);
-      return args[++i];
-    };
-    switch (flag) {
-      case "--port": {
-        const text = value();
-        const port = Number(text);
-        if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be 0 to 65535, got "${text}"`);
-        options.port = port;
-        break;
-      }
-      case "--host":
-        options.host = value();
-        break;
-      case "--keys":
-        options.keysFile = value();
-        break;
-      case "--ice":
-        options.ice.push(value());
-        break;
-      case "--help":
-      case "-h":
-        options.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown option "${args[i]}"`);
+    if (flag === "--help" || flag === "-h") {
+      options.help = true;
+      continue;
     }
+    if (!Object.hasOwn(spec, flag)) throw new UsageError(`unknown option "${args[i]}"`);
+    const [key, kind, repeatable] = spec[flag];
+    if (!kind) {
+      options[key] = true;
+      continue;
+    }
+    let text = inline;
+    if (text === undefined) {
+      if (i + 1 >= args.length) throw new UsageError(`${flag} needs a value`);
+      text = args[++i];
+    }
+    const value = KINDS[kind](text, flag);
+    if (repeatable) options[key] = [...(options[key] ?? []), value];
+    else options[key] = value;
   }
   return options;
 }
@@ -71,8 +100,15 @@ async function readKeys(file) {
   return keys;
 }
 
+const GATEWAY_OPTIONS = {
+  "--port": ["port", "port"],
+  "--host": ["host", "string"],
+  "--keys": ["keysFile", "string"],
+  "--ice": ["ice", "string", true],
+};
+
 async function runGateway(args) {
-  const options = parseGatewayArgs(args);
+  const options = parseArgs(args, GATEWAY_OPTIONS, { port: 8080, host: "127.0.0.1", keysFile: undefined, ice: [] });
   if (options.help) {
     process.stdout.write(USAGE);
     return;
@@ -99,7 +135,49 @@ async function runGateway(args) {
   }
 }
 
-const COMMANDS = { gateway: runGateway };
+const HOST_OPTIONS = {
+  "--gateway": ["gatewayUrl", "string"],
+  "--key": ["apiKey", "string"],
+  "--display": ["display", "string"],
+  "--app": ["app", "string"],
+  "--size": ["size", "size"],
+  "--allow": ["allow", "string", true],
+  "--accept-all": ["acceptAll"],
+  "--permissions": ["permissions", "count"],
+  "--fps": ["fps", "count"],
+  "--bitrate": ["bitrate", "count"],
+  "--software": ["software"],
+  "--id-file": ["resumeTokenFile", "string"],
+};
+
+async function runHost(args) {
+  const options = parseArgs(args, HOST_OPTIONS, {
+    gatewayUrl: process.env.PETRICHOR_GATEWAY_URL,
+    apiKey: process.env.PETRICHOR_API_KEY,
+    allow: [],
+    resumeTokenFile: join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "petrichor", "host-id"),
+  });
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (!options.gatewayUrl) throw new UsageError("host needs --gateway (or PETRICHOR_GATEWAY_URL)");
+  if (!options.apiKey) throw new UsageError("host needs --key (or PETRICHOR_API_KEY)");
+  if (!options.display === !options.app) throw new UsageError("host needs exactly one of --display and --app");
+  if (!options.acceptAll && options.allow.length === 0) throw new UsageError("host needs --allow ID or --accept-all");
+  if (options.permissions !== undefined && options.permissions > 127) throw new UsageError("--permissions must be an InputLevel (0 to 127)");
+  const { startHost } = await import("./host/linux-host.js");
+  const host = await startHost({ ...options, ...options.size, log: (message) => process.stderr.write(`petrichor host: ${message}\n`) });
+  process.stdout.write(`Petrichor host ${host.id} streaming ${host.display}\n`);
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+      host.close();
+      process.exit(0);
+    });
+  }
+}
+
+const COMMANDS = { gateway: runGateway, host: runHost };
 
 async function main(argv) {
   const [command, ...args] = argv;

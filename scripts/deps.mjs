@@ -14,6 +14,8 @@ export const CACHE = process.env.PETRICHOR_CACHE || join(process.env.XDG_CACHE_H
 export const PACKAGES = {
   build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev"],
   test: ["chromium", "ffmpeg"],
+  // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, FFmpeg's libraries, Xvfb.
+  host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "xvfb"],
 };
 
 /** C dependencies: Debian source package and the upstream version we build against. */

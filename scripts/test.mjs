@@ -28,7 +28,7 @@ function testFiles(filters) {
 }
 
 try {
-  ensureSystemPackages([...PACKAGES.build, ...PACKAGES.test]);
+  ensureSystemPackages([...PACKAGES.build, ...PACKAGES.test, ...PACKAGES.host]);
   ensureNpmPackages();
   build(["native", "asan", "wasm"]);
 } catch (error) {

@@ -140,6 +140,7 @@ export declare class Core {
   streamInputLevel(stream: number): number;
   peerInputReceive(peer: number, message: Uint8Array): number;
   inputKeyCode(code: string): number;
+  inputEncode(input: object): Uint8Array | number;
   srtpCreate(masterKey: Uint8Array, direction: 0 | 1): number;
   srtpProtect(handle: number, packet: Uint8Array): Uint8Array | number;
   srtpUnprotect(handle: number, packet: Uint8Array): Uint8Array | number;

@@ -91,7 +91,8 @@ export const STREAM_COUNTER_NAMES = Object.freeze([
 export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 
-const INPUT_FIELD_SIZE = 32; // room for the name of the input field a stream_send_input refused
+const INPUT_FIELD_SIZE = 32;
+const INPUT_RECORD_MAX = 65552; // the largest record (src/input/input_record.h PT_INPUT_MAX_RECORD) // room for the name of the input field a stream_send_input refused
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
 
@@ -335,6 +336,21 @@ export class Core {
   /** Feeds one input-channel message. */
   peerInputReceive(peer, message) {
     return this.wasm.withBuffers([message], (ptr, length) => this.exports.peer_input_receive(peer, ptr, length));
+  }
+
+  /**
+   * Encodes one input (an OutgoingInput object as a host's "input" event gives it) as binary input
+   * records, for a native injector; returns the bytes, or a negative error code.
+   */
+  inputEncode(input) {
+    const capacity = INPUT_RECORD_MAX;
+    const out = this.wasm.alloc(capacity);
+    try {
+      const length = this.wasm.withBuffers([JSON.stringify(input)], (ptr, size) => this.exports.input_encode(ptr, size, out, capacity));
+      return length < 0 ? length : this.wasm.copyOut(out, length);
+    } finally {
+      this.wasm.free(out);
+    }
   }
 
   /** The VirtualKey of a KeyboardEvent.code (0 when unmapped). */

@@ -39,6 +39,7 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log,
     apiKey,
     devKey: gateway.devKey,
     hostId: demo?.id,
+    interactive: demo?.interactive ?? false,
     async close() {
       demo?.close();
       await gateway.close();

@@ -283,30 +283,57 @@ int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second)
 /* Input JSON: text may be escaped (up to 6 characters a byte), a cursor image is base64. */
 #define INPUT_JSON_MAX (PT_INPUT_MAX_TEXT * 6 + 1024)
 
+/* An input parsed from JSON, and what it points into. */
+typedef struct parsed_input {
+  pt_input input;
+  cJSON *object;    /* text points into it */
+  uint8_t *scratch; /* a cursor image's bytes */
+  const char *bad_field;
+} parsed_input;
+
+static int parse_input(const char *json, uint32_t length, parsed_input *parsed) {
+  memset(parsed, 0, sizeof *parsed);
+  int status = pt_json_parse_object(json, length, INPUT_JSON_MAX, &parsed->object);
+  if (status != PT_OK) return status;
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(parsed->object, "type");
+  if (cJSON_IsNumber(type) && type->valuedouble == PT_INPUT_CURSOR_IMAGE) {
+    parsed->scratch = malloc(PT_INPUT_MAX_CURSOR_IMAGE);
+    if (parsed->scratch == NULL) return PT_ERR_NO_MEMORY;
+  }
+  return pt_input_from_json(parsed->object, &parsed->input, parsed->scratch, PT_INPUT_MAX_CURSOR_IMAGE, &parsed->bad_field);
+}
+
+static void free_parsed_input(parsed_input *parsed) {
+  if (parsed == NULL) return;
+  cJSON_Delete(parsed->object);
+  free(parsed->scratch);
+  free(parsed);
+}
+
 int32_t pt_wasm_stream_send_input(int32_t stream, const char *json, uint32_t length, double now_ms, char *field,
                                   uint32_t field_capacity) {
   if (!core_ready) return PT_ERR_STATE;
-  cJSON *object = NULL;
-  const char *bad_field = NULL;
-  uint8_t *scratch = NULL;
-  pt_input *input = malloc(sizeof *input);
-  int status = input == NULL ? PT_ERR_NO_MEMORY : pt_json_parse_object(json, length, INPUT_JSON_MAX, &object);
-  if (status == PT_OK) {
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(object, "type");
-    if (cJSON_IsNumber(type) && type->valuedouble == PT_INPUT_CURSOR_IMAGE) {
-      scratch = malloc(PT_INPUT_MAX_CURSOR_IMAGE);
-      if (scratch == NULL) status = PT_ERR_NO_MEMORY;
-    }
+  parsed_input *parsed = malloc(sizeof *parsed);
+  int status = parsed == NULL ? PT_ERR_NO_MEMORY : parse_input(json, length, parsed);
+  if (status == PT_OK) status = pt_stream_send_input(&the_core, stream, &parsed->input, now_ms);
+  if (status < 0 && parsed != NULL && parsed->bad_field != NULL && field != NULL && field_capacity > 0) {
+    copy_text(field, field_capacity, parsed->bad_field, (uint32_t)strnlen(parsed->bad_field, field_capacity - 1));
   }
-  if (status == PT_OK) status = pt_input_from_json(object, input, scratch, PT_INPUT_MAX_CURSOR_IMAGE, &bad_field);
-  if (status == PT_OK) status = pt_stream_send_input(&the_core, stream, input, now_ms);
-  if (status < 0 && bad_field != NULL && field != NULL && field_capacity > 0) {
-    copy_text(field, field_capacity, bad_field, (uint32_t)strnlen(bad_field, field_capacity - 1));
-  }
-  cJSON_Delete(object);
-  free(scratch);
-  free(input);
+  free_parsed_input(parsed);
   return status;
+}
+
+int32_t pt_wasm_input_encode(const char *json, uint32_t length, uint8_t *out, uint32_t capacity) {
+  parsed_input *parsed = malloc(sizeof *parsed);
+  int status = parsed == NULL ? PT_ERR_NO_MEMORY : parse_input(json, length, parsed);
+  size_t used = 0;
+  /* A gamepad report from the app is a full state: all of it goes (a record is a difference). */
+  if (status == PT_OK && parsed->input.type == PT_INPUT_GAMEPAD && parsed->input.u.gamepad.changed == 0) {
+    parsed->input.u.gamepad.changed = PT_GAMEPAD_ALL_FIELDS;
+  }
+  if (status == PT_OK) status = out == NULL ? PT_ERR_INVALID_ARGUMENT : pt_input_encode(&parsed->input, out, capacity, &used);
+  free_parsed_input(parsed);
+  return status == PT_OK ? (int32_t)used : status;
 }
 
 int32_t pt_wasm_stream_input_level(int32_t stream) {

@@ -147,6 +147,9 @@ PT_EXPORT(stream_send_input) int32_t pt_wasm_stream_send_input(int32_t stream, c
 PT_EXPORT(stream_input_level) int32_t pt_wasm_stream_input_level(int32_t stream);
 /* Feeds one message from the peer's input channel. */
 PT_EXPORT(peer_input_receive) int32_t pt_wasm_peer_input_receive(int32_t peer, const uint8_t *message, uint32_t length);
+/* Encodes one input (JSON, as stream_send_input takes it) as records (input/input_record.h) into out;
+ * returns their length or an error. For hosts that pass input on to a native injector. */
+PT_EXPORT(input_encode) int32_t pt_wasm_input_encode(const char *json, uint32_t length, uint8_t *out, uint32_t capacity);
 /* The VirtualKey of a KeyboardEvent.code (UTF-8), 0 when unmapped. */
 PT_EXPORT(input_key_code) int32_t pt_wasm_input_key_code(const char *code, uint32_t length);
 /* Writes the stream's counters (struct pt_stream_counters: 18 float64) to out. */

@@ -91,7 +91,7 @@ test("a reloaded page keeps its peer id", async () => {
   await page.close();
 });
 
-test("the demo page watches the demo host's live stream", { timeout: 60000 }, async () => {
+test("the demo page watches the demo host's live stream, and typing in it changes the demo app", { timeout: 60000 }, async () => {
   const page = await openPage(browser, `${demo.url}/`);
   await ownId(page);
   await page.waitForSelector("#demo-host-line:not([hidden])");
@@ -108,6 +108,18 @@ test("the demo page watches the demo host's live stream", { timeout: 60000 }, as
     },
     null,
     { timeout: 30000 },
+  );
+  // The demo host is interactive: a key typed in the stream repaints the demo app (r → red).
+  await page.focus("#stream-view .rainway-inner-container");
+  await page.keyboard.press("KeyR");
+  await page.waitForFunction(
+    () => {
+      const canvas = document.querySelector("#stream-view canvas");
+      const [r, g, b] = canvas.getContext("2d").getImageData(10, canvas.height - 10, 1, 1).data;
+      return r > 200 && g < 60 && b < 60;
+    },
+    null,
+    { timeout: 20000 },
   );
   await page.check("#stats-overlay");
   await page.waitForFunction(() => /fps\s+\d/.test(document.querySelector(".rainway-stats-overlay")?.textContent ?? ""), null, { timeout: 5000 });

@@ -201,7 +201,17 @@ async function gateway(): Promise<void> {
 
 void gateway();
 
-import { startFfmpegSource, type EncodedChunk } from "petrichor/host";
+import { startFfmpegSource, startHost, startVirtualDisplay, type EncodedChunk, type RunningHost } from "petrichor/host";
+
+async function linuxHost(): Promise<void> {
+  const screen = await startVirtualDisplay({ width: 640, height: 360 });
+  const running: RunningHost = await startHost({ gatewayUrl: "ws://127.0.0.1:8080/gateway", apiKey: "key", display: screen.display, acceptAll: true, permissions: InputLevel.Mouse, log: (m: string) => console.log(m) });
+  console.log(running.id, running.display, running.streams.size);
+  running.close();
+  screen.stop();
+}
+
+void linuxHost();
 
 function host(): void {
   const source = startFfmpegSource({ width: 320, height: 180, durationSeconds: 1 });

@@ -1,0 +1,142 @@
+// `petrichor host` / startHost(): a Linux machine as a Petrichor host. The SDK's host role (Node)
+// connects to the gateway, accepts peers by a stated policy and answers stream requests; for each
+// stream it runs the native host program (capture, H.264 encoding, XTest injection) on an X display
+// (an existing one, or a virtual one running one application), sends its access units, and passes
+// the input the host's core let through (filtered by the granted InputLevel) on to it.
+import { spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import rainway, { InputLevel, StreamType } from "../index.js";
+import { createCore } from "../core/core.js";
+import { NativeHost } from "./native-host.js";
+import { startVirtualDisplay } from "./virtual-display.js";
+
+async function readToken(file) {
+  try {
+    return (await readFile(file, "utf8")).trim() || undefined;
+  } catch {
+    return undefined; // the first run
+  }
+}
+
+/**
+ * Starts a host. Options: gatewayUrl, apiKey, externalId ("petrichor-host"); display (":0"), or app
+ * (a command to run in a virtual display of width × height); allow (external ids to accept) or
+ * acceptAll; permissions (InputLevel granted, default All); fps, bitrate, software; resumeTokenFile
+ * (keeps the peer id across restarts); onPeer(peer) for each accepted peer; log(message).
+ * Resolves to {id, connection, streams, close()}.
+ */
+export async function startHost(options) {
+  const {
+    gatewayUrl,
+    apiKey,
+    externalId = "petrichor-host",
+    app,
+    width = 1280,
+    height = 720,
+    allow = [],
+    acceptAll = false,
+    permissions = InputLevel.All,
+    fps = 30,
+    bitrate = 2_000_000,
+    software = false,
+    resumeTokenFile,
+    onPeer = () => {},
+    log = () => {},
+  } = options;
+  if (!app && !options.display) throw new Error("startHost needs a display (e.g. \":0\") or an app to run in a virtual one.");
+  if (!acceptAll && allow.length === 0) throw new Error("startHost needs a policy: allow (external ids) or acceptAll.");
+
+  const encoder = await createCore(); // encodes the input that passed the filter as records for the native side
+  let virtual = null;
+  let appProcess = null;
+  let display = options.display;
+  if (app) {
+    virtual = await startVirtualDisplay({ width, height });
+    display = virtual.display;
+    appProcess = spawn("sh", ["-c", app], { env: { ...process.env, DISPLAY: display }, stdio: ["ignore", "ignore", "inherit"] });
+    appProcess.on("exit", (code) => log(`app exited with status ${code}`));
+  }
+
+  const resumeToken = resumeTokenFile ? await readToken(resumeTokenFile) : undefined;
+  const connection = await rainway.connect({ apiKey, gatewayUrl, externalId, resumeToken });
+  if (resumeTokenFile && connection.resumeToken) {
+    await mkdir(dirname(resumeTokenFile), { recursive: true });
+    await writeFile(resumeTokenFile, `${connection.resumeToken}\n`, { mode: 0o600 });
+  }
+  const streams = new Set();
+
+  const serve = async (peer, request) => {
+    let native;
+    try {
+      native = new NativeHost({ display, fps, bitrate, software });
+      native.on("log", (line) => log(`native: ${line}`));
+      const info = await native.hello();
+      const stream = await request.accept({
+        permissions,
+        type: app ? StreamType.AppIsolation : StreamType.FullDesktop,
+        video: { codec: info.codec, width: info.width, height: info.height, frameRate: info.frameRate },
+        audio: null,
+      });
+      streams.add(stream);
+      log(`streaming ${display} (${info.width}×${info.height}, ${info.codec}) to ${peer.id}`);
+      native.on("video", (chunk) => !stream.ended && stream.sendVideo(chunk));
+      native.on("exit", (error) => {
+        if (error && !stream.ended) {
+          log(error.message);
+          stream.close(); // the client's stream ends; this host serves the next request
+        }
+      });
+      stream.addEventListener("input", (input) => {
+        const records = encoder.inputEncode(input);
+        if (typeof records === "number") log(`input not passed on: ${encoder.errorName(records)}`);
+        else native.sendInput(records);
+      });
+      stream.addEventListener("keyframe-request", () => native.requestKeyframe());
+      stream.addEventListener("bitrate-request", (bitsPerSecond) => native.setBitrate(bitsPerSecond));
+      stream.addEventListener("leave", () => stream.close());
+      stream.addEventListener("close", () => {
+        streams.delete(stream);
+        native.stop();
+      });
+    } catch (error) {
+      native?.stop();
+      log(`stream request from ${peer.id} refused: ${error.message}`);
+      try {
+        request.reject(error.message);
+      } catch {
+        // the peer is gone
+      }
+    }
+  };
+
+  connection.addEventListener("peer-request", async (request) => {
+    if (!acceptAll && !allow.includes(request.externalId)) {
+      log(`refused ${request.id} ("${request.externalId}"): not in the allow list`);
+      request.reject("This host does not accept you.");
+      return;
+    }
+    try {
+      const peer = await request.accept();
+      log(`connected to ${peer.id} ("${peer.externalId}")`);
+      peer.addEventListener("stream-request", (streamRequest) => serve(peer, streamRequest));
+      onPeer(peer);
+    } catch (error) {
+      log(`connection from ${request.id} failed: ${error.message}`);
+    }
+  });
+
+  return {
+    id: connection.id,
+    display,
+    connection,
+    streams,
+    close() {
+      for (const stream of streams) stream.close();
+      connection.close();
+      appProcess?.kill();
+      virtual?.stop();
+      encoder.shutdown();
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/* petrichor-host: the native half of `petrichor host`. It captures an X11 display, encodes it as
+ * H.264 and writes the access units to stdout; it reads input records, keyframe and bitrate
+ * commands from stdin and injects the input with XTest. Both directions speak the stdio protocol of
+ * host/host_protocol.h. It exits when stdin ends, on STOP, or after an ERROR message.
+ *
+ * Usage: petrichor-host [--display NAME] [--fps N] [--bitrate BITS_PER_SECOND] [--software] */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libavutil/log.h>
+
+#include "core/error.h"
+#include "host/host_protocol.h"
+#include "host/video_encoder.h"
+#include "host/x11_capture.h"
+#include "host/x11_input.h"
+#include "input/input_record.h"
+
+typedef struct host {
+  Display *display;
+  pt_x11_capture *capture;
+  pt_video_encoder *encoder;
+  pt_x11_input *input;
+  int frame_rate;
+  int force_keyframe;
+  double start_ms;
+  uint8_t *commands; /* stdin bytes not yet parsed */
+  size_t commands_used;
+  unsigned long refused_inputs;
+} host;
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
+}
+
+/* Writes a whole message to stdout; exits when Node has gone away. */
+static void send_message(pt_host_message_type type, const uint8_t *head, size_t head_length, const uint8_t *body,
+                         size_t body_length) {
+  uint8_t header[PT_HOST_HEADER_SIZE];
+  pt_host_message_header(header, type, (uint32_t)(head_length + body_length));
+  const struct {
+    const uint8_t *data;
+    size_t length;
+  } parts[3] = {{header, sizeof header}, {head, head_length}, {body, body_length}};
+  for (int i = 0; i < 3; i++) {
+    for (size_t done = 0; done < parts[i].length;) {
+      ssize_t n = write(STDOUT_FILENO, parts[i].data + done, parts[i].length - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) exit(0); /* the Node side closed the pipe: nobody to stream to */
+      done += (size_t)n;
+    }
+  }
+}
+
+/* Tells the Node side why this program stops, and stops. */
+static void fail(const char *what, int status) {
+  char text[256];
+  int length = snprintf(text, sizeof text, "%s (%s)", what, pt_error_name(status));
+  send_message(PT_HOST_ERROR, (const uint8_t *)text, (size_t)length, NULL, 0);
+  exit(2);
+}
+
+static int send_video(void *context, const uint8_t *access_unit, size_t length, int keyframe, int64_t timestamp_us) {
+  (void)context;
+  if (length > PT_HOST_MAX_EVENT - 9) return PT_ERR_TOO_LARGE;
+  uint8_t head[9];
+  head[0] = (uint8_t)(keyframe != 0);
+  for (int i = 0; i < 8; i++) head[1 + i] = (uint8_t)((uint64_t)timestamp_us >> (8 * i));
+  send_message(PT_HOST_VIDEO, head, sizeof head, access_unit, length);
+  return PT_OK;
+}
+
+static void encode_picture(host *h) {
+  const uint8_t *pixels;
+  int stride;
+  int status = pt_x11_capture_grab(h->capture, &pixels, &stride);
+  if (status != PT_OK) fail("screen capture failed", status);
+  int64_t timestamp_us = (int64_t)((now_ms() - h->start_ms) * 1000.0);
+  status = pt_video_encoder_encode(h->encoder, pixels, stride, timestamp_us, h->force_keyframe, send_video, h);
+  if (status != PT_OK) fail("encoding failed", status);
+  h->force_keyframe = 0;
+}
+
+/* Injects every record of an input message; records X cannot take are counted, not fatal. */
+static void inject(host *h, const uint8_t *records, size_t length) {
+  pt_input record;
+  for (size_t offset = 0; offset < length;) {
+    int status = pt_input_decode(records, length, &offset, &record);
+    if (status == PT_ERR_MALFORMED) break;
+    if (status == PT_OK) status = pt_x11_input_inject(h->input, &record);
+    if (status != PT_OK && h->refused_inputs++ < 16) {
+      fprintf(stderr, "petrichor-host: input of type %d not injected (%s)\n", record.type, pt_error_name(status));
+    }
+  }
+  XFlush(h->display);
+}
+
+/* Handles one command; returns 0 when the program should stop. */
+static int handle_command(host *h, uint8_t type, const uint8_t *payload, size_t length) {
+  switch (type) {
+    case PT_HOST_INPUT:
+      inject(h, payload, length);
+      return 1;
+    case PT_HOST_KEYFRAME:
+      h->force_keyframe = 1;
+      return 1;
+    case PT_HOST_BITRATE:
+      if (length == 4) {
+        uint32_t bps = (uint32_t)payload[0] | (uint32_t)payload[1] << 8 | (uint32_t)payload[2] << 16 | (uint32_t)payload[3] << 24;
+        int status = pt_video_encoder_set_bitrate(h->encoder, bps);
+        if (status != PT_OK) fprintf(stderr, "petrichor-host: bitrate %u refused (%s)\n", bps, pt_error_name(status));
+      }
+      return 1;
+    case PT_HOST_STOP:
+      return 0;
+    default:
+      fprintf(stderr, "petrichor-host: unknown command %u ignored\n", type);
+      return 1;
+  }
+}
+
+/* Reads what stdin has; returns 0 at its end or on STOP. */
+static int read_commands(host *h) {
+  size_t room = PT_HOST_HEADER_SIZE + PT_HOST_MAX_COMMAND - h->commands_used;
+  ssize_t n = read(STDIN_FILENO, h->commands + h->commands_used, room);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return 0;
+  h->commands_used += (size_t)n;
+  size_t at = 0;
+  for (;;) {
+    uint8_t type;
+    const uint8_t *payload;
+    size_t payload_length, message_length;
+    int status = pt_host_message_parse(h->commands + at, h->commands_used - at, PT_HOST_MAX_COMMAND, &type, &payload,
+                                       &payload_length, &message_length);
+    if (status == PT_ERR_BUFFER_TOO_SMALL) break;
+    if (status != PT_OK) fail("a command from the Node side is larger than the protocol allows", status);
+    at += message_length;
+    if (!handle_command(h, type, payload, payload_length)) return 0;
+  }
+  memmove(h->commands, h->commands + at, h->commands_used - at);
+  h->commands_used -= at;
+  return 1;
+}
+
+static void parse_arguments(int argc, char **argv, const char **display, int *fps, uint32_t *bitrate, int *hardware) {
+  for (int i = 1; i < argc; i++) {
+    const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(argv[i], "--software") == 0) {
+      *hardware = 0;
+    } else if (value != NULL && strcmp(argv[i], "--display") == 0) {
+      *display = value;
+      i++;
+    } else if (value != NULL && strcmp(argv[i], "--fps") == 0) {
+      *fps = atoi(value);
+      i++;
+    } else if (value != NULL && strcmp(argv[i], "--bitrate") == 0) {
+      *bitrate = (uint32_t)strtoul(value, NULL, 10);
+      i++;
+    } else {
+      fprintf(stderr, "usage: petrichor-host [--display NAME] [--fps N] [--bitrate BPS] [--software]\n");
+      exit(64);
+    }
+  }
+  if (*fps < 1 || *fps > 240) *fps = 30;
+  if (*bitrate < 50000 || *bitrate > 100000000) *bitrate = 2000000;
+}
+
+int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN); /* a closed pipe is seen as a failed write */
+  av_log_set_level(AV_LOG_ERROR); /* FFmpeg's banners and notices would flood the host's log */
+  const char *display_name = getenv("DISPLAY");
+  int hardware = 1;
+  host h = {0};
+  uint32_t bitrate = 2000000;
+  h.frame_rate = 30;
+  parse_arguments(argc, argv, &display_name, &h.frame_rate, &bitrate, &hardware);
+  h.commands = malloc(PT_HOST_HEADER_SIZE + PT_HOST_MAX_COMMAND);
+  if (h.commands == NULL) fail("out of memory", PT_ERR_NO_MEMORY);
+  h.display = XOpenDisplay(display_name);
+  if (h.display == NULL) fail("cannot open the X display", PT_ERR_STATE);
+  int status = pt_x11_capture_open(&h.capture, h.display);
+  if (status != PT_OK) fail("cannot capture the X display", status);
+  status = pt_x11_input_open(&h.input, h.display);
+  if (status != PT_OK) fail("the X display has no XTest extension for input", status);
+  pt_video_encoder_config config = {0};
+  pt_x11_capture_size(h.capture, &config.width, &config.height);
+  config.frame_rate = h.frame_rate;
+  config.bitrate = bitrate;
+  config.allow_hardware = hardware;
+  status = pt_video_encoder_open(&h.encoder, &config);
+  if (status != PT_OK) fail("no H.264 encoder could be opened", status);
+
+  const char *codec = pt_video_encoder_codec(h.encoder);
+  uint8_t hello[7];
+  hello[0] = PT_HOST_PROTOCOL_VERSION;
+  hello[1] = (uint8_t)(config.width & ~1);
+  hello[2] = (uint8_t)((config.width & ~1) >> 8);
+  hello[3] = (uint8_t)(config.height & ~1);
+  hello[4] = (uint8_t)((config.height & ~1) >> 8);
+  hello[5] = (uint8_t)h.frame_rate;
+  hello[6] = (uint8_t)(h.frame_rate >> 8);
+  send_message(PT_HOST_HELLO, hello, sizeof hello, (const uint8_t *)codec, strlen(codec));
+  fprintf(stderr, "petrichor-host: %dx%d at %d fps with %s (%s)\n", config.width, config.height, h.frame_rate,
+          pt_video_encoder_name(h.encoder), codec);
+
+  h.start_ms = now_ms();
+  h.force_keyframe = 1;
+  const double interval_ms = 1000.0 / h.frame_rate;
+  double next_frame_ms = h.start_ms;
+  for (;;) {
+    double wait = next_frame_ms - now_ms();
+    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {ConnectionNumber(h.display), POLLIN, 0}};
+    /* X events may be queued already without the socket being readable. */
+    int timeout = XPending(h.display) ? 0 : wait > 0 ? (int)(wait + 0.999) : 0;
+    if (poll(fds, 2, timeout) < 0 && errno != EINTR) fail("poll failed", PT_ERR_STATE);
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && !read_commands(&h)) break;
+    while (XPending(h.display)) {
+      XEvent event;
+      XNextEvent(h.display, &event);
+      pt_x11_capture_handle_event(h.capture, &event);
+    }
+    double now = now_ms();
+    if (now >= next_frame_ms) {
+      /* An idle screen is not encoded again; a keyframe request is answered at the next tick. */
+      if (pt_x11_capture_damaged(h.capture) || h.force_keyframe) encode_picture(&h);
+      next_frame_ms += interval_ms;
+      if (next_frame_ms < now) next_frame_ms = now + interval_ms; /* fell behind: skip, do not burst */
+    }
+  }
+  pt_x11_input_close(h.input);
+  pt_video_encoder_close(h.encoder);
+  pt_x11_capture_close(h.capture);
+  XCloseDisplay(h.display);
+  free(h.commands);
+  return 0;
+}
