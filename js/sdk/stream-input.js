@@ -20,6 +20,12 @@ export function sendStreamInput(runtime, handle, input) {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     throw new RainwayError("sendInput needs an input object such as {type: InputType.Keyboard, action: 0, key: VirtualKey.A}.");
   }
+  // The core's strings end at a NUL: text holding one is refused, never cut short.
+  for (const field of ["inputString", "text"]) {
+    if (typeof input[field] === "string" && input[field].includes("\0")) {
+      throw new RainwayError(`Couldn't send ${InputType[input.type] ?? "this"} input: field "${field}" holds a NUL character.`);
+    }
+  }
   let result;
   try {
     result = runtime.call((core, now) => core.streamSendInput(handle, input, now));

@@ -48,12 +48,17 @@ static void set_bit(uint8_t *bits, unsigned index, int on) {
   else bits[index / 8] &= (uint8_t)~(1u << (index % 8));
 }
 
+static const pt_gamepad_state neutral;
+
 int pt_input_receiver_accept(pt_input_receiver *r, pt_input *in, uint32_t level) {
   if (in->type == PT_INPUT_GAMEPAD) apply_gamepad(&r->pads[in->u.gamepad.slot - 1], in);
   uint32_t required = pt_input_required_level(in);
   if ((required & level) != required) return 0;
   if (in->type == PT_INPUT_KEYBOARD) set_bit(r->held_keys, in->u.key.key, in->u.key.action == 0);
   if (in->type == PT_INPUT_MOUSE_CLICK) set_bit(&r->held_buttons, in->u.click.button, in->u.click.action == 0);
+  if (in->type == PT_INPUT_GAMEPAD) {
+    set_bit(&r->held_pads, in->u.gamepad.slot - 1u, memcmp(&in->u.gamepad.state, &neutral, sizeof neutral) != 0);
+  }
   return 1;
 }
 
@@ -82,10 +87,12 @@ int pt_input_receiver_release(pt_input_receiver *r, uint32_t level, pt_input_sin
       status = sink(context, &release);
     }
   }
-  static const pt_gamepad_state neutral;
+  /* Only a pad whose delivered state is not neutral: the state of a port that was not granted is
+   * kept in step with the diffs but was never delivered, so there is nothing to release. The port's
+   * state itself stays: the client's next difference builds on it. */
   for (uint8_t port = 1; port <= 4 && status == PT_OK; port++) {
-    if ((level & port_bit(port)) || memcmp(&r->pads[port - 1], &neutral, sizeof neutral) == 0) continue;
-    memset(&r->pads[port - 1], 0, sizeof neutral);
+    if ((level & port_bit(port)) || !(r->held_pads & (1u << (port - 1)))) continue;
+    set_bit(&r->held_pads, port - 1u, 0);
     memset(&release, 0, sizeof release);
     release.type = PT_INPUT_GAMEPAD;
     release.u.gamepad.slot = port;

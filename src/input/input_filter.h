@@ -27,6 +27,7 @@ typedef struct pt_input_receiver {
   pt_gamepad_state pads[4]; /* the last state of each port, as the diffs built it */
   uint8_t held_keys[(PT_VIRTUAL_KEY_LIMIT + 7) / 8];
   uint8_t held_buttons; /* bit per MouseButton */
+  uint8_t held_pads;    /* bit per port: the last state delivered for it was not neutral */
 } pt_input_receiver;
 
 /* Applies a decoded input: a gamepad diff becomes the port's full state (even when the port is not

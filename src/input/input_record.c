@@ -58,11 +58,13 @@ static uint32_t get32(reader *r) {
 
 /* ---- validation ---- */
 
+/* Valid UTF-8 without U+0000. */
 static int valid_utf8(const uint8_t *s, size_t length) {
   for (size_t i = 0; i < length;) {
     uint8_t c = s[i];
     size_t extra;
     uint32_t code;
+    if (c == 0) return 0; /* NUL cannot travel in the SDK's strings: refused rather than cut short */
     if (c < 0x80) {
       i++;
       continue;

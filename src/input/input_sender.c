@@ -57,16 +57,12 @@ static int emit_message(pt_input_sender *s, const pt_input *input, pt_input_emit
   return records;
 }
 
-/* Turns a full gamepad state into the diff against the port's last sent state; 0 if nothing changed. */
-static int gamepad_diff(pt_input_sender *s, pt_input *in) {
+/* Turns a full gamepad state into the diff against the port's last sent state; 0 if nothing changed.
+ * The sender's state is not touched: it changes only once the diff went out. */
+static int gamepad_diff(const pt_input_sender *s, pt_input *in) {
   const uint8_t port = in->u.gamepad.slot, bit = (uint8_t)(1u << (port - 1));
-  pt_gamepad_state *last = &s->pads[port - 1];
-  if (in->u.gamepad.changed == PT_GAMEPAD_DISCONNECTED) {
-    if (!(s->pad_known & bit)) return 0;
-    s->pad_known &= (uint8_t)~bit;
-    memset(last, 0, sizeof *last);
-    return 1;
-  }
+  const pt_gamepad_state *last = &s->pads[port - 1];
+  if (in->u.gamepad.changed == PT_GAMEPAD_DISCONNECTED) return (s->pad_known & bit) != 0;
   const pt_gamepad_state *now = &in->u.gamepad.state;
   uint8_t changed = 0;
   if (now->buttons != last->buttons) changed |= PT_GAMEPAD_BUTTONS;
@@ -78,10 +74,20 @@ static int gamepad_diff(pt_input_sender *s, pt_input *in) {
   if (now->right_y != last->right_y) changed |= PT_GAMEPAD_RIGHT_Y;
   /* The first report of a pad goes out even when neutral: it says the pad is there. */
   if (changed == 0 && (s->pad_known & bit)) return 0;
-  s->pad_known |= bit;
-  *last = *now;
   in->u.gamepad.changed = changed;
   return 1;
+}
+
+/* Records what a gamepad record that went out says of its port. */
+static void gamepad_sent(pt_input_sender *s, const pt_input *in) {
+  const uint8_t port = in->u.gamepad.slot, bit = (uint8_t)(1u << (port - 1));
+  if (in->u.gamepad.changed == PT_GAMEPAD_DISCONNECTED) {
+    s->pad_known &= (uint8_t)~bit;
+    memset(&s->pads[port - 1], 0, sizeof s->pads[port - 1]);
+  } else {
+    s->pad_known |= bit;
+    s->pads[port - 1] = in->u.gamepad.state;
+  }
 }
 
 int pt_input_sender_send(pt_input_sender *s, const pt_input *input, double now_ms, pt_input_emit emit, void *context) {
@@ -92,7 +98,10 @@ int pt_input_sender_send(pt_input_sender *s, const pt_input *input, double now_m
   if (input->type == PT_INPUT_GAMEPAD) {
     if (input->u.gamepad.changed != 0 && input->u.gamepad.changed != PT_GAMEPAD_DISCONNECTED) return PT_ERR_BAD_VALUE;
     pt_input diff = *input;
-    return gamepad_diff(s, &diff) ? emit_message(s, &diff, emit, context) : 0;
+    if (!gamepad_diff(s, &diff)) return 0;
+    int sent = emit_message(s, &diff, emit, context);
+    if (sent > 0) gamepad_sent(s, &diff);
+    return sent;
   }
   if (!is_motion(input)) return emit_message(s, input, emit, context);
   if (s->has_waiting && s->waiting.type == input->type) {

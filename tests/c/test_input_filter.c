@@ -247,6 +247,44 @@ static void test_gamepads_send_only_changes(void) {
   CHECK_EQ(pt_input_sender_send(&host, &k, 0, capture, &s), PT_ERR_STATE);
 }
 
+static void test_ungranted_pads_are_never_released(void) {
+  pt_input_receiver receiver;
+  memset(&receiver, 0, sizeof receiver);
+  /* Port 3 is not granted: its diffs are followed but never delivered, so never released either. */
+  pt_input in = pad(3, PT_GAMEPAD_BUTTONS, (pt_gamepad_state){.buttons = 1});
+  CHECK_EQ(pt_input_receiver_accept(&receiver, &in, PT_LEVEL_KEYBOARD), 0);
+  released r = {.count = 0};
+  CHECK_EQ(pt_input_receiver_release(&receiver, 0, collect, &r), PT_OK);
+  CHECK_EQ(r.count, 0);
+  /* Granted, released on revoke, and the port's state survives for the client's next difference. */
+  in = pad(3, PT_GAMEPAD_LEFT_X, (pt_gamepad_state){.left_x = 5});
+  CHECK_EQ(pt_input_receiver_accept(&receiver, &in, PT_LEVEL_GAMEPAD), 1);
+  CHECK(in.u.gamepad.state.buttons == 1 && in.u.gamepad.state.left_x == 5);
+  CHECK_EQ(pt_input_receiver_release(&receiver, 0, collect, &r), PT_OK);
+  CHECK_EQ(r.count, 1);
+  CHECK(r.inputs[0].u.gamepad.slot == 3 && r.inputs[0].u.gamepad.state.buttons == 0);
+  in = pad(3, PT_GAMEPAD_LEFT_Y, (pt_gamepad_state){.left_y = -5});
+  CHECK_EQ(pt_input_receiver_accept(&receiver, &in, PT_LEVEL_GAMEPAD), 1);
+  CHECK(in.u.gamepad.state.buttons == 1 && in.u.gamepad.state.left_x == 5 && in.u.gamepad.state.left_y == -5);
+}
+
+static int refuse(void *context, const uint8_t *message, size_t length) {
+  (void)context, (void)message, (void)length;
+  return PT_ERR_QUEUE_FULL;
+}
+
+static void test_a_gamepad_change_that_could_not_go_out_is_sent_again(void) {
+  pt_input_sender sender;
+  pt_input_sender_init(&sender, 0, 9);
+  sent s = {.count = 0};
+  pt_input p = pad(1, 0, (pt_gamepad_state){.buttons = 0x1000});
+  CHECK_EQ(pt_input_sender_send(&sender, &p, 0, refuse, NULL), PT_ERR_QUEUE_FULL);
+  CHECK_EQ(pt_input_sender_send(&sender, &p, 1, capture, &s), 1);
+  pt_input out[2];
+  CHECK_EQ(records_of(&s, 0, out, 2), 1);
+  CHECK_EQ(out[0].u.gamepad.state.buttons, 0x1000);
+}
+
 int main(void) {
   RUN(test_required_levels);
   RUN(test_filter_per_level_and_port);
@@ -254,5 +292,7 @@ int main(void) {
   RUN(test_relative_moves_coalesce_within_a_millisecond);
   RUN(test_absolute_positions_replace_and_kinds_keep_order);
   RUN(test_gamepads_send_only_changes);
+  RUN(test_ungranted_pads_are_never_released);
+  RUN(test_a_gamepad_change_that_could_not_go_out_is_sent_again);
   return 0;
 }

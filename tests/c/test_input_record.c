@@ -212,6 +212,7 @@ static void test_malformed_truncated_and_oversized_records_are_refused(void) {
   expect_refused((const uint8_t[]){6, 3, 0xED, 0xA0, 0x80}, 5, PT_ERR_BAD_VALUE);
   expect_refused((const uint8_t[]){10, 2, 0xE2, 0x82}, 4, PT_ERR_BAD_VALUE);
   expect_refused((const uint8_t[]){6, 4, 0xF4, 0x90, 0x80, 0x80}, 6, PT_ERR_BAD_VALUE); /* past U+10FFFF */
+  expect_refused((const uint8_t[]){6, 3, 'a', 0, 'b'}, 5, PT_ERR_BAD_VALUE);              /* U+0000 */
   /* A cursor image that is not a PNG, or whose hotspot is outside it. */
   expect_refused((const uint8_t[]){33, 12, 0, 0, 0, 0, 4, 0, 4, 0, 'G', 'I', 'F', '8'}, 14, PT_ERR_BAD_VALUE);
   uint8_t cursor[8 + 2 + sizeof png] = {33, 8 + sizeof png, 4, 0, 0, 0, 4, 0, 4, 0};

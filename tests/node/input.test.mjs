@@ -208,6 +208,7 @@ test("host → client: rumble, the cursor and clipboard text arrive as events; t
     assert.throws(() => stream.sendInput({ type: InputType.PasteText, inputString: "x".repeat(40000) }), /field "inputString" is too large/);
     assert.throws(() => stream.sendInput({ type: 32, port: 1, leftMotorSpeed: 0, rightMotorSpeed: 0 }), /does not travel from this side/);
     assert.throws(() => stream.sendInput(null), RainwayError);
+    assert.throws(() => stream.sendInput({ type: InputType.PasteText, inputString: "abc\0secret" }), /field "inputString" holds a NUL character/);
     // pause() releases what the client holds: the host sees the key go up.
     await until(() => received.length === 1); // the pointer move before the stats
     stream.sendInput({ type: InputType.Keyboard, action: KeyboardAction.KeyDown, key: VirtualKey.Space });
