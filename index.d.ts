@@ -412,7 +412,8 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   sendCursor(cursor: CursorUpdate): void;
   /** Puts text on the client's clipboard (needs InputLevel.Clipboard). */
   setClipboardText(text: string): void;
-  close(): void;
+  /** Stops the stream; a reason reaches the client's "close" as a RainwayError. */
+  close(reason?: string): void;
   counters(): Record<string, number> | null;
 }
 
@@ -454,7 +455,8 @@ export interface EncodedFrame {
 export interface StreamEvents {
   /** Every input the container captured, before it is sent; preventDefault() keeps it. */
   "before-input": [event: RainwayInputEvent];
-  close: [];
+  /** The stream ended (the host stopped it, or the peer was lost); with the host's reason when it gave one. */
+  close: [error?: RainwayError];
   /** Petrichor: the host rumbled a pad (also played on the pad where the browser can). */
   rumble: [rumble: IGamepadRumble];
   /** Petrichor: the host's cursor changed (also drawn in the container). */

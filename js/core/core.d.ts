@@ -131,13 +131,14 @@ export declare class Core {
   peerAnnounceStream(peer: number, announcement: string, requestId: number): number;
   peerRejectStream(peer: number, requestId: number, reason: string): number;
   streamSendFrame(stream: number, kind: 0 | 1, frame: Uint8Array, timestampUs: number): number;
-  streamEnd(stream: number): number;
+  streamEnd(stream: number, reason?: string): number;
   streamSetPermissions(stream: number, inputLevel: number): number;
   streamRequestKeyframe(stream: number): number;
   streamRequestBitrate(stream: number, bitsPerSecond: number): number;
   streamCounters(stream: number): Record<string, number> | null;
   streamSendInput(stream: number, input: object, nowMs: number): { status: number; field: string };
   streamInputLevel(stream: number): number;
+  streamSendRecords(stream: number, records: Uint8Array, nowMs: number): number;
   peerInputReceive(peer: number, message: Uint8Array): number;
   inputKeyCode(code: string): number;
   inputEncode(input: object): Uint8Array | number;

@@ -298,8 +298,9 @@ export class Core {
     );
   }
 
-  streamEnd(stream) {
-    return this.exports.stream_end(stream);
+  /** Leaves (client) or stops (host) a stream; a host's reason reaches the client. */
+  streamEnd(stream, reason = "") {
+    return this.wasm.withBuffers([reason], (ptr, length) => this.exports.stream_end(stream, ptr, length));
   }
 
   streamSetPermissions(stream, inputLevel) {
@@ -326,6 +327,11 @@ export class Core {
       this.exports.stream_send_input(stream, ptr, length, nowMs, field, INPUT_FIELD_SIZE),
     );
     return { status, field: status < 0 ? this.wasm.readCString(field) : "" };
+  }
+
+  /** Sends binary input records on a stream (a native host's cursor, clipboard, rumble); records sent or an error. */
+  streamSendRecords(stream, records, nowMs) {
+    return this.wasm.withBuffers([records], (ptr, length) => this.exports.stream_send_records(stream, ptr, length, nowMs));
   }
 
   /** The stream's InputLevel as the core holds it, or an error. */

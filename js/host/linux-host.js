@@ -81,10 +81,11 @@ export async function startHost(options) {
       streams.add(stream);
       log(`streaming ${display} (${info.width}×${info.height}, ${info.codec}) to ${peer.id}`);
       native.on("video", (chunk) => !stream.ended && stream.sendVideo(chunk));
+      native.on("client-input", (records) => stream._sendRecords(records)); // cursor, clipboard
       native.on("exit", (error) => {
         if (error && !stream.ended) {
           log(error.message);
-          stream.close(); // the client's stream ends; this host serves the next request
+          stream.close(error.message); // the client's stream ends, saying why; this host serves the next request
         }
       });
       stream.addEventListener("input", (input) => {

@@ -201,6 +201,13 @@ export class OutboundStream extends EventEmitter {
     this.#sendInput({ type: HostInputType.CursorPosition, x, y, visible });
   }
 
+  /** @internal Host → client input records from a native host (checked by the core like any input). */
+  _sendRecords(records) {
+    if (this.#closed) return;
+    const status = this.#runtime.call((core, now) => core.streamSendRecords(this.#handle, records, now));
+    if (status < 0) this.peer.log(2, `stream ${this.id}: input for the client refused (${this.#runtime.core.errorName(status)})`);
+  }
+
   /** Puts text on the client's clipboard (needs InputLevel.Clipboard). */
   setClipboardText(text) {
     if (!(this.#permissions & InputLevel.Clipboard)) {
@@ -209,10 +216,15 @@ export class OutboundStream extends EventEmitter {
     this.#sendInput({ type: InputType.SetClipboardText, text });
   }
 
-  /** Stops the stream; the client's InboundStream gets "close". */
-  close() {
+  /**
+   * Stops the stream; the client's InboundStream gets "close" (with a RainwayError carrying the
+   * reason, when one is given: at most 1,024 bytes of UTF-8).
+   */
+  close(reason = "") {
     if (this.#closed) return;
-    this.#runtime.call((core) => core.streamEnd(this.#handle));
+    const text = String(reason);
+    const status = this.#runtime.call((core) => core.streamEnd(this.#handle, text));
+    if (status < 0 && text) this.#runtime.call((core) => core.streamEnd(this.#handle, text.slice(0, 256)));
   }
 
   /** Counters kept by the core (null once closed). */
@@ -638,11 +650,11 @@ export class InboundStream extends EventEmitter {
       this.#capture?.setLevel(payload.inputLevel);
       this.emit("permissions", payload.inputLevel);
     } else if (code === CoreEvents.StreamClosed) {
-      this.#dispose();
+      this.#dispose(payload.reason);
     }
   }
 
-  #dispose() {
+  #dispose(reason) {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#statsTimer);
@@ -659,6 +671,7 @@ export class InboundStream extends EventEmitter {
     // The app's own close() ends quietly and drops its listeners, as in the original; a host stop
     // or a lost peer is announced with "close", as the original's docs promised.
     if (this.#closedLocally) this.removeAllEventListeners();
+    else if (reason) this.emit("close", new RainwayError(`The host ended stream ${this.id}: ${reason}`));
     else this.emit("close");
   }
 }

@@ -18,6 +18,8 @@
 #include "host/host_protocol.h"
 #include "host/video_encoder.h"
 #include "host/x11_capture.h"
+#include "host/x11_clipboard.h"
+#include "host/x11_cursor.h"
 #include "host/x11_input.h"
 #include "input/input_record.h"
 
@@ -26,6 +28,8 @@ typedef struct host {
   pt_x11_capture *capture;
   pt_video_encoder *encoder;
   pt_x11_input *input;
+  pt_x11_cursor *cursor;       /* NULL without XFixes: the client draws no cursor */
+  pt_x11_clipboard *clipboard; /* NULL without XFixes: no clipboard */
   int frame_rate;
   int force_keyframe;
   double start_ms;
@@ -88,13 +92,29 @@ static void encode_picture(host *h) {
   h->force_keyframe = 0;
 }
 
+/* Sends one record to the client (through the Node side, whose core checks it again). */
+static int send_client_record(void *context, const pt_input *record) {
+  (void)context;
+  uint8_t *buffer = malloc(PT_INPUT_MAX_RECORD);
+  if (buffer == NULL) return PT_ERR_NO_MEMORY;
+  size_t used = 0;
+  int status = pt_input_encode(record, buffer, PT_INPUT_MAX_RECORD, &used);
+  if (status == PT_OK) send_message(PT_HOST_CLIENT_INPUT, buffer, used, NULL, 0);
+  free(buffer);
+  return status;
+}
+
 /* Injects every record of an input message; records X cannot take are counted, not fatal. */
 static void inject(host *h, const uint8_t *records, size_t length) {
   pt_input record;
   for (size_t offset = 0; offset < length;) {
     int status = pt_input_decode(records, length, &offset, &record);
     if (status == PT_ERR_MALFORMED) break;
-    if (status == PT_OK) status = pt_x11_input_inject(h->input, &record);
+    if (status == PT_OK && record.type == PT_INPUT_CLIPBOARD) {
+      status = h->clipboard ? pt_x11_clipboard_set(h->clipboard, record.u.text.bytes, record.u.text.length) : PT_ERR_STATE;
+    } else if (status == PT_OK) {
+      status = pt_x11_input_inject(h->input, &record);
+    }
     if (status != PT_OK && h->refused_inputs++ < 16) {
       fprintf(stderr, "petrichor-host: input of type %d not injected (%s)\n", record.type, pt_error_name(status));
     }
@@ -109,7 +129,9 @@ static int handle_command(host *h, uint8_t type, const uint8_t *payload, size_t 
       inject(h, payload, length);
       return 1;
     case PT_HOST_KEYFRAME:
+      /* A client starting (or restarting) its picture asks for a keyframe: it gets the cursor again too. */
       h->force_keyframe = 1;
+      pt_x11_cursor_resend(h->cursor);
       return 1;
     case PT_HOST_BITRATE:
       if (length == 4) {
@@ -190,6 +212,10 @@ int main(int argc, char **argv) {
   if (status != PT_OK) fail("cannot capture the X display", status);
   status = pt_x11_input_open(&h.input, h.display);
   if (status != PT_OK) fail("the X display has no XTest extension for input", status);
+  status = pt_x11_cursor_open(&h.cursor, h.display);
+  if (status != PT_OK) fprintf(stderr, "petrichor-host: no cursor for the client (%s)\n", pt_error_name(status));
+  status = pt_x11_clipboard_open(&h.clipboard, h.display);
+  if (status != PT_OK) fprintf(stderr, "petrichor-host: no clipboard (%s)\n", pt_error_name(status));
   pt_video_encoder_config config = {0};
   pt_x11_capture_size(h.capture, &config.width, &config.height);
   config.frame_rate = h.frame_rate;
@@ -225,17 +251,26 @@ int main(int argc, char **argv) {
     while (XPending(h.display)) {
       XEvent event;
       XNextEvent(h.display, &event);
-      pt_x11_capture_handle_event(h.capture, &event);
+      if (pt_x11_capture_handle_event(h.capture, &event)) continue;
+      if (h.cursor && pt_x11_cursor_handle_event(h.cursor, &event)) continue;
+      if (h.clipboard && pt_x11_clipboard_handle_event(h.clipboard, &event, send_client_record, &h) < 0) {
+        fprintf(stderr, "petrichor-host: the clipboard text could not be sent\n");
+      }
     }
     double now = now_ms();
     if (now >= next_frame_ms) {
       /* An idle screen is not encoded again; a keyframe request is answered at the next tick. */
       if (pt_x11_capture_damaged(h.capture) || h.force_keyframe) encode_picture(&h);
+      if (h.cursor && pt_x11_cursor_poll(h.cursor, send_client_record, &h) != PT_OK) {
+        fprintf(stderr, "petrichor-host: the cursor could not be sent\n");
+      }
       next_frame_ms += interval_ms;
       if (next_frame_ms < now) next_frame_ms = now + interval_ms; /* fell behind: skip, do not burst */
     }
   }
   pt_x11_input_close(h.input);
+  pt_x11_clipboard_close(h.clipboard);
+  pt_x11_cursor_close(h.cursor);
   pt_video_encoder_close(h.encoder);
   pt_x11_capture_close(h.capture);
   XCloseDisplay(h.display);

@@ -21,7 +21,7 @@ typedef enum pt_host_message_type {
   PT_HOST_CLIENT_INPUT = 4, /* input records for the client (cursor, clipboard, rumble) */
   /* Node → native */
   PT_HOST_INPUT = 16,    /* input records (input/input_record.h) the host's core let through */
-  PT_HOST_KEYFRAME = 17, /* (empty) the next picture is an IDR, and it comes now */
+  PT_HOST_KEYFRAME = 17, /* (empty) the next picture is an IDR, and it comes now; so do the cursor shape and position */
   PT_HOST_BITRATE = 18,  /* bits per second u32 */
   PT_HOST_STOP = 19      /* (empty) stop and exit */
 } pt_host_message_type;

@@ -9,6 +9,7 @@
 #include <X11/extensions/Xdamage.h>
 
 #include "core/error.h"
+#include "host/x11_errors.h"
 
 struct pt_x11_capture {
   Display *display;
@@ -24,30 +25,6 @@ struct pt_x11_capture {
   int damaged;
 };
 
-/* Xlib reports a failed request to a process-wide error handler, whose default exits the process, and
- * the handler gets no context pointer: so the one piece of shared state here is this flag, set only
- * between trap_errors and untrap_errors around a single request on the host's one X thread. A remote or
- * containerised display fails XShmAttach; a screen that shrank since open fails the grab. */
-static int trapped_error;
-
-static int note_error(Display *display, XErrorEvent *event) {
-  (void)display;
-  trapped_error = event->error_code;
-  return 0;
-}
-
-typedef int (*error_handler)(Display *, XErrorEvent *);
-
-static error_handler trap_errors(void) {
-  trapped_error = 0;
-  return XSetErrorHandler(note_error);
-}
-
-/* Restores the previous handler; returns the error the trapped request caused (0: none). */
-static int untrap_errors(error_handler previous) {
-  XSetErrorHandler(previous);
-  return trapped_error;
-}
 
 /* The pixel layout the header promises: 32-bit BGRX. 24- and 32-bit TrueColor visuals on a
  * little-endian server give it; 30-bit and 16-bit ones do not. */
@@ -80,10 +57,9 @@ static void attach_shm(pt_x11_capture *c) {
   }
   image->data = c->shm.shmaddr;
   c->shm.readOnly = False;
-  error_handler previous = trap_errors();
+  pt_x11_error_handler previous = pt_x11_trap_errors();
   Status attached = XShmAttach(c->display, &c->shm);
-  XSync(c->display, False); /* the server has attached (or refused) once this returns */
-  int error = untrap_errors(previous);
+  int error = pt_x11_untrap_errors(c->display, previous); /* the server has attached, or refused */
   /* Removed now, while both sides hold it: the kernel frees it when both detach, even if this process
    * or the server dies without cleaning up. */
   shmctl(c->shm.shmid, IPC_RMID, NULL);
@@ -162,10 +138,10 @@ int pt_x11_capture_damaged(const pt_x11_capture *capture) {
 
 /* XGetImage allocates a new image every time; the previous one goes once the new one has come. */
 static int grab_copy(pt_x11_capture *c) {
-  error_handler previous = trap_errors();
+  pt_x11_error_handler previous = pt_x11_trap_errors();
   XImage *image = XGetImage(c->display, c->root, 0, 0, (unsigned)c->width, (unsigned)c->height, AllPlanes,
                             ZPixmap);
-  int error = untrap_errors(previous);
+  int error = pt_x11_untrap_errors(c->display, previous);
   if (image == NULL || error != 0) {
     if (image != NULL) XDestroyImage(image);
     return PT_ERR_STATE;
@@ -185,10 +161,10 @@ int pt_x11_capture_grab(pt_x11_capture *capture, const uint8_t **pixels, int *st
   capture->damaged = 0;
   int status = PT_OK;
   if (capture->shm_attached) {
-    error_handler previous = trap_errors();
+    pt_x11_error_handler previous = pt_x11_trap_errors();
     Bool ok = XShmGetImage(capture->display, capture->root, capture->image, 0, 0, AllPlanes);
     /* A failure is PT_ERR_STATE: most likely the screen shrank since open and capture must reopen. */
-    if (untrap_errors(previous) != 0 || !ok) status = PT_ERR_STATE;
+    if (pt_x11_untrap_errors(capture->display, previous) != 0 || !ok) status = PT_ERR_STATE;
   } else {
     status = grab_copy(capture);
   }

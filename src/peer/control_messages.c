@@ -113,7 +113,7 @@ int pt_control_parse(const char *json, size_t length, pt_control_message *messag
   if (status == PT_OK && has_stream_id(t)) status = get_u32(root, "streamId", 1, 0, 255, &message->stream_id);
   if (status == PT_OK && value_fields[t].name != NULL)
     status = get_u32(root, value_fields[t].name, 1, value_fields[t].min, value_fields[t].max, &message->value);
-  if (status == PT_OK && t == PT_CONTROL_STREAM_REJECT)
+  if (status == PT_OK && (t == PT_CONTROL_STREAM_REJECT || t == PT_CONTROL_STREAM_STOP))
     status = pt_json_get_string(root, "reason", 0, PT_CHARSET_TEXT, message->reason, sizeof message->reason);
   if (status == PT_OK && t == PT_CONTROL_STREAM_ANNOUNCE) status = parse_stream(root, &message->stream);
   cJSON_Delete(root);
@@ -159,7 +159,8 @@ int pt_control_build(const pt_control_message *message, char *out, size_t capaci
   if (ok && has_request_id(t)) ok = cJSON_AddNumberToObject(root, "requestId", message->request_id) != NULL;
   if (ok && has_stream_id(t)) ok = cJSON_AddNumberToObject(root, "streamId", message->stream_id) != NULL;
   if (ok && value_fields[t].name != NULL) ok = cJSON_AddNumberToObject(root, value_fields[t].name, message->value) != NULL;
-  if (ok && t == PT_CONTROL_STREAM_REJECT) ok = cJSON_AddStringToObject(root, "reason", message->reason) != NULL;
+  if (ok && (t == PT_CONTROL_STREAM_REJECT || (t == PT_CONTROL_STREAM_STOP && message->reason[0] != '\0')))
+    ok = cJSON_AddStringToObject(root, "reason", message->reason) != NULL;
   if (ok && t == PT_CONTROL_STREAM_ANNOUNCE) ok = add_stream(root, &message->stream);
   char *text = malloc(PT_CONTROL_MAX_MESSAGE + 1);
   int status = ok && text != NULL ? pt_json_print(root, text, PT_CONTROL_MAX_MESSAGE + 1, NULL) : PT_ERR_NO_MEMORY;

@@ -18,7 +18,7 @@ typedef enum pt_control_type {
   PT_CONTROL_STREAM_ANNOUNCE,    /* host → client: {requestId (0: not an answer), stream} */
   PT_CONTROL_STREAM_JOIN,        /* client → host: {streamId} */
   PT_CONTROL_STREAM_LEAVE,       /* client → host: {streamId} */
-  PT_CONTROL_STREAM_STOP,        /* host → client: {streamId} */
+  PT_CONTROL_STREAM_STOP,        /* host → client: {streamId, reason (optional): why the host ended it} */
   PT_CONTROL_KEYFRAME_REQUEST,   /* client → host: {streamId} */
   PT_CONTROL_BITRATE_REQUEST,    /* client → host: {streamId, value = bits per second} */
   PT_CONTROL_PERMISSIONS,        /* host → client: {streamId, value = InputLevel} */

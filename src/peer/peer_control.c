@@ -126,7 +126,7 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
         if (status == PT_OK) status = pt_core_emit_json(core, outbound, PT_EVENT_STREAM_LEFT, "{}");
         break;
       case PT_CONTROL_STREAM_STOP:
-        status = inbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_close(core, inbound, PT_ERR_CLOSED);
+        status = inbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_close_with_reason(core, inbound, PT_ERR_CLOSED, m->reason);
         break;
       case PT_CONTROL_KEYFRAME_REQUEST:
         status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_core_emit_json(core, outbound, PT_EVENT_KEYFRAME_REQUESTED, "{}");
@@ -183,22 +183,30 @@ pt_handle pt_peer_join_stream(pt_core *core, pt_handle peer, uint8_t stream_id, 
   return stream;
 }
 
-/* Sends a stream-level message about a stream, then closes the stream. */
-static int send_and_close(pt_core *core, pt_handle stream, pt_control_type type) {
-  pt_stream_description *d = malloc(sizeof *d);
-  if (d == NULL) return PT_ERR_NO_MEMORY;
-  int status = pt_stream_description_of(core, stream, d);
+/* Sends a stream-level message about a stream (with a reason, for a stop), then closes the stream. */
+static int send_and_close(pt_core *core, pt_handle stream, pt_control_type type, const char *reason) {
+  if (reason != NULL && strlen(reason) > PT_CONTROL_REASON_MAX) return PT_ERR_BAD_VALUE;
+  pt_control_message *message = calloc(1, sizeof *message);
+  if (message == NULL) return PT_ERR_NO_MEMORY;
+  int status = pt_stream_description_of(core, stream, &message->stream);
   if (status == PT_OK) {
-    send_simple(core, pt_stream_peer(core, stream), type, d->stream_id, 0); /* the peer may be gone already */
+    message->type = type;
+    message->stream_id = message->stream.stream_id;
+    if (reason != NULL) strcpy(message->reason, reason);
+    pt_peer_control_send(core, pt_stream_peer(core, stream), message); /* the peer may be gone already */
     status = pt_stream_close(core, stream, PT_ERR_CLOSED);
   }
-  free(d);
+  free(message);
   return status;
 }
 
-int pt_peer_leave_stream(pt_core *core, pt_handle stream) { return send_and_close(core, stream, PT_CONTROL_STREAM_LEAVE); }
+int pt_peer_leave_stream(pt_core *core, pt_handle stream) {
+  return send_and_close(core, stream, PT_CONTROL_STREAM_LEAVE, NULL);
+}
 
-int pt_peer_stop_stream(pt_core *core, pt_handle stream) { return send_and_close(core, stream, PT_CONTROL_STREAM_STOP); }
+int pt_peer_stop_stream(pt_core *core, pt_handle stream, const char *reason) {
+  return send_and_close(core, stream, PT_CONTROL_STREAM_STOP, reason);
+}
 
 pt_handle pt_peer_announce_stream(pt_core *core, pt_handle peer, pt_stream_description *description,
                                   uint32_t request_id) {

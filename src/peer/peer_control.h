@@ -36,8 +36,8 @@ pt_handle pt_peer_announce_stream(pt_core *core, pt_handle peer, pt_stream_descr
 /* Host: refuses a stream request with a reason. */
 int pt_peer_reject_stream(pt_core *core, pt_handle peer, uint32_t request_id, const char *reason);
 
-/* Host: stops a stream (sends the stop, closes it). */
-int pt_peer_stop_stream(pt_core *core, pt_handle stream);
+/* Host: stops a stream (sends the stop with the reason, if any, at most 1,024 bytes; closes it). */
+int pt_peer_stop_stream(pt_core *core, pt_handle stream, const char *reason);
 
 /* Host: changes a stream's input level: the filter at once (releasing what is no longer allowed), then
  * the client (sends the update). */

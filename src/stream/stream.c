@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cJSON.h"
 #include "core/error.h"
 #include "input/input_filter.h"
 #include "input/input_json.h"
@@ -309,6 +310,12 @@ int pt_stream_send_input(pt_core *core, pt_handle handle, const pt_input *input,
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
+  /* A host sends the client only what the client's level allows (its clipboard stays its own). */
+  uint32_t required = stream->inbound ? 0 : pt_input_required_level(input);
+  if ((required & stream->input_level) != required) {
+    stream->counters.input_dropped++;
+    return PT_ERR_STATE;
+  }
   pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, now_ms};
   int sent = pt_input_sender_send(&stream->input_sender, input, now_ms, emit_input, &call);
   if (sent >= 0 && (input->type == PT_INPUT_CURSOR_IMAGE || input->type == PT_INPUT_CURSOR_POSITION)) {
@@ -449,11 +456,23 @@ pt_handle pt_stream_peer(const pt_core *core, pt_handle handle) {
 }
 
 int pt_stream_close(pt_core *core, pt_handle handle, int reason) {
+  return pt_stream_close_with_reason(core, handle, reason, NULL);
+}
+
+int pt_stream_close_with_reason(pt_core *core, pt_handle handle, int code, const char *reason) {
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
   if (!stream->inbound) pt_stream_release_input(core, handle); /* nothing the client held stays held */
-  status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, reason);
+  if (reason != NULL && reason[0] != '\0') {
+    cJSON *payload = cJSON_CreateObject();
+    cJSON_AddNumberToObject(payload, "code", code);
+    cJSON_AddStringToObject(payload, "error", pt_error_name(code));
+    cJSON_AddStringToObject(payload, "reason", reason);
+    status = pt_core_emit_object(core, handle, PT_EVENT_STREAM_CLOSED, payload);
+  } else {
+    status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, code);
+  }
   pt_stream_free(core, handle);
   pt_core_update_deadline(core);
   return status;

@@ -47,7 +47,8 @@ int pt_stream_receive_packet(pt_core *core, pt_handle stream, pt_media_kind kind
                              double now_ms);
 
 /* Sends one input on the stream's input channel (client: client → host records; host: host → client
- * records); returns the records sent now (0 when coalesced or unchanged) or an error. */
+ * records); returns the records sent now (0 when coalesced or unchanged) or an error. A host's
+ * record the client's level does not allow (clipboard, a port's rumble) is refused: PT_ERR_STATE. */
 int pt_stream_send_input(pt_core *core, pt_handle stream, const pt_input *input, double now_ms);
 
 /* Feeds the records of one input message addressed to this stream (header already read): each is
@@ -80,6 +81,9 @@ int pt_stream_counters_of(const pt_core *core, pt_handle stream, pt_stream_count
 /* Closes the stream: queues the release of any input the client still holds (host), then
  * PT_EVENT_STREAM_CLOSED {code, error}, and releases it. */
 int pt_stream_close(pt_core *core, pt_handle stream, int reason);
+
+/* Closes the stream like pt_stream_close, with the other side's reason in the event ({code, error, reason}). */
+int pt_stream_close_with_reason(pt_core *core, pt_handle stream, int code, const char *reason);
 
 /* Closes every stream of a peer. */
 void pt_stream_close_all_of(pt_core *core, pt_handle peer, int reason);

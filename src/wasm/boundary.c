@@ -258,14 +258,17 @@ int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *f
   return core_ready ? pt_stream_send_frame(&the_core, stream, (pt_media_kind)kind, frame, length, timestamp_us) : PT_ERR_STATE;
 }
 
-int32_t pt_wasm_stream_end(int32_t stream) {
+int32_t pt_wasm_stream_end(int32_t stream, const char *reason, uint32_t reason_length) {
   if (!core_ready) return PT_ERR_STATE;
+  char text[PT_CONTROL_REASON_MAX + 1];
+  int status = copy_text(text, sizeof text, reason, reason_length);
+  if (status != PT_OK) return status;
   pt_handle peer = pt_stream_peer(&the_core, stream);
   if (peer == 0) return pt_registry_get(&the_core.registry, stream, PT_KIND_STREAM, NULL);
   pt_stream_description description;
   pt_stream_description_of(&the_core, stream, &description);
   int inbound = pt_stream_find(&the_core, peer, description.stream_id, 1) == stream;
-  return inbound ? pt_peer_leave_stream(&the_core, stream) : pt_peer_stop_stream(&the_core, stream);
+  return inbound ? pt_peer_leave_stream(&the_core, stream) : pt_peer_stop_stream(&the_core, stream, text);
 }
 
 int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level) {
@@ -334,6 +337,21 @@ int32_t pt_wasm_input_encode(const char *json, uint32_t length, uint8_t *out, ui
   if (status == PT_OK) status = out == NULL ? PT_ERR_INVALID_ARGUMENT : pt_input_encode(&parsed->input, out, capacity, &used);
   free_parsed_input(parsed);
   return status == PT_OK ? (int32_t)used : status;
+}
+
+int32_t pt_wasm_stream_send_records(int32_t stream, const uint8_t *records, uint32_t length, double now_ms) {
+  if (!core_ready) return PT_ERR_STATE;
+  if (records == NULL && length > 0) return PT_ERR_INVALID_ARGUMENT;
+  pt_input *input = malloc(sizeof *input);
+  if (input == NULL) return PT_ERR_NO_MEMORY;
+  int sent = 0;
+  for (size_t offset = 0; offset < length && sent >= 0;) {
+    int status = pt_input_decode(records, length, &offset, input);
+    status = status == PT_OK ? pt_stream_send_input(&the_core, stream, input, now_ms) : status;
+    sent = status < 0 ? status : sent + status;
+  }
+  free(input);
+  return sent;
 }
 
 int32_t pt_wasm_stream_input_level(int32_t stream) {

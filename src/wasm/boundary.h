@@ -130,8 +130,9 @@ PT_EXPORT(peer_reject_stream) int32_t pt_wasm_peer_reject_stream(int32_t peer, u
 /* Host: packetizes, protects and queues one encoded frame (kind 0 video, 1 audio). */
 PT_EXPORT(stream_send_frame) int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *frame,
                                                                uint32_t length, double timestamp_us);
-/* Client: leaves the stream. Host: stops it. Either way it is closed afterwards. */
-PT_EXPORT(stream_end) int32_t pt_wasm_stream_end(int32_t stream);
+/* Client: leaves the stream. Host: stops it, telling the client why (UTF-8, may be empty). Either way
+ * it is closed afterwards. */
+PT_EXPORT(stream_end) int32_t pt_wasm_stream_end(int32_t stream, const char *reason, uint32_t reason_length);
 /* Host: changes the stream's input level on the client. */
 PT_EXPORT(stream_set_permissions) int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level);
 /* Client: asks the host for a keyframe. */
@@ -150,6 +151,10 @@ PT_EXPORT(peer_input_receive) int32_t pt_wasm_peer_input_receive(int32_t peer, c
 /* Encodes one input (JSON, as stream_send_input takes it) as records (input/input_record.h) into out;
  * returns their length or an error. For hosts that pass input on to a native injector. */
 PT_EXPORT(input_encode) int32_t pt_wasm_input_encode(const char *json, uint32_t length, uint8_t *out, uint32_t capacity);
+/* Sends input records (input/input_record.h, no message header) on the stream, each checked as if
+ * it had arrived from the wire; returns the records sent now, or the first error. */
+PT_EXPORT(stream_send_records) int32_t pt_wasm_stream_send_records(int32_t stream, const uint8_t *records, uint32_t length,
+                                                                   double now_ms);
 /* The VirtualKey of a KeyboardEvent.code (UTF-8), 0 when unmapped. */
 PT_EXPORT(input_key_code) int32_t pt_wasm_input_key_code(const char *code, uint32_t length);
 /* Writes the stream's counters (struct pt_stream_counters: 18 float64) to out. */

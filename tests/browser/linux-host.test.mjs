@@ -1,14 +1,16 @@
 // The Linux host end to end: a virtual X display (Debian's Xvfb) runs the demo app (its colour
 // follows the last key, click and wheel); `startHost` streams it with the native host program;
-// Chromium types, clicks and scrolls in the stream and reads the colours back from its canvas.
+// Chromium types, clicks and scrolls in the stream and reads the colours back from its canvas. The
+// host's cursor and clipboard travel to the page; clipboard-probe (tests/host) is the other X client.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import rainway, { InputLevel } from "../../js/index.js";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import rainway, { InputLevel, RainwayError } from "../../js/index.js";
 import { startHost } from "../../js/host/linux-host.js";
 import { nativeProgram } from "../../js/host/native-host.js";
 import { startVirtualDisplay } from "../../js/host/virtual-display.js";
-import { until } from "../helpers/events.mjs";
+import { sleep, until } from "../helpers/events.mjs";
 import { gatewayServerAndBrowser, openPage } from "../helpers/browser.mjs";
 
 const fixture = gatewayServerAndBrowser();
@@ -67,6 +69,27 @@ async function colourBecomes(page, [r, g, b], what) {
     const seen = await page.evaluate(() => window.pixel(0.02, 0.95));
     assert.fail(`${what}: the picture is ${JSON.stringify(seen)}, expected about ${[r, g, b]}`);
   }
+}
+
+/** The text of the display's CLIPBOARD as another X client reads it ("" when there is none). */
+async function readClipboard() {
+  try {
+    const { stdout } = await promisify(execFile)(nativeProgram("clipboard-probe"), ["--display", display.display, "--get"]);
+    return stdout;
+  } catch {
+    return ""; // no owner, or it refused
+  }
+}
+
+/** Another X client owning CLIPBOARD with `text` for a while; resolves with its process once it owns it. */
+function ownClipboard(text, seconds = 10) {
+  const probe = spawn(nativeProgram("clipboard-probe"), ["--display", display.display, "--set", text, "--seconds", String(seconds)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    probe.stdout.once("data", () => resolve(probe));
+    probe.once("exit", (code) => reject(new Error(`clipboard-probe --set exited with status ${code}`)));
+  });
 }
 
 const RED = [255, 0, 0];
@@ -160,7 +183,9 @@ test("keyframe and bitrate requests reach the native encoder; a killed native pr
     // The native program dies: the client's stream closes, the host lives on and serves the next stream.
     const closed = new Promise((resolve) => stream.addEventListener("close", resolve));
     execFileSync("pkill", ["-KILL", "-f", `petrichor-host --display ${display.display} `]);
-    await closed;
+    const error = await closed;
+    assert.ok(error instanceof RainwayError, `close with ${error}`);
+    assert.match(error.message, /The host ended stream \d+: The native host program stopped: it was killed by SIGKILL/);
     const next = await peer.createStream({ permissions: InputLevel.All });
     const more = [];
     next.addEventListener("frame", (frame) => more.push(frame));
@@ -170,5 +195,102 @@ test("keyframe and bitrate requests reach the native encoder; a killed native pr
     client.close();
     host.close();
     animated.kill();
+  }
+});
+
+test("the X display's cursor is drawn in the page where the X pointer is", { timeout: 90000 }, async () => {
+  const { page, close, logs } = await hostAndPage(InputLevel.All);
+  try {
+    // Xvfb's capture has no cursor in it; the host sends its shape (the root window's X) as a PNG.
+    await page.waitForFunction(() => window.events.some((e) => e.name === "cursor" && e.value.hasPointerImage), null, { timeout: 15000 });
+    const shape = await page.evaluate(() => window.events.find((e) => e.name === "cursor" && e.value.hasPointerImage).value);
+    assert.match(shape.pointerImage, /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
+    assert.ok(shape.shapeWidth >= 1 && shape.shapeWidth <= 256 && shape.shapeHeight >= 1 && shape.shapeHeight <= 256, JSON.stringify(shape));
+    assert.ok(shape.spotX < shape.shapeWidth && shape.spotY < shape.shapeHeight, JSON.stringify(shape));
+    const seen = await page.evaluate(() => window.events.length);
+
+    // The 640 × 360 picture in the 640 × 240 view: scale 2/3, 426.7 px wide from x = 106.7.
+    const scale = 240 / 360;
+    const left = (640 - 640 * scale) / 2;
+    const [pageX, pageY] = [400, 150];
+    const [remoteX, remoteY] = [(pageX - left) / scale, pageY / scale]; // 440, 225
+    await page.mouse.move(pageX, pageY);
+    try {
+      await page.waitForFunction(
+        ([from, x, y]) =>
+          window.events.slice(from).some((e) => e.name === "cursor" && e.value.visible && Math.abs(e.value.x - x) <= 2 && Math.abs(e.value.y - y) <= 2),
+        [seen, remoteX, remoteY],
+        { timeout: 15000, polling: 50 },
+      );
+    } catch {
+      const cursors = await page.evaluate((from) => window.events.slice(from).filter((e) => e.name === "cursor").map((e) => [e.value.x, e.value.y, e.value.visible]), seen);
+      assert.fail(`no cursor at about ${remoteX}, ${remoteY}; seen ${JSON.stringify(cursors)}`);
+    }
+
+    // Drawn over the picture with its hotspot on the page's pointer.
+    const drawn = await page.evaluate(() => {
+      const element = window.stream.container.querySelector(".rainway-cursor");
+      const box = element.querySelector("img").getBoundingClientRect();
+      const cursor = window.stream.cursor;
+      return { display: getComputedStyle(element).display, left: box.left, top: box.top, spotX: cursor.spotX, spotY: cursor.spotY };
+    });
+    assert.equal(drawn.display, "block");
+    assert.ok(Math.abs(drawn.left + drawn.spotX * scale - pageX) <= 2, JSON.stringify(drawn));
+    assert.ok(Math.abs(drawn.top + drawn.spotY * scale - pageY) <= 2, JSON.stringify(drawn));
+    assert.deepEqual(page.errors, []);
+  } catch (error) {
+    error.message += `\nhost log:\n${logs.join("\n")}`;
+    throw error;
+  } finally {
+    await close();
+  }
+});
+
+test("clipboard text goes both ways between the page and the X display with InputLevel.Clipboard", { timeout: 90000 }, async () => {
+  const { page, close, logs } = await hostAndPage(InputLevel.All | InputLevel.Clipboard);
+  let probe;
+  try {
+    // Page → X: the host owns CLIPBOARD with the text, and serves it to other X clients.
+    await page.evaluate(() => window.stream.sendInput({ type: 10, text: "from the browser" })); // InputType.SetClipboardText
+    const started = Date.now();
+    let text = "";
+    while ((text = await readClipboard()) !== "from the browser") {
+      if (Date.now() - started > 15000) assert.fail(`the X clipboard holds ${JSON.stringify(text)}`);
+      await sleep(100);
+    }
+
+    // X → page: another client takes CLIPBOARD; the host reads its text and sends it on.
+    probe = await ownClipboard("from X: héllo ✓");
+    await page.waitForFunction(() => window.events.some((e) => e.name === "clipboard"), null, { timeout: 15000 });
+    // The page's own text was not sent back to it (the host ignores its own ownership).
+    const texts = await page.evaluate(() => window.events.filter((e) => e.name === "clipboard").map((e) => e.value));
+    assert.deepEqual(texts, ["from X: héllo ✓"]);
+    assert.deepEqual(page.errors, []);
+  } catch (error) {
+    error.message += `\nhost log:\n${logs.join("\n")}`;
+    throw error;
+  } finally {
+    probe?.kill();
+    await close();
+  }
+});
+
+test("without InputLevel.Clipboard the X clipboard does not reach the page", { timeout: 90000 }, async () => {
+  const { page, close, host, logs } = await hostAndPage(InputLevel.All);
+  let probe;
+  try {
+    const [outbound] = host.streams;
+    const dropped = outbound.counters().inputDropped;
+    probe = await ownClipboard("not for the page");
+    // The native program read it and passed it on; the host's core refused it for this client.
+    await until(() => outbound.counters().inputDropped > dropped, 15000);
+    await sleep(1000);
+    assert.deepEqual(await page.evaluate(() => window.events.filter((e) => e.name === "clipboard")), []);
+  } catch (error) {
+    error.message += `\nhost log:\n${logs.join("\n")}`;
+    throw error;
+  } finally {
+    probe?.kill();
+    await close();
   }
 });

@@ -27,6 +27,7 @@ static void test_every_type_round_trips(void) {
     if (type == PT_CONTROL_BITRATE_REQUEST) message.value = 5000000;
     if (type == PT_CONTROL_STREAM_REQUEST) message.value = 63;
     if (type == PT_CONTROL_STREAM_REJECT) strcpy(message.reason, "no \"displays\"\nhere");
+    if (type == PT_CONTROL_STREAM_STOP) strcpy(message.reason, "the native host program stopped");
     if (type == PT_CONTROL_STREAM_ANNOUNCE) {
       pt_stream_description *d = &message.stream;
       d->stream_id = 255;
@@ -48,6 +49,12 @@ static void test_every_type_round_trips(void) {
     round_trip();
   }
   CHECK(strcmp(pt_control_type_name(PT_CONTROL_LIST_STREAMS), "list-streams") == 0);
+  /* A stop without a reason says nothing of one. */
+  memset(&message, 0, sizeof message);
+  message.type = PT_CONTROL_STREAM_STOP;
+  message.stream_id = 9;
+  round_trip();
+  CHECK(strstr(text, "reason") == NULL);
 }
 
 static void test_bad_messages(void) {

@@ -172,6 +172,11 @@ static void test_input_reaches_the_host_within_its_level_only(void) {
   expect_output(PT_OUTPUT_EVENT, inbound, PT_EVENT_STREAM_INPUT);
   CHECK(strstr(out_buf, "\"type\":34") != NULL);
   CHECK_EQ(pt_stream_send_input(&core, outbound, &in, 5), PT_ERR_STATE);
+  /* The host's clipboard does not go to a client without the Clipboard level. */
+  pt_input clipboard = {.type = PT_INPUT_CLIPBOARD};
+  clipboard.u.text.bytes = (const uint8_t *)"secret";
+  clipboard.u.text.length = 6;
+  CHECK_EQ(pt_stream_send_input(&core, outbound, &clipboard, 5), PT_ERR_STATE);
   /* Revoking the keyboard releases the key the client still holds, at once, on the host. */
   CHECK_EQ(pt_peer_set_permissions(&core, outbound, 16 /* Mouse */), PT_OK);
   expect_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_STREAM_INPUT);
@@ -192,7 +197,7 @@ static void test_input_reaches_the_host_within_its_level_only(void) {
   CHECK_EQ(pt_stream_counters_of(&core, inbound, &client), PT_OK);
   CHECK_EQ(client.input_sent, 3);
   CHECK_EQ(host.input_received, 2); /* the key down and its release */
-  CHECK_EQ(host.input_dropped, 2);
+  CHECK_EQ(host.input_dropped, 3); /* two from the client, the clipboard the host could not send */
   CHECK_EQ(host.input_malformed, 1);
   CHECK_EQ(host.cursor_events, 1);
   CHECK_EQ(client.cursor_events, 1);
