@@ -4,7 +4,10 @@
 // host's cursor and clipboard travel to the page; clipboard-probe (tests/host) is the other X client.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import rainway, { InputLevel, RainwayError } from "../../js/index.js";
 import { startHost } from "../../js/host/linux-host.js";
@@ -293,4 +296,44 @@ test("without InputLevel.Clipboard the X clipboard does not reach the page", { t
     probe?.kill();
     await close();
   }
+});
+
+/** Runs `petrichor host` and resolves with the peer id it prints; the process is returned to stop. */
+function runHostCommand(args) {
+  const child = spawn(process.execPath, [new URL("../../js/cli.js", import.meta.url).pathname, "host", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const printed = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`petrichor host printed nothing: ${output}`)), 20000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = /Petrichor host (\d+) streaming (:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ id: match[1], display: match[2] });
+      }
+    });
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("exit", (code) => reject(new Error(`petrichor host exited with ${code}: ${output}`)));
+  });
+  return { child, printed };
+}
+
+test("`petrichor host` prints its peer id and keeps it across restarts", { timeout: 60000 }, async () => {
+  const idFile = join(mkdtempSync(join(tmpdir(), "petrichor-host-")), "host-id");
+  const args = ["--gateway", fixture.gateway.url, "--key", "key", "--display", display.display, "--accept-all", "--id-file", idFile];
+  const first = runHostCommand(args);
+  const { id, display: shown } = await first.printed;
+  assert.equal(shown, display.display);
+  first.child.kill("SIGTERM");
+  await new Promise((resolve) => first.child.once("exit", resolve));
+  const second = runHostCommand(args);
+  try {
+    assert.equal((await second.printed).id, id);
+  } finally {
+    second.child.kill("SIGTERM");
+  }
+  // Wrong use is a usage error, not a stack trace.
+  const wrong = spawnSync(process.execPath, [new URL("../../js/cli.js", import.meta.url).pathname, "host", "--display", ":1"], { encoding: "utf8" });
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /host needs --gateway/);
 });
