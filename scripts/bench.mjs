@@ -1,5 +1,6 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
-// BENCHMARKS.md. SRTP figures are the median of several runs; input latency is one run of many samples.
+// BENCHMARKS.md. SRTP figures are the median of several runs; input latency is one run of many samples;
+// the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb.
 import { execFileSync } from "node:child_process";
 import { statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -8,6 +9,7 @@ import { build } from "./build.mjs";
 import { ROOT, ensureNpmPackages, log } from "./deps.mjs";
 import { SrtpDirection, createCore } from "../js/core/core.js";
 import { measureInputLatency } from "../bench/input-latency.mjs";
+import { measureHostPipeline } from "../bench/host-pipeline.mjs";
 
 const RUNS = 5;
 const PACKETS = 100000;
@@ -70,6 +72,15 @@ try {
   input = { error: error.message };
 }
 
+let pipeline;
+try {
+  pipeline = await measureHostPipeline();
+} catch (error) {
+  log(error.message);
+  process.exitCode = 1; // the report is still written, with the reason in place of the figures
+  pipeline = { error: error.message };
+}
+
 function inputSection() {
   const title = "## Input latency: DOM event → host input event (Chromium, two pages, loopback)";
   if (input.error) return `${title}\n\nNot measured: ${input.error}\n`;
@@ -103,6 +114,67 @@ Goal: ≤ 1 ms over the raw channel, ≤ 8 bytes per key, button and move.
 `;
 }
 
+function pipelineSection() {
+  const title = "## Linux host pipeline: screen grab → encoded frame (Xvfb, software H.264)";
+  if (pipeline.error) return `${title}\n\nNot measured: ${pipeline.error}\n`;
+  const ms = (value) => `${value.toFixed(1)} ms`;
+  const ratio = (a, b) => `${(a / b).toFixed(2)} ×`;
+  const size = (s) => `${s.width}×${s.height}`;
+  const cpu = (r) => `${r.cpuPercent.toFixed(1)} % of a core (${r.cpuMsPerFrame.toFixed(1)} ms a frame)`;
+  const row = (s, name, r) => `| ${size(s)} | ${name} | ${ms(r.p50)} | ${ms(r.p99)} | ${cpu(r)} | ${r.fps.toFixed(1)} | ${Math.round(r.bytesPerFrame).toLocaleString("en")} |`;
+  const rows = pipeline.sizes.flatMap((s) => [
+    row(s, "Petrichor: petrichor-host (XShm grab, swscale, libx264)", s.petrichor),
+    row(s, "FFmpeg x11grab + libx264 (baseline, same settings)", s.ffmpeg),
+    `| ${size(s)} | Petrichor / FFmpeg | ${ratio(s.petrichor.p50, s.ffmpeg.p50)} | ${ratio(s.petrichor.p99, s.ffmpeg.p99)} | ${ratio(s.petrichor.cpuPercent, s.ffmpeg.cpuPercent)} (per frame ${ratio(s.petrichor.cpuMsPerFrame, s.ffmpeg.cpuMsPerFrame)}) | ${ratio(s.petrichor.fps, s.ffmpeg.fps)} | ${ratio(s.petrichor.bytesPerFrame, s.ffmpeg.bytesPerFrame)} |`,
+  ]);
+  const { fps, bitrate, vbvBits, seconds, warmupSeconds, rounds, clockTicks } = pipeline;
+  const grab = (s, r) => ((((r.xCpuPercent - s.xIdlePercent) / 100) * 1000) / r.fps).toFixed(1);
+  const server = pipeline.sizes.every((s) => s.xIdlePercent !== null && s.petrichor.xCpuPercent !== null && s.ffmpeg.xCpuPercent !== null)
+    ? `The X server's CPU (${pipeline.sizes
+        .map((s) => `${size(s)}: ${s.xIdlePercent.toFixed(1)} % of a core with the app alone, ${s.petrichor.xCpuPercent.toFixed(1)} % beside Petrichor, ${s.ffmpeg.xCpuPercent.toFixed(1)} % beside FFmpeg, so ≈ ${grab(s, s.petrichor)} and ${grab(s, s.ffmpeg)} ms of server time a frame`)
+        .join("; ")}) is the server's side of the grab, plus for Petrichor its XDamage reports and cursor polling.`
+    : "The X server's CPU could not be read.";
+  const orders = pipeline.sizes.map((s) => `${size(s)} ${s.order.map((p) => (p === "petrichor" ? "P" : "F")).join("")}`).join(", ");
+  const samples = pipeline.sizes.map((s) => `${size(s)} ${s.petrichor.samples} / ${s.ffmpeg.samples}`).join(", ");
+  const unbounded = pipeline.sizes.reduce((sum, s) => sum + s.petrichor.unbounded + s.ffmpeg.unbounded, 0);
+  return `${title}
+
+| size | path | latency p50 | p99 | CPU per second of video | fps | bytes per frame |
+| --- | --- | --- | --- | --- | --- | --- |
+${rows.join("\n")}
+
+Both paths grab a Xvfb screen of that size on which \`petrichor-demo-app --animate\` redraws its lower half
+${fps} times a second, and encode it with libx264 at ${fps} fps: preset veryfast, tune zerolatency, profile
+baseline, no B-frames, ${(bitrate / 1e6).toFixed(1)} Mbit/s with maxrate = bitrate and a ${Math.round(vbvBits / 1000)} kbit VBV (two frames),
+one thread, keyframes only every ${10 * fps} frames, SPS/PPS repeated, no scene cuts, BGRX → 4:2:0 with
+swscale fast_bilinear on one thread; FFmpeg without its mouse pointer (Petrichor sends the cursor
+apart). They run one after the other on the same display, never at once, ${rounds} windows of ${(seconds / (rounds || 1)).toFixed(0)} s each per
+path and size, interleaved (${orders}; P Petrichor, F FFmpeg), each after ${warmupSeconds} s from its first frame not
+counted. Latency samples (Petrichor / FFmpeg): ${samples}.
+
+Method: each program's stdout goes straight into a small reader process that sits in a blocking
+read() and stamps every read with CLOCK_MONOTONIC, so arrivals do not wait for an event loop; both
+figures include the pipe and the reader's wake-up. Petrichor's latency is a frame's arrival less
+(HELLO's arrival + the frame's timestamp): petrichor-host stamps each picture with CLOCK_MONOTONIC right
+after XShmGetImage returns, counted from the moment just after it wrote HELLO (\`encode_picture\` and
+\`start_ms\` in src/host/host_main.c). It runs from the end of the grab to the end of the access unit in
+the reader, and every sample of a window is low by the same amount, HELLO's own delivery (the reader's
+wake-up: scheduler latency, not measured; a window with a negative sample is refused). FFmpeg's latency
+is a frame's arrival on the wall clock (CLOCK_MONOTONIC + an offset taken at \`Date.now()\` millisecond
+edges, within a few µs; a step of the system clock during a window would shift it) less x11grab's
+packet timestamp, kept by \`-copyts\` and read from the MPEG-TS PES header (90 kHz: ±6 µs), whose
+length says when the access unit is complete${unbounded ? ` (${unbounded} units over 64 KiB had no length and are left out)` : ""}. x11grab takes that timestamp
+(\`av_gettime()\`) after its pacing sleep and before it asks for the image, so FFmpeg's figure includes
+the grab round trip, which Petrichor's does not. ${server} Petrichor encodes at its frame tick only when
+XDamage reported a change and skips a tick when it fell behind; x11grab grabs every 1/${fps} s and
+catches up when late, hence any difference in fps. CPU is utime + stime from /proc/<pid>/stat
+(1/${clockTicks} s ticks) of petrichor-host or ffmpeg over the windows, per second of video (the windows'
+length: the stream is live); per frame it is that over the frames produced. Bytes per frame are the
+access units as sent: Petrichor's VIDEO payload (4-byte start codes), FFmpeg's PES payload less
+the 6-byte access unit delimiter the MPEG-TS muxer adds.
+`;
+}
+
 const report = `# Benchmarks
 
 Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"},
@@ -123,6 +195,7 @@ A 20 Mbit/s stream of ${SIZE}-byte packets is about ${Math.round(20e6 / 8 / SIZE
 costs ${((20e6 / 8 / SIZE) * (wasmMs / PACKETS) / 10).toFixed(2)} % of one core.
 
 ${inputSection()}
+${pipelineSection()}
 ## Size
 
 | artefact | bytes |
