@@ -292,7 +292,9 @@ async function runCandidate({ path, command, args, warmupMs, windowMs, xvfb }) {
 
     // The candidate writes straight into the reader's stdin; this process keeps no end of that pipe.
     let childError = "";
-    child = spawn(command, args, { stdio: [path === "petrichor" ? "pipe" : "ignore", reader.stdin, "pipe"] });
+    // Video only on both sides: no sound server, so petrichor-host does no audio work either.
+    const env = { ...process.env, PULSE_SERVER: "unix:/nonexistent/petrichor-bench" };
+    child = spawn(command, args, { env, stdio: [path === "petrichor" ? "pipe" : "ignore", reader.stdin, "pipe"] });
     reader.stdin.destroy();
     child.stdin?.on("error", () => {});
     child.stderr.on("data", (chunk) => (childError = (childError + chunk).slice(-2000)));

@@ -13,9 +13,11 @@ export const CACHE = process.env.PETRICHOR_CACHE || join(process.env.XDG_CACHE_H
 /** Debian packages per purpose. */
 export const PACKAGES = {
   build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev"],
-  test: ["chromium", "ffmpeg"],
-  // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, FFmpeg's libraries, Xvfb.
-  host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "xvfb"],
+  // pulseaudio: a sound server of its own for the host's audio test.
+  test: ["chromium", "ffmpeg", "pulseaudio"],
+  // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, FFmpeg's libraries,
+  // libpulse (audio from the PulseAudio/PipeWire server), Xvfb.
+  host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "libpulse-dev", "xvfb"],
 };
 
 /** C dependencies: Debian source package and the upstream version we build against. */

@@ -27,6 +27,11 @@ export interface HostOptions {
   software?: boolean;
   /** A file that keeps the host's peer id across restarts. */
   resumeTokenFile?: string;
+  /**
+   * Environment variables for the native program and the app, over process.env: e.g. PULSE_SERVER,
+   * the sound server whose default monitor becomes the stream's audio (none reachable: no audio).
+   */
+  env?: Record<string, string>;
   /** Called with each peer accepted (e.g. to answer its data channels). */
   onPeer?: (peer: import("../../index.js").Peer) => void;
   log?: (message: string) => void;

@@ -1,8 +1,9 @@
 // `petrichor host` / startHost(): a Linux machine as a Petrichor host. The SDK's host role (Node)
 // connects to the gateway, accepts peers by a stated policy and answers stream requests; for each
-// stream it runs the native host program (capture, H.264 encoding, XTest injection) on an X display
-// (an existing one, or a virtual one running one application), sends its access units, and passes
-// the input the host's core let through (filtered by the granted InputLevel) on to it.
+// stream it runs the native host program (capture, H.264 encoding, XTest injection; the sound
+// server's monitor as Opus when there is one) on an X display (an existing one, or a virtual one
+// running one application), sends its access units and audio packets, and passes the input the
+// host's core let through (filtered by the granted InputLevel) on to it.
 import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -23,7 +24,9 @@ async function readToken(file) {
  * Starts a host. Options: gatewayUrl, apiKey, externalId ("petrichor-host"); display (":0"), or app
  * (a command to run in a virtual display of width × height); allow (external ids to accept) or
  * acceptAll; permissions (InputLevel granted, default All); fps, bitrate, software; resumeTokenFile
- * (keeps the peer id across restarts); onPeer(peer) for each accepted peer; log(message).
+ * (keeps the peer id across restarts); env (environment variables for the native program and the
+ * app, over process.env: e.g. PULSE_SERVER, the sound server whose default monitor is the stream's
+ * audio); onPeer(peer) for each accepted peer; log(message).
  * Resolves to {id, connection, streams, close()}.
  */
 export async function startHost(options) {
@@ -41,12 +44,14 @@ export async function startHost(options) {
     bitrate = 2_000_000,
     software = false,
     resumeTokenFile,
+    env: extraEnv = {},
     onPeer = () => {},
     log = () => {},
   } = options;
   if (!app && !options.display) throw new Error("startHost needs a display (e.g. \":0\") or an app to run in a virtual one.");
   if (!acceptAll && allow.length === 0) throw new Error("startHost needs a policy: allow (external ids) or acceptAll.");
 
+  const env = { ...process.env, ...extraEnv };
   const encoder = await createCore(); // encodes the input that passed the filter as records for the native side
   let virtual = null;
   let appProcess = null;
@@ -54,7 +59,7 @@ export async function startHost(options) {
   if (app) {
     virtual = await startVirtualDisplay({ width, height });
     display = virtual.display;
-    appProcess = spawn("sh", ["-c", app], { env: { ...process.env, DISPLAY: display }, stdio: ["ignore", "ignore", "inherit"] });
+    appProcess = spawn("sh", ["-c", app], { env: { ...env, DISPLAY: display }, stdio: ["ignore", "ignore", "inherit"] });
     appProcess.on("exit", (code) => log(`app exited with status ${code}`));
   }
 
@@ -69,18 +74,19 @@ export async function startHost(options) {
   const serve = async (peer, request) => {
     let native;
     try {
-      native = new NativeHost({ display, fps, bitrate, software });
+      native = new NativeHost({ display, fps, bitrate, software, env });
       native.on("log", (line) => log(`native: ${line}`));
       const info = await native.hello();
       const stream = await request.accept({
         permissions,
         type: app ? StreamType.AppIsolation : StreamType.FullDesktop,
         video: { codec: info.codec, width: info.width, height: info.height, frameRate: info.frameRate },
-        audio: null,
+        audio: info.audio ?? null, // none without a sound server: not an error
       });
       streams.add(stream);
-      log(`streaming ${display} (${info.width}×${info.height}, ${info.codec}) to ${peer.id}`);
+      log(`streaming ${display} (${info.width}×${info.height}, ${info.codec}${info.audio ? `, ${info.audio.codec}` : ", no audio"}) to ${peer.id}`);
       native.on("video", (chunk) => !stream.ended && stream.sendVideo(chunk));
+      native.on("audio", (chunk) => !stream.ended && stream.sendAudio(chunk));
       native.on("client-input", (records) => stream._sendRecords(records)); // cursor, clipboard
       native.on("exit", (error) => {
         if (error && !stream.ended) {

@@ -1,6 +1,7 @@
 // The native host program (src/host/host_main.c) as a Node object: spawns it, speaks its stdio
 // protocol (docs/PROTOCOL.md, "Host stdio protocol"), and reports what it says as events:
-// "hello" {version, width, height, frameRate, codec}, "video" {type, timestamp, data},
+// "hello" {version, width, height, frameRate, codec, audio: {codec, sampleRate, channels} | null},
+// "video" {type, timestamp, data}, "audio" {type: "key", timestamp, data} (one Opus packet),
 // "client-input" (records for the client), "exit" (an Error, or null when it was asked to stop).
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
@@ -8,7 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const HOST_PROTOCOL_VERSION = 1;
-const Message = Object.freeze({ Hello: 1, Video: 2, Error: 3, ClientInput: 4, Input: 16, Keyframe: 17, Bitrate: 18, Stop: 19 });
+const Message = Object.freeze({ Hello: 1, Video: 2, Error: 3, ClientInput: 4, AudioFormat: 5, Audio: 6, Input: 16, Keyframe: 17, Bitrate: 18, Stop: 19 });
 const HEADER_SIZE = 5;
 const MAX_EVENT = 8 * 1024 * 1024; // the native side's largest message (host_protocol.h)
 const HELLO_TIMEOUT_MS = 10000;
@@ -25,14 +26,19 @@ export class NativeHost extends EventEmitter {
   #exited = false;
   #stderr = "";
 
-  /** Starts the program for an X display; options: fps, bitrate, software, program. */
-  constructor({ display, fps = 30, bitrate = 2_000_000, software = false, program = nativeProgram("petrichor-host") }) {
+  #audio = null; // the AUDIO_FORMAT that came before HELLO, if any
+
+  /**
+   * Starts the program for an X display; options: fps, bitrate, software, program, env (its environment,
+   * default process.env: PULSE_SERVER and the like choose the sound server whose monitor it records).
+   */
+  constructor({ display, fps = 30, bitrate = 2_000_000, software = false, program = nativeProgram("petrichor-host"), env = process.env }) {
     super();
     if (!existsSync(program)) {
       throw new Error(`the native host program is not built (${program}); run \`npm start\` or \`node scripts/build.mjs native\``);
     }
     const args = ["--display", display, "--fps", String(fps), "--bitrate", String(bitrate), ...(software ? ["--software"] : [])];
-    this.#child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"] });
+    this.#child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"], env });
     this.#child.stdout.on("data", (chunk) => this.#receive(chunk));
     this.#child.stderr.on("data", (chunk) => {
       this.#stderr = (this.#stderr + chunk).slice(-4000); // the last words, for the error
@@ -113,8 +119,14 @@ export class NativeHost extends EventEmitter {
         height: payload.readUInt16LE(3),
         frameRate: payload.readUInt16LE(5),
         codec: payload.subarray(7).toString("utf8"),
+        audio: this.#audio, // AUDIO_FORMAT comes before HELLO when there is audio
       };
       this.emit("hello", this.info);
+    } else if (type === Message.AudioFormat && payload.length > 5 && !this.info) {
+      this.#audio = { codec: payload.subarray(5).toString("utf8"), sampleRate: payload.readUInt32LE(0), channels: payload[4] };
+    } else if (type === Message.Audio && payload.length > 8) {
+      const timestamp = Number(payload.readBigUInt64LE(0));
+      this.emit("audio", { type: "key", timestamp, data: new Uint8Array(payload.subarray(8)) });
     } else if (type === Message.Video && payload.length > 9) {
       const timestamp = Number(payload.readBigUInt64LE(1));
       this.emit("video", { type: payload[0] ? "key" : "delta", timestamp, data: new Uint8Array(payload.subarray(9)) });

@@ -1,5 +1,6 @@
 /* petrichor-host: the native half of `petrichor host`. It captures an X11 display, encodes it as
- * H.264 and writes the access units to stdout; it reads input records, keyframe and bitrate
+ * H.264 and writes the access units to stdout, with the sound of the PulseAudio (or PipeWire)
+ * server's default monitor as Opus when there is one; it reads input records, keyframe and bitrate
  * commands from stdin and injects the input with XTest. Both directions speak the stdio protocol of
  * host/host_protocol.h. It exits when stdin ends, on STOP, or after an ERROR message.
  *
@@ -15,7 +16,9 @@
 #include <libavutil/log.h>
 
 #include "core/error.h"
+#include "host/audio_encoder.h"
 #include "host/host_protocol.h"
+#include "host/pulse_audio.h"
 #include "host/video_encoder.h"
 #include "host/x11_capture.h"
 #include "host/x11_clipboard.h"
@@ -30,6 +33,8 @@ typedef struct host {
   pt_x11_input *input;
   pt_x11_cursor *cursor;       /* NULL without XFixes: the client draws no cursor */
   pt_x11_clipboard *clipboard; /* NULL without XFixes: no clipboard */
+  pt_pulse_audio *audio;       /* NULL without a sound server (or its default monitor): no audio */
+  pt_audio_encoder *audio_encoder;
   int frame_rate;
   int force_keyframe;
   double start_ms;
@@ -90,6 +95,63 @@ static void encode_picture(host *h) {
   status = pt_video_encoder_encode(h->encoder, pixels, stride, timestamp_us, h->force_keyframe, send_video, h);
   if (status != PT_OK) fail("encoding failed", status);
   h->force_keyframe = 0;
+}
+
+/* ---- Audio: the sound server's default monitor, as Opus. Having none is not an error. ---- */
+
+#define AUDIO_BITRATE 96000
+#define AUDIO_OPEN_TIMEOUT_MS 2000
+#define AUDIO_READ_FRAMES 2400 /* 50 ms read at a time */
+
+static void close_audio(host *h) {
+  pt_pulse_audio_close(h->audio);
+  pt_audio_encoder_close(h->audio_encoder);
+  h->audio = NULL;
+  h->audio_encoder = NULL;
+}
+
+/* Before HELLO: starts capturing and announces the format (AUDIO_FORMAT), or logs why there is no audio. */
+static void open_audio(host *h) {
+  int status = pt_pulse_audio_open(&h->audio, AUDIO_OPEN_TIMEOUT_MS);
+  if (status == PT_OK) status = pt_audio_encoder_open(&h->audio_encoder, AUDIO_BITRATE);
+  if (status != PT_OK) {
+    fprintf(stderr, "petrichor-host: no audio: %s (%s)\n",
+            h->audio == NULL ? "no PulseAudio/PipeWire server with a default monitor" : "no Opus encoder",
+            pt_error_name(status));
+    close_audio(h);
+    return;
+  }
+  const char *codec = pt_audio_encoder_codec(h->audio_encoder);
+  uint8_t format[5];
+  for (int i = 0; i < 4; i++) format[i] = (uint8_t)((uint32_t)PT_AUDIO_SAMPLE_RATE >> (8 * i));
+  format[4] = PT_AUDIO_CHANNELS;
+  send_message(PT_HOST_AUDIO_FORMAT, format, sizeof format, (const uint8_t *)codec, strlen(codec));
+  fprintf(stderr, "petrichor-host: audio from the default monitor, %s at %d Hz\n", codec, PT_AUDIO_SAMPLE_RATE);
+}
+
+static int send_audio(void *context, const uint8_t *packet, size_t length, int64_t timestamp_us) {
+  host *h = context;
+  timestamp_us -= (int64_t)(h->start_ms * 1000.0); /* on the video's clock */
+  if (timestamp_us < 0) return PT_OK;             /* captured before streaming started */
+  uint8_t head[8];
+  for (int i = 0; i < 8; i++) head[i] = (uint8_t)((uint64_t)timestamp_us >> (8 * i));
+  send_message(PT_HOST_AUDIO, head, sizeof head, packet, length);
+  return PT_OK;
+}
+
+/* Encodes and sends what was captured; a server that went away ends the audio, not the host. */
+static void pump_audio(host *h) {
+  static int16_t samples[AUDIO_READ_FRAMES * PT_PULSE_AUDIO_CHANNELS];
+  size_t frames;
+  int64_t timestamp_us;
+  int status = pt_pulse_audio_read(h->audio, samples, AUDIO_READ_FRAMES, &frames, &timestamp_us);
+  if (status == PT_OK && frames > 0) {
+    status = pt_audio_encoder_encode(h->audio_encoder, samples, frames, timestamp_us, send_audio, h);
+  }
+  if (status != PT_OK) {
+    fprintf(stderr, "petrichor-host: audio stopped (%s)\n", pt_error_name(status));
+    close_audio(h);
+  }
 }
 
 /* Sends one record to the client (through the Node side, whose core checks it again). */
@@ -224,6 +286,7 @@ int main(int argc, char **argv) {
   status = pt_video_encoder_open(&h.encoder, &config);
   if (status != PT_OK) fail("no H.264 encoder could be opened", status);
 
+  open_audio(&h); /* its AUDIO_FORMAT goes before HELLO */
   const char *codec = pt_video_encoder_codec(h.encoder);
   uint8_t hello[7];
   hello[0] = PT_HOST_PROTOCOL_VERSION;
@@ -243,11 +306,13 @@ int main(int argc, char **argv) {
   double next_frame_ms = h.start_ms;
   for (;;) {
     double wait = next_frame_ms - now_ms();
-    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {ConnectionNumber(h.display), POLLIN, 0}};
+    struct pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {ConnectionNumber(h.display), POLLIN, 0},
+                            {h.audio ? pt_pulse_audio_fd(h.audio) : -1, POLLIN, 0}};
     /* X events may be queued already without the socket being readable. */
     int timeout = XPending(h.display) ? 0 : wait > 0 ? (int)(wait + 0.999) : 0;
-    if (poll(fds, 2, timeout) < 0 && errno != EINTR) fail("poll failed", PT_ERR_STATE);
+    if (poll(fds, 3, timeout) < 0 && errno != EINTR) fail("poll failed", PT_ERR_STATE);
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && !read_commands(&h)) break;
+    if (fds[2].revents & POLLIN) pump_audio(&h);
     while (XPending(h.display)) {
       XEvent event;
       XNextEvent(h.display, &event);
@@ -268,6 +333,7 @@ int main(int argc, char **argv) {
       if (next_frame_ms < now) next_frame_ms = now + interval_ms; /* fell behind: skip, do not burst */
     }
   }
+  close_audio(&h);
   pt_x11_input_close(h.input);
   pt_x11_clipboard_close(h.clipboard);
   pt_x11_cursor_close(h.cursor);

@@ -1,7 +1,8 @@
 /* The stdio protocol between the Node side of `petrichor host` and the native host program
  * (docs/PROTOCOL.md, "Host stdio protocol"): both directions carry messages
  * [type u8][payload length u32 LE][payload]. The native program speaks first (HELLO, with the
- * protocol version); Node never sends before it has read a HELLO of a version it knows. */
+ * protocol version, preceded by AUDIO_FORMAT when it has audio); Node never sends before it has read
+ * a HELLO of a version it knows. */
 #ifndef PT_HOST_HOST_PROTOCOL_H
 #define PT_HOST_HOST_PROTOCOL_H
 
@@ -19,6 +20,9 @@ typedef enum pt_host_message_type {
   PT_HOST_VIDEO = 2,     /* keyframe u8, timestamp µs u64, then one H.264 access unit (Annex-B) */
   PT_HOST_ERROR = 3,     /* UTF-8: why the program stops (it exits after sending it) */
   PT_HOST_CLIENT_INPUT = 4, /* input records for the client (cursor, clipboard, rumble) */
+  PT_HOST_AUDIO_FORMAT = 5, /* sample rate u32, channels u8, then the codec string ("opus"); only when there
+                             * is audio, and then before HELLO */
+  PT_HOST_AUDIO = 6,     /* timestamp µs u64, then one Opus packet */
   /* Node → native */
   PT_HOST_INPUT = 16,    /* input records (input/input_record.h) the host's core let through */
   PT_HOST_KEYFRAME = 17, /* (empty) the next picture is an IDR, and it comes now; so do the cursor shape and position */
