@@ -54,6 +54,8 @@ export class InputCapture {
     on(container, "keydown", (event) => this.#onKey(event, KeyboardAction.KeyDown));
     on(container, "keyup", (event) => this.#onKey(event, KeyboardAction.KeyUp));
     on(container, "compositionend", (event) => this.#onComposition(event));
+    // Keys the browser kept (not sent, or unmapped) type into the hidden text field: keep it empty.
+    on(this.#textSink, "input", (event) => !event.isComposing && (this.#textSink.value = ""));
     on(container, "paste", (event) => this.#onPaste(event));
     on(container, "focus", () => this.#onFocus());
     on(container, "focusout", (event) => !container.contains(event.relatedTarget) && hooks.releaseKeys());
