@@ -20,7 +20,7 @@ host: streams an X11 display (or one app in a virtual display) and injects the i
   --key KEY      the API key (or PETRICHOR_API_KEY)
   --display D    an existing X display to stream, e.g. :0
   --app CMD      run CMD in a virtual display (Xvfb) and stream that instead
-  --size WxH     the virtual display's size; default 1280x720
+  --size WxH     the virtual display's size at start (then each client's viewport); default 1280x720
   --allow ID     accept peers with this external id; repeatable
   --accept-all   accept every peer of the organisation
   --permissions N  the InputLevel granted (default 63: keyboard, mouse, every gamepad; 127 adds clipboard)

@@ -15,9 +15,9 @@ export const PACKAGES = {
   build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev"],
   // pulseaudio: a sound server of its own for the host's audio test.
   test: ["chromium", "ffmpeg", "pulseaudio"],
-  // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, FFmpeg's libraries,
+  // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, RandR, FFmpeg's libraries,
   // libpulse (audio from the PulseAudio/PipeWire server), Xvfb.
-  host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "libpulse-dev", "xvfb"],
+  host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "libxrandr-dev", "libpulse-dev", "xvfb"],
 };
 
 /** C dependencies: Debian source package and the upstream version we build against. */

@@ -10,7 +10,10 @@ export interface HostOptions {
   externalId?: string;
   /** An existing X display to stream, e.g. ":0" … */
   display?: string;
-  /** … or a command to run in a virtual display (Xvfb) of width × height (default 1280 × 720). */
+  /**
+   * … or a command to run in a virtual display (Xvfb) of width × height at first (default 1280 × 720),
+   * then of each client's viewport size (ViewportResize), within 320 × 240 … 3840 × 2160.
+   */
   app?: string;
   width?: number;
   height?: number;
@@ -52,9 +55,22 @@ export interface VirtualDisplay {
   readonly display: string;
   readonly width: number;
   readonly height: number;
+  /** The framebuffer: the largest the screen can become with RandR. */
+  readonly maxWidth: number;
+  readonly maxHeight: number;
   readonly exited: Promise<unknown>;
   stop(): void;
 }
 
-/** Starts Debian's Xvfb on a free display number. */
-export declare function startVirtualDisplay(options?: { width?: number; height?: number; xvfb?: string }): Promise<VirtualDisplay>;
+/**
+ * Starts Debian's Xvfb on a free display number, its screen width × height (default 1280 × 720) in a
+ * framebuffer of maxWidth × maxHeight (default the same; larger needs the native host program, resizer).
+ */
+export declare function startVirtualDisplay(options?: {
+  width?: number;
+  height?: number;
+  maxWidth?: number;
+  maxHeight?: number;
+  xvfb?: string;
+  resizer?: string;
+}): Promise<VirtualDisplay>;

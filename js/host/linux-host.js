@@ -12,6 +12,10 @@ import { createCore } from "../core/core.js";
 import { NativeHost } from "./native-host.js";
 import { startVirtualDisplay } from "./virtual-display.js";
 
+// The virtual display's framebuffer: the largest a client's viewport can make it (RandR, within it).
+const MAX_WIDTH = 3840;
+const MAX_HEIGHT = 2160;
+
 async function readToken(file) {
   try {
     return (await readFile(file, "utf8")).trim() || undefined;
@@ -22,7 +26,8 @@ async function readToken(file) {
 
 /**
  * Starts a host. Options: gatewayUrl, apiKey, externalId ("petrichor-host"); display (":0"), or app
- * (a command to run in a virtual display of width × height); allow (external ids to accept) or
+ * (a command to run in a virtual display of width × height at first, then of each client's viewport
+ * size, within 320 × 240 … 3840 × 2160); allow (external ids to accept) or
  * acceptAll; permissions (InputLevel granted, default All); fps, bitrate, software; resumeTokenFile
  * (keeps the peer id across restarts); env (environment variables for the native program and the
  * app, over process.env: e.g. PULSE_SERVER, the sound server whose default monitor is the stream's
@@ -57,7 +62,8 @@ export async function startHost(options) {
   let appProcess = null;
   let display = options.display;
   if (app) {
-    virtual = await startVirtualDisplay({ width, height });
+    // Xvfb's framebuffer at the largest size; its screen starts at width × height.
+    virtual = await startVirtualDisplay({ width, height, maxWidth: Math.max(width, MAX_WIDTH), maxHeight: Math.max(height, MAX_HEIGHT) });
     display = virtual.display;
     appProcess = spawn("sh", ["-c", app], { env: { ...env, DISPLAY: display }, stdio: ["ignore", "ignore", "inherit"] });
     appProcess.on("exit", (code) => log(`app exited with status ${code}`));
@@ -74,7 +80,9 @@ export async function startHost(options) {
   const serve = async (peer, request) => {
     let native;
     try {
-      native = new NativeHost({ display, fps, bitrate, software, env });
+      // In a virtual display of its own the screen follows the client's viewport, from width × height.
+      const follow = app ? { followViewport: true, size: { width, height } } : {};
+      native = new NativeHost({ display, fps, bitrate, software, env, ...follow });
       native.on("log", (line) => log(`native: ${line}`));
       const info = await native.hello();
       const stream = await request.accept({

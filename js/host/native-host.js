@@ -30,14 +30,21 @@ export class NativeHost extends EventEmitter {
 
   /**
    * Starts the program for an X display; options: fps, bitrate, software, program, env (its environment,
-   * default process.env: PULSE_SERVER and the like choose the sound server whose monitor it records).
+   * default process.env: PULSE_SERVER and the like choose the sound server whose monitor it records);
+   * followViewport (the client's ViewportResize resizes the display: only for a display of the host's
+   * own) with size {width, height}, the display's size at start (default: as it is).
    */
-  constructor({ display, fps = 30, bitrate = 2_000_000, software = false, program = nativeProgram("petrichor-host"), env = process.env }) {
+  constructor({ display, fps = 30, bitrate = 2_000_000, software = false, followViewport = false, size, program = nativeProgram("petrichor-host"), env = process.env }) {
     super();
     if (!existsSync(program)) {
       throw new Error(`the native host program is not built (${program}); run \`npm start\` or \`node scripts/build.mjs native\``);
     }
-    const args = ["--display", display, "--fps", String(fps), "--bitrate", String(bitrate), ...(software ? ["--software"] : [])];
+    const args = [
+      ...["--display", display, "--fps", String(fps), "--bitrate", String(bitrate)],
+      ...(software ? ["--software"] : []),
+      ...(followViewport ? ["--follow-viewport"] : []),
+      ...(size ? ["--size", `${size.width}x${size.height}`] : []),
+    ];
     this.#child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"], env });
     this.#child.stdout.on("data", (chunk) => this.#receive(chunk));
     this.#child.stderr.on("data", (chunk) => {

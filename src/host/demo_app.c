@@ -1,5 +1,6 @@
 /* petrichor-demo-app: a small X11 application that visibly answers keyboard and mouse, for the
- * interactive demo of `npm start` and the host's end-to-end tests. One window fills the screen; its
+ * interactive demo of `npm start` and the host's end-to-end tests. One window fills the screen (and
+ * follows its size when the screen is resized, as the host's virtual display is for a client); its
  * background colour says what happened last (so a test can read it back from the client's picture):
  *   key r / g / b → red / green / blue, any other key → grey; the text typed is shown on it;
  *   left button → white, right button → yellow, middle → orange; wheel up → cyan, wheel down → magenta;
@@ -82,6 +83,9 @@ int main(int argc, char **argv) {
   XMapRaised(display, window);
   /* Without a window manager nobody gives the window the focus: take it, so that keys reach it. */
   XSetInputFocus(display, window, RevertToParent, CurrentTime);
+  /* The root window's ConfigureNotify says the screen changed size: the window follows. */
+  Window root = RootWindow(display, screen);
+  XSelectInput(display, root, StructureNotifyMask);
   GC gc = XCreateGC(display, window, 0, NULL);
   unsigned long background = rgb(32, 32, 32);
   char text[MAX_TEXT + 1] = "";
@@ -101,8 +105,14 @@ int main(int argc, char **argv) {
         XSetInputFocus(display, window, RevertToParent, CurrentTime);
         break;
       case ConfigureNotify:
-        width = event.xconfigure.width;
-        height = event.xconfigure.height;
+        if (event.xconfigure.window == root) {
+          XMoveResizeWindow(display, window, 0, 0, (unsigned)event.xconfigure.width, (unsigned)event.xconfigure.height);
+        } else if (event.xconfigure.window == window &&
+                   (event.xconfigure.width != width || event.xconfigure.height != height)) {
+          width = event.xconfigure.width;
+          height = event.xconfigure.height;
+          repaint(display, window, gc, background, text, width, height);
+        }
         break;
       case KeyPress: {
         char typed[8];

@@ -2,9 +2,14 @@
  * H.264 and writes the access units to stdout, with the sound of the PulseAudio (or PipeWire)
  * server's default monitor as Opus when there is one; it reads input records, keyframe and bitrate
  * commands from stdin and injects the input with XTest. Both directions speak the stdio protocol of
- * host/host_protocol.h. It exits when stdin ends, on STOP, or after an ERROR message.
+ * host/host_protocol.h. It exits when stdin ends, on STOP, or after an ERROR message. When the
+ * screen's size changes it goes on at the new size (capture and encoder reopened, a keyframe).
+ * With --follow-viewport (a virtual display of its own, `petrichor host --app`) the client's
+ * ViewportResize records resize the screen with RandR, within 320×240 and the server's maximum;
+ * --size sets the size at start; --resize-only sets it and exits (before the app starts).
  *
- * Usage: petrichor-host [--display NAME] [--fps N] [--bitrate BITS_PER_SECOND] [--software] */
+ * Usage: petrichor-host [--display NAME] [--fps N] [--bitrate BITS_PER_SECOND] [--software]
+ *                       [--follow-viewport] [--size WxH] [--resize-only] */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +29,7 @@
 #include "host/x11_clipboard.h"
 #include "host/x11_cursor.h"
 #include "host/x11_input.h"
+#include "host/x11_resize.h"
 #include "input/input_record.h"
 
 typedef struct host {
@@ -35,8 +41,14 @@ typedef struct host {
   pt_x11_clipboard *clipboard; /* NULL without XFixes: no clipboard */
   pt_pulse_audio *audio;       /* NULL without a sound server (or its default monitor): no audio */
   pt_audio_encoder *audio_encoder;
+  pt_x11_resize *resize;       /* with --follow-viewport: the client's viewport sets the screen's size */
   int frame_rate;
+  uint32_t bitrate;            /* the encoder's current target, for reopening it at a new size */
+  int allow_hardware;
   int force_keyframe;
+  int size_changed;            /* the screen's size may have changed: compared at the next frame tick */
+  int viewport_width, viewport_height; /* the client's latest viewport not applied yet (0: none) */
+  double viewport_applied_ms;  /* when the screen last took a viewport's size */
   double start_ms;
   uint8_t *commands; /* stdin bytes not yet parsed */
   size_t commands_used;
@@ -86,10 +98,50 @@ static int send_video(void *context, const uint8_t *access_unit, size_t length, 
   return PT_OK;
 }
 
+static void open_encoder(host *h) {
+  pt_video_encoder_config config = {0};
+  pt_x11_capture_size(h->capture, &config.width, &config.height);
+  config.frame_rate = h->frame_rate;
+  config.bitrate = h->bitrate;
+  config.allow_hardware = h->allow_hardware;
+  int status = pt_video_encoder_open(&h->encoder, &config);
+  if (status != PT_OK) fail("no H.264 encoder could be opened", status);
+}
+
+/* Capture and encoder again at the screen's size now, the next picture a keyframe (its SPS carries the
+ * new size: the client's decoder follows). */
+static void reopen_video(host *h) {
+  pt_x11_capture_close(h->capture);
+  h->capture = NULL;
+  int status = pt_x11_capture_open(&h->capture, h->display);
+  if (status != PT_OK) fail("cannot capture the X display at its new size", status);
+  pt_video_encoder_close(h->encoder);
+  h->encoder = NULL;
+  open_encoder(h);
+  h->force_keyframe = 1;
+  int width, height;
+  pt_x11_capture_size(h->capture, &width, &height);
+  fprintf(stderr, "petrichor-host: the screen is %dx%d now\n", width, height);
+}
+
+/* After the root window's ConfigureNotify (or a resize of its own): reopens when the size differs. */
+static void follow_screen_size(host *h) {
+  h->size_changed = 0;
+  int width, height, captured_width, captured_height;
+  if (pt_x11_screen_size(h->display, &width, &height) != PT_OK) return;
+  pt_x11_capture_size(h->capture, &captured_width, &captured_height);
+  if (width != captured_width || height != captured_height) reopen_video(h);
+}
+
 static void encode_picture(host *h) {
   const uint8_t *pixels;
   int stride;
   int status = pt_x11_capture_grab(h->capture, &pixels, &stride);
+  if (status == PT_ERR_STATE) {
+    /* Most likely the screen shrank before its ConfigureNotify was read: once more at its size now. */
+    reopen_video(h);
+    status = pt_x11_capture_grab(h->capture, &pixels, &stride);
+  }
   if (status != PT_OK) fail("screen capture failed", status);
   int64_t timestamp_us = (int64_t)((now_ms() - h->start_ms) * 1000.0);
   status = pt_video_encoder_encode(h->encoder, pixels, stride, timestamp_us, h->force_keyframe, send_video, h);
@@ -166,13 +218,38 @@ static int send_client_record(void *context, const pt_input *record) {
   return status;
 }
 
+/* A client's viewport can resize the screen this often at most (the SDK sends one per 100 ms at most too). */
+#define VIEWPORT_INTERVAL_MS 100
+
+/* With --follow-viewport: the screen takes the latest viewport's size (clamped) at a frame tick, at most
+ * once per VIEWPORT_INTERVAL_MS however many come. */
+static void apply_viewport(host *h, double now) {
+  if (h->viewport_width == 0 || now - h->viewport_applied_ms < VIEWPORT_INTERVAL_MS) return;
+  int width, height;
+  int status = pt_x11_resize_set(h->resize, h->viewport_width, h->viewport_height, &width, &height);
+  if (status != PT_OK) {
+    fprintf(stderr, "petrichor-host: the screen could not be made %dx%d (%s)\n", h->viewport_width,
+            h->viewport_height, pt_error_name(status));
+  }
+  h->viewport_width = h->viewport_height = 0;
+  h->viewport_applied_ms = now;
+  h->size_changed = 1;
+}
+
 /* Injects every record of an input message; records X cannot take are counted, not fatal. */
 static void inject(host *h, const uint8_t *records, size_t length) {
   pt_input record;
   for (size_t offset = 0; offset < length;) {
     int status = pt_input_decode(records, length, &offset, &record);
     if (status == PT_ERR_MALFORMED) break;
-    if (status == PT_OK && record.type == PT_INPUT_CLIPBOARD) {
+    if (status == PT_OK && record.type == PT_INPUT_VIEWPORT) {
+      /* The client's container (CSS pixels): the screen's next size with --follow-viewport; a display
+       * that is not the host's own keeps its size. */
+      if (h->resize != NULL) {
+        h->viewport_width = record.u.viewport.width;
+        h->viewport_height = record.u.viewport.height;
+      }
+    } else if (status == PT_OK && record.type == PT_INPUT_CLIPBOARD) {
       status = h->clipboard ? pt_x11_clipboard_set(h->clipboard, record.u.text.bytes, record.u.text.length) : PT_ERR_STATE;
     } else if (status == PT_OK) {
       status = pt_x11_input_inject(h->input, &record);
@@ -199,6 +276,7 @@ static int handle_command(host *h, uint8_t type, const uint8_t *payload, size_t 
       if (length == 4) {
         uint32_t bps = (uint32_t)payload[0] | (uint32_t)payload[1] << 8 | (uint32_t)payload[2] << 16 | (uint32_t)payload[3] << 24;
         int status = pt_video_encoder_set_bitrate(h->encoder, bps);
+        if (status == PT_OK) h->bitrate = bps; /* kept for an encoder reopened at a new screen size */
         if (status != PT_OK) fprintf(stderr, "petrichor-host: bitrate %u refused (%s)\n", bps, pt_error_name(status));
       }
       return 1;
@@ -234,43 +312,91 @@ static int read_commands(host *h) {
   return 1;
 }
 
-static void parse_arguments(int argc, char **argv, const char **display, int *fps, uint32_t *bitrate, int *hardware) {
+typedef struct options {
+  const char *display;
+  int fps;
+  uint32_t bitrate;
+  int hardware;
+  int follow_viewport;
+  int width, height; /* --size; 0: the screen's size as it is */
+  int resize_only;
+} options;
+
+#define USAGE \
+  "usage: petrichor-host [--display NAME] [--fps N] [--bitrate BPS] [--software] [--follow-viewport] [--size WxH] " \
+  "[--resize-only]\n"
+
+static void parse_arguments(int argc, char **argv, options *o) {
   for (int i = 1; i < argc; i++) {
     const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+    char rest;
     if (strcmp(argv[i], "--software") == 0) {
-      *hardware = 0;
+      o->hardware = 0;
+    } else if (strcmp(argv[i], "--follow-viewport") == 0) {
+      o->follow_viewport = 1;
+    } else if (strcmp(argv[i], "--resize-only") == 0) {
+      o->resize_only = 1;
     } else if (value != NULL && strcmp(argv[i], "--display") == 0) {
-      *display = value;
+      o->display = value;
       i++;
     } else if (value != NULL && strcmp(argv[i], "--fps") == 0) {
-      *fps = atoi(value);
+      o->fps = atoi(value);
       i++;
     } else if (value != NULL && strcmp(argv[i], "--bitrate") == 0) {
-      *bitrate = (uint32_t)strtoul(value, NULL, 10);
+      o->bitrate = (uint32_t)strtoul(value, NULL, 10);
+      i++;
+    } else if (value != NULL && strcmp(argv[i], "--size") == 0 &&
+               sscanf(value, "%dx%d%c", &o->width, &o->height, &rest) == 2 && o->width > 0 && o->height > 0) {
       i++;
     } else {
-      fprintf(stderr, "usage: petrichor-host [--display NAME] [--fps N] [--bitrate BPS] [--software]\n");
+      fprintf(stderr, USAGE);
       exit(64);
     }
   }
-  if (*fps < 1 || *fps > 240) *fps = 30;
-  if (*bitrate < 50000 || *bitrate > 100000000) *bitrate = 2000000;
+  if (o->resize_only && o->width == 0) {
+    fprintf(stderr, "petrichor-host: --resize-only needs --size\n" USAGE);
+    exit(64);
+  }
+  if (o->fps < 1 || o->fps > 240) o->fps = 30;
+  if (o->bitrate < 50000 || o->bitrate > 100000000) o->bitrate = 2000000;
 }
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN); /* a closed pipe is seen as a failed write */
   av_log_set_level(AV_LOG_ERROR); /* FFmpeg's banners and notices would flood the host's log */
-  const char *display_name = getenv("DISPLAY");
-  int hardware = 1;
+  options o = {.display = getenv("DISPLAY"), .fps = 30, .bitrate = 2000000, .hardware = 1};
+  parse_arguments(argc, argv, &o);
   host h = {0};
-  uint32_t bitrate = 2000000;
-  h.frame_rate = 30;
-  parse_arguments(argc, argv, &display_name, &h.frame_rate, &bitrate, &hardware);
+  h.frame_rate = o.fps;
+  h.bitrate = o.bitrate;
+  h.allow_hardware = o.hardware;
   h.commands = malloc(PT_HOST_HEADER_SIZE + PT_HOST_MAX_COMMAND);
   if (h.commands == NULL) fail("out of memory", PT_ERR_NO_MEMORY);
-  h.display = XOpenDisplay(display_name);
+  h.display = XOpenDisplay(o.display);
   if (h.display == NULL) fail("cannot open the X display", PT_ERR_STATE);
-  int status = pt_x11_capture_open(&h.capture, h.display);
+  pt_x11_screen_watch(h.display); /* before the size is read: no change goes unseen */
+  int status;
+  if (o.follow_viewport || o.width > 0) {
+    status = pt_x11_resize_open(&h.resize, h.display);
+    if (status != PT_OK) fail("the X display cannot be resized (no RandR 1.2)", status);
+    if (o.width > 0) {
+      int width, height;
+      status = pt_x11_resize_set(h.resize, o.width, o.height, &width, &height);
+      if (status != PT_OK) fail("the X display refused its new size", status);
+      fprintf(stderr, "petrichor-host: the screen is %dx%d\n", width, height);
+    }
+    if (o.resize_only) {
+      pt_x11_resize_close(h.resize);
+      XCloseDisplay(h.display);
+      free(h.commands);
+      return 0;
+    }
+    if (!o.follow_viewport) { /* --size alone: set once, not followed */
+      pt_x11_resize_close(h.resize);
+      h.resize = NULL;
+    }
+  }
+  status = pt_x11_capture_open(&h.capture, h.display);
   if (status != PT_OK) fail("cannot capture the X display", status);
   status = pt_x11_input_open(&h.input, h.display);
   if (status != PT_OK) fail("the X display has no XTest extension for input", status);
@@ -278,26 +404,22 @@ int main(int argc, char **argv) {
   if (status != PT_OK) fprintf(stderr, "petrichor-host: no cursor for the client (%s)\n", pt_error_name(status));
   status = pt_x11_clipboard_open(&h.clipboard, h.display);
   if (status != PT_OK) fprintf(stderr, "petrichor-host: no clipboard (%s)\n", pt_error_name(status));
-  pt_video_encoder_config config = {0};
-  pt_x11_capture_size(h.capture, &config.width, &config.height);
-  config.frame_rate = h.frame_rate;
-  config.bitrate = bitrate;
-  config.allow_hardware = hardware;
-  status = pt_video_encoder_open(&h.encoder, &config);
-  if (status != PT_OK) fail("no H.264 encoder could be opened", status);
+  open_encoder(&h);
+  int width, height;
+  pt_x11_capture_size(h.capture, &width, &height);
 
   open_audio(&h); /* its AUDIO_FORMAT goes before HELLO */
   const char *codec = pt_video_encoder_codec(h.encoder);
   uint8_t hello[7];
   hello[0] = PT_HOST_PROTOCOL_VERSION;
-  hello[1] = (uint8_t)(config.width & ~1);
-  hello[2] = (uint8_t)((config.width & ~1) >> 8);
-  hello[3] = (uint8_t)(config.height & ~1);
-  hello[4] = (uint8_t)((config.height & ~1) >> 8);
+  hello[1] = (uint8_t)(width & ~1);
+  hello[2] = (uint8_t)((width & ~1) >> 8);
+  hello[3] = (uint8_t)(height & ~1);
+  hello[4] = (uint8_t)((height & ~1) >> 8);
   hello[5] = (uint8_t)h.frame_rate;
   hello[6] = (uint8_t)(h.frame_rate >> 8);
   send_message(PT_HOST_HELLO, hello, sizeof hello, (const uint8_t *)codec, strlen(codec));
-  fprintf(stderr, "petrichor-host: %dx%d at %d fps with %s (%s)\n", config.width, config.height, h.frame_rate,
+  fprintf(stderr, "petrichor-host: %dx%d at %d fps with %s (%s)\n", width, height, h.frame_rate,
           pt_video_encoder_name(h.encoder), codec);
 
   h.start_ms = now_ms();
@@ -316,6 +438,10 @@ int main(int argc, char **argv) {
     while (XPending(h.display)) {
       XEvent event;
       XNextEvent(h.display, &event);
+      if (pt_x11_screen_event(h.display, &event)) {
+        h.size_changed = 1;
+        continue;
+      }
       if (pt_x11_capture_handle_event(h.capture, &event)) continue;
       if (h.cursor && pt_x11_cursor_handle_event(h.cursor, &event)) continue;
       if (h.clipboard && pt_x11_clipboard_handle_event(h.clipboard, &event, send_client_record, &h) < 0) {
@@ -324,6 +450,8 @@ int main(int argc, char **argv) {
     }
     double now = now_ms();
     if (now >= next_frame_ms) {
+      if (h.resize != NULL) apply_viewport(&h, now);
+      if (h.size_changed) follow_screen_size(&h);
       /* An idle screen is not encoded again; a keyframe request is answered at the next tick. */
       if (pt_x11_capture_damaged(h.capture) || h.force_keyframe) encode_picture(&h);
       if (h.cursor && pt_x11_cursor_poll(h.cursor, send_client_record, &h) != PT_OK) {
@@ -339,6 +467,7 @@ int main(int argc, char **argv) {
   pt_x11_cursor_close(h.cursor);
   pt_video_encoder_close(h.encoder);
   pt_x11_capture_close(h.capture);
+  pt_x11_resize_close(h.resize);
   XCloseDisplay(h.display);
   free(h.commands);
   return 0;

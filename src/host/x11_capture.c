@@ -93,8 +93,17 @@ int pt_x11_capture_open(pt_x11_capture **capture, Display *display) {
   c->root = RootWindow(display, screen);
   c->visual = DefaultVisual(display, screen);
   c->depth = DefaultDepth(display, screen);
-  c->width = DisplayWidth(display, screen);
-  c->height = DisplayHeight(display, screen);
+  /* The server's size, not Xlib's: that one lags behind a resize until its ConfigureNotify is read. */
+  Window root;
+  int x, y;
+  unsigned width, height, border, depth;
+  if (XGetGeometry(display, c->root, &root, &x, &y, &width, &height, &border, &depth)) {
+    c->width = (int)width;
+    c->height = (int)height;
+  } else {
+    c->width = DisplayWidth(display, screen);
+    c->height = DisplayHeight(display, screen);
+  }
   c->damage = None;
   c->damaged = 1;
   attach_shm(c);

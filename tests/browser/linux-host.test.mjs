@@ -298,6 +298,84 @@ test("without InputLevel.Clipboard the X clipboard does not reach the page", { t
   }
 });
 
+/** Waits until the page's picture (the canvas takes the decoded frame's size) is width × height. */
+async function pictureSizeBecomes(page, width, height) {
+  try {
+    await page.waitForFunction(
+      ([width, height]) => {
+        const canvas = window.stream?.container.querySelector("canvas");
+        return canvas?.width === width && canvas?.height === height;
+      },
+      [width, height],
+      { timeout: 20000, polling: 50 },
+    );
+  } catch {
+    const seen = await page.evaluate(() => window.stream && window.pixel());
+    assert.fail(`the picture is ${seen?.width}×${seen?.height}, expected ${width}×${height}`);
+  }
+}
+
+test("an app's virtual display follows the page's viewport; the app fills it and still gets keys", { timeout: 120000 }, async () => {
+  const logs = [];
+  // App mode: startHost runs its own Xvfb (a 3840 × 2160 framebuffer) with the demo app in it.
+  const host = await startHost({
+    gatewayUrl: fixture.gateway.url,
+    apiKey: "key",
+    app: nativeProgram("petrichor-demo-app"),
+    acceptAll: true,
+    log: (message) => logs.push(message),
+  });
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(host.id) });
+  const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/input.html?${query}`);
+  try {
+    await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
+    await page.evaluate(() => window.startStream());
+    // The page's 640 × 240 view: the SDK sends ViewportResize 640 × 240, the screen becomes that.
+    await pictureSizeBecomes(page, 640, 240);
+    await page.evaluate(() => {
+      const view = document.getElementById("view");
+      view.style.width = "800px";
+      view.style.height = "480px";
+    });
+    await pictureSizeBecomes(page, 800, 480);
+    await page.evaluate(() => window.stream.container.focus());
+    await page.keyboard.press("KeyR");
+    await colourBecomes(page, RED, "after r at 800 × 480");
+    // Larger than the screen the app started in (1280 × 720): the app's window follows the screen, so
+    // the far corner is the app's too. Odd sizes become even ones.
+    await page.evaluate(() => {
+      const view = document.getElementById("view");
+      view.style.width = "1601px";
+      view.style.height = "901px";
+    });
+    await pictureSizeBecomes(page, 1600, 900);
+    await page.waitForFunction(
+      () => {
+        const p = window.pixel(0.98, 0.98);
+        return p.r > 215 && p.g < 40 && p.b < 40;
+      },
+      null,
+      { timeout: 15000, polling: 50 },
+    );
+    // Below the smallest size a client may ask for: 320 × 240.
+    await page.evaluate(() => {
+      const view = document.getElementById("view");
+      view.style.width = "200px";
+      view.style.height = "100px";
+    });
+    await pictureSizeBecomes(page, 320, 240);
+    await page.keyboard.press("KeyG");
+    await colourBecomes(page, GREEN, "after g at 320 × 240");
+    assert.deepEqual(page.errors, []);
+  } catch (error) {
+    error.message += `\nhost log:\n${logs.join("\n")}`;
+    throw error;
+  } finally {
+    await page.close();
+    host.close();
+  }
+});
+
 /** Runs `petrichor host` and resolves with the peer id it prints; the process is returned to stop. */
 function runHostCommand(args) {
   const child = spawn(process.execPath, [new URL("../../js/cli.js", import.meta.url).pathname, "host", ...args], { stdio: ["ignore", "pipe", "pipe"] });

@@ -97,11 +97,13 @@ test("the demo page watches the demo host's live stream, and typing in it change
   await page.waitForSelector("#demo-host-line:not([hidden])");
   await page.click("#watch-demo");
   await page.waitForSelector("#stream-view canvas.rainway-canvas", { timeout: 20000 });
-  // Pictures arrive: the canvas gets the stream's size and is no longer blank.
+  // Pictures arrive: the canvas gets the stream's size and is no longer blank. The demo app's virtual
+  // display follows the page's view (ViewportResize), so that size is the view's (even numbers).
   await page.waitForFunction(
     () => {
       const canvas = document.querySelector("#stream-view canvas");
-      if (!canvas || canvas.width !== 1280) return false;
+      const view = document.querySelector("#stream-view .rainway-inner-container");
+      if (!canvas || canvas.width !== (Math.round(view.clientWidth) & ~1) || canvas.height !== (Math.round(view.clientHeight) & ~1)) return false;
       const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height / 4).data;
       for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
       return false;
