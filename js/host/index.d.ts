@@ -35,6 +35,9 @@ export interface HostOptions {
    * the sound server whose default monitor becomes the stream's audio (none reachable: no audio).
    */
   env?: Record<string, string>;
+  /** Streams at once, in total (default 4) and per peer (default 1); more requests are rejected. */
+  maxStreams?: number;
+  maxStreamsPerPeer?: number;
   /** Called with each peer accepted (e.g. to answer its data channels). */
   onPeer?: (peer: import("../../index.js").Peer) => void;
   log?: (message: string) => void;

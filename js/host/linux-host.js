@@ -31,7 +31,8 @@ async function readToken(file) {
  * acceptAll; permissions (InputLevel granted, default All); fps, bitrate, software; resumeTokenFile
  * (keeps the peer id across restarts); env (environment variables for the native program and the
  * app, over process.env: e.g. PULSE_SERVER, the sound server whose default monitor is the stream's
- * audio); onPeer(peer) for each accepted peer; log(message).
+ * audio); maxStreams (4 at once, in total) and maxStreamsPerPeer (1), beyond which stream requests
+ * are rejected; onPeer(peer) for each accepted peer; log(message).
  * Resolves to {id, connection, streams, close()}.
  */
 export async function startHost(options) {
@@ -50,6 +51,8 @@ export async function startHost(options) {
     software = false,
     resumeTokenFile,
     env: extraEnv = {},
+    maxStreams = 4,
+    maxStreamsPerPeer = 1,
     onPeer = () => {},
     log = () => {},
   } = options;
@@ -77,7 +80,22 @@ export async function startHost(options) {
   }
   const streams = new Set();
 
+  /** Each stream runs an encoder: how many may run is a limit of ours, never the peers' to choose. */
+  const starting = new Map(); // peer -> streams being started
+  const refuseOverLimit = (peer, request) => {
+    const ofPeer = [...streams].filter((stream) => stream.peer === peer).length + (starting.get(peer) ?? 0);
+    const total = streams.size + [...starting.values()].reduce((sum, n) => sum + n, 0);
+    const reason = ofPeer >= maxStreamsPerPeer ? `at most ${maxStreamsPerPeer} stream(s) per peer` : total >= maxStreams ? `at most ${maxStreams} streams at once` : null;
+    if (reason) {
+      log(`stream request from ${peer.id} refused: ${reason}`);
+      request.reject(`This host is busy: ${reason}.`);
+    }
+    return reason !== null;
+  };
+
   const serve = async (peer, request) => {
+    if (refuseOverLimit(peer, request)) return;
+    starting.set(peer, (starting.get(peer) ?? 0) + 1);
     let native;
     try {
       // In a virtual display of its own the screen follows the client's viewport, from width × height.
@@ -122,6 +140,10 @@ export async function startHost(options) {
       } catch {
         // the peer is gone
       }
+    } finally {
+      const left = starting.get(peer) - 1;
+      if (left > 0) starting.set(peer, left);
+      else starting.delete(peer);
     }
   };
 

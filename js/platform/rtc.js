@@ -78,8 +78,9 @@ export class ChannelLink {
     return this.#channel.bufferedAmount;
   }
 
+  /** Sends one message; false when it could not go (not open, or the channel failed under us). */
   send(bytes) {
-    if (this.#channel.readyState === "open") this.#channel.send(bytes);
+    return this.#channel.readyState === "open" && trySend(this.#channel, bytes);
   }
 
   close() {
@@ -88,6 +89,19 @@ export class ChannelLink {
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * RTCDataChannel.send can throw while readyState still says "open" (the peer went away a moment
+ * ago): a failed send is reported as false, never as an exception into the SDK or the app.
+ */
+function trySend(channel, bytes) {
+  try {
+    channel.send(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -167,28 +181,19 @@ export class PeerLink {
 
   /** Sends a control message (JSON text); false when the control channel is not open. */
   sendControl(text) {
-    if (this.#closed || this.#control.readyState !== "open") return false;
-    this.#control.send(text);
-    return true;
+    return !this.#closed && this.#control.readyState === "open" && trySend(this.#control, text);
   }
 
   /** Sends one media packet (kind 0 video, 1 audio); false when it was dropped (not open, or backed up). */
   sendMedia(kind, bytes) {
     const channel = this.#media[kind];
     if (this.#closed || channel?.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) return false;
-    channel.send(bytes);
-    return true;
+    return trySend(channel, bytes);
   }
 
   /** Sends one input message; false when the input channel is not open. */
   sendInput(bytes) {
-    if (this.#closed || this.#input.readyState !== "open") return false;
-    try {
-      this.#input.send(bytes);
-      return true;
-    } catch {
-      return false; // closing under us: the peer's own close follows
-    }
+    return !this.#closed && this.#input.readyState === "open" && trySend(this.#input, bytes);
   }
 
   /** The largest message the transport carries (SCTP's negotiated maximum). */

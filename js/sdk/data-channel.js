@@ -136,7 +136,10 @@ export class DataChannel extends EventEmitter {
 
   /** @internal Core → RTCDataChannel. */
   onSend(transport, bytes) {
-    this.#link.send(bytes);
+    if (this.#link.send(bytes) || this.#closed) return;
+    // A reliable channel must not lose a chunk silently: a failed send ends the channel, with "close".
+    this.log(2, `channel "${this.id}": a send failed; closing the channel`);
+    this.#runtime.call((core) => core.channelClose(this.#handle, CoreError.Closed));
   }
 
   /** @internal Core → facade. */

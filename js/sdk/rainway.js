@@ -44,7 +44,10 @@ export class RainwaySDK extends EventEmitter {
   }
 
   #loadRuntime() {
-    this.#runtime ??= Runtime.create().catch((error) => {
+    this.#runtime ??= Runtime.create().then((runtime) => {
+      runtime.onError = (error) => this.log(LogLevel.Error, "Runtime", `an output could not be handled: ${error?.stack ?? error}`);
+      return runtime;
+    }, (error) => {
       this.#runtime = null; // a later call may retry
       throw new RainwayError(`The Petrichor core could not be loaded: ${error.message}`, { cause: error });
     });

@@ -12,6 +12,8 @@ export class Runtime {
   #targets = new Map(); // handle -> facade with onSend(transport, bytes) / onEvent(code, payload, handle)
   #timer = null;
   #flushing = false;
+  /** Told about an exception while an output was handled (the other outputs are still handled). */
+  onError = () => {};
 
   static async create(options) {
     return new Runtime(await createCore(options));
@@ -58,7 +60,15 @@ export class Runtime {
     this.#flushing = true;
     try {
       for (let outputs = this.core.drain(); outputs.length > 0; outputs = this.core.drain()) {
-        for (const output of outputs) this.#dispatch(output);
+        for (const output of outputs) {
+          // One output's failure (a platform send, a facade's bug) must neither reach the caller nor
+          // lose the outputs after it.
+          try {
+            this.#dispatch(output);
+          } catch (error) {
+            this.onError(error);
+          }
+        }
       }
     } finally {
       this.#flushing = false;

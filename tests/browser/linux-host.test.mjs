@@ -415,3 +415,53 @@ test("`petrichor host` prints its peer id and keeps it across restarts", { timeo
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /host needs --gateway/);
 });
+
+test("the host survives 20 viewers leaving mid-stream, and keeps its stream limits", { timeout: 120000 }, async () => {
+  // A picture that keeps changing: media is being sent at the moment each viewer goes.
+  const animated = spawn(nativeProgram("petrichor-demo-app"), ["--display", display.display, "--animate"], { stdio: "ignore" });
+  const logs = [];
+  const host = await startHost({
+    gatewayUrl: fixture.gateway.url,
+    apiKey: "key",
+    display: display.display,
+    acceptAll: true,
+    maxStreams: 2,
+    log: (message) => logs.push(message),
+  });
+  const viewer = async (name) => {
+    const client = await rainway.connect({ apiKey: "key", gatewayUrl: fixture.gateway.url, externalId: name });
+    const peer = await client.connect(host.id);
+    return { client, peer };
+  };
+  try {
+    for (let round = 0; round < 20; round++) {
+      const { client, peer } = await viewer(`leaver-${round}`);
+      const stream = await peer.createStream({ permissions: InputLevel.All });
+      const frames = [];
+      stream.addEventListener("frame", (frame) => frames.push(frame));
+      await until(() => frames.length >= 10, 20000);
+      client.close(); // gone mid-stream: no leave, the peer connection just ends
+      await until(() => host.streams.size === 0, 20000);
+    }
+    // Limits: one stream per peer, two in total.
+    const first = await viewer("first");
+    const stream = await first.peer.createStream({ permissions: InputLevel.All });
+    await assert.rejects(first.peer.createStream({ permissions: InputLevel.All }), /This host is busy: at most 1 stream\(s\) per peer/);
+    const second = await viewer("second");
+    await second.peer.createStream({ permissions: InputLevel.All });
+    const third = await viewer("third");
+    await assert.rejects(third.peer.createStream({ permissions: InputLevel.All }), /This host is busy: at most 2 streams at once/);
+    // The host still streams to whoever is watching.
+    const frames = [];
+    stream.addEventListener("frame", (frame) => frames.push(frame));
+    stream.requestKeyframe();
+    await until(() => frames.length >= 1, 20000);
+    for (const v of [first, second, third]) v.client.close();
+  } catch (error) {
+    error.message += `\nhost log:\n${logs.slice(-20).join("\n")}`;
+    throw error;
+  } finally {
+    host.close();
+    animated.kill();
+  }
+});
