@@ -16,6 +16,15 @@ import { startVirtualDisplay } from "./virtual-display.js";
 const MAX_WIDTH = 3840;
 const MAX_HEIGHT = 2160;
 
+/** Answers a stream request with a refusal; a peer that is gone already needs no answer. */
+function rejectQuietly(request, reason) {
+  try {
+    request.reject(reason);
+  } catch {
+    // the peer is gone
+  }
+}
+
 async function readToken(file) {
   try {
     return (await readFile(file, "utf8")).trim() || undefined;
@@ -88,7 +97,7 @@ export async function startHost(options) {
     const reason = ofPeer >= maxStreamsPerPeer ? `at most ${maxStreamsPerPeer} stream(s) per peer` : total >= maxStreams ? `at most ${maxStreams} streams at once` : null;
     if (reason) {
       log(`stream request from ${peer.id} refused: ${reason}`);
-      request.reject(`This host is busy: ${reason}.`);
+      rejectQuietly(request, `This host is busy: ${reason}.`);
     }
     return reason !== null;
   };
@@ -135,11 +144,7 @@ export async function startHost(options) {
     } catch (error) {
       native?.stop();
       log(`stream request from ${peer.id} refused: ${error.message}`);
-      try {
-        request.reject(error.message);
-      } catch {
-        // the peer is gone
-      }
+      rejectQuietly(request, error.message);
     } finally {
       const left = starting.get(peer) - 1;
       if (left > 0) starting.set(peer, left);
