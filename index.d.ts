@@ -55,6 +55,8 @@ export interface RainwayConnectOptions {
   gatewayUrl?: string;
   /** Timeout of rainway.connect and of each conn.connect / request.accept, in ms (default 30000). */
   connectTimeoutMs?: number;
+  /** A peer Disconnected this long (ms, default 15000) is closed, with its streams and channels. */
+  disconnectedTimeoutMs?: number;
   /** Asks for the peer id this token was issued with (browsers keep theirs in localStorage). */
   resumeToken?: string;
 }

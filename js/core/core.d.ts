@@ -106,7 +106,8 @@ export declare class Core {
   connectionAccept(handle: number, requestId: string, timeoutMs: number, nowMs: number): number;
   connectionReject(handle: number, requestId: string, reason: string): number;
   peerSignal(handle: number, kind: 1 | 2 | 3, data: string): number;
-  peerReportRtc(handle: number, state: number): number;
+  peerReportRtc(handle: number, state: number, nowMs: number): number;
+  peerSetDisconnectedTimeout(handle: number, timeoutMs: number): number;
   peerReportControl(handle: number, open: boolean): number;
   peerState(handle: number): number;
   peerClose(handle: number, reason: number): number;

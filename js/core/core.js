@@ -204,8 +204,12 @@ export class Core {
     return this.wasm.withBuffers([data], (ptr, length) => this.exports.peer_signal(handle, kind, ptr, length));
   }
 
-  peerReportRtc(handle, state) {
-    return this.exports.peer_report_rtc(handle, state);
+  peerReportRtc(handle, state, nowMs) {
+    return this.exports.peer_report_rtc(handle, state, nowMs);
+  }
+
+  peerSetDisconnectedTimeout(handle, timeoutMs) {
+    return this.exports.peer_set_disconnected_timeout(handle, timeoutMs);
   }
 
   peerReportControl(handle, open) {

@@ -258,6 +258,7 @@ export class RainwayConnection extends EventEmitter {
       ready: attempt ?? { resolve() {}, reject() {}, timeoutMs: this.#options.connectTimeoutMs },
       log: this.log,
     });
+    this.#runtime.call((core) => core.peerSetDisconnectedTimeout(handle, this.#options.disconnectedTimeoutMs));
     try {
       const RTCPeerConnectionImpl = await loadRTCPeerConnection();
       if (peer.disconnected) return;

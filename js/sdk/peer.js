@@ -247,7 +247,7 @@ export class Peer extends EventEmitter {
   }
 
   reportRtcState(code) {
-    this.#runtime.call((core) => core.peerReportRtc(this.#handle, code));
+    this.#runtime.call((core, now) => core.peerReportRtc(this.#handle, code, now));
   }
 
   reportControlOpen(open) {
@@ -465,6 +465,7 @@ export class Peer extends EventEmitter {
         ),
       );
     }
+    if (wasReady && code === CoreError.Timeout) this.log(2, `peer ${this.id}: Disconnected for too long (its other side is gone); closed`);
     if (this.#state !== PeerState.Failed) {
       this.#state = PeerState.Failed;
       if (wasReady) this.emit("connection-state-change", PeerState.Failed);

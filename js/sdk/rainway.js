@@ -9,13 +9,22 @@ import { resolveGatewayUrl, resumeTokenStore } from "../platform/environment.js"
 
 export const SDK_VERSION = "0.1.0";
 const DEFAULT_CONNECT_TIMEOUT_MS = 30000;
+/** A peer that stays Disconnected this long (its other side is most likely gone) is closed. */
+const DEFAULT_DISCONNECTED_TIMEOUT_MS = 15000;
 
 /** Checks and completes connect() options; throws RainwayError for bad input. */
 function connectOptions(options) {
   if (options === null || typeof options !== "object") {
     throw new RainwayError("rainway.connect(options) needs an options object with an apiKey.");
   }
-  const { apiKey, externalId = "", gatewayUrl, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, resumeToken } = options;
+  const {
+    apiKey,
+    externalId = "",
+    gatewayUrl,
+    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+    disconnectedTimeoutMs = DEFAULT_DISCONNECTED_TIMEOUT_MS,
+    resumeToken,
+  } = options;
   // The same limits as the gateway protocol (docs/PROTOCOL.md), checked here for a clear message.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]{1,128}$/.test(apiKey)) throw new RainwayError(Messages.invalidKey);
   if (typeof externalId !== "string" || new TextEncoder().encode(externalId).length > 256 || /[\x00-\x1f\x7f-\x9f]/.test(externalId)) {
@@ -24,11 +33,14 @@ function connectOptions(options) {
   if (!(Number.isFinite(connectTimeoutMs) && connectTimeoutMs > 0)) {
     throw new RainwayError("connectTimeoutMs must be a positive number of milliseconds.");
   }
+  if (!(Number.isFinite(disconnectedTimeoutMs) && disconnectedTimeoutMs > 0 && disconnectedTimeoutMs <= 86400000)) {
+    throw new RainwayError("disconnectedTimeoutMs must be a positive number of milliseconds (at most a day).");
+  }
   const url = resolveGatewayUrl(gatewayUrl);
   if (!url) {
     throw new RainwayError("No gateway URL: pass gatewayUrl, or set PETRICHOR_GATEWAY_URL.");
   }
-  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, resumeToken };
+  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken };
 }
 
 export class RainwaySDK extends EventEmitter {

@@ -20,6 +20,7 @@ typedef struct pt_peer {
   int control_open;
   int ever_connected;
   double deadline_ms;
+  double disconnected_timeout_ms;
   int next_id;
   pt_stream_description *announced[256]; /* client: the host's announcements, by stream id */
 } pt_peer;
@@ -45,6 +46,7 @@ pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id
   peer->offerer = offerer;
   peer->state = PT_PEER_NEW;
   peer->deadline_ms = deadline_ms;
+  peer->disconnected_timeout_ms = PT_PEER_DISCONNECTED_TIMEOUT_MS;
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_PEER, peer);
   if (handle < 0) {
     free(peer);
@@ -137,7 +139,10 @@ static pt_peer_state derive_state(const pt_peer *peer) {
 /* Recomputes the state; reports a change, and closes the peer when it failed. */
 static int update_state(pt_core *core, pt_handle handle, pt_peer *peer) {
   pt_peer_state state = derive_state(peer);
-  if (state == peer->state) return PT_OK;
+  if (state == peer->state) {
+    pt_core_update_deadline(core);
+    return PT_OK;
+  }
   peer->state = state;
   if (state == PT_PEER_CONNECTED && !peer->ever_connected) {
     peer->ever_connected = 1;
@@ -154,13 +159,26 @@ static int update_state(pt_core *core, pt_handle handle, pt_peer *peer) {
   return status;
 }
 
-int pt_peer_report_rtc(pt_core *core, pt_handle handle, pt_rtc_state state) {
+int pt_peer_report_rtc(pt_core *core, pt_handle handle, pt_rtc_state state, double now_ms) {
   int status;
   pt_peer *peer = lookup(core, handle, &status);
   if (peer == NULL) return status;
   if (state < PT_RTC_NEW || state > PT_RTC_CLOSED) return PT_ERR_INVALID_ARGUMENT;
   peer->rtc_state = state;
+  /* Once connected, Disconnected may be a short outage or a dead peer: it may last only so long. */
+  if (peer->ever_connected) {
+    peer->deadline_ms = state == PT_RTC_DISCONNECTED ? (peer->deadline_ms >= 0 ? peer->deadline_ms : now_ms + peer->disconnected_timeout_ms) : -1.0;
+  }
   return update_state(core, handle, peer);
+}
+
+int pt_peer_set_disconnected_timeout(pt_core *core, pt_handle handle, double timeout_ms) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (!(timeout_ms > 0 && timeout_ms <= 86400000.0)) return PT_ERR_BAD_VALUE;
+  peer->disconnected_timeout_ms = timeout_ms;
+  return PT_OK;
 }
 
 int pt_peer_report_control(pt_core *core, pt_handle handle, int open) {

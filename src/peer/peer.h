@@ -45,8 +45,15 @@ int pt_peer_deliver_signal(pt_core *core, pt_handle connection, uint64_t source,
 /* Sends signaling (normalised first) to the remote peer through the peer's gateway connection. */
 int pt_peer_send_signal(pt_core *core, pt_handle peer, pt_signal_kind kind, const char *data, size_t length);
 
-/* Records the RTCPeerConnection's state; may queue PT_EVENT_PEER_STATE, and on failure closes the peer. */
-int pt_peer_report_rtc(pt_core *core, pt_handle peer, pt_rtc_state state);
+#define PT_PEER_DISCONNECTED_TIMEOUT_MS 15000.0 /* default: how long a peer may stay Disconnected */
+
+/* Records the RTCPeerConnection's state at now_ms; may queue PT_EVENT_PEER_STATE, and on failure closes
+ * the peer. A peer that was connected and goes Disconnected gets a deadline: it is closed with
+ * PT_ERR_TIMEOUT unless it is Connected again within its disconnected timeout. */
+int pt_peer_report_rtc(pt_core *core, pt_handle peer, pt_rtc_state state, double now_ms);
+
+/* Sets how long the peer may stay Disconnected (> 0 ms) before it is closed. */
+int pt_peer_set_disconnected_timeout(pt_core *core, pt_handle peer, double timeout_ms);
 
 /* Records whether the peer's control channel is open; may queue PT_EVENT_PEER_STATE. */
 int pt_peer_report_control(pt_core *core, pt_handle peer, int open);
@@ -57,10 +64,10 @@ int pt_peer_state_of(const pt_core *core, pt_handle peer);
 /* Closes the peer: queues PT_EVENT_PEER_CLOSED with the reason and releases the handle. */
 int pt_peer_close(pt_core *core, pt_handle peer, int reason);
 
-/* The peer's deadline (until first connected), or -1. */
+/* The peer's deadline (until first connected, or while Disconnected), or -1. */
 double pt_peer_deadline(const pt_core *core, pt_handle peer);
 
-/* Closes the peer with PT_ERR_TIMEOUT if it has not connected by its deadline. */
+/* Closes the peer with PT_ERR_TIMEOUT if it has not connected, or not reconnected, by its deadline. */
 int pt_peer_handle_timeout(pt_core *core, pt_handle peer, double now_ms);
 
 /* Client: remembers what the host announced for a stream id, for a later join. */

@@ -157,8 +157,12 @@ int32_t pt_wasm_peer_signal(int32_t peer, int32_t kind, const char *data, uint32
   return core_ready ? pt_peer_send_signal(&the_core, peer, (pt_signal_kind)kind, data, length) : PT_ERR_STATE;
 }
 
-int32_t pt_wasm_peer_report_rtc(int32_t peer, int32_t state) {
-  return core_ready ? pt_peer_report_rtc(&the_core, peer, (pt_rtc_state)state) : PT_ERR_STATE;
+int32_t pt_wasm_peer_report_rtc(int32_t peer, int32_t state, double now_ms) {
+  return core_ready ? pt_peer_report_rtc(&the_core, peer, (pt_rtc_state)state, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_peer_set_disconnected_timeout(int32_t peer, double timeout_ms) {
+  return core_ready ? pt_peer_set_disconnected_timeout(&the_core, peer, timeout_ms) : PT_ERR_STATE;
 }
 
 int32_t pt_wasm_peer_report_control(int32_t peer, int32_t open) {

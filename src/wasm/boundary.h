@@ -73,8 +73,10 @@ PT_EXPORT(connection_reject) int32_t pt_wasm_connection_reject(int32_t handle, c
 
 /* Sends signaling (kind 1 offer, 2 answer, 3 candidate; data is JSON) to the peer via the gateway. */
 PT_EXPORT(peer_signal) int32_t pt_wasm_peer_signal(int32_t peer, int32_t kind, const char *data, uint32_t length);
-/* Reports RTCPeerConnection.connectionState (0 new … 5 closed). */
-PT_EXPORT(peer_report_rtc) int32_t pt_wasm_peer_report_rtc(int32_t peer, int32_t state);
+/* Reports RTCPeerConnection.connectionState (0 new … 5 closed) at now_ms. */
+PT_EXPORT(peer_report_rtc) int32_t pt_wasm_peer_report_rtc(int32_t peer, int32_t state, double now_ms);
+/* Sets how long the peer may stay Disconnected before it is closed (ms). */
+PT_EXPORT(peer_set_disconnected_timeout) int32_t pt_wasm_peer_set_disconnected_timeout(int32_t peer, double timeout_ms);
 /* Reports whether the peer's control channel is open. */
 PT_EXPORT(peer_report_control) int32_t pt_wasm_peer_report_control(int32_t peer, int32_t open);
 /* The peer's PeerState, or a handle error. */

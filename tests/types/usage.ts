@@ -55,6 +55,7 @@ async function network(): Promise<void> {
     externalId: v,
     gatewayUrl: "ws://127.0.0.1:8080/gateway",
     connectTimeoutMs: 5000,
+    disconnectedTimeoutMs: 10000,
   });
   const own: bigint = connection.id;
   connection.addEventListener("peer-request", async (request: PeerConnectionRequest) => {
