@@ -15,7 +15,8 @@ typedef struct pt_attempt {
   char request_id[PT_REQUEST_ID_MAX + 1];
   uint64_t peer;
   char external_id[PT_EXTERNAL_ID_MAX + 1]; /* incoming: the requester's */
-  double deadline_ms; /* outgoing: when it times out; what is left then is the new peer's time to connect */
+  double deadline_ms; /* outgoing: when it times out (what is left then is the new peer's time to connect);
+                         incoming: when it is refused unanswered */
 } pt_attempt;
 
 typedef struct pt_connection {
@@ -153,20 +154,33 @@ static int accept_server_hello(pt_core *core, pt_handle handle, pt_connection *c
   return PT_OK;
 }
 
-static int on_request(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in) {
+static int send_reject(pt_core *core, pt_handle handle, const char *request_id, uint64_t peer, const char *reason) {
+  char reply[PT_REASON_MAX + 256];
+  size_t length = 0;
+  int status = pt_gateway_build_reject(request_id, peer, reason, reply, sizeof reply, &length);
+  return status == PT_OK ? pt_connection_send(core, handle, reply, length) : status;
+}
+
+static size_t pending_from(const pt_attempt *list, uint64_t peer) {
+  size_t count = 0;
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) count += list[i].used && list[i].peer == peer;
+  return count;
+}
+
+static int on_request(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in,
+                      double now_ms) {
   if (find_attempt(connection->incoming, in->request_id, in->source) != NULL) {
     return PT_ERR_UNEXPECTED_MESSAGE; /* the same request twice */
   }
-  pt_attempt *attempt = free_attempt(connection->incoming);
-  if (attempt == NULL) {
-    char reply[PT_REASON_MAX + 256];
-    size_t length = 0;
-    int status = pt_gateway_build_reject(in->request_id, in->source, "Too many pending connection requests.", reply,
-                                         sizeof reply, &length);
-    return status == PT_OK ? pt_connection_send(core, handle, reply, length) : status;
+  /* One requester cannot fill the table for everyone else; nor can requests nobody answers. */
+  if (pending_from(connection->incoming, in->source) >= PT_PENDING_PER_REQUESTER_MAX) {
+    return send_reject(core, handle, in->request_id, in->source, "Too many pending connection requests from you.");
   }
+  pt_attempt *attempt = free_attempt(connection->incoming);
+  if (attempt == NULL) return send_reject(core, handle, in->request_id, in->source, "Too many pending connection requests.");
   memset(attempt, 0, sizeof *attempt);
   attempt->used = 1;
+  attempt->deadline_ms = now_ms + PT_INCOMING_REQUEST_TIMEOUT_MS;
   strcpy(attempt->request_id, in->request_id);
   attempt->peer = in->source;
   strcpy(attempt->external_id, in->source_external_id);
@@ -218,7 +232,7 @@ static int dispatch(pt_core *core, pt_handle handle, pt_connection *connection, 
   cJSON *event;
   switch (in->type) {
     case PT_GATEWAY_REQUEST:
-      return on_request(core, handle, connection, in);
+      return on_request(core, handle, connection, in, now_ms);
     case PT_GATEWAY_ACCEPT:
       return on_accept(core, handle, connection, in, now_ms);
     case PT_GATEWAY_REJECT:
@@ -340,10 +354,7 @@ int pt_connection_reject(pt_core *core, pt_handle handle, const char *request_id
   for (size_t i = 0; request_id != NULL && i < PT_PENDING_ATTEMPTS_MAX; i++) {
     pt_attempt *attempt = &connection->incoming[i];
     if (attempt->used && strcmp(attempt->request_id, request_id) == 0) {
-      char message[PT_REASON_MAX + 256];
-      size_t length = 0;
-      status = pt_gateway_build_reject(request_id, attempt->peer, reason, message, sizeof message, &length);
-      if (status == PT_OK) status = pt_connection_send(core, handle, message, length);
+      status = send_reject(core, handle, request_id, attempt->peer, reason);
       if (status == PT_OK) attempt->used = 0;
       return status;
     }
@@ -362,8 +373,8 @@ double pt_connection_deadline(const pt_core *core, pt_handle handle) {
   const pt_connection *connection = lookup(core, handle, &status);
   if (connection == NULL) return -1.0;
   double earliest = connection->hello_deadline_ms;
-  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
-    const pt_attempt *attempt = &connection->outgoing[i];
+  for (size_t i = 0; i < 2 * PT_PENDING_ATTEMPTS_MAX; i++) {
+    const pt_attempt *attempt = i < PT_PENDING_ATTEMPTS_MAX ? &connection->outgoing[i] : &connection->incoming[i - PT_PENDING_ATTEMPTS_MAX];
     if (attempt->used && (earliest < 0 || attempt->deadline_ms < earliest)) earliest = attempt->deadline_ms;
   }
   return earliest;
@@ -385,6 +396,21 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
       status = fail_attempt(core, handle, attempt, PT_ERR_TIMEOUT, NULL);
       if (status != PT_OK) return status;
     }
+  }
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    pt_attempt *attempt = &connection->incoming[i];
+    if (!attempt->used || now_ms < attempt->deadline_ms) continue;
+    /* Unanswered too long: the requester is told, the app's request is withdrawn, the slot is free. */
+    attempt->used = 0;
+    status = send_reject(core, handle, attempt->request_id, attempt->peer, "The request expired unanswered.");
+    char source[24];
+    pt_peer_id_format(attempt->peer, source, sizeof source);
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddStringToObject(event, "requestId", attempt->request_id);
+    cJSON_AddStringToObject(event, "source", source);
+    int emitted = pt_core_emit_object(core, handle, PT_EVENT_REQUEST_CANCELLED, event);
+    if (status == PT_OK) status = emitted;
+    if (status != PT_OK) return status;
   }
   return PT_OK;
 }

@@ -11,6 +11,8 @@
 #include "gateway/hello_codec.h"
 
 #define PT_PENDING_ATTEMPTS_MAX 64 /* per direction, per connection */
+#define PT_PENDING_PER_REQUESTER_MAX 4     /* incoming requests one peer may have pending at once */
+#define PT_INCOMING_REQUEST_TIMEOUT_MS 60000.0 /* an incoming request unanswered this long is refused */
 
 typedef enum pt_connection_state {
   PT_CONNECTION_AWAITING_HELLO = 1,

@@ -179,6 +179,40 @@ static void test_incoming_requests(void) {
   pt_core_destroy(&core);
 }
 
+static void test_incoming_requests_are_bounded_per_requester_and_expire(void) {
+  start_core(1000);
+  pt_handle h = ready_connection("1");
+  char request[128];
+  for (int i = 0; i < PT_PENDING_PER_REQUESTER_MAX; i++) {
+    snprintf(request, sizeof request, "{\"type\":\"request\",\"requestId\":\"r%d\",\"source\":\"9\"}", i);
+    feed(h, request, PT_OK);
+    expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_PEER_REQUEST);
+  }
+  /* One more from the same requester is refused at once; another requester still gets through. */
+  feed(h, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"9\"}", PT_OK);
+  expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY);
+  CHECK(strstr(buf, "\"type\":\"reject\"") && strstr(buf, "\"requestId\":\"x\"") && strstr(buf, "from you"));
+  feed(h, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"8\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_PEER_REQUEST);
+  drain_all();
+  /* Unanswered for PT_INCOMING_REQUEST_TIMEOUT_MS: refused to the requester, withdrawn from the app, slots free. */
+  CHECK_EQ(pt_connection_deadline(&core, h), PT_INCOMING_REQUEST_TIMEOUT_MS);
+  CHECK_EQ(pt_core_handle_timeout(&core, PT_INCOMING_REQUEST_TIMEOUT_MS - 1), PT_OK);
+  CHECK_EQ(pt_output_queue_peek(&core.outputs, NULL), PT_OUTPUT_DEADLINE);
+  drain_all();
+  CHECK_EQ(pt_core_handle_timeout(&core, PT_INCOMING_REQUEST_TIMEOUT_MS), PT_OK);
+  for (int i = 0; i < PT_PENDING_PER_REQUESTER_MAX + 1; i++) {
+    expect_output(PT_OUTPUT_SEND, h, PT_TRANSPORT_GATEWAY);
+    CHECK(strstr(buf, "expired unanswered"));
+    expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_REQUEST_CANCELLED);
+  }
+  drain_all();
+  CHECK_EQ(pt_connection_accept(&core, h, "r0", 2000, 0), PT_ERR_STATE);
+  feed(h, "{\"type\":\"request\",\"requestId\":\"z\",\"source\":\"9\"}", PT_OK);
+  expect_output(PT_OUTPUT_EVENT, h, PT_EVENT_PEER_REQUEST);
+  pt_core_destroy(&core);
+}
+
 static void test_fatal_alert_fails_pending_then_closes(void) {
   start_core(1000);
   pt_handle h = ready_connection("1");
@@ -212,6 +246,7 @@ int main(void) {
   RUN(test_outgoing_request_accepted);
   RUN(test_outgoing_request_failures);
   RUN(test_incoming_requests);
+  RUN(test_incoming_requests_are_bounded_per_requester_and_expire);
   RUN(test_fatal_alert_fails_pending_then_closes);
   RUN(test_alert_instead_of_hello);
   return 0;
