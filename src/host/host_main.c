@@ -32,6 +32,8 @@
 #include "host/x11_resize.h"
 #include "input/input_record.h"
 
+#define AUDIO_READ_FRAMES 2400 /* 50 ms of sound read at a time */
+
 typedef struct host {
   Display *display;
   pt_x11_capture *capture;
@@ -41,6 +43,7 @@ typedef struct host {
   pt_x11_clipboard *clipboard; /* NULL without XFixes: no clipboard */
   pt_pulse_audio *audio;       /* NULL without a sound server (or its default monitor): no audio */
   pt_audio_encoder *audio_encoder;
+  int16_t audio_samples[AUDIO_READ_FRAMES * PT_PULSE_AUDIO_CHANNELS]; /* one read of captured sound */
   pt_x11_resize *resize;       /* with --follow-viewport: the client's viewport sets the screen's size */
   int frame_rate;
   uint32_t bitrate;            /* the encoder's current target, for reopening it at a new size */
@@ -153,7 +156,6 @@ static void encode_picture(host *h) {
 
 #define AUDIO_BITRATE 96000
 #define AUDIO_OPEN_TIMEOUT_MS 2000
-#define AUDIO_READ_FRAMES 2400 /* 50 ms read at a time */
 
 static void close_audio(host *h) {
   pt_pulse_audio_close(h->audio);
@@ -193,7 +195,7 @@ static int send_audio(void *context, const uint8_t *packet, size_t length, int64
 
 /* Encodes and sends what was captured; a server that went away ends the audio, not the host. */
 static void pump_audio(host *h) {
-  static int16_t samples[AUDIO_READ_FRAMES * PT_PULSE_AUDIO_CHANNELS];
+  int16_t *samples = h->audio_samples;
   size_t frames;
   int64_t timestamp_us;
   int status = pt_pulse_audio_read(h->audio, samples, AUDIO_READ_FRAMES, &frames, &timestamp_us);
