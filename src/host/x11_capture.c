@@ -25,7 +25,6 @@ struct pt_x11_capture {
   int damaged;
 };
 
-
 /* The pixel layout the header promises: 32-bit BGRX. 24- and 32-bit TrueColor visuals on a
  * little-endian server give it; 30-bit and 16-bit ones do not. */
 static int is_bgrx(const XImage *image) {

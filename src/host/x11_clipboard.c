@@ -22,7 +22,6 @@ struct pt_x11_clipboard {
   int guard_echo;
 };
 
-
 int pt_x11_clipboard_open(pt_x11_clipboard **clipboard, Display *display) {
   if (clipboard == NULL) return PT_ERR_INVALID_ARGUMENT;
   *clipboard = NULL;

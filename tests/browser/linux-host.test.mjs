@@ -57,6 +57,12 @@ async function hostAndPage(permissions) {
   };
 }
 
+/** A failed test's error, with the end of the host's log (the native program's words included). */
+function withHostLog(error, logs) {
+  error.message += `\nhost log:\n${logs.slice(-40).join("\n")}`;
+  return error;
+}
+
 /** Waits until the picture's top left corner has the colour (within a codec's tolerance). */
 async function colourBecomes(page, [r, g, b], what) {
   try {
@@ -123,8 +129,7 @@ test("keys, clicks and the wheel in Chromium drive an X app streamed by the nati
     await colourBecomes(page, CYAN, "after the wheel up");
     assert.deepEqual(page.errors, []);
   } catch (error) {
-    error.message += `\nhost log:\n${logs.join("\n")}`;
-    throw error;
+    throw withHostLog(error, logs);
   } finally {
     await close();
   }
@@ -242,8 +247,7 @@ test("the X display's cursor is drawn in the page where the X pointer is", { tim
     assert.ok(Math.abs(drawn.top + drawn.spotY * scale - pageY) <= 2, JSON.stringify(drawn));
     assert.deepEqual(page.errors, []);
   } catch (error) {
-    error.message += `\nhost log:\n${logs.join("\n")}`;
-    throw error;
+    throw withHostLog(error, logs);
   } finally {
     await close();
   }
@@ -270,8 +274,7 @@ test("clipboard text goes both ways between the page and the X display with Inpu
     assert.deepEqual(texts, ["from X: héllo ✓"]);
     assert.deepEqual(page.errors, []);
   } catch (error) {
-    error.message += `\nhost log:\n${logs.join("\n")}`;
-    throw error;
+    throw withHostLog(error, logs);
   } finally {
     probe?.kill();
     await close();
@@ -290,8 +293,7 @@ test("without InputLevel.Clipboard the X clipboard does not reach the page", { t
     await sleep(1000);
     assert.deepEqual(await page.evaluate(() => window.events.filter((e) => e.name === "clipboard")), []);
   } catch (error) {
-    error.message += `\nhost log:\n${logs.join("\n")}`;
-    throw error;
+    throw withHostLog(error, logs);
   } finally {
     probe?.kill();
     await close();
@@ -368,8 +370,7 @@ test("an app's virtual display follows the page's viewport; the app fills it and
     await colourBecomes(page, GREEN, "after g at 320 × 240");
     assert.deepEqual(page.errors, []);
   } catch (error) {
-    error.message += `\nhost log:\n${logs.join("\n")}`;
-    throw error;
+    throw withHostLog(error, logs);
   } finally {
     await page.close();
     host.close();
@@ -458,8 +459,7 @@ test("the host survives 20 viewers leaving mid-stream, and keeps its stream limi
     await until(() => frames.length >= 1, 20000);
     for (const v of [first, second, third]) v.client.close();
   } catch (error) {
-    error.message += `\nhost log:\n${logs.slice(-20).join("\n")}`;
-    throw error;
+    throw withHostLog(error, logs);
   } finally {
     host.close();
     animated.kill();
