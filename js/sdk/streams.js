@@ -49,6 +49,16 @@ export function streamInfo(stream) {
   };
 }
 
+const STOP_REASON_MAX = 1024; // bytes of UTF-8 in a stream-stop message (docs/PROTOCOL.md)
+
+/** A host's reason for stopping a stream as the control channel carries it: no control characters, at most 1,024 bytes. */
+function stopReason(reason) {
+  let text = String(reason).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, " ").slice(0, STOP_REASON_MAX);
+  const encoder = new TextEncoder();
+  while (encoder.encode(text).length > STOP_REASON_MAX) text = text.slice(0, -1);
+  return text;
+}
+
 /** Reads {type, timestamp, data} or a WebCodecs EncodedVideoChunk/EncodedAudioChunk. */
 function chunkParts(chunk) {
   if (chunk === null || typeof chunk !== "object") {
@@ -222,9 +232,7 @@ export class OutboundStream extends EventEmitter {
    */
   close(reason = "") {
     if (this.#closed) return;
-    const text = String(reason);
-    const status = this.#runtime.call((core) => core.streamEnd(this.#handle, text));
-    if (status < 0 && text) this.#runtime.call((core) => core.streamEnd(this.#handle, text.slice(0, 256)));
+    this.#runtime.call((core) => core.streamEnd(this.#handle, stopReason(reason)));
   }
 
   /** Counters kept by the core (null once closed). */

@@ -232,6 +232,18 @@ test("stream requests: rejection with the host's reason, announcements, forced a
     secondStream.close();
     await left;
     assert.equal(secondStream.ended, true);
+
+    // A reason the control channel cannot carry as it is still ends the stream: control characters
+    // become spaces, and it is cut to 1,024 bytes.
+    const third = await hostPeer.announceStream({});
+    const [thirdAnnouncement] = await nextEvent(clientPeer, "stream-announcement");
+    const thirdStream = await thirdAnnouncement.join();
+    const thirdClosed = nextEvent(thirdStream, "close");
+    third.close(`bad\0news${"é".repeat(2000)}`);
+    const [cut] = await thirdClosed;
+    const carried = cut.message.replace(/^.*The host ended stream \d+: /, "");
+    assert.match(carried, /^bad news(é)+$/);
+    assert.ok(new TextEncoder().encode(carried).length <= 1024 && carried.length > 500);
   } finally {
     close();
   }
