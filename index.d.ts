@@ -414,7 +414,7 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   sendCursor(cursor: CursorUpdate): void;
   /** Puts text on the client's clipboard (needs InputLevel.Clipboard). */
   setClipboardText(text: string): void;
-  /** Stops the stream; a reason reaches the client's "close" as a RainwayError. */
+  /** Stops the stream; a reason (control characters become spaces, cut to 1,024 bytes) reaches the client's "close" as a RainwayError. */
   close(reason?: string): void;
   counters(): Record<string, number> | null;
 }
