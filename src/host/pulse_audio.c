@@ -12,8 +12,9 @@
 
 #define FRAME_BYTES (PT_PULSE_AUDIO_CHANNELS * sizeof(int16_t))
 #define FRAGMENT_US 10000 /* the server hands samples over every 10 ms */
-/* Timestamps follow the sample count; an arrival time further than this from it (samples were
- * dropped, or the server stalled) starts the count again. Larger than the delivery jitter. */
+/* Timestamps follow the sample count; an arrival time later than it by more than this (samples were
+ * dropped, or the server stalled) starts the count again. Larger than the delivery jitter. Never
+ * backwards: timestamps only increase, so packets never overlap. */
 #define RESYNC_US 80000
 
 struct pt_pulse_audio {
@@ -208,7 +209,7 @@ int pt_pulse_audio_read(pt_pulse_audio *audio, int16_t *samples, size_t max_fram
     /* The ring is a contiguous run of the recording whose last frame arrived at last_arrival_us. */
     int64_t arrival = a->last_arrival_us - (int64_t)((uint64_t)a->count * 1000000 / PT_PULSE_AUDIO_RATE);
     int64_t expected = a->anchor_us + (int64_t)(a->anchored_frames * 1000000 / PT_PULSE_AUDIO_RATE);
-    if (!a->have_clock || arrival - expected > RESYNC_US || expected - arrival > RESYNC_US) {
+    if (!a->have_clock || arrival - expected > RESYNC_US) {
       a->have_clock = 1;
       a->anchor_us = arrival;
       a->anchored_frames = 0;
