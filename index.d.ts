@@ -399,8 +399,16 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   readonly info: IRemoteStreamInfo;
   /** Setting it updates the client's InboundStream.permissions. */
   permissions: InputLevel;
-  /** One H.264 access unit (Annex-B); returns the number of packets sent. */
+  /**
+   * One H.264 access unit (Annex-B); returns the number of packets made (0: dropped whole, because the
+   * send queue is too deep or the frame depends on a dropped one; a "keyframe-request" follows).
+   */
   sendVideo(chunk: EncodedChunkLike): number;
+  /**
+   * Petrichor: the encoder's configured video bitrate (bits/s, 100,000 to 1,000,000,000): the ceiling of the
+   * stream's rate controller, which raises "bitrate-request" when the link carries less (sendTrack sets it).
+   */
+  setVideoBitrate(bitsPerSecond: number): void;
   /** One Opus packet. */
   sendAudio(chunk: EncodedChunkLike): number;
   /**
@@ -422,11 +430,27 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
 export interface StatsSummary {
   audioThroughputKbps: number;
   videoThroughputKbps: number;
+  /** The host's rate controller target (kbit/s); the measured throughput until the host reported one. */
   videoBitrateKbps: number;
   inputEvents: number;
   cursorEvents: number;
   seconds: number;
+  /** Half the round-trip time over the media path (ms). */
   latencyMs: number;
+  /** Petrichor: frames decoded per second in the window. */
+  videoReceivedFps?: number;
+  /** Petrichor: packets given up as lost in the window. */
+  packetsLost?: number;
+  /** Petrichor: loss the host measured from the client's reports (%). */
+  lossPercent?: number;
+  /** Petrichor: the host's estimate of the link's rate (kbit/s). */
+  estimateKbps?: number;
+  /** Petrichor: NACKed packets that arrived after all, in the window. */
+  retransmissions?: number;
+  /** Petrichor: packets rebuilt from FEC parity, in the window. */
+  fecRecoveries?: number;
+  /** Petrichor: keyframes the host sent, in the window. */
+  keyframes?: number;
 }
 
 export interface TimestampedReportEntry {

@@ -131,10 +131,11 @@ export declare class Core {
   peerJoinStream(peer: number, streamId: number, nowMs: number): number;
   peerAnnounceStream(peer: number, announcement: string, requestId: number): number;
   peerRejectStream(peer: number, requestId: number, reason: string): number;
-  streamSendFrame(stream: number, kind: 0 | 1, frame: Uint8Array, timestampUs: number): number;
+  streamSendFrame(stream: number, kind: 0 | 1, frame: Uint8Array, timestampUs: number, nowMs: number, channelBuffered?: number): number;
+  streamSetVideoBitrate(stream: number, bitsPerSecond: number): number;
   streamEnd(stream: number, reason?: string): number;
   streamSetPermissions(stream: number, inputLevel: number): number;
-  streamRequestKeyframe(stream: number): number;
+  streamRequestKeyframe(stream: number, nowMs: number): number;
   streamRequestBitrate(stream: number, bitsPerSecond: number): number;
   streamCounters(stream: number): Record<string, number> | null;
   streamSendInput(stream: number, input: object, nowMs: number): { status: number; field: string };

@@ -87,6 +87,16 @@ export const STREAM_COUNTER_NAMES = Object.freeze([
   "inputMalformed",
   "inputBytesSent",
   "cursorEvents",
+  "targetBps",
+  "estimateBps",
+  "lossFraction",
+  "rttMs",
+  "nacks",
+  "retransmitted",
+  "fecPackets",
+  "fecRecovered",
+  "keyframes",
+  "framesSkipped",
 ]);
 export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
@@ -295,11 +305,19 @@ export class Core {
     return this.wasm.withBuffers([reason], (ptr, length) => this.exports.peer_reject_stream(peer, requestId, ptr, length));
   }
 
-  /** Sends one encoded frame (kind 0 video, 1 audio); returns the packet count or an error. */
-  streamSendFrame(stream, kind, frame, timestampUs) {
+  /**
+   * Sends one encoded frame (kind 0 video, 1 audio) at nowMs, with the bytes the media channel has
+   * buffered; returns the packet count, 0 when the frame was dropped whole, or an error.
+   */
+  streamSendFrame(stream, kind, frame, timestampUs, nowMs, channelBuffered = 0) {
     return this.wasm.withBuffers([frame], (ptr, length) =>
-      this.exports.stream_send_frame(stream, kind, ptr, length, timestampUs),
+      this.exports.stream_send_frame(stream, kind, ptr, length, timestampUs, nowMs, channelBuffered),
     );
+  }
+
+  /** Host: the video encoder's configured bitrate, the rate controller's ceiling. */
+  streamSetVideoBitrate(stream, bitsPerSecond) {
+    return this.exports.stream_set_video_bitrate(stream, bitsPerSecond);
   }
 
   /** Leaves (client) or stops (host) a stream; a host's reason reaches the client. */
@@ -311,8 +329,9 @@ export class Core {
     return this.exports.stream_set_permissions(stream, inputLevel);
   }
 
-  streamRequestKeyframe(stream) {
-    return this.exports.stream_request_keyframe(stream);
+  /** Client: the decoder needs a keyframe (asked within the core's rate limit). */
+  streamRequestKeyframe(stream, nowMs) {
+    return this.exports.stream_request_keyframe(stream, nowMs);
   }
 
   streamRequestBitrate(stream, bitsPerSecond) {

@@ -61,6 +61,8 @@ async function startTestPatternHost({ gatewayUrl, apiKey, log = () => {} }) {
         source.on("video", (chunk) => !stream.ended && stream.sendVideo(chunk));
         source.on("audio", (chunk) => !stream.ended && stream.sendAudio(chunk));
         source.on("error", (error) => log(`demo host: ffmpeg: ${error.message}`));
+        stream.setVideoBitrate(1_500_000); // ffmpeg-source's default
+        stream.addEventListener("bitrate-request", (bitsPerSecond) => source.setBitrate(bitsPerSecond));
         stream.addEventListener("close", () => {
           source.stop();
           sources.delete(source);

@@ -32,6 +32,11 @@ export interface FfmpegSource {
   on(event: "end", listener: () => void): this;
   once(event: "end", listener: () => void): this;
   stop(): void;
+  /**
+   * Follows a rate controller's request: restarts the encoder at the new rate (at most every 2 s, only for a
+   * change of 15% or more; not for a source with durationSeconds). Timestamps go on.
+   */
+  setBitrate(bitsPerSecond: number): void;
 }
 
 /** Starts ffmpeg encoding H.264 (Annex-B access units, canonical 4-byte start codes) and Opus. */

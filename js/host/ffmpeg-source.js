@@ -7,12 +7,15 @@ import { AnnexBSplitter } from "./annexb.js";
 import { OggOpusReader } from "./ogg.js";
 
 const OPUS_FRAME_US = 20000;
+const RESTART_INTERVAL_MS = 2000;
 
 /**
  * Starts ffmpeg. Options: width, height, frameRate, keyframeInterval (frames), bitrate (video, bits/s),
  * profile ("baseline" | "high"), toneHz, videoInput / audioInput (ffmpeg input arguments replacing
  * the test pattern and the tone), durationSeconds (stop after), realtime (default true).
- * Emits "video" and "audio" with chunks, "error", and "end".
+ * Emits "video" and "audio" with chunks, "error", and "end". setBitrate(bitsPerSecond) follows a rate
+ * controller: ffmpeg cannot change its encoder's rate while it runs, so it restarts it at the new rate
+ * (timestamps go on; the first frame is a keyframe), at most every RESTART_INTERVAL_MS.
  */
 export function startFfmpegSource(options = {}) {
   const {
@@ -20,7 +23,6 @@ export function startFfmpegSource(options = {}) {
     height = 360,
     frameRate = 30,
     keyframeInterval = 15,
-    bitrate = 1_500_000,
     profile = "baseline",
     toneHz = 440,
     durationSeconds,
@@ -30,53 +32,78 @@ export function startFfmpegSource(options = {}) {
   const videoInput = options.videoInput ?? ["-f", "lavfi", "-i", `testsrc=size=${width}x${height}:rate=${frameRate}`];
   const audioInput = options.audioInput ?? ["-f", "lavfi", "-i", `sine=frequency=${toneHz}:sample_rate=48000`];
   const duration = durationSeconds ? ["-t", String(durationSeconds)] : []; // per output
-  const args = [
+  const argsFor = (bitrate) => [
     "-hide_banner", "-loglevel", "error", "-nostdin",
     ...(realtime ? ["-re"] : []), ...videoInput,
     ...(realtime ? ["-re"] : []), ...audioInput,
     ...duration, "-map", "0:v", "-c:v", "libx264", "-profile:v", profile, "-preset", "ultrafast", "-tune", "zerolatency",
-    "-pix_fmt", "yuv420p", "-g", String(keyframeInterval), "-bf", "0", "-b:v", String(bitrate),
+    "-pix_fmt", "yuv420p", "-g", String(keyframeInterval), "-bf", "0", "-b:v", String(Math.round(bitrate)),
     "-x264-params", "aud=1:repeat-headers=1", "-f", "h264", "pipe:1",
     ...duration, "-map", "1:a", "-c:a", "libopus", "-b:a", "64000", "-ac", "2", "-frame_duration", "20",
     "-application", "lowdelay", "-f", "ogg", "-page_duration", "20000", "pipe:3",
   ];
   const source = new EventEmitter();
-  const child = spawn(ffmpeg, args, { stdio: ["ignore", "pipe", "pipe", "pipe"] });
-  const splitter = new AnnexBSplitter();
-  const ogg = new OggOpusReader();
   let videoFrames = 0;
   let audioFrames = 0;
-  let errors = "";
-  child.stdout.on("data", (chunk) => {
-    for (const { data, keyframe } of splitter.push(chunk)) {
-      source.emit("video", { type: keyframe ? "key" : "delta", timestamp: Math.round((videoFrames++ * 1e6) / frameRate), data });
-    }
-  });
-  child.stdout.on("end", () => {
-    const last = splitter.flush();
-    if (last) source.emit("video", { type: last.keyframe ? "key" : "delta", timestamp: Math.round((videoFrames++ * 1e6) / frameRate), data: last.data });
-  });
-  child.stdio[3].on("data", (chunk) => {
-    try {
-      for (const data of ogg.push(chunk)) {
-        source.emit("audio", { type: "key", timestamp: audioFrames++ * OPUS_FRAME_US, data });
-      }
-    } catch (error) {
-      source.emit("error", error);
-    }
-  });
-  child.stderr.on("data", (chunk) => {
-    errors += chunk;
-  });
-  child.on("error", (error) => source.emit("error", error));
   let stopped = false;
-  child.on("close", (code, signal) => {
-    if (code && !signal && !stopped) source.emit("error", new Error(`ffmpeg exited with code ${code}: ${errors.trim()}`));
-    source.emit("end");
-  });
+  let child = null;
+  let bitrate = options.bitrate ?? 1_500_000;
+  let restartedAt = performance.now();
+
+  const video = (data, keyframe) =>
+    source.emit("video", { type: keyframe ? "key" : "delta", timestamp: Math.round((videoFrames++ * 1e6) / frameRate), data });
+
+  function spawnEncoder() {
+    const current = spawn(ffmpeg, argsFor(bitrate), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const splitter = new AnnexBSplitter();
+    const ogg = new OggOpusReader();
+    let errors = "";
+    const live = () => current === child; // a replaced encoder's last output and exit are ignored
+    current.stdout.on("data", (chunk) => {
+      if (!live()) return;
+      for (const { data, keyframe } of splitter.push(chunk)) video(data, keyframe);
+    });
+    current.stdout.on("end", () => {
+      const last = live() && splitter.flush();
+      if (last) video(last.data, last.keyframe);
+    });
+    current.stdio[3].on("data", (chunk) => {
+      if (!live()) return;
+      try {
+        for (const data of ogg.push(chunk)) source.emit("audio", { type: "key", timestamp: audioFrames++ * OPUS_FRAME_US, data });
+      } catch (error) {
+        source.emit("error", error);
+      }
+    });
+    current.stderr.on("data", (chunk) => {
+      errors += chunk;
+    });
+    current.on("error", (error) => live() && source.emit("error", error));
+    current.on("close", (code, signal) => {
+      if (!live()) return;
+      if (code && !signal && !stopped) source.emit("error", new Error(`ffmpeg exited with code ${code}: ${errors.trim()}`));
+      source.emit("end");
+    });
+    child = current;
+  }
+
+  const kill = (process) => {
+    if (process.exitCode === null && process.signalCode === null) process.kill("SIGTERM");
+  };
   source.stop = () => {
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    kill(child);
   };
+  source.setBitrate = (bitsPerSecond) => {
+    // A restart costs a keyframe: only for a real change, and not more often than every few seconds.
+    if (stopped || durationSeconds || !(bitsPerSecond > 0) || Math.abs(bitsPerSecond - bitrate) < bitrate * 0.15) return;
+    if (performance.now() - restartedAt < RESTART_INTERVAL_MS) return;
+    bitrate = bitsPerSecond;
+    restartedAt = performance.now();
+    const previous = child;
+    spawnEncoder();
+    kill(previous);
+  };
+  spawnEncoder();
   return source;
 }

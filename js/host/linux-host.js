@@ -136,6 +136,7 @@ export async function startHost(options) {
       });
       stream.addEventListener("keyframe-request", () => native.requestKeyframe());
       stream.addEventListener("bitrate-request", (bitsPerSecond) => native.setBitrate(bitsPerSecond));
+      stream.setVideoBitrate(bitrate);
       stream.addEventListener("leave", () => stream.close());
       stream.addEventListener("close", () => {
         streams.delete(stream);

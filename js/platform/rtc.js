@@ -191,6 +191,11 @@ export class PeerLink {
     return trySend(channel, bytes);
   }
 
+  /** Bytes waiting in a media channel (kind 0 video, 1 audio). */
+  mediaBuffered(kind) {
+    return this.#media[kind]?.bufferedAmount ?? 0;
+  }
+
   /** Sends one input message; false when the input channel is not open. */
   sendInput(bytes) {
     return !this.#closed && this.#input.readyState === "open" && trySend(this.#input, bytes);

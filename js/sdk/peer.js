@@ -230,6 +230,11 @@ export class Peer extends EventEmitter {
     if (!this.#link?.sendInput(bytes)) this.log(2, `peer ${this.id}: input not sent (input channel closed)`);
   }
 
+  /** @internal Bytes waiting in a media channel. */
+  _mediaBuffered(kind) {
+    return this.#link?.mediaBuffered(kind) ?? 0;
+  }
+
   /** @internal Core → media channel. */
   _sendMedia(kind, bytes) {
     this.#link?.sendMedia(kind, bytes);

@@ -17,6 +17,7 @@ import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js
 
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
+const DEFAULT_TRACK_BITRATE = 2_000_000; // the track encoder's own default (platform/track-encoder.js)
 
 function base64ToBytes(text) {
   if (!text) return new Uint8Array(0);
@@ -120,6 +121,16 @@ export class OutboundStream extends EventEmitter {
     this.#permissions = level;
   }
 
+  /**
+   * Petrichor: the video encoder's configured bitrate (bits per second), the ceiling of the stream's
+   * rate controller, which asks for less ("bitrate-request") when the link cannot carry it.
+   */
+  setVideoBitrate(bitsPerSecond) {
+    if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
+    const status = this.#runtime.core.streamSetVideoBitrate(this.#handle, bitsPerSecond);
+    if (status < 0) throw new RainwayError(`Couldn't set the video bitrate of stream ${this.id} to ${bitsPerSecond}: use 100000 to 1000000000 bits per second.`);
+  }
+
   /** Sends one encoded video frame (H.264 access unit in Annex-B). */
   sendVideo(chunk) {
     return this.#send(MediaKind.Video, chunk);
@@ -133,7 +144,8 @@ export class OutboundStream extends EventEmitter {
   #send(kind, chunk) {
     if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
     const { timestamp, data } = chunkParts(chunk);
-    const packets = this.#runtime.call((core) => core.streamSendFrame(this.#handle, kind, data, timestamp));
+    const buffered = this.peer._mediaBuffered(kind);
+    const packets = this.#runtime.call((core, now) => core.streamSendFrame(this.#handle, kind, data, timestamp, now, buffered));
     if (packets < 0) {
       throw new RainwayError(`Couldn't send ${KIND_NAMES[kind]} on stream ${this.id}: ${this.#runtime.core.errorName(packets)}`);
     }
@@ -170,6 +182,7 @@ export class OutboundStream extends EventEmitter {
         },
         onError,
       );
+      this.setVideoBitrate(options.bitrate ?? DEFAULT_TRACK_BITRATE);
       this.addEventListener("keyframe-request", () => encoder.requestKeyframe());
       this.addEventListener("bitrate-request", (bitsPerSecond) => encoder.setBitrate(bitsPerSecond));
     } else {
@@ -358,11 +371,11 @@ export class InboundStream extends EventEmitter {
         .then((config) => {
           if (this.#ended) return;
           this.#video = new VideoPlayer(this.#view.canvas, config, {
-            onKeyframeNeeded: () => !this.#ended && this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle)),
+            onKeyframeNeeded: () => !this.#ended && this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now)),
             onState: (name) => this.#setReadyState(VideoReadyState[name]),
             onError,
           });
-          this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
+          this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
         })
         .catch(onError);
     }
@@ -548,7 +561,7 @@ export class InboundStream extends EventEmitter {
     this.#record({ type: "resumed" });
     this.#video?.play();
     this.#audio?.play();
-    this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
+    this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
   }
 
   /** Stops delivering frames until play(). */
@@ -573,7 +586,7 @@ export class InboundStream extends EventEmitter {
   /** Asks the host for a keyframe. */
   requestKeyframe() {
     if (this.#ended) throw new RainwayError("Attempted to use a dead stream");
-    this.#runtime.call((core) => core.streamRequestKeyframe(this.#handle));
+    this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
   }
 
   /** Petrichor: asks the host for a different video bitrate (bits per second). */
@@ -615,13 +628,19 @@ export class InboundStream extends EventEmitter {
     const stats = {
       audioThroughputKbps: kbps(counters.audioBytes - this.#lastCounters.audioBytes),
       videoThroughputKbps: kbps(counters.videoBytes - this.#lastCounters.videoBytes),
-      videoBitrateKbps: kbps(counters.videoBytes - this.#lastCounters.videoBytes),
+      // The host's rate controller target (from its sender reports); the throughput until one arrived.
+      videoBitrateKbps: counters.targetBps > 0 ? counters.targetBps / 1000 : kbps(counters.videoBytes - this.#lastCounters.videoBytes),
       videoReceivedFps: seconds > 0 ? (counters.videoFrames - this.#lastCounters.videoFrames) / seconds : 0,
       inputEvents: counters.inputSent - this.#lastCounters.inputSent,
       cursorEvents: counters.cursorEvents - this.#lastCounters.cursorEvents,
       seconds,
-      latencyMs: counters.lastAssemblyMs,
+      latencyMs: counters.rttMs >= 0 ? counters.rttMs / 2 : counters.lastAssemblyMs, // RTT/2 over the media path
       packetsLost: counters.packetsLost - this.#lastCounters.packetsLost,
+      lossPercent: counters.lossFraction * 100,
+      estimateKbps: counters.estimateBps / 1000,
+      retransmissions: counters.retransmitted - this.#lastCounters.retransmitted,
+      fecRecoveries: counters.fecRecovered - this.#lastCounters.fecRecovered,
+      keyframes: counters.keyframes - this.#lastCounters.keyframes,
     };
     this.#lastCounters = counters;
     this.#lastStatsAt = now;
@@ -629,9 +648,10 @@ export class InboundStream extends EventEmitter {
     this.emit("stats", stats);
   }
 
-  /** @internal */
+  /** @internal Input records, and feedback (NACKs, arrival reports) on the video channel. */
   onSend(transport, bytes) {
     if (transport === Transport.Input) this.peer._sendInput(bytes);
+    else this.peer._sendMedia(transport === Transport.Video ? MediaKind.Video : MediaKind.Audio, bytes);
   }
 
   /** @internal */

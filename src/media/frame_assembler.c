@@ -39,6 +39,7 @@ struct pt_frame_assembler {
   double waiting_since_ms;
   int requested;
   double last_request_ms;
+  int asked;                /* the caller asked for a keyframe (pt_frame_assembler_want_keyframe) */
   int dropped_valid;        /* timestamp of the last discarded packet, so that a frame counts once */
   uint32_t dropped_timestamp;
   int restart_valid;        /* a packet far behind the window arrived; restart_seq right after it means a restart */
@@ -377,9 +378,10 @@ int pt_frame_assembler_poll(pt_frame_assembler *a, double now_ms, pt_frame_sink 
 }
 
 int pt_frame_assembler_take_keyframe_request(pt_frame_assembler *a, double now_ms) {
-  if (a == NULL || !a->started || !a->waiting) return 0;
+  if (a == NULL || (!a->started && !a->asked) || !a->waiting) return 0;
   if (a->requested && now_ms < a->last_request_ms + a->config.keyframe_interval_ms) return 0;
   a->requested = 1;
+  a->asked = 0;
   a->last_request_ms = now_ms;
   a->counters.keyframe_requests++;
   return 1;
@@ -389,7 +391,7 @@ double pt_frame_assembler_deadline(const pt_frame_assembler *a) {
   if (a == NULL) return -1.0;
   int any = a->gap_open;
   double earliest = a->gap_open ? a->gap_since_ms + a->config.reorder_ms : -1.0;
-  if (a->started && a->waiting) { /* the next keyframe request: already due until one is taken */
+  if ((a->started || a->asked) && a->waiting) { /* the next keyframe request: already due until one is taken */
     double due = a->waiting_since_ms;
     if (a->requested && a->last_request_ms + a->config.keyframe_interval_ms > due) {
       due = a->last_request_ms + a->config.keyframe_interval_ms;
@@ -402,6 +404,33 @@ double pt_frame_assembler_deadline(const pt_frame_assembler *a) {
 void pt_frame_assembler_counters_of(const pt_frame_assembler *a, pt_frame_assembler_counters *out) {
   if (a == NULL || out == NULL) return;
   *out = a->counters;
+}
+
+void pt_frame_assembler_set_timing(pt_frame_assembler *a, double reorder_ms, double keyframe_interval_ms) {
+  if (a == NULL) return;
+  if (reorder_ms >= 0) a->config.reorder_ms = reorder_ms;
+  if (keyframe_interval_ms >= 0) a->config.keyframe_interval_ms = keyframe_interval_ms;
+}
+
+int pt_frame_assembler_lookup(const pt_frame_assembler *a, uint16_t seq, const uint8_t **payload, size_t *length,
+                              int *marker, uint32_t *timestamp) {
+  if (a == NULL || !a->started) return PT_FA_GONE;
+  int64_t extended = extend(a, seq);
+  if (extended < a->base || extended >= a->base + (int64_t)a->config.max_packets) return PT_FA_GONE;
+  const pt_fa_slot *slot = held(a, extended);
+  if (slot == NULL) return PT_FA_WANTED;
+  if (payload != NULL) *payload = slot->payload;
+  if (length != NULL) *length = slot->length;
+  if (marker != NULL) *marker = slot->marker;
+  if (timestamp != NULL) *timestamp = slot->timestamp;
+  return PT_FA_HELD;
+}
+
+void pt_frame_assembler_want_keyframe(pt_frame_assembler *a, double now_ms) {
+  if (a == NULL) return;
+  a->asked = 1;
+  if (!a->started) a->waiting_since_ms = now_ms;
+  enter_waiting(a, now_ms);
 }
 
 int pt_frame_assembler_waiting_for_keyframe(const pt_frame_assembler *a) {

@@ -70,7 +70,7 @@ int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t
 int pt_frame_assembler_poll(pt_frame_assembler *a, double now_ms, pt_frame_sink sink, void *sink_context);
 
 /* 1 if a keyframe request should be sent now (the caller sends it); calling it marks the request as sent at
- * now_ms (rate limit). Never before the first packet. */
+ * now_ms (rate limit). Never before the first packet, unless the caller asked (want_keyframe). */
 int pt_frame_assembler_take_keyframe_request(pt_frame_assembler *a, double now_ms);
 
 /* The next time poll should be called (an open gap's expiry or the next allowed keyframe request, which may be
@@ -79,6 +79,21 @@ double pt_frame_assembler_deadline(const pt_frame_assembler *a);
 
 /* Copies the counters. */
 void pt_frame_assembler_counters_of(const pt_frame_assembler *a, pt_frame_assembler_counters *out);
+
+/* Changes how long a gap may stay open (e.g. to cover retransmissions at the measured round-trip time)
+ * and the least time between keyframe requests (a keyframe needs a round trip and more to arrive). */
+void pt_frame_assembler_set_timing(pt_frame_assembler *a, double reorder_ms, double keyframe_interval_ms);
+
+/* What the assembler knows of a 16-bit sequence number: PT_FA_HELD (received, its frame not handed out
+ * yet: *payload, *length, *marker and *timestamp describe it), PT_FA_WANTED (not received, still
+ * awaited) or PT_FA_GONE (its frame was handed out or given up, or it lies outside the window). */
+enum { PT_FA_GONE = 0, PT_FA_HELD = 1, PT_FA_WANTED = 2 };
+int pt_frame_assembler_lookup(const pt_frame_assembler *a, uint16_t seq, const uint8_t **payload, size_t *length,
+                              int *marker, uint32_t *timestamp);
+
+/* Asks for a keyframe from outside (the decoder lost its way): the next take_keyframe_request says so,
+ * within the same rate limit, and frames are dropped until a keyframe. */
+void pt_frame_assembler_want_keyframe(pt_frame_assembler *a, double now_ms);
 
 /* 1 while waiting for a keyframe (at the start, and after loss). */
 int pt_frame_assembler_waiting_for_keyframe(const pt_frame_assembler *a);

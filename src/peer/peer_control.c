@@ -6,6 +6,7 @@
 #include "cJSON.h"
 #include "core/base64.h"
 #include "core/error.h"
+#include "media/feedback.h"
 #include "peer/peer.h"
 
 int pt_peer_control_send(pt_core *core, pt_handle peer, const pt_control_message *message) {
@@ -91,7 +92,6 @@ static int announce_all(pt_core *core, pt_handle peer) {
 }
 
 int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, size_t length, double now_ms) {
-  (void)now_ms;
   int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
   if (status != PT_OK) return status;
   pt_control_message *m = malloc(sizeof *m);
@@ -129,9 +129,11 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
         status = inbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_close_with_reason(core, inbound, PT_ERR_CLOSED, m->reason);
         break;
       case PT_CONTROL_KEYFRAME_REQUEST:
-        status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_core_emit_json(core, outbound, PT_EVENT_KEYFRAME_REQUESTED, "{}");
+        status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_keyframe_requested(core, outbound, now_ms);
         break;
       case PT_CONTROL_BITRATE_REQUEST:
+        /* What the client asks for becomes the rate controller's ceiling too, so that it is not raised again. */
+        if (outbound != 0) pt_stream_set_video_bitrate(core, outbound, m->value);
         status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE
                                : emit_with_stream_event(core, outbound, PT_EVENT_BITRATE_REQUESTED, "bitsPerSecond", m->value);
         break;
@@ -270,10 +272,19 @@ int pt_peer_request_keyframe(pt_core *core, pt_handle stream) {
 int pt_peer_media_receive(pt_core *core, pt_handle peer, pt_media_kind kind, uint8_t *packet, size_t length,
                           double now_ms) {
   if (packet == NULL || length < 12) return PT_ERR_MALFORMED;
+  pt_media_kind stream_kind;
+  if (pt_feedback_is_feedback(packet, length)) {
+    /* Feedback names the media SSRC it is about: a host's outbound stream, or a client's inbound one. */
+    uint32_t media = ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
+    if (packet[1] == 204) media = ((uint32_t)packet[4] << 24) | ((uint32_t)packet[5] << 16) | ((uint32_t)packet[6] << 8) | packet[7];
+    pt_handle stream = pt_stream_find_by_ssrc(core, peer, media, 0, &stream_kind);
+    if (stream == 0) stream = pt_stream_find_by_ssrc(core, peer, media, 1, &stream_kind);
+    if (stream == 0 || stream_kind != kind) return PT_ERR_UNEXPECTED_MESSAGE;
+    return pt_stream_receive_feedback(core, stream, kind, packet, length, now_ms);
+  }
   /* The SSRC is in the clear in SRTP; it says which stream a packet belongs to. */
   uint32_t ssrc = ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
-  pt_media_kind stream_kind;
-  pt_handle stream = pt_stream_find_by_ssrc(core, peer, ssrc, &stream_kind);
+  pt_handle stream = pt_stream_find_by_ssrc(core, peer, ssrc, 1, &stream_kind);
   if (stream == 0 || stream_kind != kind) return PT_ERR_UNEXPECTED_MESSAGE;
   return pt_stream_receive_packet(core, stream, kind, packet, length, now_ms);
 }

@@ -13,7 +13,10 @@
 #include "media/rtp_packetizer.h"
 #include "media/srtp_session.h"
 #include "peer/peer_control.h"
+#include "media/feedback.h"
 #include "platform/random.h"
+#include "stream/video_receiver.h"
+#include "stream/video_sender.h"
 
 #define FRAME_EVENT_HEADER 20 /* kind u8, keyframe u8, reserved u16, timestamp µs f64 LE, assembly ms f64 LE */
 #define VIDEO_PAYLOAD_TYPE 96
@@ -33,6 +36,8 @@ typedef struct pt_stream {
   uint32_t input_level;               /* InputLevel granted to the client */
   pt_input_sender input_sender;       /* client: client → host; host: host → client */
   pt_input_receiver input_receiver;
+  pt_video_sender *video_sender;      /* outbound: pacing, retransmission, FEC, rate control */
+  pt_video_receiver *video_receiver;  /* inbound: NACKs, FEC recovery, reports */
   pt_stream_counters counters;
 } pt_stream;
 
@@ -98,6 +103,32 @@ static int classify(void *context, const uint8_t *const *payloads, const size_t 
   return at < lengths[0] && (payloads[0][at] & 1) == 0;
 }
 
+/* Frees a stream and everything it owns (not its registry slot). */
+static void destroy_stream(pt_stream *stream) {
+  for (int k = 0; k < 2; k++) {
+    if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
+  }
+  pt_video_sender_destroy(stream->video_sender);
+  pt_video_receiver_destroy(stream->video_receiver);
+  pt_srtp_session_destroy(stream->srtp);
+  free(stream);
+}
+
+uint32_t pt_stream_fec_ssrc(uint32_t video_ssrc) { return video_ssrc ^ 0x80000000u; }
+
+/* H.264 (Annex-B) or VP8: whether an encoded frame starts a decodable sequence. */
+static int frame_is_keyframe(pt_codec codec, const uint8_t *frame, size_t length) {
+  if (codec == PT_CODEC_VP8) return length > 0 && (frame[0] & 1) == 0;
+  for (size_t i = 0; i + 3 < length; i++) {
+    if (frame[i] == 0 && frame[i + 1] == 0 && frame[i + 2] == 1) {
+      uint8_t type = frame[i + 3] & 0x1f;
+      if (type == 5 || type == 7) return 1;
+      i += 2;
+    }
+  }
+  return 0;
+}
+
 static int ids_in_use(const pt_core *core, pt_handle peer, uint8_t id, int inbound) {
   return pt_stream_find(core, peer, id, inbound) != 0;
 }
@@ -106,13 +137,7 @@ static pt_handle register_stream(pt_core *core, pt_stream *stream) {
   stream->input_level = stream->description.default_input_level;
   pt_input_sender_init(&stream->input_sender, !stream->inbound, stream->description.stream_id);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
-  if (handle < 0) {
-    for (int k = 0; k < 2; k++) {
-      if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
-    }
-    pt_srtp_session_destroy(stream->srtp);
-    free(stream);
-  }
+  if (handle < 0) destroy_stream(stream);
   return handle;
 }
 
@@ -132,7 +157,8 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
     return PT_ERR_RANDOM;
   }
   d->video_ssrc = ssrcs[0];
-  d->audio_ssrc = ssrcs[1] == ssrcs[0] ? ssrcs[0] ^ 1u : ssrcs[1];
+  d->audio_ssrc = ssrcs[1];
+  while (d->audio_ssrc == d->video_ssrc || d->audio_ssrc == pt_stream_fec_ssrc(d->video_ssrc)) d->audio_ssrc++;
   pt_stream *stream = calloc(1, sizeof *stream);
   if (stream == NULL) return PT_ERR_NO_MEMORY;
   stream->peer = peer;
@@ -144,9 +170,12 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
     status = pt_rtp_packetizer_init(&stream->packetizer[0], video, VIDEO_PAYLOAD_TYPE, d->video_ssrc, sequences[0], PT_STREAM_MAX_PACKET);
   if (status == PT_OK && audio)
     status = pt_rtp_packetizer_init(&stream->packetizer[1], audio, AUDIO_PAYLOAD_TYPE, d->audio_ssrc, sequences[1], PT_STREAM_MAX_PACKET);
+  if (status == PT_OK && video) {
+    status = pt_video_sender_create(&stream->video_sender, stream->srtp, d->video_ssrc, pt_stream_fec_ssrc(d->video_ssrc),
+                                    PT_STREAM_DEFAULT_VIDEO_BPS);
+  }
   if (status != PT_OK) {
-    pt_srtp_session_destroy(stream->srtp);
-    free(stream);
+    destroy_stream(stream);
     return status;
   }
   return register_stream(core, stream);
@@ -166,36 +195,60 @@ pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_strea
   stream->codec[PT_MEDIA_VIDEO] = d->video_codec[0] ? codec_of(d->video_codec) : 0;
   stream->codec[PT_MEDIA_AUDIO] = d->audio_codec[0] ? codec_of(d->audio_codec) : 0;
   status = pt_srtp_session_create(&stream->srtp, d->srtp_key, sizeof d->srtp_key, PT_SRTP_INBOUND);
-  pt_frame_assembler_config config = {1024, 8u << 20, 40.0, 250.0, 8};
+  /* Video waits for retransmissions as long as the round-trip time allows (set by the video receiver);
+   * audio is not retransmitted and waits only for reordering. */
+  pt_frame_assembler_config config[2] = {{1024, 8u << 20, 40.0, 250.0, 0}, {1024, 8u << 20, 40.0, 250.0, 8}};
   for (int k = 0; k < 2 && status == PT_OK; k++) {
     if (stream->codec[k] != 0) {
-      status = pt_frame_assembler_create(&stream->assembler[k], &config, classify, &stream->codec[k]);
+      status = pt_frame_assembler_create(&stream->assembler[k], &config[k], classify, &stream->codec[k]);
     }
   }
+  if (status == PT_OK && stream->codec[PT_MEDIA_VIDEO] != 0) {
+    status = pt_video_receiver_create(&stream->video_receiver, stream->assembler[PT_MEDIA_VIDEO], d->video_ssrc,
+                                      VIDEO_PAYLOAD_TYPE, pt_stream_fec_ssrc(d->video_ssrc));
+  }
   if (status != PT_OK) {
-    for (int k = 0; k < 2; k++) {
-      if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
-    }
-    pt_srtp_session_destroy(stream->srtp);
-    free(stream);
+    destroy_stream(stream);
     return status;
   }
   return register_stream(core, stream);
 }
 
+/* Queues one packet (or feedback message) on the stream's media channel of the call's kind. */
+static int send_on_channel(void *context, const uint8_t *packet, size_t length) {
+  pt_stream_call *call = context;
+  return pt_output_queue_push(&call->core->outputs, PT_OUTPUT_SEND, call->handle,
+                              call->kind == PT_MEDIA_VIDEO ? PT_TRANSPORT_VIDEO : PT_TRANSPORT_AUDIO, packet, length);
+}
+
 static int emit_packet(void *context, const uint8_t *packet, size_t length) {
   pt_stream_call *call = context;
+  if (call->kind == PT_MEDIA_VIDEO) return pt_video_sender_packet(call->stream->video_sender, packet, length, call->now_ms);
   if (length + PT_SRTP_MAX_OVERHEAD > call->capacity) return PT_ERR_TOO_LARGE;
   memcpy(call->buffer, packet, length);
   int protected_length = pt_srtp_protect(call->stream->srtp, call->buffer, length, call->capacity);
   if (protected_length < 0) return protected_length;
-  return pt_output_queue_push(&call->core->outputs, PT_OUTPUT_SEND, call->handle,
-                              call->kind == PT_MEDIA_VIDEO ? PT_TRANSPORT_VIDEO : PT_TRANSPORT_AUDIO, call->buffer,
-                              (size_t)protected_length);
+  return send_on_channel(call, call->buffer, (size_t)protected_length);
+}
+
+/* Host: passes on what the video sender wants of the encoder (a new bitrate, a keyframe). */
+static int ask_encoder(pt_core *core, pt_handle handle, pt_stream *stream, double now_ms) {
+  if (stream->video_sender == NULL) return PT_OK;
+  double bps = 0;
+  int status = PT_OK;
+  if (pt_video_sender_take_bitrate(stream->video_sender, now_ms, &bps)) {
+    cJSON *payload = cJSON_CreateObject();
+    cJSON_AddNumberToObject(payload, "bitsPerSecond", (double)(uint32_t)bps);
+    status = pt_core_emit_object(core, handle, PT_EVENT_BITRATE_REQUESTED, payload);
+  }
+  if (status == PT_OK && pt_video_sender_take_keyframe_ask(stream->video_sender, now_ms)) {
+    status = pt_core_emit_json(core, handle, PT_EVENT_KEYFRAME_REQUESTED, "{}");
+  }
+  return status;
 }
 
 int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, const uint8_t *frame, size_t length,
-                         double timestamp_us) {
+                         double timestamp_us, double now_ms, size_t channel_buffered) {
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
@@ -203,9 +256,22 @@ int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, co
   if (frame == NULL || length == 0 || !(timestamp_us >= 0 && timestamp_us < 9e15)) return PT_ERR_INVALID_ARGUMENT;
   if (length > PT_STREAM_MAX_FRAME) return PT_ERR_TOO_LARGE;
   uint8_t buffer[PT_STREAM_MAX_PACKET + PT_SRTP_MAX_OVERHEAD];
-  pt_stream_call call = {core, handle, stream, kind, buffer, sizeof buffer, 0};
+  pt_stream_call call = {core, handle, stream, kind, buffer, sizeof buffer, now_ms};
   uint32_t rtp_timestamp = (uint32_t)(uint64_t)(timestamp_us * clock_rate[kind] / 1e6 + 0.5); /* RTP wraps at 2^32 */
+  if (kind == PT_MEDIA_VIDEO &&
+      !pt_video_sender_begin_frame(stream->video_sender, length, frame_is_keyframe(stream->codec[kind], frame, length),
+                                   channel_buffered, now_ms)) {
+    status = ask_encoder(core, handle, stream, now_ms);
+    pt_core_update_deadline(core);
+    return status != PT_OK ? status : 0; /* dropped whole: the send queue is too deep, or it depends on a dropped frame */
+  }
   int packets = pt_rtp_packetize(&stream->packetizer[kind], frame, length, rtp_timestamp, emit_packet, &call);
+  if (kind == PT_MEDIA_VIDEO) {
+    status = pt_video_sender_end_frame(stream->video_sender, now_ms, send_on_channel, &call);
+    if (status == PT_OK) status = ask_encoder(core, handle, stream, now_ms);
+    pt_core_update_deadline(core);
+    if (packets >= 0 && status != PT_OK) return status;
+  }
   if (packets < 0) return packets;
   if (kind == PT_MEDIA_VIDEO) {
     stream->counters.video_frames++;
@@ -279,6 +345,16 @@ static int request_keyframes(pt_core *core, pt_handle handle, pt_stream *stream,
   return PT_OK;
 }
 
+/* Feeds one RTP packet (after SRTP) to the assembler; whole frames go out as events. */
+static int assemble(void *context, uint8_t *packet, size_t length) {
+  pt_stream_call *call = context;
+  return pt_frame_assembler_push(call->stream->assembler[call->kind], packet, length, call->now_ms, deliver_frame, call);
+}
+
+static int send_feedback(void *context, const uint8_t *message, size_t length) {
+  return send_on_channel(context, message, length);
+}
+
 int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind, uint8_t *packet, size_t length,
                              double now_ms) {
   int status;
@@ -292,13 +368,80 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
     stream->counters.srtp_rejected++;
     return rtp_length;
   }
-  if (kind == PT_MEDIA_VIDEO) stream->counters.video_packets++;
-  else stream->counters.audio_packets++;
   pt_stream_call call = {core, handle, stream, kind, NULL, 0, now_ms};
-  status = pt_frame_assembler_push(stream->assembler[kind], packet, (size_t)rtp_length, now_ms, deliver_frame, &call);
+  pt_video_receiver *video = kind == PT_MEDIA_VIDEO ? stream->video_receiver : NULL;
+  uint32_t ssrc = ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
+  if (video != NULL && ssrc == pt_stream_fec_ssrc(stream->description.video_ssrc)) {
+    status = pt_video_receiver_on_fec(video, packet, (size_t)rtp_length, now_ms);
+  } else {
+    if (kind == PT_MEDIA_VIDEO) stream->counters.video_packets++;
+    else stream->counters.audio_packets++;
+    if (video != NULL) pt_video_receiver_on_media(video, packet, (size_t)rtp_length, now_ms);
+    status = assemble(&call, packet, (size_t)rtp_length);
+  }
+  if (video != NULL) {
+    int recovered = pt_video_receiver_recover(video, now_ms, assemble, &call);
+    int polled = pt_video_receiver_poll(video, now_ms, send_feedback, &call); /* NACK a new gap at once */
+    if (status == PT_OK) status = recovered != PT_OK ? recovered : polled;
+  }
   int requested = request_keyframes(core, handle, stream, now_ms);
   pt_core_update_deadline(core);
   return status != PT_OK ? status : requested;
+}
+
+int pt_stream_receive_feedback(pt_core *core, pt_handle handle, pt_media_kind kind, const uint8_t *message,
+                               size_t length, double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (kind != PT_MEDIA_VIDEO || (stream->video_sender == NULL && stream->video_receiver == NULL)) return PT_ERR_STATE;
+  pt_feedback *feedback = malloc(sizeof *feedback);
+  if (feedback == NULL) return PT_ERR_NO_MEMORY;
+  status = pt_feedback_parse(message, length, feedback);
+  if (status == PT_OK && stream->video_sender != NULL) {
+    pt_stream_call call = {core, handle, stream, kind, NULL, 0, now_ms};
+    status = pt_video_sender_on_feedback(stream->video_sender, feedback, now_ms);
+    if (status == PT_OK) status = pt_video_sender_poll(stream->video_sender, now_ms, send_on_channel, &call);
+    if (status == PT_OK) status = ask_encoder(core, handle, stream, now_ms);
+  } else if (status == PT_OK) {
+    pt_video_receiver_on_feedback(stream->video_receiver, feedback, now_ms);
+  }
+  free(feedback);
+  pt_core_update_deadline(core);
+  return status;
+}
+
+int pt_stream_keyframe_requested(pt_core *core, pt_handle handle, double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (stream->inbound) return PT_ERR_STATE;
+  if (stream->video_sender == NULL) return pt_core_emit_json(core, handle, PT_EVENT_KEYFRAME_REQUESTED, "{}");
+  pt_video_sender_want_keyframe(stream->video_sender);
+  status = ask_encoder(core, handle, stream, now_ms);
+  pt_core_update_deadline(core);
+  return status;
+}
+
+int pt_stream_set_video_bitrate(pt_core *core, pt_handle handle, double bits_per_second) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (stream->video_sender == NULL) return PT_ERR_STATE;
+  if (!(bits_per_second >= 100000 && bits_per_second <= 1e9)) return PT_ERR_BAD_VALUE;
+  pt_video_sender_set_max_bps(stream->video_sender, bits_per_second);
+  return PT_OK;
+}
+
+int pt_stream_request_keyframe(pt_core *core, pt_handle handle, double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (!stream->inbound || stream->assembler[PT_MEDIA_VIDEO] == NULL) return PT_ERR_STATE;
+  pt_frame_assembler_want_keyframe(stream->assembler[PT_MEDIA_VIDEO], now_ms);
+  status = request_keyframes(core, handle, stream, now_ms);
+  pt_core_update_deadline(core);
+  return status;
 }
 
 static int emit_input(void *context, const uint8_t *message, size_t length) {
@@ -389,18 +532,22 @@ int pt_stream_input_level(const pt_core *core, pt_handle handle, uint32_t *input
   return PT_OK;
 }
 
-pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, pt_media_kind *kind) {
+pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, int inbound, pt_media_kind *kind) {
   for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0;
        h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
     int status;
     const pt_stream *stream = lookup(core, h, &status);
-    if (stream == NULL || stream->peer != peer || !stream->inbound) continue;
+    if (stream == NULL || stream->peer != peer || stream->inbound != (inbound != 0)) continue;
     if (stream->codec[PT_MEDIA_VIDEO] && stream->description.video_ssrc == ssrc) {
       *kind = PT_MEDIA_VIDEO;
       return h;
     }
     if (stream->codec[PT_MEDIA_AUDIO] && stream->description.audio_ssrc == ssrc) {
       *kind = PT_MEDIA_AUDIO;
+      return h;
+    }
+    if (stream->codec[PT_MEDIA_VIDEO] && pt_stream_fec_ssrc(stream->description.video_ssrc) == ssrc) {
+      *kind = PT_MEDIA_VIDEO;
       return h;
     }
   }
@@ -444,6 +591,36 @@ int pt_stream_counters_of(const pt_core *core, pt_handle handle, pt_stream_count
     if (k == PT_MEDIA_VIDEO) {
       counters->last_assembly_ms = c.last_assembly_ms;
       counters->max_assembly_ms = c.max_assembly_ms;
+    }
+  }
+  counters->rtt_ms = -1;
+  if (stream->video_sender != NULL) {
+    pt_video_sender_stats v;
+    pt_video_sender_stats_of(stream->video_sender, &v);
+    counters->target_bps = v.target_bps;
+    counters->estimate_bps = v.estimate_bps;
+    counters->loss_fraction = v.loss_fraction;
+    counters->rtt_ms = v.rtt_ms;
+    counters->retransmitted = v.retransmitted;
+    counters->fec_packets = v.fec_sent;
+    counters->keyframes = v.keyframes;
+    counters->frames_skipped = v.frames_dropped;
+    counters->nacks = v.nacks_received;
+  }
+  if (stream->video_receiver != NULL) {
+    pt_video_receiver_stats v;
+    pt_video_receiver_stats_of(stream->video_receiver, &v);
+    counters->rtt_ms = v.rtt_ms;
+    counters->nacks = v.nacks_sent;
+    counters->retransmitted = v.recovered_by_nack;
+    counters->fec_packets = v.fec_received;
+    counters->fec_recovered = v.fec_recovered;
+    if (v.have_sender_report) {
+      counters->target_bps = v.sender.target_bps;
+      counters->estimate_bps = v.sender.estimate_bps;
+      counters->loss_fraction = v.sender.loss_permille / 1000.0;
+      counters->keyframes = v.sender.keyframes;
+      counters->frames_skipped = v.sender.frames_dropped;
     }
   }
   return PT_OK;
@@ -496,8 +673,11 @@ double pt_stream_deadline(const pt_core *core, pt_handle handle) {
     double deadline = stream->assembler[k] != NULL ? pt_frame_assembler_deadline(stream->assembler[k]) : -1.0;
     if (deadline >= 0 && (earliest < 0 || deadline < earliest)) earliest = deadline;
   }
-  double input = pt_input_sender_deadline(&stream->input_sender);
-  if (input >= 0 && (earliest < 0 || input < earliest)) earliest = input;
+  double others[3] = {pt_input_sender_deadline(&stream->input_sender), pt_video_sender_deadline(stream->video_sender),
+                      pt_video_receiver_deadline(stream->video_receiver)};
+  for (int i = 0; i < 3; i++) {
+    if (others[i] >= 0 && (earliest < 0 || others[i] < earliest)) earliest = others[i];
+  }
   return earliest;
 }
 
@@ -512,16 +692,19 @@ int pt_stream_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
   }
   pt_stream_call call = {core, handle, stream, PT_MEDIA_VIDEO, NULL, 0, now_ms};
   if (status == PT_OK) status = pt_input_sender_poll(&stream->input_sender, now_ms, emit_input, &call);
+  if (status == PT_OK && stream->video_sender != NULL) {
+    status = pt_video_sender_poll(stream->video_sender, now_ms, send_on_channel, &call);
+    if (status == PT_OK) status = ask_encoder(core, handle, stream, now_ms);
+  }
+  if (status == PT_OK && stream->video_receiver != NULL) {
+    status = pt_video_receiver_recover(stream->video_receiver, now_ms, assemble, &call);
+    if (status == PT_OK) status = pt_video_receiver_poll(stream->video_receiver, now_ms, send_feedback, &call);
+  }
   return status != PT_OK ? status : request_keyframes(core, handle, stream, now_ms);
 }
 
 void pt_stream_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
   if (pt_registry_release(&core->registry, handle, PT_KIND_STREAM, &object) != PT_OK) return;
-  pt_stream *stream = object;
-  for (int k = 0; k < 2; k++) {
-    if (stream->assembler[k] != NULL) pt_frame_assembler_destroy(stream->assembler[k]);
-  }
-  pt_srtp_session_destroy(stream->srtp);
-  free(stream);
+  destroy_stream(object);
 }

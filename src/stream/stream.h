@@ -18,6 +18,7 @@ typedef enum pt_media_kind { PT_MEDIA_VIDEO = 0, PT_MEDIA_AUDIO = 1 } pt_media_k
 
 #define PT_STREAM_MAX_PACKET 1200     /* RTP packet size, before SRTP's tag */
 #define PT_STREAM_MAX_FRAME (4u << 20) /* largest encoded frame accepted */
+#define PT_STREAM_DEFAULT_VIDEO_BPS 2500000.0 /* the rate controller's ceiling until the host states its encoder's */
 
 /* What a stream has seen; read by pt_stream_counters_of. */
 typedef struct pt_stream_counters {
@@ -26,6 +27,12 @@ typedef struct pt_stream_counters {
   /* input records: sent, delivered to the app, refused by the permission filter, malformed; bytes
    * of input messages sent; cursor records sent or delivered */
   double input_sent, input_received, input_dropped, input_malformed, input_bytes_sent, cursor_events;
+  /* video transport (the host's figures reach the client in its sender reports): rate controller target and
+   * estimate (bits/s), loss it measured, RTT over the media path (-1 before one), NACKed packets (sent or
+   * received), retransmissions (sent, or NACKed packets that then arrived), FEC packets (sent or received) and
+   * packets FEC rebuilt, keyframes sent, frames the host dropped to keep its queue short */
+  double target_bps, estimate_bps, loss_fraction, rtt_ms, nacks, retransmitted, fec_packets, fec_recovered, keyframes,
+      frames_skipped;
 } pt_stream_counters;
 
 /* Creates a host stream on a peer from a description whose stream id, SSRCs and key the core fills
@@ -37,9 +44,29 @@ pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_strea
                                    double now_ms);
 
 /* Host: packetizes and protects one encoded frame (H.264 access unit in Annex-B, or one Opus packet),
- * timestamp in microseconds; queues the packets on PT_TRANSPORT_VIDEO / PT_TRANSPORT_AUDIO. */
+ * timestamp in microseconds, at now_ms with channel_buffered bytes waiting in the media channel; queues
+ * the packets on PT_TRANSPORT_VIDEO / PT_TRANSPORT_AUDIO (video paced: some leave at later deadlines).
+ * Returns the packets made, or 0 when a video frame was dropped whole (see stream/video_sender.h). */
 int pt_stream_send_frame(pt_core *core, pt_handle stream, pt_media_kind kind, const uint8_t *frame, size_t length,
-                         double timestamp_us);
+                         double timestamp_us, double now_ms, size_t channel_buffered);
+
+/* Feeds one feedback message from the stream's video channel (media/feedback.h): NACKs and reports on a
+ * host, sender reports on a client. PT_ERR_MALFORMED for a broken one. */
+int pt_stream_receive_feedback(pt_core *core, pt_handle stream, pt_media_kind kind, const uint8_t *message,
+                               size_t length, double now_ms);
+
+/* Host: the client asked for a keyframe; the encoder is asked (PT_EVENT_KEYFRAME_REQUESTED) within the
+ * video sender's rate limit, which its own asks share. */
+int pt_stream_keyframe_requested(pt_core *core, pt_handle stream, double now_ms);
+
+/* Host: the encoder's configured video bitrate, the rate controller's ceiling (100 kbit/s .. 1 Gbit/s). */
+int pt_stream_set_video_bitrate(pt_core *core, pt_handle stream, double bits_per_second);
+
+/* Client: the decoder needs a keyframe; asked through the same rate limit as the assembler's requests. */
+int pt_stream_request_keyframe(pt_core *core, pt_handle stream, double now_ms);
+
+/* The FEC SSRC that goes with a video SSRC. */
+uint32_t pt_stream_fec_ssrc(uint32_t video_ssrc);
 
 /* Client: feeds one packet from the peer's media channel of that kind; whole frames are queued as
  * PT_EVENT_STREAM_FRAME. Dropped packets return their error and are counted. */
@@ -66,8 +93,8 @@ int pt_stream_release_input(pt_core *core, pt_handle stream);
 /* The stream's current input level. */
 int pt_stream_input_level(const pt_core *core, pt_handle stream, uint32_t *input_level);
 
-/* The inbound stream of a peer whose video or audio SSRC this is (0 when none). */
-pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, pt_media_kind *kind);
+/* The inbound (or outbound) stream of a peer whose video, audio or FEC SSRC this is (0 when none). */
+pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, int inbound, pt_media_kind *kind);
 
 /* The stream of a peer with this id and role (inbound or not), or 0. */
 pt_handle pt_stream_find(const pt_core *core, pt_handle peer, uint8_t stream_id, int inbound);

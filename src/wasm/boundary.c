@@ -257,9 +257,16 @@ int32_t pt_wasm_peer_reject_stream(int32_t peer, uint32_t request_id, const char
   return status == PT_OK ? pt_peer_reject_stream(&the_core, peer, request_id, text) : status;
 }
 
-int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *frame, uint32_t length, double timestamp_us) {
+int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *frame, uint32_t length, double timestamp_us,
+                                  double now_ms, double channel_buffered) {
   if (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) return PT_ERR_INVALID_ARGUMENT;
-  return core_ready ? pt_stream_send_frame(&the_core, stream, (pt_media_kind)kind, frame, length, timestamp_us) : PT_ERR_STATE;
+  size_t buffered = channel_buffered > 0 && channel_buffered < 1e12 ? (size_t)channel_buffered : 0;
+  return core_ready ? pt_stream_send_frame(&the_core, stream, (pt_media_kind)kind, frame, length, timestamp_us, now_ms, buffered)
+                    : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_stream_set_video_bitrate(int32_t stream, double bits_per_second) {
+  return core_ready ? pt_stream_set_video_bitrate(&the_core, stream, bits_per_second) : PT_ERR_STATE;
 }
 
 int32_t pt_wasm_stream_end(int32_t stream, const char *reason, uint32_t reason_length) {
@@ -279,8 +286,8 @@ int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level) {
   return core_ready ? pt_peer_set_permissions(&the_core, stream, input_level) : PT_ERR_STATE;
 }
 
-int32_t pt_wasm_stream_request_keyframe(int32_t stream) {
-  return core_ready ? pt_peer_request_keyframe(&the_core, stream) : PT_ERR_STATE;
+int32_t pt_wasm_stream_request_keyframe(int32_t stream, double now_ms) {
+  return core_ready ? pt_stream_request_keyframe(&the_core, stream, now_ms) : PT_ERR_STATE;
 }
 
 int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second) {

@@ -129,16 +129,20 @@ PT_EXPORT(peer_announce_stream) int32_t pt_wasm_peer_announce_stream(int32_t pee
 /* Host: refuses a stream request with a UTF-8 reason. */
 PT_EXPORT(peer_reject_stream) int32_t pt_wasm_peer_reject_stream(int32_t peer, uint32_t request_id, const char *reason,
                                                                  uint32_t reason_length);
-/* Host: packetizes, protects and queues one encoded frame (kind 0 video, 1 audio). */
+/* Host: packetizes, protects and queues one encoded frame (kind 0 video, 1 audio) at now_ms, with the
+ * bytes the media channel has buffered; returns the packets made, 0 when the frame was dropped whole. */
 PT_EXPORT(stream_send_frame) int32_t pt_wasm_stream_send_frame(int32_t stream, int32_t kind, const uint8_t *frame,
-                                                               uint32_t length, double timestamp_us);
+                                                               uint32_t length, double timestamp_us, double now_ms,
+                                                               double channel_buffered);
+/* Host: the video encoder's configured bitrate, the rate controller's ceiling. */
+PT_EXPORT(stream_set_video_bitrate) int32_t pt_wasm_stream_set_video_bitrate(int32_t stream, double bits_per_second);
 /* Client: leaves the stream. Host: stops it, telling the client why (UTF-8, may be empty). Either way
  * it is closed afterwards. */
 PT_EXPORT(stream_end) int32_t pt_wasm_stream_end(int32_t stream, const char *reason, uint32_t reason_length);
 /* Host: changes the stream's input level on the client. */
 PT_EXPORT(stream_set_permissions) int32_t pt_wasm_stream_set_permissions(int32_t stream, uint32_t input_level);
-/* Client: asks the host for a keyframe. */
-PT_EXPORT(stream_request_keyframe) int32_t pt_wasm_stream_request_keyframe(int32_t stream);
+/* Client: the decoder needs a keyframe; the core asks the host, within its rate limit. */
+PT_EXPORT(stream_request_keyframe) int32_t pt_wasm_stream_request_keyframe(int32_t stream, double now_ms);
 /* Client: asks the host for a different video bitrate. */
 PT_EXPORT(stream_request_bitrate) int32_t pt_wasm_stream_request_bitrate(int32_t stream, uint32_t bits_per_second);
 /* Sends one input (an OutgoingInput, or a host → client record, as JSON) on the stream; returns the
@@ -159,7 +163,7 @@ PT_EXPORT(stream_send_records) int32_t pt_wasm_stream_send_records(int32_t strea
                                                                    double now_ms);
 /* The VirtualKey of a KeyboardEvent.code (UTF-8), 0 when unmapped. */
 PT_EXPORT(input_key_code) int32_t pt_wasm_input_key_code(const char *code, uint32_t length);
-/* Writes the stream's counters (struct pt_stream_counters: 18 float64) to out. */
+/* Writes the stream's counters (struct pt_stream_counters: 28 float64) to out. */
 PT_EXPORT(stream_counters) int32_t pt_wasm_stream_counters(int32_t stream, void *out);
 
 /* ---- exports: SRTP sessions ---- */

@@ -202,6 +202,7 @@ test("held keys are released when the page loses focus or is hidden; before-inpu
     const entries = await page.evaluate(() => window.stream.getReport().entries.map((e) => e.type));
     assert.deepEqual(entries.filter((type) => type === "paused" || type === "resumed"), ["paused", "resumed"]);
     await page.keyboard.up("KeyS");
+    await received(keys, 6); // that up is sent too (as W's was): wait for it before counting what follows
 
     // before-input: the app keeps B to itself; the browser gets it back (not prevented).
     await page.evaluate(() =>

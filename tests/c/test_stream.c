@@ -4,12 +4,15 @@
 #include <string.h>
 
 #include "core_harness.h"
+#include "media/feedback.h"
+#include "stream/video_sender.h"
 #include "peer/peer.h"
 #include "peer/peer_control.h"
 
 static pt_handle host_peer, client_peer;
 static uint8_t packets[64][PT_STREAM_MAX_PACKET + 16];
 static size_t packet_lengths[64];
+static double clock_ms; /* the host's clock: advanced to let the pacer release what it holds */
 
 /* One core with two peers; an outbound stream on one and the matching inbound stream on the other. */
 static void streams(pt_handle *outbound, pt_handle *inbound) {
@@ -38,15 +41,23 @@ static void streams(pt_handle *outbound, pt_handle *inbound) {
   drain_all();
 }
 
-/* Takes every queued video packet of the outbound stream; returns how many. */
+/* Lets the pacer release what it holds, then takes every queued video media packet of the outbound
+ * stream (not parity packets or sender reports); returns how many. */
 static int take_packets(pt_handle outbound) {
+  clock_ms += 100;
+  pt_core_handle_timeout(&core, clock_ms);
   int n = 0;
   pt_output_info info;
-  while (pt_output_queue_peek(&core.outputs, &info) == PT_OUTPUT_SEND) {
-    CHECK_EQ(info.handle, outbound);
+  int type;
+  while ((type = pt_output_queue_peek(&core.outputs, &info)) != PT_OUTPUT_NONE) {
+    if (type != PT_OUTPUT_SEND || info.handle != outbound) { /* deadlines, the client's feedback */
+      pt_output_queue_take(&core.outputs, packets[n], sizeof packets[n]);
+      continue;
+    }
     CHECK_EQ(info.code, PT_TRANSPORT_VIDEO);
     int length = pt_output_queue_take(&core.outputs, packets[n], sizeof packets[n]);
     CHECK(length > 12);
+    if (pt_feedback_is_feedback(packets[n], (size_t)length) || (packets[n][1] & 0x7f) == PT_VIDEO_FEC_PAYLOAD_TYPE) continue;
     packet_lengths[n++] = (size_t)length;
   }
   return n;
@@ -60,7 +71,17 @@ static size_t make_frame(uint8_t *frame, int index, int key, size_t size) {
   return size;
 }
 
+/* Takes the client's feedback messages (video channel sends of the inbound stream) queued next. */
+static void skip_feedback(pt_handle inbound) {
+  pt_output_info info;
+  while (pt_output_queue_peek(&core.outputs, &info) == PT_OUTPUT_SEND && info.handle == inbound &&
+         info.code == PT_TRANSPORT_VIDEO) {
+    CHECK(pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf) > 0);
+  }
+}
+
 static int expect_frame(pt_handle inbound, const uint8_t *frame, size_t length, int key) {
+  skip_feedback(inbound);
   int got = expect_output(PT_OUTPUT_EVENT, inbound, PT_EVENT_STREAM_FRAME);
   CHECK_EQ(got, 20 + (int)length);
   CHECK_EQ((uint8_t)out_buf[0], PT_MEDIA_VIDEO);
@@ -75,7 +96,7 @@ static void test_frames_cross_srtp_and_assembly_byte_identical(void) {
   static uint8_t frame[6000];
   for (int i = 0; i < 4; i++) {
     size_t length = make_frame(frame, i, i < 2, 3000 + (size_t)i * 500);
-    CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, length, i * 33333.0) > 1);
+    CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, length, i * 33333.0, clock_ms, 0) > 1);
     int n = take_packets(outbound);
     /* Delivered in reverse order: the assembler puts them back. */
     for (int p = n - 1; p >= 0; p--) {
@@ -100,7 +121,7 @@ static void test_tampered_and_replayed_packets_are_dropped_and_counted(void) {
   streams(&outbound, &inbound);
   static uint8_t frame[200];
   size_t length = make_frame(frame, 0, 1, sizeof frame);
-  pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, length, 0);
+  pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, length, 0, clock_ms, 0);
   CHECK_EQ(take_packets(outbound), 1);
   uint8_t copy[sizeof packets[0]];
   memcpy(copy, packets[0], packet_lengths[0]);
@@ -123,12 +144,12 @@ static void test_bad_frames_and_roles(void) {
   pt_handle outbound, inbound;
   streams(&outbound, &inbound);
   uint8_t frame[8] = {0, 0, 0, 1, 0x65, 1, 2, 3};
-  CHECK_EQ(pt_stream_send_frame(&core, inbound, PT_MEDIA_VIDEO, frame, sizeof frame, 0), PT_ERR_STATE);
-  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, 0, 0), PT_ERR_INVALID_ARGUMENT);
-  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, sizeof frame, -1), PT_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(pt_stream_send_frame(&core, inbound, PT_MEDIA_VIDEO, frame, sizeof frame, 0, clock_ms, 0), PT_ERR_STATE);
+  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, 0, 0, clock_ms, 0), PT_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, sizeof frame, -1, clock_ms, 0), PT_ERR_INVALID_ARGUMENT);
   uint8_t junk[4] = {9, 9, 9, 9}; /* no start code */
-  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, junk, sizeof junk, 0), PT_ERR_MALFORMED);
-  CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_AUDIO, junk, sizeof junk, 0) == 1); /* Opus: one packet */
+  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, junk, sizeof junk, 0, clock_ms, 0), PT_ERR_MALFORMED);
+  CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_AUDIO, junk, sizeof junk, 0, clock_ms, 0) == 1); /* Opus: one packet */
   /* Closing the peer closes its streams first. */
   drain_all();
   CHECK_EQ(pt_peer_close(&core, client_peer, PT_ERR_CLOSED), PT_OK);

@@ -97,74 +97,48 @@ test("10 s of live H.264 + Opus from ffmpeg: every frame the client emits is byt
   }
 });
 
-test("with 5% of video packets lost, no corrupt frame is emitted and playback resumes at the next keyframe", { timeout: 60000 }, async () => {
+test("with 5% of video packets lost as they leave the host, retransmission and FEC repair them: no corrupt frame, no broken chain, nearly every frame shown", { timeout: 60000 }, async () => {
   const { clientPeer, hostPeer, close } = await hostAndClient();
   try {
     const outboundReady = nextEvent(hostPeer, "stream-request").then(([request]) => request.accept({ audio: null }));
     const [stream, outbound] = await Promise.all([clientPeer.createStream({ permissions: InputLevel.None }), outboundReady]);
-    // Loss injected on the host's media channel: a deterministic 5% of video packets never leave.
-    // sendVideo sends a frame's packets synchronously, so each drop is charged to the frame being sent.
+    // Loss injected on the host's media channel: a deterministic 5% of everything the host sends on it
+    // (media, parity, retransmissions, sender reports) never leaves.
     let seed = 42;
     const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const sendMedia = hostPeer._sendMedia.bind(hostPeer);
-    const damaged = new Set();
-    const lastPacketLost = new Set(); // frames whose final (marker) packet was dropped
-    let current = -1;
-    let lastDropped = false;
+    let dropped = 0;
     hostPeer._sendMedia = (kind, bytes) => {
-      if (kind !== 0) return sendMedia(kind, bytes);
-      lastDropped = random() < 0.05;
-      if (lastDropped) damaged.add(current);
+      if (kind === 0 && random() < 0.05) dropped++;
       else sendMedia(kind, bytes);
     };
-    let keyframeRequests = 0;
-    outbound.addEventListener("keyframe-request", () => keyframeRequests++);
     const shown = [];
-    stream.addEventListener("frame", (frame) => shown.push({ ...frame, at: performance.now() }));
-    const source = startFfmpegSource({ durationSeconds: 8, width: 320, height: 180, keyframeInterval: 10, bitrate: 300_000 });
+    stream.addEventListener("frame", (frame) => shown.push(frame));
+    const source = startFfmpegSource({ durationSeconds: 8, width: 320, height: 180, keyframeInterval: 30, bitrate: 300_000 });
     const sent = [];
     source.on("video", (chunk) => {
-      current = sent.length;
-      sent.push({ ...chunk, at: performance.now() });
+      sent.push(chunk);
       outbound.sendVideo(chunk);
-      if (lastDropped) lastPacketLost.add(current);
     });
     await new Promise((resolve) => source.once("end", resolve));
-    await sleep(500);
+    await sleep(1000);
 
-    assert.ok(damaged.size > 0, "packets were dropped");
-    assert.ok(stream.counters().packetsLost > 0, "the client saw the loss");
-    assert.ok(keyframeRequests > 0, "the client asked for keyframes");
-    // Every shown frame is a sent frame, unchanged and undamaged, in order.
+    assert.ok(dropped > 0, "packets were dropped");
+    // Every shown frame is a sent frame, unchanged, in order; after a frame that was not shown, the
+    // next one shown is a keyframe (nothing is decoded against a missing reference).
     let cursor = 0;
     for (const frame of shown) {
+      const at = cursor;
       while (cursor < sent.length && !same(sent[cursor].data, frame.data)) cursor++;
       assert.ok(cursor < sent.length, "a shown frame matches a sent frame exactly (no corrupt frame)");
-      assert.ok(!damaged.has(cursor), `frame ${cursor} lost a packet and must not be shown`);
+      if (at > 0 && cursor !== at) assert.equal(sent[cursor].type, "key", `frame ${cursor} follows a gap and must be a keyframe`);
       frame.index = cursor++;
     }
-    // The model: after any loss nothing is shown until the next undamaged keyframe whose start is
-    // certain (RTP does not mark a frame's first packet: when the frame before lost its last packet,
-    // where this one begins is unknown); from there on every undamaged frame is shown. The client
-    // must show exactly that.
-    const expected = [];
-    let waiting = true;
-    for (let i = shown[0].index; i < sent.length; i++) {
-      if (damaged.has(i)) waiting = true;
-      else if (!waiting || (sent[i].type === "key" && !lastPacketLost.has(i - 1))) {
-        waiting = false;
-        expected.push(i);
-      }
-    }
-    assert.deepEqual(shown.map((frame) => frame.index), expected);
-    // Resuming takes no longer than waiting for that keyframe: within 1 s whenever one was sent within 1 s.
-    for (let i = 1; i < shown.length; i++) {
-      if (shown[i].index === shown[i - 1].index + 1) continue;
-      const lostAt = sent[shown[i - 1].index + 1].at;
-      if (sent[shown[i].index].at - lostAt < 900) {
-        assert.ok(shown[i].at - lostAt < 1000, `resumed ${Math.round(shown[i].at - lostAt)} ms after the loss`);
-      }
-    }
+    const first = shown[0].index;
+    const counters = stream.counters();
+    assert.ok(counters.retransmitted + counters.fecRecovered > 0, `lost packets were repaired: ${JSON.stringify(counters)} host ${JSON.stringify(outbound.counters())} shown ${shown.length} of ${sent.length}`);
+    assert.ok(shown.length >= 0.9 * (sent.length - first), `shown ${shown.length} of ${sent.length - first} frames`);
+    assert.ok(outbound.counters().retransmitted > 0, "the host resent NACKed packets");
   } finally {
     close();
   }

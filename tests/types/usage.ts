@@ -149,6 +149,7 @@ async function network(): Promise<void> {
       outbound.setClipboardText("host");
       const canvas = document.createElement("canvas");
       const counters = outbound.sendTrack(canvas.captureStream(30).getVideoTracks()[0], { bitrate: 1_000_000 });
+      outbound.setVideoBitrate(1_500_000);
       console.log(counters.framesEncoded);
       outbound.close();
     });

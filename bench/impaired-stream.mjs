@@ -1,0 +1,232 @@
+// Video over impaired links, Chromium to Chromium: Petrichor's stream (OutboundStream.sendTrack →
+// InboundStream's canvas) against the browser's own WebRTC video track (a plain RTCPeerConnection
+// into a <video>) over the same link, in the same run, one path after the other.
+//
+// One impaired link (tests/helpers/impaired-link.mjs: two network namespaces, our user-space
+// forwarder between them): namespace A holds the host side (bench/impaired-peer.mjs host: static
+// server, gateway, Chromium with bench/pages/impaired-host.html), namespace B the client side
+// (bench/impaired-peer.mjs client: Chromium with bench/pages/impaired-client.html, loaded from A).
+// UDP between them (all the media, and the WebRTC of both paths) is impaired; TCP (HTTP, signaling)
+// is not. Nothing leaves the two namespaces. The host page draws 1280 × 720 at 30 fps, every frame
+// carrying its counter and draw time as blocks (bench/pages/impaired-code.js); the client page notes
+// when each frame is first displayed. The bench process drives both over the children's stdin/stdout.
+import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { createImpairedLink } from "../tests/helpers/impaired-link.mjs";
+import { ROOT } from "../tests/helpers/paths.mjs";
+
+const PEER = `${ROOT}/bench/impaired-peer.mjs`;
+const CHROMIUM = process.env.PETRICHOR_CHROMIUM || "/usr/bin/chromium";
+const BITRATE = 1_500_000;
+const LOSSES = [0, 0.02, 0.05, 0.1];
+const DELAY_MS = 20; // each way
+const FIRST_FRAME_MS = 10000; // how long a path may take to show its first frame before the warm-up starts anyway
+const GRACE_MS = 2000; // after the window, for frames still on their way
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects with a message naming `what` when `promise` takes longer than `ms`: no step may hang the bench. */
+function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`impaired-stream bench: ${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+
+/** Starts bench/impaired-peer.mjs in a namespace; returns {ready, call(fn, args, timeoutMs), errors(), quit()}. */
+function startPeer(link, ns, name, args) {
+  const child = link.spawnIn(ns, process.execPath, [PEER, ...args]);
+  let stderr = "";
+  child.stderr.on("data", (data) => (stderr = (stderr + data).slice(-4000)));
+  child.stdin.on("error", () => {}); // a dead child is reported through "exit"
+  const waiting = new Map();
+  let nextId = 1;
+  let exited = null;
+  let settle;
+  const ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
+  ready.catch(() => {}); // rejections are seen by whoever awaits it
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    let message;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      return; // not ours
+    }
+    if (message.ready) settle.resolve(message);
+    else if (message.fatal) settle.reject(new Error(`impaired-stream bench: the ${name} side: ${message.fatal}`));
+    else if (message.reply !== undefined) {
+      const waiter = waiting.get(message.reply);
+      waiting.delete(message.reply);
+      if (message.error !== undefined) waiter?.reject(new Error(`impaired-stream bench: the ${name} page's ${waiter?.fn}: ${message.error}`));
+      else waiter?.resolve(message.result);
+    }
+  });
+  const gone = new Promise((resolve) => child.once("exit", resolve));
+  gone.then((code) => {
+    const tail = stderr.trim().split("\n").slice(-3).join(" | ");
+    exited = new Error(`impaired-stream bench: the ${name} process exited (${code ?? "signal"})${tail ? `: ${tail}` : ""}`);
+    settle.reject(exited);
+    for (const waiter of waiting.values()) waiter.reject(exited);
+    waiting.clear();
+  });
+  const peer = {
+    ready,
+    call(fn, fnArgs = [], timeoutMs = 15000) {
+      if (exited) return Promise.reject(exited);
+      const id = nextId++;
+      const reply = new Promise((resolve, reject) => waiting.set(id, { resolve, reject, fn }));
+      child.stdin.write(`${JSON.stringify({ id, fn, args: fnArgs })}\n`);
+      return within(timeoutMs, `the ${name} page's ${fn}`, reply).finally(() => waiting.delete(id));
+    },
+    /** The page's errors so far (empty when they cannot be had). */
+    errors: () => peer.call("errors", [], 5000).catch(() => []),
+    /** Asks the child to close its browser and exit; then SIGTERM; link.close() SIGKILLs what is left. */
+    async quit() {
+      if (exited) return;
+      child.stdin.end(`${JSON.stringify({ fn: "quit" })}\n`);
+      if (await Promise.race([gone.then(() => true), sleep(10000)])) return;
+      child.kill("SIGTERM");
+      await Promise.race([gone, sleep(5000)]);
+    },
+  };
+  return peer;
+}
+
+/**
+ * One path for `seconds` after `warmup` s: sets it up, waits for its first frame (at most
+ * FIRST_FRAME_MS), warms up, notes the host's frame counter at the window's start and end, waits
+ * GRACE_MS, stops the path and collects what the client displayed and the host drew.
+ */
+async function runPath(host, client, path, { seconds, warmup }) {
+  const started = Date.now();
+  try {
+    if (path === "petrichor") {
+      await client.call("startPetrichor", [], 30000);
+    } else {
+      const offer = await host.call("nativeOffer");
+      const answer = await client.call("nativeAnswer", [offer]);
+      await host.call("nativeAccept", [answer]);
+    }
+    let firstFrameMs = null;
+    while (Date.now() - started < FIRST_FRAME_MS) {
+      const progress = await client.call("progress");
+      if (progress.shown > 0) {
+        firstFrameMs = progress.firstShownMs;
+        break;
+      }
+      await sleep(100);
+    }
+    await sleep(warmup * 1000);
+    const start = await host.call("mark");
+    await sleep(seconds * 1000);
+    const end = await host.call("mark");
+    await sleep(GRACE_MS);
+    const shown = await client.call(path === "petrichor" ? "stopPetrichor" : "nativeStop");
+    const hostDiagnostics = await host.call(path === "petrichor" ? "stopPetrichor" : "nativeStop");
+    const log = await host.call("drawLog", [start.counter + 1, end.counter]);
+    return { ...shown, firstFrameMs, log, hostDiagnostics };
+  } catch (error) {
+    // Leave both pages ready for the next path.
+    await client.call(path === "petrichor" ? "stopPetrichor" : "nativeStop").catch(() => {});
+    await host.call(path === "petrichor" ? "stopPetrichor" : "nativeStop").catch(() => {});
+    const errors = [...(await host.errors()), ...(await client.errors())];
+    throw new Error(`${error.message}${errors.length ? `; page errors: ${errors.slice(-5).join(" | ")}` : ""}`);
+  }
+}
+
+/**
+ * The figures of one run. Times are taken onto the system clock with each page's measured offset.
+ *   frames shown: frames drawn in the window that the client displayed, over the frames drawn;
+ *   freezes: the gaps between consecutive displays inside the window (display times from the
+ *     first window frame's draw time to the last one's), counting the window's edges;
+ *   glass-to-glass: display time less draw time, for every displayed frame of the window.
+ */
+function summarize(run, offsets) {
+  const drawnAt = new Map(run.log);
+  const produced = run.log.length;
+  if (produced === 0) throw new Error("impaired-stream bench: the host drew no frame in the window");
+  const host = (t) => t - offsets.host;
+  const client = (t) => t - offsets.client;
+  let mismatched = 0; // a readable code whose time is not the one the host drew that frame at
+  const latencies = [];
+  for (const [counter, shownAt, codeTime] of run.shown) {
+    const drawTime = drawnAt.get(counter);
+    if (drawTime === undefined) continue;
+    if (Math.floor(drawTime) % 2 ** 24 !== codeTime) {
+      mismatched++;
+      continue;
+    }
+    latencies.push(client(shownAt) - host(drawTime));
+  }
+  latencies.sort((a, b) => a - b);
+  const from = host(run.log[0][1]);
+  const to = host(run.log[run.log.length - 1][1]);
+  const displays = run.shown.map(([, shownAt]) => client(shownAt)).filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+  const edges = [from, ...displays, to];
+  const gaps = edges.slice(1).map((t, i) => t - edges[i]).sort((a, b) => a - b);
+  const unreadable = run.unreadable.filter(([t]) => client(t) >= from && client(t) <= to + GRACE_MS).length;
+  return {
+    produced,
+    shown: latencies.length,
+    shownFraction: latencies.length / produced,
+    freezeP99: percentile(gaps, 0.99),
+    freezeMax: gaps[gaps.length - 1],
+    latencyP50: latencies.length ? percentile(latencies, 0.5) : null,
+    latencyP99: latencies.length ? percentile(latencies, 0.99) : null,
+    unreadable,
+    mismatched,
+    firstFrameMs: run.firstFrameMs,
+    diagnostics: { client: run.diagnostics ?? null, host: run.hostDiagnostics ?? null },
+  };
+}
+
+/**
+ * Runs the bench. For each loss rate (0, 2, 5, 10 %, random, both directions, with DELAY_MS each
+ * way) runs Petrichor and the native track one after the other (the order alternating from one
+ * rate to the next), each `seconds` long after `warmup` seconds. Resolves to {rows: [{loss,
+ * petrichor, native}], ...parameters}; each path's figures as summarize() returns them, or
+ * {error} when that path could not be measured. Rejects when the bench cannot run at all.
+ */
+export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses = LOSSES } = {}) {
+  if (process.getuid?.() !== 0) throw new Error("impaired-stream bench: needs root (network namespaces and TUN devices for the impaired link)");
+  if (!existsSync(CHROMIUM)) throw new Error(`impaired-stream bench: no Chromium at ${CHROMIUM} (set PETRICHOR_CHROMIUM)`);
+  if (!existsSync(`${ROOT}/dist/petrichor.wasm`)) throw new Error("impaired-stream bench: dist/petrichor.wasm is missing (npm run build)");
+  const link = await createImpairedLink({ name: "pbv", seed: 5 });
+  const peers = [];
+  try {
+    await link.set("both", { loss: 0, delay: DELAY_MS });
+    const host = startPeer(link, link.nsA, "host", ["host", link.addressA, String(BITRATE)]);
+    peers.push(host);
+    const { origin, gatewayUrl, id } = await within(60000, "the host side's start", host.ready);
+    const client = startPeer(link, link.nsB, "client", ["client", origin]);
+    peers.push(client);
+    await within(60000, "the client side's start", client.ready);
+    const offsets = { host: await host.call("clockOffset"), client: await client.call("clockOffset") };
+    await client.call("connectPetrichor", [id, gatewayUrl], 30000);
+
+    const rows = [];
+    for (const [i, loss] of losses.entries()) {
+      await link.set("both", { loss, delay: DELAY_MS });
+      const row = { loss };
+      for (const path of i % 2 === 0 ? ["petrichor", "native"] : ["native", "petrichor"]) {
+        try {
+          const run = await runPath(host, client, path, { seconds, warmup });
+          if (process.env.PT_BENCH_DUMP) (globalThis.ptBenchRuns ??= []).push({ loss, path, run });
+          row[path] = summarize(run, offsets);
+        } catch (error) {
+          row[path] = { error: error.message };
+        }
+      }
+      rows.push(row);
+    }
+    const after = { host: await host.call("clockOffset"), client: await client.call("clockOffset") };
+    return { seconds, warmup, bitrate: BITRATE, delayMs: DELAY_MS, graceMs: GRACE_MS, clock: { before: offsets, after }, rows };
+  } finally {
+    await Promise.all(peers.map((peer) => peer.quit()));
+    await link.close();
+  }
+}

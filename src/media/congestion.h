@@ -1,0 +1,114 @@
+/* Send-side congestion control for one video stream: from the receiver's arrival reports it estimates the
+ * rate the path carries and gives the encoder a target bitrate and the pacer a rate. It follows Google
+ * Congestion Control (draft-ietf-rmcat-gcc-02, as refined in libwebrtc), written from the published algorithm:
+ *  - Delay-based. Received media packets, in send order, are grouped into bursts (sent within 5 ms of the
+ *    group's first, or arriving back to back); between consecutive groups the delay variation
+ *    (arrival delta - send delta) is accumulated and smoothed, and a least-squares line through the last 20
+ *    points gives the trend of the queueing delay. Only differences of one clock are used, so the offset
+ *    between the sender's and the receiver's clocks cancels. The trend, scaled by the number of samples, is
+ *    compared with an adaptive threshold (it follows large trends slowly and small ones fast) to signal
+ *    overuse, underuse or normal. An AIMD controller turns the signal into the delay-based estimate:
+ *    overuse -> decrease to 0.85 x the received rate (measured over the last 500 ms of arrivals), then hold
+ *    until the signal is normal again; normal -> increase, 8 %/s while far from the link capacity learned at
+ *    past overuses and about one packet per response time (RTT + 100 ms) near it (30 %/s while below half of it, to recover
+ *    from a collapse), never above 1.5 x the
+ *    received rate + 10 kbit/s (an application-limited stream does not inflate it); underuse -> hold.
+ *  - Loss-based. Over the packets sent in the last 500 ms that have feedback (at least 20, looking back at
+ *    most 2 s): loss > 10 % cuts the target by half the loss fraction (at most once per 300 ms + RTT);
+ *    loss < 2 % lets this bound grow as fast as the delay-based one; in between it holds, unless the delay
+ *    signal says the path is not congested (the loss is then random, not a queue overflowing).
+ *  - Silence. Once reports have come, none for max(500 ms, 3 x RTT) while packets still go out means the path
+ *    is blocked (nothing arrives to be reported): both estimates are halved, once per such interval.
+ *  - target = min(delay-based, loss-based) within [min, max]; pacing = 2.5 x target, at least 300 kbit/s.
+ * A packet counts once: "not received" may later become "received", never the reverse; duplicates, unknown
+ * and too-old sequence numbers are ignored. Packets never reported while later ones were (their report was
+ * lost) are left out of the loss and scale the received rate up by the share missing (at most 2x). Arrival times that jump by more than 5 s against the others
+ * are not used for timing (eight in a row re-anchor the receiver's clock).
+ * Sans-IO and deterministic: every call takes the sender's clock (now_ms; a value earlier than a previous
+ * one, or not finite, counts as the latest). Memory is allocated once by create: a ring of the last
+ * PT_CONGESTION_HISTORY sent packets; feedback for older packets is ignored. Needs no libm. */
+#ifndef PT_MEDIA_CONGESTION_H
+#define PT_MEDIA_CONGESTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_CONGESTION_HISTORY 8192u /* sent packets remembered: about 4 s at 20 Mbit/s of 1200-byte packets */
+#define PT_CONGESTION_PACING_FACTOR 2.5
+#define PT_CONGESTION_PACING_FLOOR_BPS 300000.0 /* a 1200-byte packet per 32 ms: a small frame at a low target
+                                                   still leaves within one 30 fps frame interval */
+
+typedef struct pt_congestion_config {
+  double min_bps, start_bps, max_bps; /* finite, 0 < min <= start <= max */
+} pt_congestion_config;
+
+typedef struct pt_congestion pt_congestion; /* opaque, heap-allocated */
+
+typedef enum pt_congestion_state {
+  PT_CONGESTION_HOLD = 0,     /* the delay-based estimate stays (the queue drains, or no signal yet) */
+  PT_CONGESTION_INCREASE = 1, /* the delay signal is normal: the estimate grows */
+  PT_CONGESTION_DECREASE = 2  /* overuse: the estimate was cut and waits for the signal to be normal */
+} pt_congestion_state;
+
+typedef enum pt_congestion_usage {
+  PT_CONGESTION_NORMAL = 0,
+  PT_CONGESTION_OVERUSE = 1,  /* queueing delay growing */
+  PT_CONGESTION_UNDERUSE = 2  /* queueing delay shrinking */
+} pt_congestion_usage;
+
+/* One report entry: a sequence number received (with its arrival time on the receiver's clock) or not. */
+typedef struct pt_congestion_arrival {
+  uint16_t seq;
+  int received;      /* nonzero: received */
+  double arrival_ms; /* receiver clock; read only when received */
+} pt_congestion_arrival;
+
+/* A snapshot for stats; read by pt_congestion_stats_of. */
+typedef struct pt_congestion_stats {
+  double target_bps;        /* what pt_congestion_target_bps returns */
+  double pacing_bps;        /* what pt_congestion_pacing_bps returns */
+  double delay_based_bps;   /* the AIMD estimate driven by the delay signal */
+  double loss_based_bps;    /* the bound from recent loss */
+  double acked_bps;         /* received rate over the last 500 ms of arrivals (scaled for lost reports); 0 until
+                               measured */
+  double loss_fraction;     /* lost / reported among the recent packets with feedback, 0..1 */
+  int state;                /* pt_congestion_state of the delay-based controller */
+  int usage;                /* pt_congestion_usage: the overuse detector's last signal */
+  double trend;             /* last trendline slope: ms of queueing delay gained per ms */
+  double modified_trend;    /* the slope as scaled for the detector */
+  double threshold;         /* the detector's adaptive threshold */
+  double rtt_ms;            /* smoothed RTT from pt_congestion_on_rtt; 0 until a sample (200 ms is assumed) */
+  double link_capacity_bps; /* capacity learned at past overuses; 0 when unknown (far from it) */
+  double reports;           /* reports applied */
+  double ignored;           /* entries for unknown or too-old sequence numbers */
+  double timing_rejected;   /* received entries whose arrival time was unusable (not finite, or a jump) */
+} pt_congestion_stats;
+
+/* Creates a controller at start_bps (PT_ERR_INVALID_ARGUMENT for a null pointer or a bad config,
+ * PT_ERR_NO_MEMORY). */
+int pt_congestion_create(pt_congestion **out, const pt_congestion_config *config);
+
+/* Frees the controller; NULL is ignored. */
+void pt_congestion_destroy(pt_congestion *c);
+
+/* Records one sent packet: RTP sequence number (16-bit, wraps), size, send time; retransmission nonzero for a
+ * resend, whose feedback counts as delivered bytes but not for delay. A resend under a number still remembered
+ * (no RTX stream) marks that packet: its first copy counts as lost, whichever copy is reported received. */
+void pt_congestion_on_sent(pt_congestion *c, uint16_t seq, size_t bytes, double now_ms, int retransmission);
+
+/* Applies one arrival report received at now_ms: entries in any order, possibly repeating earlier reports. */
+void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entries, size_t count, double now_ms);
+
+/* Takes a round-trip time sample (ms, e.g. from pings); samples not in (0, 60000] are ignored. */
+void pt_congestion_on_rtt(pt_congestion *c, double rtt_ms, double now_ms);
+
+/* The current target for the encoder in bits per second, within [min_bps, max_bps] (0 for NULL). */
+double pt_congestion_target_bps(const pt_congestion *c);
+
+/* The pacing rate in bits per second: PT_CONGESTION_PACING_FACTOR x target, at least the floor (0 for NULL). */
+double pt_congestion_pacing_bps(const pt_congestion *c);
+
+/* Copies the stats (zeros for a NULL controller). */
+void pt_congestion_stats_of(const pt_congestion *c, pt_congestion_stats *out);
+
+#endif

@@ -1,0 +1,40 @@
+/* Send side pacing of one stream's media packets: packets wait in a FIFO (retransmissions in their own
+ * FIFO, sent first) and leave at the pacing rate, a few milliseconds' worth at a time, so that a large
+ * frame does not hit the bottleneck as one burst. Whole frames not yet started can be dropped when the
+ * queue is too deep (the caller then asks its encoder for a keyframe). Bounded by PT_PACER_MAX_PACKETS
+ * and PT_PACER_MAX_BYTES; sans-IO: each call takes now_ms. */
+#ifndef PT_MEDIA_PACER_H
+#define PT_MEDIA_PACER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_PACER_MAX_PACKETS 4096
+#define PT_PACER_MAX_BYTES (4u << 20)
+#define PT_PACER_BURST_MS 5.0 /* how far ahead of the rate a burst may run */
+
+typedef struct pt_pacer pt_pacer; /* opaque */
+
+/* Receives one packet leaving the pacer (valid during the call); return PT_OK to go on. */
+typedef int (*pt_pacer_emit)(void *context, const uint8_t *packet, size_t length);
+
+int pt_pacer_create(pt_pacer **out);
+void pt_pacer_destroy(pt_pacer *p);
+
+/* Queues a copy of a packet of frame `frame` (retransmission: ahead of media). PT_ERR_QUEUE_FULL when full. */
+int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, uint32_t frame, int retransmission);
+
+/* Sends what the rate allows at now_ms through emit; returns PT_OK or emit's error (the packet that
+ * failed is dropped). */
+int pt_pacer_send(pt_pacer *p, double now_ms, double rate_bps, pt_pacer_emit emit, void *context);
+
+/* When the next queued packet may leave at this rate, or -1 when nothing is queued. */
+double pt_pacer_deadline(const pt_pacer *p, double rate_bps);
+
+/* Bytes waiting. */
+size_t pt_pacer_queued_bytes(const pt_pacer *p);
+
+/* Drops every queued media packet of frames that have not started to leave; returns the frames dropped. */
+uint32_t pt_pacer_drop_unstarted(pt_pacer *p);
+
+#endif

@@ -1,0 +1,295 @@
+#include "stream/video_sender.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "media/congestion.h"
+#include "media/fec.h"
+#include "media/pacer.h"
+#include "media/send_history.h"
+
+#define MAX_PACKET 1232           /* an RTP packet of the stream (1200) plus SRTP's overhead, rounded */
+#define MIN_BPS 100000.0
+#define FEC_ALL_FRAMES_LOSS 0.03  /* above this loss every frame gets parity, not only keyframes */
+#define RESEND_SHARE 0.5          /* retransmissions may add at most this share of the target rate... */
+#define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
+
+struct pt_video_sender {
+  pt_srtp_session *srtp;
+  uint32_t media_ssrc, fec_ssrc;
+  uint16_t fec_sequence;
+  pt_send_history *history;
+  pt_pacer *pacer;
+  pt_congestion *congestion;
+  double max_bps;
+  uint32_t frame;                 /* id of the current frame, for the pacer */
+  int skipping;                   /* a frame was dropped: drop until a keyframe */
+  int keyframe_wanted;
+  double last_keyframe_ask_ms, last_keyframe_ms;
+  double announced_bps, last_announce_ms;
+  int started;                    /* a frame went out: reports (and pacing) begin */
+  double next_report_ms;
+  int have_echo;                  /* the client's last report time, to echo */
+  uint32_t echo_time_ms;
+  double echo_received_ms;
+  double rtt_ms;
+  double resend_budget_bytes, resend_budget_ms;
+  /* FEC group being built: unprotected copies of consecutive packets of the current frame */
+  size_t group_size, group_count;
+  uint8_t group[PT_FEC_MAX_GROUP][MAX_PACKET];
+  size_t group_lengths[PT_FEC_MAX_GROUP];
+  pt_video_sender_stats stats;
+};
+
+int pt_video_sender_create(pt_video_sender **out, pt_srtp_session *srtp, uint32_t media_ssrc, uint32_t fec_ssrc,
+                           double max_bps) {
+  if (out == NULL || srtp == NULL) return PT_ERR_INVALID_ARGUMENT;
+  *out = NULL;
+  pt_video_sender *s = calloc(1, sizeof *s);
+  if (s == NULL) return PT_ERR_NO_MEMORY;
+  s->srtp = srtp;
+  s->media_ssrc = media_ssrc;
+  s->fec_ssrc = fec_ssrc;
+  s->max_bps = max_bps > MIN_BPS ? max_bps : MIN_BPS;
+  s->announced_bps = s->max_bps;
+  s->last_keyframe_ask_ms = s->last_keyframe_ms = -1e18;
+  s->rtt_ms = -1;
+  pt_congestion_config config = {MIN_BPS, s->max_bps, s->max_bps};
+  int status = pt_send_history_create(&s->history, MAX_PACKET);
+  if (status == PT_OK) status = pt_pacer_create(&s->pacer);
+  if (status == PT_OK) status = pt_congestion_create(&s->congestion, &config);
+  if (status != PT_OK) {
+    pt_video_sender_destroy(s);
+    return status;
+  }
+  *out = s;
+  return PT_OK;
+}
+
+void pt_video_sender_destroy(pt_video_sender *s) {
+  if (s == NULL) return;
+  pt_send_history_destroy(s->history);
+  pt_pacer_destroy(s->pacer);
+  pt_congestion_destroy(s->congestion);
+  free(s);
+}
+
+void pt_video_sender_set_max_bps(pt_video_sender *s, double max_bps) {
+  if (s == NULL || !(max_bps >= MIN_BPS) || max_bps == s->max_bps) return;
+  pt_congestion *replacement = NULL;
+  pt_congestion_config config = {MIN_BPS, max_bps, max_bps};
+  double current = pt_congestion_target_bps(s->congestion);
+  config.start_bps = current < max_bps ? current : max_bps;
+  if (pt_congestion_create(&replacement, &config) != PT_OK) return;
+  pt_congestion_destroy(s->congestion);
+  s->congestion = replacement;
+  s->max_bps = max_bps;
+  s->announced_bps = config.start_bps;
+}
+
+static double target_bps(const pt_video_sender *s) { return pt_congestion_target_bps(s->congestion); }
+
+int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe, size_t channel_buffered,
+                                double now_ms) {
+  if (s == NULL) return 0;
+  if (!s->started) {
+    s->started = 1;
+    s->next_report_ms = now_ms;
+  }
+  s->frame++;
+  /* The queue drains at the pacing rate, as long as the link keeps up (when it does not, the controller
+   * lowers both). */
+  double queued_ms = (double)(pt_pacer_queued_bytes(s->pacer) + channel_buffered) * 8000.0 /
+                     pt_congestion_pacing_bps(s->congestion);
+  /* A keyframe gets more room: dropping it too would only bring another, as large. */
+  int too_deep = queued_ms > PT_VIDEO_MAX_QUEUE_MS * (keyframe ? 2.0 : 1.0);
+  if (too_deep || (s->skipping && !keyframe)) {
+    if (too_deep) s->stats.frames_dropped += pt_pacer_drop_unstarted(s->pacer);
+    s->stats.frames_dropped++;
+    s->skipping = 1;
+    /* The keyframe that ends the skip is large: ask for it once the queue has drained, not into a full one. */
+    if (queued_ms < PT_VIDEO_MAX_QUEUE_MS / 2) s->keyframe_wanted = 1;
+    return 0;
+  }
+  s->skipping = 0;
+  if (keyframe) {
+    s->stats.keyframes++;
+    s->last_keyframe_ms = now_ms;
+  }
+  pt_congestion_stats cc;
+  pt_congestion_stats_of(s->congestion, &cc);
+  size_t packets = (length + 1149) / 1150;
+  s->group_size = keyframe || cc.loss_fraction > FEC_ALL_FRAMES_LOSS ? pt_fec_group_size(packets, cc.loss_fraction) : 0;
+  s->group_count = 0;
+  return 1;
+}
+
+/* Protects one packet and queues it; media packets are remembered for NACKs and the controller. */
+static int queue_packet(pt_video_sender *s, uint8_t *packet, size_t length, double now_ms, int media) {
+  int protected_length = pt_srtp_protect(s->srtp, packet, length, MAX_PACKET);
+  if (protected_length < 0) return protected_length;
+  if (media) {
+    uint16_t seq = (uint16_t)((packet[2] << 8) | packet[3]);
+    int status = pt_send_history_store(s->history, seq, packet, (size_t)protected_length, now_ms);
+    if (status != PT_OK) return status;
+    pt_congestion_on_sent(s->congestion, seq, (size_t)protected_length, now_ms, 0);
+  } else {
+    s->stats.fec_sent++;
+  }
+  return pt_pacer_push(s->pacer, packet, (size_t)protected_length, s->frame, 0);
+}
+
+/* Sends the parity of the packets grouped so far. */
+static int flush_group(pt_video_sender *s, double now_ms) {
+  if (s->group_count == 0) return PT_OK;
+  const uint8_t *packets[PT_FEC_MAX_GROUP];
+  for (size_t i = 0; i < s->group_count; i++) packets[i] = s->group[i];
+  uint8_t parity[MAX_PACKET + PT_FEC_HEADER_SIZE + 16];
+  int length = pt_fec_encode(packets, s->group_lengths, s->group_count, PT_VIDEO_FEC_PAYLOAD_TYPE, s->fec_ssrc,
+                             s->fec_sequence++, parity, sizeof parity);
+  s->group_count = 0;
+  if (length < 0) return length;
+  return queue_packet(s, parity, (size_t)length, now_ms, 0);
+}
+
+int pt_video_sender_packet(pt_video_sender *s, const uint8_t *rtp, size_t length, double now_ms) {
+  if (s == NULL || rtp == NULL || length + PT_SRTP_MAX_OVERHEAD > MAX_PACKET) return PT_ERR_INVALID_ARGUMENT;
+  if (s->group_size > 0) {
+    memcpy(s->group[s->group_count], rtp, length);
+    s->group_lengths[s->group_count++] = length;
+  }
+  uint8_t packet[MAX_PACKET];
+  memcpy(packet, rtp, length);
+  int status = queue_packet(s, packet, length, now_ms, 1);
+  if (status == PT_OK && s->group_size > 0 && s->group_count == s->group_size) status = flush_group(s, now_ms);
+  return status;
+}
+
+int pt_video_sender_end_frame(pt_video_sender *s, double now_ms, pt_video_send send, void *context) {
+  if (s == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = flush_group(s, now_ms);
+  s->group_size = 0;
+  return status != PT_OK ? status : pt_video_sender_poll(s, now_ms, send, context);
+}
+
+int pt_video_sender_on_feedback(pt_video_sender *s, const pt_feedback *f, double now_ms) {
+  if (s == NULL || f == NULL) return PT_ERR_INVALID_ARGUMENT;
+  double interval = s->rtt_ms > 0 ? s->rtt_ms : 20.0; /* one resend per round trip, whatever the NACKs say */
+  double share = target_bps(s) * RESEND_SHARE / 8000.0; /* bytes per ms */
+  s->resend_budget_bytes += share * (now_ms - s->resend_budget_ms);
+  if (s->resend_budget_bytes > share * RESEND_BURST_MS) s->resend_budget_bytes = share * RESEND_BURST_MS;
+  s->resend_budget_ms = now_ms;
+  for (size_t i = 0; i < f->nack_count && f->nack_ssrc == s->media_ssrc; i++) {
+    s->stats.nacks_received++;
+    if (s->resend_budget_bytes <= 0) continue;
+    size_t length = 0;
+    const uint8_t *packet = pt_send_history_take(s->history, f->nacks[i], now_ms, PT_VIDEO_RESEND_MAX_AGE_MS, interval, &length);
+    if (packet == NULL) continue;
+    if (pt_pacer_push(s->pacer, packet, length, 0, 1) != PT_OK) break;
+    s->resend_budget_bytes -= (double)length;
+    pt_congestion_on_sent(s->congestion, f->nacks[i], length, now_ms, 1);
+    s->stats.retransmitted++;
+  }
+  if (f->has_arrivals && f->arrivals.media_ssrc == s->media_ssrc) {
+    const pt_feedback_arrivals *a = &f->arrivals;
+    pt_congestion_arrival entries[PT_FEEDBACK_MAX_ARRIVALS];
+    for (size_t i = 0; i < a->count; i++) {
+      entries[i] = (pt_congestion_arrival){(uint16_t)(a->base_seq + i), a->received[i], a->arrival_ms[i]};
+    }
+    pt_congestion_on_report(s->congestion, entries, a->count, now_ms);
+    if (a->echo.valid) {
+      double rtt = (double)(uint32_t)((uint32_t)(uint64_t)now_ms - a->echo.time_ms) - a->echo.hold_ms;
+      if (rtt >= 0 && rtt < 10000) {
+        s->rtt_ms = s->rtt_ms < 0 ? rtt : 0.8 * s->rtt_ms + 0.2 * rtt;
+        pt_congestion_on_rtt(s->congestion, rtt, now_ms);
+      }
+    }
+    s->have_echo = 1;
+    s->echo_time_ms = a->sender_time_ms;
+    s->echo_received_ms = now_ms;
+  }
+  return PT_OK;
+}
+
+static int send_report(pt_video_sender *s, double now_ms, pt_video_send send, void *context) {
+  pt_video_sender_stats stats;
+  pt_video_sender_stats_of(s, &stats);
+  pt_feedback_sender_report report = {0};
+  report.media_ssrc = s->media_ssrc;
+  report.sender_time_ms = (uint32_t)(uint64_t)now_ms;
+  report.echo = (pt_feedback_echo){s->have_echo, s->echo_time_ms, now_ms - s->echo_received_ms};
+  report.target_bps = (uint32_t)stats.target_bps;
+  report.estimate_bps = (uint32_t)stats.estimate_bps;
+  report.retransmitted = (uint32_t)stats.retransmitted;
+  report.fec_sent = (uint32_t)stats.fec_sent;
+  report.keyframes = (uint32_t)stats.keyframes;
+  report.frames_dropped = (uint32_t)stats.frames_dropped;
+  report.loss_permille = (uint16_t)(stats.loss_fraction * 1000.0 + 0.5);
+  uint8_t message[64];
+  size_t length = 0;
+  int status = pt_feedback_write_sender_report(&report, message, sizeof message, &length);
+  return status != PT_OK ? status : send(context, message, length);
+}
+
+int pt_video_sender_poll(pt_video_sender *s, double now_ms, pt_video_send send, void *context) {
+  if (s == NULL || send == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = pt_pacer_send(s->pacer, now_ms, pt_congestion_pacing_bps(s->congestion), send, context);
+  if (status == PT_OK && s->started && now_ms >= s->next_report_ms) {
+    s->next_report_ms = now_ms + PT_VIDEO_SENDER_REPORT_MS;
+    status = send_report(s, now_ms, send, context);
+  }
+  return status;
+}
+
+double pt_video_sender_deadline(const pt_video_sender *s) {
+  if (s == NULL || !s->started) return -1.0;
+  double paced = pt_pacer_deadline(s->pacer, pt_congestion_pacing_bps(s->congestion));
+  double earliest = paced >= 0 && paced < s->next_report_ms ? paced : s->next_report_ms;
+  if (s->keyframe_wanted) { /* a held-back keyframe ask */
+    double ask = s->last_keyframe_ask_ms + PT_VIDEO_KEYFRAME_INTERVAL_MS;
+    double after_keyframe = s->last_keyframe_ms + (s->rtt_ms > 0 ? s->rtt_ms : 100.0) + 100.0;
+    if (after_keyframe > ask) ask = after_keyframe;
+    if (ask < earliest) earliest = ask;
+  }
+  return earliest;
+}
+
+int pt_video_sender_take_bitrate(pt_video_sender *s, double now_ms, double *bps) {
+  if (s == NULL || bps == NULL) return 0;
+  double target = target_bps(s);
+  double change = (target - s->announced_bps) / s->announced_bps;
+  /* Down quickly (the link is suffering), up calmly (each step up is a probe). */
+  int due = (change < -0.1 && now_ms - s->last_announce_ms >= 200.0) || (change > 0.1 && now_ms - s->last_announce_ms >= 1000.0);
+  if (!due) return 0;
+  s->announced_bps = target;
+  s->last_announce_ms = now_ms;
+  *bps = target;
+  return 1;
+}
+
+void pt_video_sender_want_keyframe(pt_video_sender *s) {
+  if (s != NULL) s->keyframe_wanted = 1;
+}
+
+int pt_video_sender_take_keyframe_ask(pt_video_sender *s, double now_ms) {
+  if (s == NULL || !s->keyframe_wanted || now_ms - s->last_keyframe_ask_ms < PT_VIDEO_KEYFRAME_INTERVAL_MS) return 0;
+  /* A keyframe sent less than a round trip ago may be what the client is still waiting for. */
+  double in_flight_ms = (s->rtt_ms > 0 ? s->rtt_ms : 100.0) + 100.0;
+  if (now_ms - s->last_keyframe_ms < in_flight_ms) return 0;
+  s->keyframe_wanted = 0;
+  s->last_keyframe_ask_ms = now_ms;
+  return 1;
+}
+
+void pt_video_sender_stats_of(const pt_video_sender *s, pt_video_sender_stats *out) {
+  if (s == NULL || out == NULL) return;
+  *out = s->stats;
+  pt_congestion_stats cc;
+  pt_congestion_stats_of(s->congestion, &cc);
+  out->target_bps = pt_congestion_target_bps(s->congestion);
+  out->pacing_bps = pt_congestion_pacing_bps(s->congestion);
+  out->estimate_bps = cc.delay_based_bps < cc.loss_based_bps ? cc.delay_based_bps : cc.loss_based_bps;
+  out->loss_fraction = cc.loss_fraction;
+  out->rtt_ms = s->rtt_ms;
+}

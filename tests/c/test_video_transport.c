@@ -1,0 +1,299 @@
+/* The video transport end to end in virtual time: one core holds a host peer with an outbound stream
+ * and a client peer with the inbound stream; a simulated link between them drops, delays, reorders
+ * and rate-limits packets. A fake encoder makes frames whose bytes say their index, makes a keyframe
+ * when asked and follows bitrate requests. Deterministic (seeded PRNG), fast. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_harness.h"
+#include "media/feedback.h"
+#include "peer/peer.h"
+#include "peer/peer_control.h"
+#include "stream/stream.h"
+
+#define MAX_IN_FLIGHT 20000
+#define FPS 30.0
+
+typedef struct sim_packet {
+  double at_ms;      /* when it leaves the link */
+  int to_client;
+  size_t length;
+  uint8_t *bytes;
+} sim_packet;
+
+typedef struct sim_link {
+  double loss, delay_ms, jitter_ms, rate_bps, queue_limit_ms;
+  double busy_until_ms[2]; /* serialising bottleneck, per direction */
+  double max_queue_ms;
+} sim_link;
+
+static pt_handle host_peer, client_peer, outbound, inbound;
+static sim_packet in_flight[MAX_IN_FLIGHT];
+static size_t flight_count;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint8_t buffer[PT_STREAM_MAX_FRAME + 64];
+
+static double random_unit(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+/* Encoder state and what the client saw. */
+static struct {
+  int keyframe_asked;
+  double bitrate_bps;
+  int next_index;
+  int last_shown;            /* index of the last frame shown, -1 before the first */
+  double last_shown_ms;
+  double longest_freeze_ms;
+  int shown, broken_chain, corrupt;
+  double bitrate_events;
+} enc;
+
+static void setup(double bitrate_bps) {
+  start_core(1000);
+  pt_handle connection = ready_connection("1");
+  feed(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}", PT_OK);
+  feed(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}", PT_OK);
+  host_peer = pt_connection_accept(&core, connection, "x", 1e9, 0);
+  client_peer = pt_connection_accept(&core, connection, "y", 1e9, 0);
+  pt_stream_description d;
+  memset(&d, 0, sizeof d);
+  d.stream_id = 1;
+  strcpy(d.video_codec, "avc1.42e01f");
+  d.width = 1280;
+  d.height = 720;
+  d.frame_rate = 30;
+  outbound = pt_stream_create_outbound(&core, host_peer, &d);
+  CHECK(outbound > 0);
+  inbound = pt_stream_create_inbound(&core, client_peer, &d, 0);
+  CHECK(inbound > 0);
+  CHECK_EQ(pt_stream_set_video_bitrate(&core, outbound, bitrate_bps), PT_OK);
+  drain_all();
+  for (size_t i = 0; i < flight_count; i++) free(in_flight[i].bytes);
+  flight_count = 0;
+  memset(&enc, 0, sizeof enc);
+  enc.bitrate_bps = bitrate_bps;
+  enc.keyframe_asked = 1;
+  enc.last_shown = -1;
+}
+
+/* A frame: an H.264 IDR or non-IDR NAL unit whose bytes encode its index. */
+static size_t make_frame(int index, int key, size_t size) {
+  static const uint8_t start[] = {0, 0, 0, 1};
+  memcpy(buffer, start, 4);
+  buffer[4] = key ? 0x65 : 0x41;
+  buffer[5] = (uint8_t)(0x80 | ((index >> 14) & 0x7f)); /* never zero: no start code inside */
+  buffer[6] = (uint8_t)(0x80 | ((index >> 7) & 0x7f));
+  buffer[7] = (uint8_t)(0x80 | (index & 0x7f));
+  for (size_t i = 8; i < size; i++) buffer[i] = (uint8_t)(i * 31 + (size_t)index);
+  return size;
+}
+
+static void check_frame(const uint8_t *event, size_t length, double now_ms) {
+  const uint8_t *frame = event + 20;
+  size_t size = length - 20;
+  int index = ((frame[5] & 0x7f) << 14) | ((frame[6] & 0x7f) << 7) | (frame[7] & 0x7f);
+  for (size_t i = 8; i < size; i++) {
+    if (frame[i] != (uint8_t)(i * 31 + (size_t)index)) {
+      enc.corrupt++;
+      return;
+    }
+  }
+  int key = event[1];
+  if (enc.last_shown >= 0 && index != enc.last_shown + 1 && !key) enc.broken_chain++;
+  if (enc.last_shown >= 0 && now_ms - enc.last_shown_ms > enc.longest_freeze_ms) enc.longest_freeze_ms = now_ms - enc.last_shown_ms;
+  enc.last_shown = index;
+  enc.last_shown_ms = now_ms;
+  enc.shown++;
+}
+
+/* Puts a packet on the link (or drops it). */
+static double offered_bytes;
+static void transmit(sim_link *link, int to_client, const uint8_t *bytes, size_t length, double now_ms) {
+  if (to_client) offered_bytes += (double)length;
+  if (random_unit() < link->loss) return;
+  double leave = now_ms;
+  if (link->rate_bps > 0) {
+    double start = link->busy_until_ms[to_client] > now_ms ? link->busy_until_ms[to_client] : now_ms;
+    if (start - now_ms > link->queue_limit_ms) return; /* tail drop */
+    if (start - now_ms > link->max_queue_ms) link->max_queue_ms = start - now_ms;
+    link->busy_until_ms[to_client] = start + (double)length * 8000.0 / link->rate_bps;
+    leave = link->busy_until_ms[to_client];
+  }
+  CHECK(flight_count < MAX_IN_FLIGHT);
+  sim_packet *p = &in_flight[flight_count++];
+  p->at_ms = leave + link->delay_ms + random_unit() * link->jitter_ms;
+  p->to_client = to_client;
+  p->length = length;
+  p->bytes = malloc(length);
+  memcpy(p->bytes, bytes, length);
+}
+
+/* Takes every output: media to the link, events to the fake encoder and the client's checks. */
+static void drain(sim_link *link, double now_ms) {
+  pt_output_info info;
+  int type;
+  while ((type = pt_output_queue_peek(&core.outputs, &info)) != PT_OUTPUT_NONE) {
+    int length = pt_output_queue_take(&core.outputs, buffer, sizeof buffer);
+    CHECK(length >= 0);
+    if (type == PT_OUTPUT_SEND && info.code == PT_TRANSPORT_VIDEO) {
+      transmit(link, info.handle == outbound, buffer, (size_t)length, now_ms);
+    } else if (type == PT_OUTPUT_SEND && info.code == PT_TRANSPORT_CONTROL && info.handle == client_peer) {
+      /* the client's keyframe request crosses to the host (instantly: the control path is reliable) */
+      CHECK_EQ(pt_peer_control_receive(&core, host_peer, (const char *)buffer, (size_t)length, now_ms), PT_OK);
+    } else if (type == PT_OUTPUT_EVENT && info.handle == outbound && info.code == PT_EVENT_KEYFRAME_REQUESTED) {
+      enc.keyframe_asked = 1;
+    } else if (type == PT_OUTPUT_EVENT && info.handle == outbound && info.code == PT_EVENT_BITRATE_REQUESTED) {
+      buffer[length] = 0;
+      const char *at = strstr((const char *)buffer, "\"bitsPerSecond\":");
+      CHECK(at != NULL);
+      enc.bitrate_bps = atof(at + 16);
+      enc.bitrate_events++;
+    } else if (type == PT_OUTPUT_EVENT && info.handle == inbound && info.code == PT_EVENT_STREAM_FRAME) {
+      check_frame(buffer, (size_t)length, now_ms);
+    }
+  }
+}
+
+/* Delivers the packets due by now_ms (in arrival order). */
+static void deliver(double now_ms) {
+  for (;;) {
+    size_t best = flight_count;
+    for (size_t i = 0; i < flight_count; i++) {
+      if (in_flight[i].at_ms <= now_ms && (best == flight_count || in_flight[i].at_ms < in_flight[best].at_ms)) best = i;
+    }
+    if (best == flight_count) return;
+    sim_packet p = in_flight[best];
+    in_flight[best] = in_flight[--flight_count];
+    pt_peer_media_receive(&core, p.to_client ? client_peer : host_peer, PT_MEDIA_VIDEO, p.bytes, p.length, now_ms);
+    free(p.bytes);
+  }
+}
+
+typedef void (*sim_hook)(sim_link *link, double now_ms);
+
+/* Runs the stream for duration_ms of virtual time; returns frames made. */
+static int run(sim_link *link, double from_ms, double duration_ms, sim_hook hook) {
+  int made = 0;
+  double next_frame = from_ms;
+  for (double now = from_ms; now < from_ms + duration_ms; now += 1.0) {
+    if (hook != NULL) hook(link, now);
+    deliver(now);
+    if (now >= next_frame) {
+      next_frame += 1000.0 / FPS;
+      int key = enc.keyframe_asked || enc.next_index % 300 == 0;
+      enc.keyframe_asked = 0;
+      double bytes = enc.bitrate_bps / 8.0 / FPS;
+      size_t size = (size_t)(key ? bytes * 5 : bytes * (0.8 + 0.4 * random_unit()));
+      if (size < 64) size = 64;
+      size_t length = make_frame(enc.next_index++, key, size);
+      int sent = pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, buffer, length, now * 1000.0, now, 0);
+      if (sent < 0) fprintf(stderr, "send: %s\n", pt_error_name(sent));
+      CHECK(sent >= 0);
+      made++;
+    }
+    pt_core_handle_timeout(&core, now);
+    drain(link, now);
+  }
+  return made;
+}
+
+static void report(const char *name, int made) {
+  pt_stream_counters host, client;
+  pt_stream_counters_of(&core, outbound, &host);
+  pt_stream_counters_of(&core, inbound, &client);
+  fprintf(stderr,
+          "  %s: shown %d of %d (%.1f%%), longest freeze %.0f ms, retransmitted %.0f, fec recovered %.0f, "
+          "keyframes %.0f, lost %.0f, target %.0f kbit/s, rtt %.1f ms, skipped by host %.0f, dropped by client %.0f, "
+          "keyframe requests %.0f\n",
+          name, enc.shown, made, 100.0 * enc.shown / made, enc.longest_freeze_ms, host.retransmitted,
+          client.fec_recovered, host.keyframes, client.packets_lost, host.target_bps / 1000, client.rtt_ms,
+          host.frames_skipped, client.frames_dropped, client.keyframe_requests);
+}
+
+static void lossy(double loss, double jitter_ms, double min_shown, double max_freeze_ms) {
+  setup(600000);
+  sim_link link = {loss, 20, jitter_ms, 0, 0, {0, 0}, 0};
+  int made = run(&link, 0, 30000, NULL);
+  char name[64];
+  snprintf(name, sizeof name, "%.0f%% loss, 20 ms, jitter %.0f ms", loss * 100, jitter_ms);
+  report(name, made);
+  CHECK_EQ(enc.corrupt, 0);
+  CHECK_EQ(enc.broken_chain, 0);
+  CHECK(enc.shown >= min_shown * made);
+  CHECK(enc.longest_freeze_ms <= max_freeze_ms);
+  pt_stream_counters host;
+  pt_stream_counters_of(&core, outbound, &host);
+  if (loss > 0) CHECK(host.retransmitted > 0);
+  pt_core_destroy(&core);
+}
+
+static void test_two_percent_loss(void) { lossy(0.02, 0, 0.97, 300); }
+static void test_five_percent_loss(void) { lossy(0.05, 0, 0.93, 500); }
+static void test_ten_percent_loss(void) { lossy(0.10, 0, 0.70, 1000); }
+static void test_jitter_reorders(void) { lossy(0.02, 20, 0.97, 300); }
+
+static void test_fec_rebuilds_keyframe_packets(void) {
+  setup(600000);
+  sim_link link = {0.05, 20, 0, 0, 0, {0, 0}, 0};
+  run(&link, 0, 10000, NULL);
+  pt_stream_counters client;
+  pt_stream_counters_of(&core, inbound, &client);
+  CHECK(client.fec_packets > 0);
+  CHECK(client.fec_recovered > 0);
+  pt_core_destroy(&core);
+}
+
+static void cut_capacity(sim_link *link, double now_ms) {
+  if (getenv("PT_SIM_TRACE") != NULL && (long)now_ms % 250 == 0 && now_ms >= 14000 && now_ms < 19000) {
+    pt_stream_counters host;
+    pt_stream_counters_of(&core, outbound, &host);
+    double queue = link->busy_until_ms[1] - now_ms;
+    static double last_offered;
+    fprintf(stderr, "    offered %.0f kbit/s\n", (offered_bytes - last_offered) * 8 / 250);
+    last_offered = offered_bytes;
+    fprintf(stderr, "    t=%.0f target %.0f encoder %.0f queue %.0f ms retrans %.0f fec %.0f skipped %.0f loss %.2f keyframes %.0f\n", now_ms,
+            host.target_bps / 1000, enc.bitrate_bps / 1000, queue > 0 ? queue : 0, host.retransmitted, host.fec_packets,
+            host.frames_skipped, host.loss_fraction, host.keyframes);
+  }
+  if (now_ms == 15000) link->rate_bps = 1e6;
+  if (now_ms == 25000) link->rate_bps = 5e6;
+}
+
+static void test_capacity_cut(void) {
+  setup(4000000);
+  sim_link link = {0, 20, 0, 5e6, 200, {0, 0}, 0}; /* a 200 ms router buffer, as the impaired-link tool's default */
+  run(&link, 0, 15000, cut_capacity);
+  pt_stream_counters host;
+  pt_stream_counters_of(&core, outbound, &host);
+  fprintf(stderr, "  before the cut: target %.0f kbit/s, encoder %.0f kbit/s\n", host.target_bps / 1000, enc.bitrate_bps / 1000);
+  CHECK(enc.bitrate_bps >= 2.5e6);
+  run(&link, 15000, 2000, cut_capacity);
+  pt_stream_counters_of(&core, outbound, &host);
+  double queue_ms = link.busy_until_ms[1] - 17000 > 0 ? link.busy_until_ms[1] - 17000 : 0;
+  fprintf(stderr, "  2 s after the cut to 1 Mbit/s: target %.0f kbit/s, encoder %.0f kbit/s, queue %.0f ms\n",
+          host.target_bps / 1000, enc.bitrate_bps / 1000, queue_ms);
+  CHECK(enc.bitrate_bps <= 1.1e6);
+  CHECK(queue_ms < 100);
+  run(&link, 17000, 23000, cut_capacity);
+  pt_stream_counters_of(&core, outbound, &host);
+  fprintf(stderr, "  23 s after restoring 5 Mbit/s: target %.0f kbit/s, encoder %.0f kbit/s\n", host.target_bps / 1000,
+          enc.bitrate_bps / 1000);
+  CHECK(enc.bitrate_bps >= 2e6); /* climbing back (8 %/s far from the last known capacity) */
+  CHECK_EQ(enc.corrupt, 0);
+  CHECK_EQ(enc.broken_chain, 0);
+  pt_core_destroy(&core);
+}
+
+int main(void) {
+  RUN(test_two_percent_loss);
+  RUN(test_five_percent_loss);
+  RUN(test_ten_percent_loss);
+  RUN(test_jitter_reorders);
+  RUN(test_fec_rebuilds_keyframe_packets);
+  RUN(test_capacity_cut);
+  return 0;
+}
