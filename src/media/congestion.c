@@ -764,7 +764,29 @@ void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entr
   update_target(c);
 }
 
+void pt_congestion_set_max(pt_congestion *c, double max_bps) {
+  if (!c || !valid_rate(max_bps)) return;
+  c->config.max_bps = maximum(max_bps, c->config.min_bps);
+  if (c->config.start_bps > c->config.max_bps || !c->any_sent) c->config.start_bps = c->config.max_bps;
+  if (!c->any_sent) c->delay_bps = c->loss_bps = c->config.start_bps; /* before the first packet: start there */
+  c->delay_bps = clamp(c->delay_bps, c->config.min_bps, c->config.max_bps);
+  c->loss_bps = clamp(c->loss_bps, c->config.min_bps, c->config.max_bps);
+  update_target(c);
+}
+
 double pt_congestion_target_bps(const pt_congestion *c) { return c ? c->target_bps : 0; }
+
+double pt_congestion_in_flight_bytes(const pt_congestion *c) {
+  if (!c || !c->any_sent) return 0;
+  int64_t oldest = c->highest_sent - (int64_t)PT_CONGESTION_HISTORY + 1;
+  int64_t from = c->any_reported && c->highest_reported + 1 > oldest ? c->highest_reported + 1 : oldest;
+  double bytes = 0;
+  for (int64_t seq = c->highest_sent; seq >= from; seq--) {
+    const pt_cc_packet *p = known(c, seq);
+    if (p && p->state == PKT_UNREPORTED) bytes += p->bytes;
+  }
+  return bytes;
+}
 
 double pt_congestion_pacing_bps(const pt_congestion *c) {
   if (!c) return 0;

@@ -102,8 +102,16 @@ void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entr
 /* Takes a round-trip time sample (ms, e.g. from pings); samples not in (0, 60000] are ignored. */
 void pt_congestion_on_rtt(pt_congestion *c, double rtt_ms, double now_ms);
 
+/* Changes the ceiling (at least min_bps); the estimates are clamped to it, nothing learned is lost. Before the
+ * first packet it is the start as well. */
+void pt_congestion_set_max(pt_congestion *c, double max_bps);
+
 /* The current target for the encoder in bits per second, within [min_bps, max_bps] (0 for NULL). */
 double pt_congestion_target_bps(const pt_congestion *c);
+
+/* Bytes sent after the newest packet any report covered: in flight, or queued in a transport below us that
+ * cannot be seen (SCTP keeps its own send queue); 0 for NULL. */
+double pt_congestion_in_flight_bytes(const pt_congestion *c);
 
 /* The pacing rate in bits per second: PT_CONGESTION_PACING_FACTOR x target, at least the floor (0 for NULL). */
 double pt_congestion_pacing_bps(const pt_congestion *c);

@@ -11,7 +11,8 @@
 
 #define MAX_PACKET 1232           /* an RTP packet of the stream (1200) plus SRTP's overhead, rounded */
 #define MIN_BPS 100000.0
-#define FEC_ALL_FRAMES_LOSS 0.03  /* above this loss every frame gets parity, not only keyframes */
+#define FEC_ALL_FRAMES_LOSS 0.03
+#define MIN_IN_FLIGHT_BYTES 32768.0  /* above this loss every frame gets parity, not only keyframes */
 #define RESEND_SHARE 0.5          /* retransmissions may add at most this share of the target rate... */
 #define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
 
@@ -76,16 +77,10 @@ void pt_video_sender_destroy(pt_video_sender *s) {
 }
 
 void pt_video_sender_set_max_bps(pt_video_sender *s, double max_bps) {
-  if (s == NULL || !(max_bps >= MIN_BPS) || max_bps == s->max_bps) return;
-  pt_congestion *replacement = NULL;
-  pt_congestion_config config = {MIN_BPS, max_bps, max_bps};
-  double current = pt_congestion_target_bps(s->congestion);
-  config.start_bps = current < max_bps ? current : max_bps;
-  if (pt_congestion_create(&replacement, &config) != PT_OK) return;
-  pt_congestion_destroy(s->congestion);
-  s->congestion = replacement;
+  if (s == NULL || !(max_bps >= MIN_BPS)) return;
+  pt_congestion_set_max(s->congestion, max_bps);
   s->max_bps = max_bps;
-  s->announced_bps = config.start_bps;
+  s->announced_bps = max_bps; /* the encoder runs at its configured rate: a lower target is asked for */
 }
 
 static double target_bps(const pt_video_sender *s) { return pt_congestion_target_bps(s->congestion); }
@@ -102,8 +97,15 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
    * lowers both). */
   double queued_ms = (double)(pt_pacer_queued_bytes(s->pacer) + channel_buffered) * 8000.0 /
                      pt_congestion_pacing_bps(s->congestion);
+  /* What left but was not reported yet may sit in the transport's own queue (SCTP keeps one that
+   * bufferedAmount does not show, and stalls for seconds after heavy loss): beyond a round trip and
+   * PT_VIDEO_MAX_IN_FLIGHT_MS at the target rate, adding more would only be delivered stale. */
+  double rtt = s->rtt_ms > 0 ? s->rtt_ms : 100.0;
+  double in_flight_limit = target_bps(s) / 8000.0 * (rtt + PT_VIDEO_MAX_IN_FLIGHT_MS);
+  if (in_flight_limit < MIN_IN_FLIGHT_BYTES) in_flight_limit = MIN_IN_FLIGHT_BYTES;
   /* A keyframe gets more room: dropping it too would only bring another, as large. */
-  int too_deep = queued_ms > PT_VIDEO_MAX_QUEUE_MS * (keyframe ? 2.0 : 1.0);
+  double room = keyframe ? 2.0 : 1.0;
+  int too_deep = queued_ms > PT_VIDEO_MAX_QUEUE_MS * room || pt_congestion_in_flight_bytes(s->congestion) > in_flight_limit * room;
   if (too_deep || (s->skipping && !keyframe)) {
     if (too_deep) s->stats.frames_dropped += pt_pacer_drop_unstarted(s->pacer);
     s->stats.frames_dropped++;
@@ -242,14 +244,20 @@ int pt_video_sender_poll(pt_video_sender *s, double now_ms, pt_video_send send, 
   return status;
 }
 
+/* When the next keyframe may be asked for: not within PT_VIDEO_KEYFRAME_INTERVAL_MS of the last ask, and
+ * not while the last keyframe may still be on its way (a round trip and 100 ms). */
+static double next_keyframe_ask_ms(const pt_video_sender *s) {
+  double at = s->last_keyframe_ask_ms + PT_VIDEO_KEYFRAME_INTERVAL_MS;
+  double after_keyframe = s->last_keyframe_ms + (s->rtt_ms > 0 ? s->rtt_ms : 100.0) + 100.0;
+  return after_keyframe > at ? after_keyframe : at;
+}
+
 double pt_video_sender_deadline(const pt_video_sender *s) {
   if (s == NULL || !s->started) return -1.0;
   double paced = pt_pacer_deadline(s->pacer, pt_congestion_pacing_bps(s->congestion));
   double earliest = paced >= 0 && paced < s->next_report_ms ? paced : s->next_report_ms;
   if (s->keyframe_wanted) { /* a held-back keyframe ask */
-    double ask = s->last_keyframe_ask_ms + PT_VIDEO_KEYFRAME_INTERVAL_MS;
-    double after_keyframe = s->last_keyframe_ms + (s->rtt_ms > 0 ? s->rtt_ms : 100.0) + 100.0;
-    if (after_keyframe > ask) ask = after_keyframe;
+    double ask = next_keyframe_ask_ms(s);
     if (ask < earliest) earliest = ask;
   }
   return earliest;
@@ -273,10 +281,7 @@ void pt_video_sender_want_keyframe(pt_video_sender *s) {
 }
 
 int pt_video_sender_take_keyframe_ask(pt_video_sender *s, double now_ms) {
-  if (s == NULL || !s->keyframe_wanted || now_ms - s->last_keyframe_ask_ms < PT_VIDEO_KEYFRAME_INTERVAL_MS) return 0;
-  /* A keyframe sent less than a round trip ago may be what the client is still waiting for. */
-  double in_flight_ms = (s->rtt_ms > 0 ? s->rtt_ms : 100.0) + 100.0;
-  if (now_ms - s->last_keyframe_ms < in_flight_ms) return 0;
+  if (s == NULL || !s->keyframe_wanted || now_ms < next_keyframe_ask_ms(s)) return 0;
   s->keyframe_wanted = 0;
   s->last_keyframe_ask_ms = now_ms;
   return 1;

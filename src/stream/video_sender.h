@@ -16,6 +16,7 @@
 #include "media/srtp_session.h"
 
 #define PT_VIDEO_MAX_QUEUE_MS 100.0      /* send queue beyond which frames are dropped */
+#define PT_VIDEO_MAX_IN_FLIGHT_MS 1000.0 /* unreported bytes beyond a round trip and this long at the target: dropped too */
 #define PT_VIDEO_RESEND_MAX_AGE_MS 1000.0 /* older packets are not resent: the client has given up on them */
 #define PT_VIDEO_SENDER_REPORT_MS 250.0   /* how often the client hears the sender's figures */
 #define PT_VIDEO_FEC_PAYLOAD_TYPE 125

@@ -248,7 +248,7 @@ static void test_fec_rebuilds_keyframe_packets(void) {
 }
 
 static void cut_capacity(sim_link *link, double now_ms) {
-  if (getenv("PT_SIM_TRACE") != NULL && (long)now_ms % 250 == 0 && now_ms >= 14000 && now_ms < 19000) {
+  if (getenv("PT_SIM_TRACE") != NULL && (long)now_ms % 250 == 0 && now_ms < 19000) {
     pt_stream_counters host;
     pt_stream_counters_of(&core, outbound, &host);
     double queue = link->busy_until_ms[1] - now_ms;

@@ -1,12 +1,13 @@
 // One side of a stream across an impaired link (tests/helpers/impaired-link.mjs), run inside a network
-// namespace: `node impaired-stream-peer.mjs host <bitrate>` starts a gateway on every address and a
-// host peer that streams synthetic video; `node impaired-stream-peer.mjs client <gateway url> <host id>
-// <seconds>` watches it. They report on stdout, one JSON object per line.
+// namespace: `node impaired-stream-peer.mjs host <bitrate> [follow]` starts a gateway on every address
+// and a host peer that streams synthetic video (following bitrate requests unless follow is 0);
+// `node impaired-stream-peer.mjs client <gateway url> <host id> <seconds>` watches it. They report on
+// stdout, one JSON object per line (tests/helpers/impaired-stream.mjs runs both).
 //
 // The synthetic encoder makes H.264-shaped access units (an IDR or non-IDR NAL unit) whose bytes carry
 // the frame's index, its send time and a pattern, so the client can tell a corrupt frame, a broken
 // reference chain (a delta frame shown after a missing one) and the one-way delay, without a decoder.
-// It follows the rate controller's bitrate requests and answers keyframe requests, as a real encoder.
+// It follows the rate controller's bitrate requests and answers keyframe requests, as a real encoder does.
 import rainway, { InputLevel } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
 
@@ -45,25 +46,30 @@ function readFrame(bytes) {
   return { index, key: (bytes[4] & 0x1f) === 5, sentAt: getNumber(bytes, 8, 7) };
 }
 
-async function host(bitrate) {
+async function host(bitrate, follow) {
   const gateway = await startGateway({ keys: { key: "org" }, host: "0.0.0.0" });
   const connection = await rainway.connect({ apiKey: "key", externalId: "host", gatewayUrl: gateway.url });
   print({ ready: true, url: gateway.url, id: String(connection.id) });
   connection.addEventListener("peer-request", (request) => {
     request.accept().then((peer) => {
       peer.addEventListener("stream-request", (streamRequest) => {
-        streamRequest.accept({ audio: null }).then((outbound) => stream(outbound, bitrate));
+        streamRequest.accept({ audio: null }).then((outbound) => stream(outbound, bitrate, follow));
       });
     });
   });
 }
 
-function stream(outbound, bitrate) {
+function stream(outbound, bitrate, follow) {
   let target = bitrate;
   let keyframeAsked = true;
   let index = 0;
   outbound.setVideoBitrate(bitrate);
-  outbound.addEventListener("bitrate-request", (bitsPerSecond) => (target = Math.min(bitsPerSecond, bitrate)));
+  if (follow) outbound.addEventListener("bitrate-request", (bitsPerSecond) => (target = Math.min(bitsPerSecond, bitrate)));
+  const sample = setInterval(() => {
+    const counters = outbound.counters();
+    if (counters) print({ at: Date.now(), targetBps: counters.targetBps, encoderBps: target, skipped: counters.framesSkipped });
+    else clearInterval(sample);
+  }, 250);
   outbound.addEventListener("keyframe-request", () => (keyframeAsked = true));
   const started = performance.now();
   const tick = () => {
@@ -118,5 +124,5 @@ async function client(gatewayUrl, hostId, seconds) {
 }
 
 const [role, ...args] = process.argv.slice(2);
-if (role === "host") await host(Number(args[0]));
+if (role === "host") await host(Number(args[0]), args[1] !== "0");
 else await client(args[0], args[1], Number(args[2]));

@@ -7,11 +7,9 @@
 // machine delays the wall clock but not that; wall-clock timings are measured in `npm run bench`.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { createInterface } from "node:readline";
 import { createImpairedLink } from "../helpers/impaired-link.mjs";
-import { ROOT } from "../helpers/paths.mjs";
+import { streamAcross } from "../helpers/impaired-stream.mjs";
 
-const PEER = `${ROOT}/tests/helpers/impaired-stream-peer.mjs`;
 const SECONDS = Number(process.env.PT_IMPAIRED_SECONDS) || 30; // shorter while debugging
 const FRAME_MS = 1000 / 30;
 
@@ -19,39 +17,6 @@ const links = [];
 after(async () => {
   for (const link of links) await link.close();
 });
-
-/** Lines of JSON from a child's stdout, to a callback; resolves when the child exits. */
-function readLines(child, onLine) {
-  let errors = "";
-  child.stderr.on("data", (data) => (errors += data));
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    try {
-      onLine(JSON.parse(line));
-    } catch {
-      // not ours (a log line)
-    }
-  });
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, errors })));
-}
-
-/** Starts the host in namespace A and the client in B; calls onSample(line) for each client line. */
-async function streamAcross(link, { bitrate = 600_000, seconds = SECONDS, onLine = () => {} } = {}) {
-  const host = link.spawnIn(link.nsA, process.execPath, [PEER, "host", String(bitrate)]);
-  const ready = await new Promise((resolve, reject) => {
-    readLines(host, (line) => line.ready && resolve(line)).then(({ code, errors }) => reject(new Error(`host exited (${code}): ${errors}`)));
-  });
-  const url = new URL(ready.url);
-  url.hostname = link.addressA; // the gateway listens on every address of the host's namespace
-  const client = link.spawnIn(link.nsB, process.execPath, [PEER, "client", url.href, ready.id, String(seconds)]);
-  let summary = null;
-  const { code, errors } = await readLines(client, (line) => {
-    if (line.summary) summary = line.summary;
-    else onLine(line);
-  });
-  host.kill();
-  assert.ok(summary, `the client reported (exit ${code}): ${errors}`);
-  return summary;
-}
 
 async function lossyLink(settings) {
   const link = await createImpairedLink({ name: "pts", seed: 11 });
@@ -63,7 +28,7 @@ async function lossyLink(settings) {
 /** Streams for 30 s and checks frames shown, the longest run of missing frames, and integrity. */
 async function expectStream(t, settings, { minShown, maxFreezeMs }) {
   const link = await lossyLink(settings);
-  const summary = await streamAcross(link);
+  const summary = await streamAcross(link, { seconds: SECONDS });
   const made = summary.last - summary.first + 1;
   const shown = summary.shown / made;
   const freezeMs = summary.longestGapFrames * FRAME_MS;
