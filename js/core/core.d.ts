@@ -1,6 +1,7 @@
 // Types of the core as JS sees it (js/core/core.js, js/core/wasm.js).
 
 export declare const CoreError: Readonly<{
+  Full: -5;
   QueueFull: -7;
   Malformed: -9;
   TooLarge: -10;
@@ -49,6 +50,8 @@ export declare const STREAM_COUNTER_NAMES: readonly string[];
 export declare const FRAME_EVENT_HEADER: 20;
 export declare const CHANNEL_COUNTER_NAMES: readonly string[];
 export declare const CHUNK_HEADER_SIZE: 20;
+export declare const CHUNK_SIZE_MIN: 1024;
+export declare const CHANNELS_PER_PEER_MAX: 256;
 export declare const SrtpDirection: Readonly<{ Outbound: 0; Inbound: 1 }>;
 export declare const SRTP_MASTER_KEY_LENGTH: 30;
 export declare const SRTP_MAX_OVERHEAD: 16;

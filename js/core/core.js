@@ -4,6 +4,7 @@ import { loadCore } from "./wasm.js";
 
 /** Error codes of src/core/error.h that the SDK reacts to (the wasm test checks them against the core's names). */
 export const CoreError = Object.freeze({
+  Full: -5,
   QueueFull: -7,
   Malformed: -9,
   TooLarge: -10,
@@ -66,6 +67,10 @@ export const CHANNEL_COUNTER_NAMES = Object.freeze([
   "requestsTimedOut",
 ]);
 export const CHUNK_HEADER_SIZE = 20;
+/** PT_CHUNK_SIZE_MIN (src/channel/chunk_codec.h): chunks of a message of several are never smaller. */
+export const CHUNK_SIZE_MIN = 1024;
+/** PT_CHANNEL_PER_PEER_MAX (src/channel/channel.h): app channels of one peer at once. */
+export const CHANNELS_PER_PEER_MAX = 256;
 
 /** Field order of struct pt_stream_counters (src/stream/stream.h). */
 export const STREAM_COUNTER_NAMES = Object.freeze([

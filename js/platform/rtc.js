@@ -39,9 +39,12 @@ export class ChannelLink {
   #channel;
   #callbacks = null;
   #closed = false;
+  #onFinished;
 
-  constructor(channel) {
+  /** onFinished(link), if given, is told once when the channel has closed. */
+  constructor(channel, onFinished = () => {}) {
     this.#channel = channel;
+    this.#onFinished = onFinished;
     channel.binaryType = "arraybuffer";
     channel.bufferedAmountLowThreshold = CHANNEL_LOW_WATER;
     channel.onclose = () => this.#reportClose();
@@ -71,6 +74,7 @@ export class ChannelLink {
   #reportClose() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#onFinished(this);
     this.#callbacks?.onClose();
   }
 
@@ -163,7 +167,7 @@ export class PeerLink {
         event.channel.close();
         return;
       }
-      callbacks.onRemoteChannel?.(this.#track(new ChannelLink(event.channel)));
+      callbacks.onRemoteChannel?.(this.#track(event.channel));
     };
     this.#pc.onconnectionstatechange = () =>
       this.#report(() => callbacks.onRtcState(RTC_STATES[this.#pc.connectionState] ?? RTC_STATES.failed));
@@ -210,11 +214,13 @@ export class PeerLink {
   /** Opens an app channel (in-band, announced to the other side). */
   createChannel(label, mode) {
     const options = mode === RELIABLE ? { ordered: true } : { ordered: false, maxRetransmits: 0 };
-    return this.#track(new ChannelLink(this.#pc.createDataChannel(label, options)));
+    return this.#track(this.#pc.createDataChannel(label, options));
   }
 
-  // The link knows its app channels so that it can close them before the connection.
-  #track(link) {
+  // The link knows its open app channels (those the other side opens included, refused or not) so
+  // that it can close them before the connection; a closed one is forgotten.
+  #track(channel) {
+    const link = new ChannelLink(channel, (closed) => this.#channels.delete(closed));
     this.#channels.add(link);
     return link;
   }

@@ -7,12 +7,22 @@ import { MessageEventType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { toBytes } from "../core/wasm.js";
 import { CHANNEL_HIGH_WATER } from "../platform/rtc.js";
-import { CoreError } from "../core/core.js";
+import { CHUNK_HEADER_SIZE, CHUNK_SIZE_MIN, CoreError } from "../core/core.js";
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30000;
 const PUMP_POLL_MS = 5;
 const KIND = { standalone: 0, request: 1, response: 2 };
+
+/**
+ * The chunk size a channel sends with over a transport that carries messages of at most
+ * `transportMax` bytes (SCTP's negotiated maximum): at most 64 KiB a message, and never under the
+ * protocol's minimum, which every WebRTC stack carries (a receiver refuses smaller chunks).
+ */
+export function chunkSizeFor(transportMax) {
+  const fits = Math.min(Number.isFinite(transportMax) ? transportMax : 65536, 65536) - CHUNK_HEADER_SIZE;
+  return Math.max(CHUNK_SIZE_MIN, Math.floor(fits));
+}
 
 /** Accepts string | Uint8Array | ArrayBuffer | ArrayBufferView, or throws a RainwayError. */
 function messageBytes(data) {

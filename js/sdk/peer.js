@@ -4,8 +4,8 @@ import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
 import { DataChannelMode, InputLevel, PeerState, StreamType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
-import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS } from "./data-channel.js";
-import { CHUNK_HEADER_SIZE, CoreError } from "../core/core.js";
+import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, chunkSizeFor } from "./data-channel.js";
+import { CHANNELS_PER_PEER_MAX, CoreError } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { InboundStream, OutboundStream, checkPlaybackSupport, streamInfo } from "./streams.js";
 
@@ -85,7 +85,7 @@ export class Peer extends EventEmitter {
         const channel = this.#openChannel(id, mode, link, settings, { resolve, reject });
         if (typeof channel === "number") {
           link.close();
-          reject(new RainwayError(`Couldn't create Data Channel: ${id} (${this.#runtime.core.errorName(channel)})`));
+          reject(new RainwayError(`Couldn't create Data Channel: ${id} (${this.#channelError(channel)})`));
         }
       });
       // Messages that arrive before the app's continuation ran are held until it has.
@@ -127,7 +127,7 @@ export class Peer extends EventEmitter {
     const done = () => this.#openingChannels.delete(id);
     const options = {
       mode,
-      chunkSize: Math.min(this.#link.maxMessageSize, 65536) - CHUNK_HEADER_SIZE,
+      chunkSize: chunkSizeFor(this.#link.maxMessageSize),
       maxMessage: settings.maxMessage,
       requestTimeoutMs: settings.requestTimeoutMs,
       openTimeoutMs: this.#ready?.timeoutMs ?? 30000,
@@ -174,9 +174,15 @@ export class Peer extends EventEmitter {
       reject: () => {},
     });
     if (typeof result === "number") {
-      this.log(2, `peer ${this.id}: data channel "${link.label}" refused (${this.#runtime.core.errorName(result)})`);
+      this.log(2, `peer ${this.id}: refused a data channel "${link.label}" from the other side (${this.#channelError(result)})`);
       link.close();
     }
+  }
+
+  /** Why the core refused to create a channel, for messages. */
+  #channelError(code) {
+    if (code === CoreError.Full) return `this peer has the most data channels allowed at once, ${CHANNELS_PER_PEER_MAX}`;
+    return this.#runtime.core.errorName(code);
   }
 
   /**

@@ -49,6 +49,7 @@ int pt_chunk_read(const uint8_t *chunk, size_t length, uint32_t max_message, pt_
   if (header->kind > PT_MESSAGE_RESPONSE || chunk[2] != 0 || chunk[3] != 0) return PT_ERR_MALFORMED;
   if (header->chunk_size == 0 || header->chunk_size > PT_CHUNK_SIZE_MAX) return PT_ERR_MALFORMED;
   if (header->total > max_message) return PT_ERR_TOO_LARGE;
+  if (header->total > header->chunk_size && header->chunk_size < PT_CHUNK_SIZE_MIN) return PT_ERR_MALFORMED;
   if (header->index >= pt_chunk_count(header->total, header->chunk_size)) return PT_ERR_MALFORMED;
   /* The payload must be exactly what this chunk's place in the message holds. */
   if (length - PT_CHUNK_HEADER_SIZE != pt_chunk_payload_length(header)) return PT_ERR_MALFORMED;

@@ -11,6 +11,9 @@
 #define PT_CHUNK_VERSION 1
 #define PT_CHUNK_HEADER_SIZE 20
 #define PT_CHUNK_SIZE_MAX (1u << 20)
+/* Smallest chunk size of a message of more than one chunk: bounds the chunks of a message by its size
+ * (a 64 MiB message has at most 65,536), so that what a receiver tracks per chunk stays small. */
+#define PT_CHUNK_SIZE_MIN 1024u
 
 typedef enum pt_message_kind {
   PT_MESSAGE_STANDALONE = 0,
@@ -34,7 +37,8 @@ uint32_t pt_chunk_count(uint32_t total, uint32_t chunk_size);
 void pt_chunk_header_write(const pt_chunk_header *header, uint8_t *out);
 
 /* Reads and checks a chunk of `length` bytes against a maximum message size: PT_ERR_MALFORMED
- * (short, bad kind, reserved bits, index out of range, payload not the size its place demands),
+ * (short, bad kind, reserved bits, chunk size under PT_CHUNK_SIZE_MIN in a message of several chunks,
+ * index out of range, payload not the size its place demands),
  * PT_ERR_UNSUPPORTED_VERSION, PT_ERR_TOO_LARGE (total above max_message). */
 int pt_chunk_read(const uint8_t *chunk, size_t length, uint32_t max_message, pt_chunk_header *header);
 

@@ -22,6 +22,7 @@ typedef struct pt_peer {
   double deadline_ms;
   double disconnected_timeout_ms;
   int next_id;
+  size_t reassembly_bytes; /* held by its app channels' partial messages */
   pt_stream_description *announced[256]; /* client: the host's announcements, by stream id */
 } pt_peer;
 
@@ -249,6 +250,27 @@ int pt_peer_next_id(pt_core *core, pt_handle handle) {
   if (peer == NULL) return status;
   if (peer->next_id == INT32_MAX) peer->next_id = 0;
   return ++peer->next_id;
+}
+
+int pt_peer_reserve_reassembly(pt_core *core, pt_handle handle, size_t bytes) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (bytes > PT_PEER_REASSEMBLY_MAX - peer->reassembly_bytes) return PT_ERR_TOO_LARGE;
+  peer->reassembly_bytes += bytes;
+  return PT_OK;
+}
+
+void pt_peer_release_reassembly(pt_core *core, pt_handle handle, size_t bytes) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer != NULL) peer->reassembly_bytes -= bytes < peer->reassembly_bytes ? bytes : peer->reassembly_bytes;
+}
+
+int64_t pt_peer_reassembly_bytes(const pt_core *core, pt_handle handle) {
+  int status;
+  const pt_peer *peer = lookup(core, handle, &status);
+  return peer == NULL ? status : (int64_t)peer->reassembly_bytes;
 }
 
 void pt_peer_free(pt_core *core, pt_handle handle) {

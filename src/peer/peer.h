@@ -79,6 +79,21 @@ int pt_peer_announcement(const pt_core *core, pt_handle peer, uint8_t stream_id,
 /* A fresh id for a stream request or a ping of this peer (> 0), or a handle error. */
 int pt_peer_next_id(pt_core *core, pt_handle peer);
 
+/* Reassembly memory (message bytes and the tables that find them) all app channels of one peer may hold
+ * at once: two messages of the default maximum size (64 MiB) with their tables (under 1 MiB each at the
+ * smallest chunk size); about an eighth of the wasm heap's 1 GiB (docs/SECURITY.md). */
+#define PT_PEER_REASSEMBLY_MAX ((size_t)130 << 20)
+
+/* Counts `bytes` more reassembly memory held for the peer; PT_ERR_TOO_LARGE (nothing counted) past
+ * PT_PEER_REASSEMBLY_MAX. */
+int pt_peer_reserve_reassembly(pt_core *core, pt_handle peer, size_t bytes);
+
+/* Counts `bytes` of reassembly memory released (no-op for a peer already gone). */
+void pt_peer_release_reassembly(pt_core *core, pt_handle peer, size_t bytes);
+
+/* Reassembly memory held for the peer's app channels, or a handle error. */
+int64_t pt_peer_reassembly_bytes(const pt_core *core, pt_handle peer);
+
 /* Releases the peer without queuing anything (core shutdown). */
 void pt_peer_free(pt_core *core, pt_handle peer);
 
