@@ -8,7 +8,6 @@
 typedef struct pt_paced_packet {
   uint8_t *data;
   size_t length;
-  uint32_t frame;
 } pt_paced_packet;
 
 typedef struct pt_packet_fifo {
@@ -22,8 +21,6 @@ struct pt_pacer {
   double budget_bytes;      /* may go negative: a packet larger than the budget still leaves, then the rate catches up */
   double last_ms;
   int timed;
-  int started_valid;        /* a packet of started_frame has left: its other packets must follow */
-  uint32_t started_frame;
 };
 
 static pt_paced_packet *at(pt_packet_fifo *q, size_t i) { return &q->items[(q->head + i) % PT_PACER_MAX_PACKETS]; }
@@ -51,14 +48,14 @@ void pt_pacer_destroy(pt_pacer *p) {
   free(p);
 }
 
-int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, uint32_t frame, int retransmission) {
+int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, int retransmission) {
   if (p == NULL || packet == NULL || length == 0) return PT_ERR_INVALID_ARGUMENT;
   pt_packet_fifo *q = &p->queues[retransmission ? 0 : 1];
   if (q->count == PT_PACER_MAX_PACKETS || p->bytes + length > PT_PACER_MAX_BYTES) return PT_ERR_QUEUE_FULL;
   uint8_t *copy = malloc(length);
   if (copy == NULL) return PT_ERR_NO_MEMORY;
   memcpy(copy, packet, length);
-  *at(q, q->count) = (pt_paced_packet){copy, length, frame};
+  *at(q, q->count) = (pt_paced_packet){copy, length};
   q->count++;
   p->bytes += length;
   return PT_OK;
@@ -88,12 +85,8 @@ int pt_pacer_send(pt_pacer *p, double now_ms, double rate_bps, pt_pacer_emit emi
       break;
     }
     pt_paced_packet *item = at(q, 0);
-    if (k == 1) {
-      p->started_valid = 1;
-      p->started_frame = item->frame;
-    }
     p->budget_bytes -= (double)item->length;
-    int status = emit(context, item->data, item->length);
+    int status = emit(context, item->data, item->length, k == 0);
     pop_front(p, q);
     if (status != PT_OK) return status;
   }
@@ -107,25 +100,3 @@ double pt_pacer_deadline(const pt_pacer *p, double rate_bps) {
 }
 
 size_t pt_pacer_queued_bytes(const pt_pacer *p) { return p == NULL ? 0 : p->bytes; }
-
-uint32_t pt_pacer_drop_unstarted(pt_pacer *p) {
-  if (p == NULL) return 0;
-  pt_packet_fifo *q = &p->queues[1];
-  /* Keep the head frame if it has begun to leave; drop every packet from the first other frame on. */
-  size_t keep = 0;
-  while (keep < q->count && p->started_valid && at(q, keep)->frame == p->started_frame) keep++;
-  uint32_t dropped = 0;
-  int have_last = 0;
-  uint32_t last = 0;
-  while (q->count > keep) {
-    pt_paced_packet *item = at(q, q->count - 1);
-    if (!have_last || item->frame != last) dropped++;
-    have_last = 1;
-    last = item->frame;
-    p->bytes -= item->length;
-    free(item->data);
-    item->data = NULL;
-    q->count--;
-  }
-  return dropped;
-}

@@ -1,8 +1,8 @@
 /* Send side pacing of one stream's media packets: packets wait in a FIFO (retransmissions in their own
  * FIFO, sent first) and leave at the pacing rate, a few milliseconds' worth at a time, so that a large
- * frame does not hit the bottleneck as one burst. Whole frames not yet started can be dropped when the
- * queue is too deep (the caller then asks its encoder for a keyframe). Bounded by PT_PACER_MAX_PACKETS
- * and PT_PACER_MAX_BYTES; sans-IO: each call takes now_ms. */
+ * frame does not hit the bottleneck as one burst. Nothing queued is ever dropped (the caller admits
+ * whole frames or none, so that no sequence number goes missing). Bounded by PT_PACER_MAX_PACKETS and
+ * PT_PACER_MAX_BYTES; sans-IO: each call takes now_ms. */
 #ifndef PT_MEDIA_PACER_H
 #define PT_MEDIA_PACER_H
 
@@ -15,14 +15,15 @@
 
 typedef struct pt_pacer pt_pacer; /* opaque */
 
-/* Receives one packet leaving the pacer (valid during the call); return PT_OK to go on. */
-typedef int (*pt_pacer_emit)(void *context, const uint8_t *packet, size_t length);
+/* Receives one packet leaving the pacer (valid during the call), and whether it was queued as a
+ * retransmission; return PT_OK to go on. */
+typedef int (*pt_pacer_emit)(void *context, const uint8_t *packet, size_t length, int retransmission);
 
 int pt_pacer_create(pt_pacer **out);
 void pt_pacer_destroy(pt_pacer *p);
 
-/* Queues a copy of a packet of frame `frame` (retransmission: ahead of media). PT_ERR_QUEUE_FULL when full. */
-int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, uint32_t frame, int retransmission);
+/* Queues a copy of a packet (retransmission: ahead of media). PT_ERR_QUEUE_FULL when full. */
+int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, int retransmission);
 
 /* Sends what the rate allows at now_ms through emit; returns PT_OK or emit's error (the packet that
  * failed is dropped). */
@@ -33,8 +34,5 @@ double pt_pacer_deadline(const pt_pacer *p, double rate_bps);
 
 /* Bytes waiting. */
 size_t pt_pacer_queued_bytes(const pt_pacer *p);
-
-/* Drops every queued media packet of frames that have not started to leave; returns the frames dropped. */
-uint32_t pt_pacer_drop_unstarted(pt_pacer *p);
 
 #endif

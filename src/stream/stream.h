@@ -16,7 +16,10 @@
 
 typedef enum pt_media_kind { PT_MEDIA_VIDEO = 0, PT_MEDIA_AUDIO = 1 } pt_media_kind;
 
-#define PT_STREAM_MAX_PACKET 1200     /* RTP packet size, before SRTP's tag */
+/* RTP packet size, before SRTP's tag: with it, and with a parity packet's 12 more bytes, a media-channel
+ * message still fits one SCTP packet (SCTP's path MTU in WebRTC stacks is 1,200 bytes, less 28 of SCTP
+ * headers): a message split in two is lost when either half is, doubling the loss the link causes. */
+#define PT_STREAM_MAX_PACKET 1100
 #define PT_STREAM_MAX_FRAME (4u << 20) /* largest encoded frame accepted */
 #define PT_STREAM_DEFAULT_VIDEO_BPS 2500000.0 /* the rate controller's ceiling until the host states its encoder's */
 

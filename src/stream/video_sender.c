@@ -8,11 +8,14 @@
 #include "media/fec.h"
 #include "media/pacer.h"
 #include "media/send_history.h"
+#include "stream/stream.h"
 
-#define MAX_PACKET 1232           /* an RTP packet of the stream (1200) plus SRTP's overhead, rounded */
+#define MAX_PACKET (PT_STREAM_MAX_PACKET + 12 + PT_SRTP_MAX_OVERHEAD) /* a parity packet, protected */
 #define MIN_BPS 100000.0
 #define FEC_ALL_FRAMES_LOSS 0.03
-#define MIN_IN_FLIGHT_BYTES 32768.0  /* above this loss every frame gets parity, not only keyframes */
+#define MIN_IN_FLIGHT_BYTES 32768.0
+#define INPUT_WINDOW_MS 300.0
+#define ENCODER_FOLLOW_MS 1000.0  /* time an encoder gets to follow a bitrate request */  /* above this loss every frame gets parity, not only keyframes */
 #define RESEND_SHARE 0.5          /* retransmissions may add at most this share of the target rate... */
 #define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
 
@@ -24,7 +27,6 @@ struct pt_video_sender {
   pt_pacer *pacer;
   pt_congestion *congestion;
   double max_bps;
-  uint32_t frame;                 /* id of the current frame, for the pacer */
   int skipping;                   /* a frame was dropped: drop until a keyframe */
   int keyframe_wanted;
   double last_keyframe_ask_ms, last_keyframe_ms;
@@ -36,6 +38,7 @@ struct pt_video_sender {
   double echo_received_ms;
   double rtt_ms;
   double resend_budget_bytes, resend_budget_ms;
+  double input_bps, input_bytes, input_since_ms; /* what the encoder makes */
   /* FEC group being built: unprotected copies of consecutive packets of the current frame */
   size_t group_size, group_count;
   uint8_t group[PT_FEC_MAX_GROUP][MAX_PACKET];
@@ -85,18 +88,38 @@ void pt_video_sender_set_max_bps(pt_video_sender *s, double max_bps) {
 
 static double target_bps(const pt_video_sender *s) { return pt_congestion_target_bps(s->congestion); }
 
+/* The controller's pacing rate, but not below 1.5 × what the encoder makes once it had a second to
+ * follow the last request: an encoder that cannot go as low as the target (a floor at its picture size)
+ * must not build a standing queue here, which would only turn into dropped frames and keyframes. */
+static double pacing_bps(const pt_video_sender *s) {
+  double paced = pt_congestion_pacing_bps(s->congestion), input = 1.5 * s->input_bps;
+  int settled = s->input_since_ms - s->last_announce_ms > ENCODER_FOLLOW_MS;
+  return settled && input > paced ? input : paced;
+}
+
+/* Measures the encoder's output rate over windows of INPUT_WINDOW_MS. */
+static void note_input(pt_video_sender *s, size_t length, double now_ms) {
+  if (s->input_since_ms <= 0 || now_ms < s->input_since_ms) s->input_since_ms = now_ms;
+  s->input_bytes += (double)length;
+  double elapsed = now_ms - s->input_since_ms;
+  if (elapsed < INPUT_WINDOW_MS) return;
+  s->input_bps = s->input_bytes * 8000.0 / elapsed; /* the last window only: it must follow a cut at once */
+  s->input_bytes = 0;
+  s->input_since_ms = now_ms;
+}
+
 int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe, size_t channel_buffered,
                                 double now_ms) {
   if (s == NULL) return 0;
+  note_input(s, length, now_ms);
   if (!s->started) {
     s->started = 1;
     s->next_report_ms = now_ms;
   }
-  s->frame++;
   /* The queue drains at the pacing rate, as long as the link keeps up (when it does not, the controller
    * lowers both). */
   double queued_ms = (double)(pt_pacer_queued_bytes(s->pacer) + channel_buffered) * 8000.0 /
-                     pt_congestion_pacing_bps(s->congestion);
+                     pacing_bps(s);
   /* What left but was not reported yet may sit in the transport's own queue (SCTP keeps one that
    * bufferedAmount does not show, and stalls for seconds after heavy loss): beyond a round trip and
    * PT_VIDEO_MAX_IN_FLIGHT_MS at the target rate, adding more would only be delivered stale. */
@@ -107,7 +130,6 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   double room = keyframe ? 2.0 : 1.0;
   int too_deep = queued_ms > PT_VIDEO_MAX_QUEUE_MS * room || pt_congestion_in_flight_bytes(s->congestion) > in_flight_limit * room;
   if (too_deep || (s->skipping && !keyframe)) {
-    if (too_deep) s->stats.frames_dropped += pt_pacer_drop_unstarted(s->pacer);
     s->stats.frames_dropped++;
     s->skipping = 1;
     /* The keyframe that ends the skip is large: ask for it once the queue has drained, not into a full one. */
@@ -122,12 +144,15 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   pt_congestion_stats cc;
   pt_congestion_stats_of(s->congestion, &cc);
   size_t packets = (length + 1149) / 1150;
-  s->group_size = keyframe || cc.loss_fraction > FEC_ALL_FRAMES_LOSS ? pt_fec_group_size(packets, cc.loss_fraction) : 0;
+  /* Parity on every frame only for loss the link causes while the queue is not growing: loss from a
+   * full queue would only get worse with more bytes. */
+  int random_loss = cc.loss_fraction > FEC_ALL_FRAMES_LOSS && cc.state == PT_CONGESTION_INCREASE;
+  s->group_size = keyframe || random_loss ? pt_fec_group_size(packets, cc.loss_fraction) : 0;
   s->group_count = 0;
   return 1;
 }
 
-/* Protects one packet and queues it; media packets are remembered for NACKs and the controller. */
+/* Protects one packet and queues it; media packets are remembered for NACKs. */
 static int queue_packet(pt_video_sender *s, uint8_t *packet, size_t length, double now_ms, int media) {
   int protected_length = pt_srtp_protect(s->srtp, packet, length, MAX_PACKET);
   if (protected_length < 0) return protected_length;
@@ -135,11 +160,27 @@ static int queue_packet(pt_video_sender *s, uint8_t *packet, size_t length, doub
     uint16_t seq = (uint16_t)((packet[2] << 8) | packet[3]);
     int status = pt_send_history_store(s->history, seq, packet, (size_t)protected_length, now_ms);
     if (status != PT_OK) return status;
-    pt_congestion_on_sent(s->congestion, seq, (size_t)protected_length, now_ms, 0);
   } else {
     s->stats.fec_sent++;
   }
-  return pt_pacer_push(s->pacer, packet, (size_t)protected_length, s->frame, 0);
+  return pt_pacer_push(s->pacer, packet, (size_t)protected_length, 0);
+}
+
+/* A packet leaving the pacer: media (first sends and resends) is announced to the controller now, when
+ * it really leaves; its send times are what the delay signal compares arrival times with. */
+typedef struct pt_departure {
+  pt_video_sender *s;
+  pt_video_send send;
+  void *context;
+  double now_ms;
+} pt_departure;
+
+static int depart(void *context, const uint8_t *packet, size_t length, int retransmission) {
+  pt_departure *d = context;
+  if ((packet[1] & 0x7f) != PT_VIDEO_FEC_PAYLOAD_TYPE) {
+    pt_congestion_on_sent(d->s->congestion, (uint16_t)((packet[2] << 8) | packet[3]), length, d->now_ms, retransmission);
+  }
+  return d->send(d->context, packet, length);
 }
 
 /* Sends the parity of the packets grouped so far. */
@@ -188,9 +229,8 @@ int pt_video_sender_on_feedback(pt_video_sender *s, const pt_feedback *f, double
     size_t length = 0;
     const uint8_t *packet = pt_send_history_take(s->history, f->nacks[i], now_ms, PT_VIDEO_RESEND_MAX_AGE_MS, interval, &length);
     if (packet == NULL) continue;
-    if (pt_pacer_push(s->pacer, packet, length, 0, 1) != PT_OK) break;
+    if (pt_pacer_push(s->pacer, packet, length, 1) != PT_OK) break;
     s->resend_budget_bytes -= (double)length;
-    pt_congestion_on_sent(s->congestion, f->nacks[i], length, now_ms, 1);
     s->stats.retransmitted++;
   }
   if (f->has_arrivals && f->arrivals.media_ssrc == s->media_ssrc) {
@@ -236,7 +276,8 @@ static int send_report(pt_video_sender *s, double now_ms, pt_video_send send, vo
 
 int pt_video_sender_poll(pt_video_sender *s, double now_ms, pt_video_send send, void *context) {
   if (s == NULL || send == NULL) return PT_ERR_INVALID_ARGUMENT;
-  int status = pt_pacer_send(s->pacer, now_ms, pt_congestion_pacing_bps(s->congestion), send, context);
+  pt_departure departure = {s, send, context, now_ms};
+  int status = pt_pacer_send(s->pacer, now_ms, pacing_bps(s), depart, &departure);
   if (status == PT_OK && s->started && now_ms >= s->next_report_ms) {
     s->next_report_ms = now_ms + PT_VIDEO_SENDER_REPORT_MS;
     status = send_report(s, now_ms, send, context);
@@ -254,7 +295,7 @@ static double next_keyframe_ask_ms(const pt_video_sender *s) {
 
 double pt_video_sender_deadline(const pt_video_sender *s) {
   if (s == NULL || !s->started) return -1.0;
-  double paced = pt_pacer_deadline(s->pacer, pt_congestion_pacing_bps(s->congestion));
+  double paced = pt_pacer_deadline(s->pacer, pacing_bps(s));
   double earliest = paced >= 0 && paced < s->next_report_ms ? paced : s->next_report_ms;
   if (s->keyframe_wanted) { /* a held-back keyframe ask */
     double ask = next_keyframe_ask_ms(s);
@@ -293,7 +334,7 @@ void pt_video_sender_stats_of(const pt_video_sender *s, pt_video_sender_stats *o
   pt_congestion_stats cc;
   pt_congestion_stats_of(s->congestion, &cc);
   out->target_bps = pt_congestion_target_bps(s->congestion);
-  out->pacing_bps = pt_congestion_pacing_bps(s->congestion);
+  out->pacing_bps = pacing_bps(s);
   out->estimate_bps = cc.delay_based_bps < cc.loss_based_bps ? cc.delay_based_bps : cc.loss_based_bps;
   out->loss_fraction = cc.loss_fraction;
   out->rtt_ms = s->rtt_ms;

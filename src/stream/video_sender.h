@@ -2,10 +2,12 @@
  * for retransmission (media/send_history), announced to the rate controller (media/congestion), paced
  * (media/pacer) and, for keyframes (and every frame while loss is high), protected by XOR parity
  * (media/fec). Feedback from the client (NACKs, arrival reports) drives retransmissions and the rate
- * controller, whose target the encoder is asked to follow. When the send queue (the pacer plus what the
- * channel has buffered) would hold more than PT_VIDEO_MAX_QUEUE_MS at the target rate, whole frames are
- * dropped and the encoder is asked for a keyframe; until one comes, the frames that would depend on a
- * dropped one are dropped too. Sans-IO: every call takes now_ms. */
+ * controller, whose target the encoder is asked to follow; packets are announced to the controller
+ * when they leave the pacer. When the send queue (the pacer plus what the channel has buffered) would
+ * hold more than PT_VIDEO_MAX_QUEUE_MS at the pacing rate, or too much is unreported, a new frame is
+ * dropped whole (never a frame already queued: no sequence number goes missing) and the encoder is
+ * asked for a keyframe; until one comes, the frames that would depend on a dropped one are dropped
+ * too. Sans-IO: every call takes now_ms. */
 #ifndef PT_STREAM_VIDEO_SENDER_H
 #define PT_STREAM_VIDEO_SENDER_H
 

@@ -913,12 +913,14 @@ typedef struct emitted {
   size_t lengths[8192];
   size_t count, bytes;
   int fail_at; /* the emit call (1-based) that fails, 0 for none */
+  size_t retransmissions; /* packets emitted as retransmissions */
 } emitted;
 
 static emitted sink;
 
-static int emit(void *context, const uint8_t *packet, size_t length) {
+static int emit(void *context, const uint8_t *packet, size_t length, int retransmission) {
   emitted *e = context;
+  e->retransmissions += retransmission != 0;
   CHECK(e->count < 8192);
   e->first[e->count] = packet[0];
   e->lengths[e->count] = length;
@@ -932,7 +934,7 @@ static void push_frame(pt_pacer *p, uint32_t frame, int packets, size_t size, in
   uint8_t data[2000];
   CHECK(size <= sizeof data);
   memset(data, (int)(frame & 0xff), size);
-  for (int i = 0; i < packets; i++) CHECK_EQ(pt_pacer_push(p, data, size, frame, retransmission), PT_OK);
+  for (int i = 0; i < packets; i++) CHECK_EQ(pt_pacer_push(p, data, size, retransmission), PT_OK);
 }
 
 static void test_pacer_rate(void) {
@@ -1005,6 +1007,7 @@ static void test_pacer_retransmissions_first_and_emit_errors(void) {
   CHECK_EQ(sink.count, 6);
   const char order[] = "RRAAAB";
   for (int i = 0; i < 6; i++) CHECK_EQ(sink.first[i], order[i]);
+  CHECK_EQ(sink.retransmissions, 2); /* emit is told which were queued as retransmissions */
 
   /* A retransmission pushed while media waits jumps the queue at the next send. */
   push_frame(p, 'C', 20, 1000, 0);
@@ -1027,79 +1030,39 @@ static void test_pacer_retransmissions_first_and_emit_errors(void) {
   pt_pacer_destroy(p);
 }
 
-static void test_pacer_drop_unstarted(void) {
-  pt_pacer *p = NULL;
-  CHECK_EQ(pt_pacer_create(&p), PT_OK);
-  CHECK_EQ(pt_pacer_drop_unstarted(p), 0);
-  CHECK_EQ(pt_pacer_drop_unstarted(NULL), 0);
-  /* Nothing has left: every frame is dropped; retransmissions stay. */
-  push_frame(p, 1, 2, 500, 0);
-  push_frame(p, 2, 3, 500, 0);
-  push_frame(p, 9, 1, 300, 1);
-  CHECK_EQ(pt_pacer_drop_unstarted(p), 2);
-  CHECK_EQ(pt_pacer_queued_bytes(p), 300);
-  memset(&sink, 0, sizeof sink);
-  CHECK_EQ(pt_pacer_send(p, 0, 1e9, emit, &sink), PT_OK);
-  CHECK(sink.count == 1 && sink.first[0] == 9);
-
-  /* Frame 3 starts leaving: it is kept whole, 4, 5 and 6 dropped. */
-  push_frame(p, 3, 3, 1000, 0);
-  push_frame(p, 4, 2, 1000, 0);
-  push_frame(p, 5, 1, 1000, 0);
-  push_frame(p, 6, 4, 1000, 0);
-  push_frame(p, 7, 1, 1000, 1); /* a retransmission: never dropped */
-  memset(&sink, 0, sizeof sink);
-  CHECK_EQ(pt_pacer_send(p, 1000, 1.6e6, emit, &sink), PT_OK); /* burst 1,000 bytes */
-  CHECK_EQ(sink.count, 1);
-  CHECK_EQ(sink.first[0], 7); /* the retransmission first */
-  CHECK_EQ(pt_pacer_send(p, 1005, 1.6e6, emit, &sink), PT_OK);
-  CHECK_EQ(sink.count, 2);
-  CHECK_EQ(sink.first[1], 3);
-  CHECK_EQ(pt_pacer_drop_unstarted(p), 3);
-  CHECK_EQ(pt_pacer_queued_bytes(p), 2000);
-  CHECK_EQ(pt_pacer_send(p, 1e6, 1e9, emit, &sink), PT_OK);
-  CHECK(sink.count == 4 && sink.first[2] == 3 && sink.first[3] == 3);
-  CHECK(pt_pacer_deadline(p, 1e6) == -1);
-
-  /* Frame 3 has fully left: a new queue is all unstarted. */
-  push_frame(p, 8, 1, 100, 0);
-  push_frame(p, 10, 1, 100, 0);
-  push_frame(p, 8, 1, 100, 0); /* frames are counted by runs */
-  CHECK_EQ(pt_pacer_drop_unstarted(p), 3);
-  CHECK_EQ(pt_pacer_queued_bytes(p), 0);
-  pt_pacer_destroy(p);
-}
-
 static void test_pacer_limits(void) {
   pt_pacer *p = NULL;
   CHECK_EQ(pt_pacer_create(NULL), PT_ERR_INVALID_ARGUMENT);
   CHECK_EQ(pt_pacer_create(&p), PT_OK);
   uint8_t byte = 1;
-  CHECK_EQ(pt_pacer_push(p, &byte, 0, 1, 0), PT_ERR_INVALID_ARGUMENT);
-  CHECK_EQ(pt_pacer_push(p, NULL, 1, 1, 0), PT_ERR_INVALID_ARGUMENT);
-  CHECK_EQ(pt_pacer_push(NULL, &byte, 1, 1, 0), PT_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(pt_pacer_push(p, &byte, 0, 0), PT_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(pt_pacer_push(p, NULL, 1, 0), PT_ERR_INVALID_ARGUMENT);
+  CHECK_EQ(pt_pacer_push(NULL, &byte, 1, 0), PT_ERR_INVALID_ARGUMENT);
   /* Packets: PT_PACER_MAX_PACKETS per queue. */
-  for (int i = 0; i < PT_PACER_MAX_PACKETS; i++) CHECK_EQ(pt_pacer_push(p, &byte, 1, (uint32_t)i, 0), PT_OK);
-  CHECK_EQ(pt_pacer_push(p, &byte, 1, 0, 0), PT_ERR_QUEUE_FULL);
-  CHECK_EQ(pt_pacer_push(p, &byte, 1, 0, 1), PT_OK); /* the retransmission queue is separate */
+  for (int i = 0; i < PT_PACER_MAX_PACKETS; i++) CHECK_EQ(pt_pacer_push(p, &byte, 1, 0), PT_OK);
+  CHECK_EQ(pt_pacer_push(p, &byte, 1, 0), PT_ERR_QUEUE_FULL);
+  CHECK_EQ(pt_pacer_push(p, &byte, 1, 1), PT_OK); /* the retransmission queue is separate */
   CHECK_EQ(pt_pacer_queued_bytes(p), PT_PACER_MAX_PACKETS + 1);
-  CHECK_EQ(pt_pacer_drop_unstarted(p), PT_PACER_MAX_PACKETS);
-  CHECK_EQ(pt_pacer_queued_bytes(p), 1);
+  memset(&sink, 0, sizeof sink);
+  CHECK_EQ(pt_pacer_send(p, 0, 1e12, emit, &sink), PT_OK); /* everything leaves */
+  CHECK_EQ(sink.count, PT_PACER_MAX_PACKETS + 1);
+  CHECK_EQ(pt_pacer_queued_bytes(p), 0);
+  CHECK_EQ(pt_pacer_push(p, &byte, 1, 1), PT_OK);
   /* Bytes: PT_PACER_MAX_BYTES over both queues. */
   size_t big = PT_PACER_MAX_BYTES / 4;
   uint8_t *data = calloc(1, big);
   CHECK(data != NULL);
-  for (int i = 0; i < 3; i++) CHECK_EQ(pt_pacer_push(p, data, big, 1, 0), PT_OK);
-  CHECK_EQ(pt_pacer_push(p, data, big, 2, 0), PT_ERR_QUEUE_FULL); /* one byte over */
-  CHECK_EQ(pt_pacer_push(p, data, big - 1, 2, 1), PT_OK);         /* exactly full */
+  for (int i = 0; i < 3; i++) CHECK_EQ(pt_pacer_push(p, data, big, 0), PT_OK);
+  CHECK_EQ(pt_pacer_push(p, data, big, 0), PT_ERR_QUEUE_FULL); /* one byte over */
+  CHECK_EQ(pt_pacer_push(p, data, big - 1, 1), PT_OK);         /* exactly full */
   CHECK_EQ(pt_pacer_queued_bytes(p), PT_PACER_MAX_BYTES);
-  CHECK_EQ(pt_pacer_push(p, &byte, 1, 3, 1), PT_ERR_QUEUE_FULL);
+  CHECK_EQ(pt_pacer_push(p, &byte, 1, 1), PT_ERR_QUEUE_FULL);
   free(data);
   /* Sending makes room again. */
   memset(&sink, 0, sizeof sink);
-  CHECK_EQ(pt_pacer_send(p, 0, 1e12, emit, &sink), PT_OK);
+  CHECK_EQ(pt_pacer_send(p, 1000, 1e12, emit, &sink), PT_OK);
   CHECK_EQ(pt_pacer_queued_bytes(p), 0);
-  CHECK_EQ(pt_pacer_push(p, &byte, 1, 3, 1), PT_OK);
+  CHECK_EQ(pt_pacer_push(p, &byte, 1, 1), PT_OK);
   pt_pacer_destroy(p); /* frees what is still queued (LeakSanitizer) */
   pt_pacer_destroy(NULL);
 }
@@ -1189,7 +1152,6 @@ int main(void) {
   RUN(test_arrival_log_limits_and_wraparound);
   RUN(test_pacer_rate);
   RUN(test_pacer_retransmissions_first_and_emit_errors);
-  RUN(test_pacer_drop_unstarted);
   RUN(test_pacer_limits);
   RUN(test_send_history);
   return 0;

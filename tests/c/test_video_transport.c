@@ -28,6 +28,7 @@ typedef struct sim_link {
 } sim_link;
 
 static pt_handle host_peer, client_peer, outbound, inbound;
+static double encoder_floor_bps; /* a real encoder has a lowest rate at a given picture size */
 static sim_packet in_flight[MAX_IN_FLIGHT];
 static size_t flight_count;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -151,6 +152,7 @@ static void drain(sim_link *link, double now_ms) {
       const char *at = strstr((const char *)buffer, "\"bitsPerSecond\":");
       CHECK(at != NULL);
       enc.bitrate_bps = atof(at + 16);
+      if (enc.bitrate_bps < encoder_floor_bps) enc.bitrate_bps = encoder_floor_bps;
       enc.bitrate_events++;
     } else if (type == PT_OUTPUT_EVENT && info.handle == inbound && info.code == PT_EVENT_STREAM_FRAME) {
       check_frame(buffer, (size_t)length, now_ms);
@@ -214,8 +216,8 @@ static void report(const char *name, int made) {
           host.frames_skipped, client.frames_dropped, client.keyframe_requests);
 }
 
-static void lossy(double loss, double jitter_ms, double min_shown, double max_freeze_ms) {
-  setup(600000);
+static void lossy_at(double bitrate_bps, double loss, double jitter_ms, double min_shown, double max_freeze_ms) {
+  setup(bitrate_bps);
   sim_link link = {loss, 20, jitter_ms, 0, 0, {0, 0}, 0};
   int made = run(&link, 0, 30000, NULL);
   char name[64];
@@ -231,7 +233,20 @@ static void lossy(double loss, double jitter_ms, double min_shown, double max_fr
   pt_core_destroy(&core);
 }
 
+static void lossy(double loss, double jitter_ms, double min_shown, double max_freeze_ms) {
+  lossy_at(600000, loss, jitter_ms, min_shown, max_freeze_ms);
+}
+
 static void test_two_percent_loss(void) { lossy(0.02, 0, 0.97, 300); }
+
+/* An encoder that cannot go below 650 kbit/s (Chromium's software H.264 at 720p): the host must not
+ * build a queue it then drops frames from. */
+static void test_encoder_with_a_floor(void) {
+  encoder_floor_bps = 650000;
+  lossy_at(1500000, 0.02, 0, 0.97, 300);
+  lossy_at(1500000, 0.05, 0, 0.93, 500);
+  encoder_floor_bps = 0;
+}
 static void test_five_percent_loss(void) { lossy(0.05, 0, 0.93, 500); }
 static void test_ten_percent_loss(void) { lossy(0.10, 0, 0.70, 1000); }
 static void test_jitter_reorders(void) { lossy(0.02, 20, 0.97, 300); }
@@ -293,6 +308,7 @@ int main(void) {
   RUN(test_five_percent_loss);
   RUN(test_ten_percent_loss);
   RUN(test_jitter_reorders);
+  RUN(test_encoder_with_a_floor);
   RUN(test_fec_rebuilds_keyframe_packets);
   RUN(test_capacity_cut);
   return 0;

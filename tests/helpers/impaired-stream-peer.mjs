@@ -64,7 +64,8 @@ function stream(outbound, bitrate, follow) {
   let keyframeAsked = true;
   let index = 0;
   outbound.setVideoBitrate(bitrate);
-  if (follow) outbound.addEventListener("bitrate-request", (bitsPerSecond) => (target = Math.min(bitsPerSecond, bitrate)));
+  const floor = Number(process.env.PT_ENCODER_FLOOR_BPS) || 0; // a real encoder cannot go below some rate at a given size
+  if (follow) outbound.addEventListener("bitrate-request", (bitsPerSecond) => (target = Math.max(floor, Math.min(bitsPerSecond, bitrate))));
   const sample = setInterval(() => {
     const counters = outbound.counters();
     if (counters) print({ at: Date.now(), targetBps: counters.targetBps, encoderBps: target, skipped: counters.framesSkipped });
