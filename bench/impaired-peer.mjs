@@ -87,7 +87,7 @@ async function main() {
     gateway = await startGateway({ keys: { key: "org" }, host: "0.0.0.0" });
     const origin = `http://${address}:${server.server.address().port}`;
     const gatewayUrl = `ws://${address}:${gateway.port}/gateway`;
-    await openPage(origin, "host", { key: "key", bitrate, ...JSON.parse(process.env.PT_BENCH_QUERY ?? "{}") });
+    await openPage(origin, "host", { key: "key", bitrate });
     const id = await page.evaluate((url) => window.startPetrichor(url), gatewayUrl);
     print({ ready: true, origin, gatewayUrl, id });
   } else if (role === "client") {

@@ -163,16 +163,24 @@ function summarize(run, offsets) {
     latencies.push(client(shownAt) - host(drawTime));
   }
   latencies.sort((a, b) => a - b);
+  // Native: frames the compositor presented that no callback saw (see impaired-client.html) count
+  // as shown, at their estimated display time, without a latency.
+  const inferred = (run.inferred ?? []).filter(([counter]) => drawnAt.has(counter));
   const from = host(run.log[0][1]);
   const to = host(run.log[run.log.length - 1][1]);
-  const displays = run.shown.map(([, shownAt]) => client(shownAt)).filter((t) => t >= from && t <= to).sort((a, b) => a - b);
+  const displays = [...run.shown, ...inferred]
+    .map(([, shownAt]) => client(shownAt))
+    .filter((t) => t >= from && t <= to)
+    .sort((a, b) => a - b);
   const edges = [from, ...displays, to];
   const gaps = edges.slice(1).map((t, i) => t - edges[i]).sort((a, b) => a - b);
   const unreadable = run.unreadable.filter(([t]) => client(t) >= from && client(t) <= to + GRACE_MS).length;
   return {
+    ...(run.stages ? { stages: petrichorStages(run, drawnAt, offsets) } : {}),
     produced,
-    shown: latencies.length,
-    shownFraction: latencies.length / produced,
+    shown: latencies.length + inferred.length,
+    shownFraction: (latencies.length + inferred.length) / produced,
+    ...(run.inferred ? { inferred: inferred.length } : {}),
     freezeP99: percentile(gaps, 0.99),
     freezeMax: gaps[gaps.length - 1],
     latencyP50: latencies.length ? percentile(latencies, 0.5) : null,
@@ -180,7 +188,46 @@ function summarize(run, offsets) {
     unreadable,
     mismatched,
     firstFrameMs: run.firstFrameMs,
-    diagnostics: { client: run.diagnostics ?? null, host: run.hostDiagnostics ?? null },
+    overwritten: run.overwritten ?? undefined,
+    diagnostics: { client: run.diagnostics ?? null, host: run.hostDiagnostics ? { ...run.hostDiagnostics, sent: undefined } : null },
+  };
+}
+
+/** The RTP timestamp (90 kHz, 32 bits) a frame timestamp in µs travels as: how host and client frames are matched. */
+const rtpTimestamp = (us) => Math.round((us * 90000) / 1e6) % 2 ** 32;
+
+/**
+ * Where Petrichor's glass-to-glass time goes, median ms of each stage over the window's displayed
+ * frames: draw → handed to the core (canvas capture, encoder), → assembled by the client's core
+ * (pacing, the link, recovery), → in the canvas (decoder, then the player's drawImage), → displayed
+ * (next rendering update). Also the encoder's frame sizes and what it made during the window.
+ */
+function petrichorStages(run, drawnAt, offsets) {
+  const sentAt = new Map((run.hostDiagnostics?.sent ?? []).map(([us, t]) => [rtpTimestamp(us), t - offsets.host]));
+  const shownAt = new Map(run.shown.map(([counter, t]) => [counter, t - offsets.client]));
+  const stages = { encode: [], transport: [], decode: [], display: [] };
+  for (const [counter, rtp, assembledAt, decodedAt] of run.stages) {
+    const drawTime = drawnAt.get(counter);
+    const sent = sentAt.get(rtp);
+    if (drawTime === undefined || sent === undefined || assembledAt === null) continue;
+    stages.encode.push(sent - (drawTime - offsets.host));
+    stages.transport.push(assembledAt - offsets.client - sent);
+    stages.decode.push(decodedAt - assembledAt);
+    stages.display.push(shownAt.get(counter) - (decodedAt - offsets.client));
+  }
+  const median = (list) => (list.length ? [...list].sort((a, b) => a - b)[list.length >> 1] : null);
+  const sent = run.hostDiagnostics?.sent ?? [];
+  const sizes = (key) => median(sent.filter((entry) => entry[3] === key).map((entry) => entry[2]));
+  // What the encoder made during the window (host clock), against the rate controller's target.
+  const from = run.log[0][1];
+  const to = run.log[run.log.length - 1][1];
+  const windowBytes = sent.filter(([, t]) => t >= from && t <= to).reduce((sum, entry) => sum + entry[2], 0);
+  return {
+    frames: stages.encode.length,
+    ...Object.fromEntries(Object.entries(stages).map(([name, list]) => [name, median(list)])),
+    keyframeBytes: sizes(1), // medians over the whole path's run
+    deltaBytes: sizes(0),
+    encodedBps: to > from ? (windowBytes * 8) / ((to - from) / 1000) : null,
   };
 }
 
@@ -198,7 +245,7 @@ export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses 
   const link = await createImpairedLink({ name: "pbv", seed: 5 });
   const peers = [];
   try {
-    await link.set("both", { loss: 0, delay: DELAY_MS });
+    await within(5000, "setting the link", link.set("both", { loss: 0, delay: DELAY_MS }));
     const host = startPeer(link, link.nsA, "host", ["host", link.addressA, String(BITRATE)]);
     peers.push(host);
     const { origin, gatewayUrl, id } = await within(60000, "the host side's start", host.ready);
@@ -210,13 +257,11 @@ export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses 
 
     const rows = [];
     for (const [i, loss] of losses.entries()) {
-      await link.set("both", { loss, delay: DELAY_MS });
+      await within(5000, "setting the link", link.set("both", { loss, delay: DELAY_MS }));
       const row = { loss };
       for (const path of i % 2 === 0 ? ["petrichor", "native"] : ["native", "petrichor"]) {
         try {
-          const run = await runPath(host, client, path, { seconds, warmup });
-          if (process.env.PT_BENCH_DUMP) (globalThis.ptBenchRuns ??= []).push({ loss, path, run });
-          row[path] = summarize(run, offsets);
+          row[path] = summarize(await runPath(host, client, path, { seconds, warmup }), offsets);
         } catch (error) {
           row[path] = { error: error.message };
         }
@@ -227,6 +272,6 @@ export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses 
     return { seconds, warmup, bitrate: BITRATE, delayMs: DELAY_MS, graceMs: GRACE_MS, clock: { before: offsets, after }, rows };
   } finally {
     await Promise.all(peers.map((peer) => peer.quit()));
-    await link.close();
+    await within(15000, "closing the link", link.close()).catch(() => {});
   }
 }

@@ -1,6 +1,8 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
 // BENCHMARKS.md. SRTP figures are the median of several runs; input latency is one run of many samples;
-// the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb.
+// the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb; video over
+// impaired links runs Petrichor and the native WebRTC track one after the other on the same link, and
+// the capacity cut runs the rate controller against an encoder that ignores it.
 import { execFileSync } from "node:child_process";
 import { statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -11,6 +13,8 @@ import { SrtpDirection, createCore } from "../js/core/core.js";
 import { measureInputLatency } from "../bench/input-latency.mjs";
 import { measureHostPipeline } from "../bench/host-pipeline.mjs";
 import { measureKeyframeLatency } from "../bench/host-keyframe.mjs";
+import { measureImpairedStreams } from "../bench/impaired-stream.mjs";
+import { measureCapacityCut } from "../bench/capacity-cut.mjs";
 
 const RUNS = 5;
 const PACKETS = 100000;
@@ -78,6 +82,8 @@ async function attempt(measure) {
 const input = await attempt(() => measureInputLatency());
 const pipeline = await attempt(() => measureHostPipeline());
 const keyframe = await attempt(() => measureKeyframeLatency());
+const impaired = await attempt(() => measureImpairedStreams());
+const cut = await attempt(() => measureCapacityCut());
 
 function keyframeSection() {
   const title = "## Linux host: keyframe request → keyframe (1280×720, 30 fps, a screen that keeps changing)";
@@ -188,6 +194,118 @@ the 6-byte access unit delimiter the MPEG-TS muxer adds.
 `;
 }
 
+function impairedSection() {
+  const title = "## Video over impaired links: Petrichor vs the native WebRTC track (Chromium, 720p30, 1.5 Mbit/s, 20 ms each way)";
+  if (impaired.error) return `${title}\n\nNot measured: ${impaired.error}\n`;
+  const ms = (value) => (value === null || value === undefined ? "–" : `${Math.round(value)} ms`);
+  const pct = (value) => `${(value * 100).toFixed(1)} %`;
+  const link = (loss) => `${Number((loss * 100).toFixed(1))} % loss`;
+  const cell = (text) => String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const paths = [["petrichor", "Petrichor"], ["native", "native WebRTC track (baseline)"]];
+  const rows = impaired.rows.flatMap((row) =>
+    paths.map(([path, name]) => {
+      const r = row[path];
+      if (r.error) return `| ${link(row.loss)} | ${name} | not measured: ${cell(r.error)} | | |`;
+      return `| ${link(row.loss)} | ${name} | ${pct(r.shownFraction)} (${r.shown} of ${r.produced}) | ${ms(r.freezeP99)} / ${ms(r.freezeMax)} | ${ms(r.latencyP50)} / ${ms(r.latencyP99)} |`;
+    }),
+  );
+  const verdict = ({ loss, petrichor: p, native: n }) => {
+    if (p.error || n.error) return `${link(loss)}: not judged (a path was not measured)`;
+    const met = p.shownFraction >= n.shownFraction && p.latencyP50 !== null && n.latencyP50 !== null && p.latencyP50 <= n.latencyP50 / 2;
+    return `${link(loss)} ${met ? "met" : "not met"} (frames ${pct(p.shownFraction)} vs ${pct(n.shownFraction)}, median ${ms(p.latencyP50)} vs ${ms(n.latencyP50)})`;
+  };
+  const measured = impaired.rows.flatMap((row) => paths.map(([path]) => row[path]).filter((r) => !r.error));
+  const sum = (key) => measured.reduce((total, r) => total + (r[key] ?? 0), 0);
+  const { before, after } = impaired.clock;
+  const offsets = [before.host - before.client, after.host - after.client].map((value) => `${value.toFixed(1)} ms`).join(" and ");
+  const kbps = (bps) => (bps === null || bps === undefined ? "–" : `${Math.round(bps / 1000).toLocaleString("en")} kbit/s`);
+  const stages = impaired.rows
+    .filter((row) => row.petrichor.stages)
+    .map(({ loss, petrichor: p }) => {
+      const s = p.stages;
+      const core = p.diagnostics.host?.core;
+      const asked = p.diagnostics.host?.requests;
+      const number = (value) => (value === null || value === undefined ? "–" : Math.round(value));
+      return `- ${link(loss)}: ${[s.encode, s.transport, s.decode, s.display].map(number).join(" / ")} ms; the encoder made ${kbps(s.encodedBps)} in the window, target at the end ${kbps(core?.targetBps)} (${asked?.bitrate ? `lowest asked ${kbps(asked.lowestBitrate)}` : "no change asked"}); ${core?.keyframes ?? "–"} keyframes (${asked?.keyframe ?? "–"} asked of the encoder, median ${s.keyframeBytes ? `${(s.keyframeBytes / 1000).toFixed(1)} kB` : "–"}), ${core?.framesSkipped ?? "–"} frames dropped as stale`;
+    })
+    .join("\n");
+  const native = impaired.rows
+    .filter((row) => !row.native.error)
+    .map(({ loss, native: n }) => {
+      const c = n.diagnostics.client ?? {};
+      const h = n.diagnostics.host ?? {};
+      const widths = Object.keys(c.displayedWidths ?? {}).map(Number).sort((a, b) => a - b);
+      const wide = widths.length ? (widths.length > 1 ? `${widths[0]}–${widths[widths.length - 1]}` : `${widths[0]}`) : "?";
+      const buffer = c.jitterBufferEmittedCount ? `${Math.round((1000 * c.jitterBufferDelay) / c.jitterBufferEmittedCount)} ms` : "–";
+      return `- ${link(loss)}: ${h.codec ?? "?"}, ${wide} px wide, jitter buffer ${buffer}, target ${kbps(h.targetBitrate)}, ${h.keyFramesEncoded ?? "–"} keyframes`;
+    })
+    .join("\n");
+  return `${title}
+
+| link | path | frames shown | freeze p99 / max | glass-to-glass p50 / p99 |
+| --- | --- | --- | --- | --- |
+${rows.join("\n")}
+
+Goal: at every loss rate Petrichor shows at least as many frames as the native track, at half its
+median latency. ${impaired.rows.map(verdict).join("; ")}.
+
+Method: two headless Chromiums, each in one of the two network namespaces of an impaired link
+(tests/helpers/impaired-link.mjs: our user-space forwarder drops that share of UDP packets at random
+in both directions and delays each by ${impaired.delayMs} ms each way; TCP, the page loads and the signaling, passes
+unimpaired). The host page draws a 1280×720 picture at 30 fps whose every frame carries its counter
+and draw time as 64 black and white 32-pixel blocks with a CRC-16 (bench/pages/impaired-code.js).
+Both paths capture that canvas with \`captureStream()\`, a frame per draw (\`captureStream(30)\` captures on
+its own 30 Hz timer, which beats against the draws: in trials it lost 4–25 % of them, a different
+share on each track), and send it at most ${impaired.bitrate / 1e6} Mbit/s: Petrichor with \`OutboundStream.sendTrack\` (WebCodecs H.264) into
+an InboundStream's canvas; the baseline as a plain RTCPeerConnection video track (H.264 constrained
+baseline preferred with setCodecPreferences, \`maxBitrate\` with setParameters; libwebrtc's own NACK,
+jitter buffer, congestion control and resolution scaling) into a \`<video>\`. The two run one after the
+other on the same link, never at once (the order alternating from one loss rate to the next), each
+for ${impaired.seconds} s after ${impaired.warmup} s of warm-up from its first frame. Frames shown: of the frames drawn in that window,
+those the client displayed: read back from Petrichor's canvas right after the player draws each
+decoded frame and counted at the next animation frame; from the \`<video>\` with
+requestVideoFrameCallback at the frame's presentationTime, plus the frames the compositor presented
+that no callback saw (\`presentedFrames\`; ${sum("inferred")} in all, counted as shown, without a latency). Codes failing
+their CRC count as not shown (${sum("unreadable")} in all${sum("mismatched") ? `; ${sum("mismatched")} more passed it with a time the host did not draw that frame at` : ""}). Freezes are the gaps between consecutive displays in the
+window, its edges included. Glass-to-glass is display time less draw time, both
+\`performance.timeOrigin + performance.now()\`, each page's clock checked against the system clock
+(host less client: ${offsets}, before and after).
+
+Where Petrichor's time went (medians: draw → handed to the core, i.e. capture and encoder / →
+assembled by the client's core: pacing, link, recovery / → in the canvas: decoder and the player's
+drawImage / → displayed), and what its sender did:
+
+${stages}
+
+The native track:
+
+${native}
+`;
+}
+
+function capacityCutSection() {
+  const title = "## A capacity cut: 5 → 1 → 5 Mbit/s (two Node peers, 20 ms each way, 200 ms router buffer)";
+  if (cut.error) return `${title}\n\nNot measured: ${cut.error}\n`;
+  const s = (value) => (value === null || value === undefined ? "not within the run" : `${value.toFixed(2)} s`);
+  const row = (name, r) =>
+    `| ${name} | ${s(r.targetFollowedS)} | ${s(r.delayBackS)} | ${r.framesShownDuringCut} | ${Math.round(r.longestFreezeMs)} ms | ${r.delayP50Ms ?? "–"} ms | ${s(r.climbedBackS)} |`;
+  return `${title}
+
+| encoder | target ≤ 1.1 Mbit/s after the cut | one-way delay < 100 ms for good after the cut | frames shown in the 12 s cut | longest freeze in the cut | delay p50 in the cut | target ≥ 2.5 Mbit/s after the restore |
+| --- | --- | --- | --- | --- | --- | --- |
+${row("follows the rate controller", cut.adaptive)}
+${row("baseline: ignores it (fixed 4 Mbit/s)", cut.fixed)}
+
+Method: bench/capacity-cut.mjs. The synthetic 4 Mbit/s encoder of tests/helpers/impaired-stream-peer.mjs
+streams 30 fps to a client in the other namespace of an impaired link; 12 s in, the link drops to
+1 Mbit/s for 12 s. Times are from the cut (the restore), on one clock: the host's target as it
+reports it every 250 ms, and the one-way delay of every frame shown. The freeze right after the cut
+is the data channel's SCTP (libwebrtc's, in \`@roamhq/wrtc\`) stalling after the burst of loss at the
+full queue: nothing arrives for a few seconds whatever the sender does; the rate controller's silence
+rule halves its target meanwhile, so that what is sent when SCTP recovers is fresh and small.
+`;
+}
+
 const report = `# Benchmarks
 
 Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"},
@@ -210,6 +328,8 @@ costs ${((20e6 / 8 / SIZE) * (wasmMs / PACKETS) / 10).toFixed(2)} % of one core.
 ${inputSection()}
 ${pipelineSection()}
 ${keyframeSection()}
+${impairedSection()}
+${capacityCutSection()}
 ## Size
 
 | artefact | bytes |
