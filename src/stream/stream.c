@@ -12,8 +12,8 @@
 #include "media/rtp_depacketizer.h"
 #include "media/rtp_packetizer.h"
 #include "media/srtp_session.h"
-#include "peer/peer_control.h"
 #include "media/feedback.h"
+#include "peer/peer_control.h"
 #include "platform/random.h"
 #include "stream/video_receiver.h"
 #include "stream/video_sender.h"
@@ -351,10 +351,6 @@ static int assemble(void *context, uint8_t *packet, size_t length) {
   return pt_frame_assembler_push(call->stream->assembler[call->kind], packet, length, call->now_ms, deliver_frame, call);
 }
 
-static int send_feedback(void *context, const uint8_t *message, size_t length) {
-  return send_on_channel(context, message, length);
-}
-
 int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind, uint8_t *packet, size_t length,
                              double now_ms) {
   int status;
@@ -381,7 +377,7 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
   }
   if (video != NULL) {
     int recovered = pt_video_receiver_recover(video, now_ms, assemble, &call);
-    int polled = pt_video_receiver_poll(video, now_ms, send_feedback, &call); /* NACK a new gap at once */
+    int polled = pt_video_receiver_poll(video, now_ms, send_on_channel, &call); /* NACK a new gap at once */
     if (status == PT_OK) status = recovered != PT_OK ? recovered : polled;
   }
   int requested = request_keyframes(core, handle, stream, now_ms);
@@ -698,7 +694,7 @@ int pt_stream_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
   }
   if (status == PT_OK && stream->video_receiver != NULL) {
     status = pt_video_receiver_recover(stream->video_receiver, now_ms, assemble, &call);
-    if (status == PT_OK) status = pt_video_receiver_poll(stream->video_receiver, now_ms, send_feedback, &call);
+    if (status == PT_OK) status = pt_video_receiver_poll(stream->video_receiver, now_ms, send_on_channel, &call);
   }
   return status != PT_OK ? status : request_keyframes(core, handle, stream, now_ms);
 }
