@@ -5,9 +5,9 @@
 import { spawn } from "node:child_process";
 import { NativeHost, nativeProgram } from "../js/host/native-host.js";
 import { startVirtualDisplay } from "../js/host/virtual-display.js";
+import { percentile } from "./measure.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 
 /** Resolves to {p50, p99, max, frameIntervalMs, samples} in ms. */
 export async function measureKeyframeLatency({ requests = 40, spacingMs = 250, width = 1280, height = 720 } = {}) {

@@ -23,6 +23,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { nativeProgram } from "../js/host/native-host.js";
 import { startVirtualDisplay } from "../js/host/virtual-display.js";
+import { percentile, stepTimeLimit } from "./measure.mjs";
 
 const VBV_PICTURES = 2; // as src/host/video_encoder.c
 const KEYFRAME_INTERVAL_SECONDS = 10; // as src/host/video_encoder.c
@@ -32,17 +33,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** CLOCK_MONOTONIC in ms, the clock the reader stamps arrivals with. */
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Rejects with a message naming `what` when `promise` takes longer than `ms`: no step may hang the bench. */
-function within(ms, what, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`host-pipeline bench: ${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Rejects when a step takes longer than its limit: no step may hang the bench. */
+const within = stepTimeLimit("host-pipeline");
 
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 
 /** sysconf(_SC_CLK_TCK): the unit of utime and stime in /proc/<pid>/stat (100 on Debian). */
 function clockTicks() {

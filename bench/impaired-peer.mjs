@@ -10,29 +10,11 @@
 // {id, fn, args} calls window[fn](...args) in the page; {id, fn: "errors"} returns the page's errors;
 // {fn: "quit"}, or the end of stdin, closes everything and exits.
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startGateway } from "../js/gateway/index.js";
 import { startStaticServer } from "../js/server/static.js";
-
-const ROOT = fileURLToPath(new URL("../", import.meta.url)).replace(/\/$/, "");
-const CHROMIUM = process.env.PETRICHOR_CHROMIUM || "/usr/bin/chromium";
-
-// As tests/helpers/browser.mjs: a closed machine, no sandbox as root, no GPU, no background traffic.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
-  "--disable-background-timer-throttling",
-  "--disable-backgrounding-occluded-windows",
-  "--disable-renderer-backgrounding",
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
-];
+import { CHROMIUM, CHROMIUM_ARGS } from "../tests/helpers/browser.mjs";
+import { ROOT } from "../tests/helpers/paths.mjs";
 
 const print = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
 

@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createImpairedLink } from "../tests/helpers/impaired-link.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
+import { percentile, stepTimeLimit } from "./measure.mjs";
 
 const PEER = `${ROOT}/bench/impaired-peer.mjs`;
 const CHROMIUM = process.env.PETRICHOR_CHROMIUM || "/usr/bin/chromium";
@@ -25,17 +26,9 @@ const GRACE_MS = 2000; // after the window, for frames still on their way
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Rejects with a message naming `what` when `promise` takes longer than `ms`: no step may hang the bench. */
-function within(ms, what, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`impaired-stream bench: ${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Rejects when a step takes longer than its limit: no step may hang the bench. */
+const within = stepTimeLimit("impaired-stream");
 
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 
 /** Starts bench/impaired-peer.mjs in a namespace; returns {ready, call(fn, args, timeoutMs), errors(), quit()}. */
 function startPeer(link, ns, name, args) {

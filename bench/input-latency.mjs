@@ -5,21 +5,14 @@
 import { startGateway } from "../js/gateway/index.js";
 import { launchBrowser, openPage, serveRepository } from "../tests/helpers/browser.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
+import { percentile, stepTimeLimit } from "./measure.mjs";
 
 const INPUT_TYPE = { MouseAbsolute: 1, MouseClick: 3, Keyboard: 5 };
 const CLICK_ROW = 330; // the clicks' own moves are at y 340, the move samples above this
 
-/** Rejects with a message naming `what` when `promise` takes longer than `ms`: no step may hang the bench. */
-function within(ms, what, promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`input-latency bench: ${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Rejects when a step takes longer than its limit: no step may hang the bench. */
+const within = stepTimeLimit("input-latency");
 
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 
 function summarize(latencies) {
   const sorted = [...latencies].sort((a, b) => a - b);

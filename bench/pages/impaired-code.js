@@ -8,6 +8,10 @@
 // big-endian, most significant bit first, white = 1. Blocks this large survive H.264 at 1.5 Mbit/s
 // and a sender's downscaling to a quarter of the size; a reading whose CRC fails is "unreadable".
 
+import { now } from "./raw-link.js";
+
+export { now }; // the clock both pages share
+
 export const WIDTH = 1280;
 export const HEIGHT = 720;
 export const FPS = 30;
@@ -17,8 +21,6 @@ CODE.height = CODE.block * CODE.rows;
 const BAND = 96; // the grey band the code sits on
 const SAMPLE = 16; // the centre of each block that is averaged when reading
 
-/** Milliseconds on a clock both pages share (each page's performance.now() starts at its own origin). */
-export const now = () => performance.timeOrigin + performance.now();
 
 /** CRC-16/CCITT-FALSE (poly 0x1021, init 0xffff). */
 function crc16(bytes) {

@@ -1,5 +1,5 @@
-// Shared by the input-latency bench pages: one clock for both pages, and a plain RTCPeerConnection
-// with one negotiated, ordered, reliable data channel (the same kind as Petrichor's RW_Input).
+// Shared by the bench pages: one clock for both pages, a plain RTCPeerConnection with one negotiated,
+// ordered, reliable data channel (the same kind as Petrichor's RW_Input), and whole descriptions.
 
 /** Milliseconds on a clock both pages share (each page's performance.now() starts at its own origin). */
 export const now = () => performance.timeOrigin + performance.now();

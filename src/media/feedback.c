@@ -189,6 +189,14 @@ static int parse_sender_report(const uint8_t *p, size_t size, pt_feedback_sender
   return PT_OK;
 }
 
+double pt_feedback_echo_rtt(const pt_feedback_echo *echo, double now_ms, double *rtt_ms) {
+  if (echo == NULL || rtt_ms == NULL || !echo->valid) return -1;
+  double rtt = (double)(uint32_t)((uint32_t)(uint64_t)now_ms - echo->time_ms) - echo->hold_ms;
+  if (!(rtt >= 0 && rtt < 10000)) return -1;
+  *rtt_ms = *rtt_ms < 0 ? rtt : 0.8 * *rtt_ms + 0.2 * rtt;
+  return rtt;
+}
+
 int pt_feedback_parse(const uint8_t *message, size_t length, pt_feedback *f) {
   if (message == NULL || f == NULL) return PT_ERR_INVALID_ARGUMENT;
   f->nack_count = 0;

@@ -68,6 +68,10 @@ int pt_feedback_write_arrivals(const pt_feedback_arrivals *arrivals, uint8_t *ou
 int pt_feedback_write_sender_report(const pt_feedback_sender_report *report, uint8_t *out, size_t capacity,
                                     size_t *offset);
 
+/* Folds the round trip an echo shows (now − echoed time − hold, on this side's clock) into a smoothed
+ * RTT (*rtt_ms < 0: none yet); returns the sample, or -1 when the echo is invalid or implausible (> 10 s). */
+double pt_feedback_echo_rtt(const pt_feedback_echo *echo, double now_ms, double *rtt_ms);
+
 /* Parses one compound message into *feedback (every length checked; unknown packet types and APP
  * names skipped; a second packet of a kind replaces the first). PT_ERR_MALFORMED for broken framing. */
 int pt_feedback_parse(const uint8_t *message, size_t length, pt_feedback *feedback);

@@ -125,13 +125,7 @@ void pt_video_receiver_on_feedback(pt_video_receiver *r, const pt_feedback *f, d
   const pt_feedback_sender_report *report = &f->sender_report;
   r->stats.sender = *report;
   r->stats.have_sender_report = 1;
-  if (report->echo.valid) {
-    double rtt = (double)(uint32_t)((uint32_t)(uint64_t)now_ms - report->echo.time_ms) - report->echo.hold_ms;
-    if (rtt >= 0 && rtt < 10000) {
-      r->stats.rtt_ms = r->stats.rtt_ms < 0 ? rtt : 0.8 * r->stats.rtt_ms + 0.2 * rtt;
-      set_timing(r, r->stats.rtt_ms);
-    }
-  }
+  if (pt_feedback_echo_rtt(&report->echo, now_ms, &r->stats.rtt_ms) >= 0) set_timing(r, r->stats.rtt_ms);
   r->have_echo = 1;
   r->echo_time_ms = report->sender_time_ms;
   r->echo_received_ms = now_ms;

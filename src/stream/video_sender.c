@@ -26,7 +26,6 @@ struct pt_video_sender {
   pt_send_history *history;
   pt_pacer *pacer;
   pt_congestion *congestion;
-  double max_bps;
   int skipping;                   /* a frame was dropped: drop until a keyframe */
   int keyframe_wanted;
   double last_keyframe_ask_ms, last_keyframe_ms;
@@ -55,11 +54,11 @@ int pt_video_sender_create(pt_video_sender **out, pt_srtp_session *srtp, uint32_
   s->srtp = srtp;
   s->media_ssrc = media_ssrc;
   s->fec_ssrc = fec_ssrc;
-  s->max_bps = max_bps > MIN_BPS ? max_bps : MIN_BPS;
-  s->announced_bps = s->max_bps;
+  double ceiling = max_bps > MIN_BPS ? max_bps : MIN_BPS;
+  s->announced_bps = ceiling;
   s->last_keyframe_ask_ms = s->last_keyframe_ms = -1e18;
   s->rtt_ms = -1;
-  pt_congestion_config config = {MIN_BPS, s->max_bps, s->max_bps};
+  pt_congestion_config config = {MIN_BPS, ceiling, ceiling};
   int status = pt_send_history_create(&s->history, MAX_PACKET);
   if (status == PT_OK) status = pt_pacer_create(&s->pacer);
   if (status == PT_OK) status = pt_congestion_create(&s->congestion, &config);
@@ -82,11 +81,13 @@ void pt_video_sender_destroy(pt_video_sender *s) {
 void pt_video_sender_set_max_bps(pt_video_sender *s, double max_bps) {
   if (s == NULL || !(max_bps >= MIN_BPS)) return;
   pt_congestion_set_max(s->congestion, max_bps);
-  s->max_bps = max_bps;
   s->announced_bps = max_bps; /* the encoder runs at its configured rate: a lower target is asked for */
 }
 
 static double target_bps(const pt_video_sender *s) { return pt_congestion_target_bps(s->congestion); }
+
+/* The measured round-trip time, or a guess until the first one. */
+static double rtt_or_default(const pt_video_sender *s) { return s->rtt_ms > 0 ? s->rtt_ms : 100.0; }
 
 /* The controller's pacing rate, but not below 1.5 × what the encoder makes once it had a second to
  * follow the last request: an encoder that cannot go as low as the target (a floor at its picture size)
@@ -123,8 +124,7 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   /* What left but was not reported yet may sit in the transport's own queue (SCTP keeps one that
    * bufferedAmount does not show, and stalls for seconds after heavy loss): beyond a round trip and
    * PT_VIDEO_MAX_IN_FLIGHT_MS at the target rate, adding more would only be delivered stale. */
-  double rtt = s->rtt_ms > 0 ? s->rtt_ms : 100.0;
-  double in_flight_limit = target_bps(s) / 8000.0 * (rtt + PT_VIDEO_MAX_IN_FLIGHT_MS);
+  double in_flight_limit = target_bps(s) / 8000.0 * (rtt_or_default(s) + PT_VIDEO_MAX_IN_FLIGHT_MS);
   if (in_flight_limit < MIN_IN_FLIGHT_BYTES) in_flight_limit = MIN_IN_FLIGHT_BYTES;
   /* A keyframe gets more room: dropping it too would only bring another, as large. */
   double room = keyframe ? 2.0 : 1.0;
@@ -240,13 +240,8 @@ int pt_video_sender_on_feedback(pt_video_sender *s, const pt_feedback *f, double
       entries[i] = (pt_congestion_arrival){(uint16_t)(a->base_seq + i), a->received[i], a->arrival_ms[i]};
     }
     pt_congestion_on_report(s->congestion, entries, a->count, now_ms);
-    if (a->echo.valid) {
-      double rtt = (double)(uint32_t)((uint32_t)(uint64_t)now_ms - a->echo.time_ms) - a->echo.hold_ms;
-      if (rtt >= 0 && rtt < 10000) {
-        s->rtt_ms = s->rtt_ms < 0 ? rtt : 0.8 * s->rtt_ms + 0.2 * rtt;
-        pt_congestion_on_rtt(s->congestion, rtt, now_ms);
-      }
-    }
+    double rtt = pt_feedback_echo_rtt(&a->echo, now_ms, &s->rtt_ms);
+    if (rtt >= 0) pt_congestion_on_rtt(s->congestion, rtt, now_ms);
     s->have_echo = 1;
     s->echo_time_ms = a->sender_time_ms;
     s->echo_received_ms = now_ms;
@@ -289,7 +284,7 @@ int pt_video_sender_poll(pt_video_sender *s, double now_ms, pt_video_send send, 
  * not while the last keyframe may still be on its way (a round trip and 100 ms). */
 static double next_keyframe_ask_ms(const pt_video_sender *s) {
   double at = s->last_keyframe_ask_ms + PT_VIDEO_KEYFRAME_INTERVAL_MS;
-  double after_keyframe = s->last_keyframe_ms + (s->rtt_ms > 0 ? s->rtt_ms : 100.0) + 100.0;
+  double after_keyframe = s->last_keyframe_ms + rtt_or_default(s) + 100.0;
   return after_keyframe > at ? after_keyframe : at;
 }
 

@@ -65,4 +65,17 @@ static pt_handle ready_connection(const char *peer_id) {
   return handle;
 }
 
+/* Two peers on one ready connection (requests from remote peers 8 and 9, accepted); outputs are drained.
+ * Returns the connection. */
+static pt_handle accept_two_peers(pt_handle *first, pt_handle *second) {
+  pt_handle connection = ready_connection("1");
+  feed(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}", PT_OK);
+  feed(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}", PT_OK);
+  *first = pt_connection_accept(&core, connection, "x", 1e9, 0);
+  *second = pt_connection_accept(&core, connection, "y", 1e9, 0);
+  CHECK(*first > 0 && *second > 0);
+  drain_all();
+  return connection;
+}
+
 #endif

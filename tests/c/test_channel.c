@@ -42,14 +42,7 @@ static pt_handle two_peers(uint32_t objects) {
   pt_core_config_default(&config);
   config.max_objects = objects;
   CHECK_EQ(pt_core_init(&core, &config), PT_OK);
-  pt_handle connection = ready_connection("1");
-  feed(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}", PT_OK);
-  feed(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}", PT_OK);
-  peer_a = pt_connection_accept(&core, connection, "x", 1e9, 0);
-  peer_b = pt_connection_accept(&core, connection, "y", 1e9, 0);
-  CHECK(peer_a > 0 && peer_b > 0);
-  drain_all();
-  return connection;
+  return accept_two_peers(&peer_a, &peer_b);
 }
 
 /* A channel on a peer, open, with chunks of `chunk` bytes and messages of at most `max`. */

@@ -17,11 +17,7 @@ static double clock_ms; /* the host's clock: advanced to let the pacer release w
 /* One core with two peers; an outbound stream on one and the matching inbound stream on the other. */
 static void streams(pt_handle *outbound, pt_handle *inbound) {
   start_core(1000);
-  pt_handle connection = ready_connection("1");
-  feed(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}", PT_OK);
-  feed(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}", PT_OK);
-  host_peer = pt_connection_accept(&core, connection, "x", 1e9, 0);
-  client_peer = pt_connection_accept(&core, connection, "y", 1e9, 0);
+  accept_two_peers(&host_peer, &client_peer);
   pt_stream_description description;
   memset(&description, 0, sizeof description);
   description.stream_id = 4;

@@ -55,11 +55,7 @@ static struct {
 
 static void setup(double bitrate_bps) {
   start_core(1000);
-  pt_handle connection = ready_connection("1");
-  feed(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}", PT_OK);
-  feed(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}", PT_OK);
-  host_peer = pt_connection_accept(&core, connection, "x", 1e9, 0);
-  client_peer = pt_connection_accept(&core, connection, "y", 1e9, 0);
+  accept_two_peers(&host_peer, &client_peer);
   pt_stream_description d;
   memset(&d, 0, sizeof d);
   d.stream_id = 1;

@@ -9,7 +9,7 @@ import { ROOT } from "./paths.mjs";
 export const CHROMIUM = process.env.PETRICHOR_CHROMIUM || "/usr/bin/chromium";
 
 // Flags for a closed machine: no sandbox as root, no GPU, no background traffic to Google.
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
