@@ -1,4 +1,5 @@
-// Petrichor: the public entry point, shaped like @rainway/web 0.5. The default export is the SDK
+// Petrichor: the public entry point, shaped like @rainway/web 0.5 (Node's, and the one to import when
+// js/ is served as it is; bundled browser apps get js/browser.js). The default export is the SDK
 // object; enums are numeric and reverse-mapped; classes are exported too (the original exported
 // only their types, so exporting the values as well stays compatible).
 import { RainwaySDK } from "./sdk/rainway.js";

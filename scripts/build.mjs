@@ -2,7 +2,7 @@
 // CMake decides what is out of date; configuring happens only for a new build folder or new sources.
 // Usage: node scripts/build.mjs [native|asan|wasm ...]   (default: wasm)
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { PACKAGES, ROOT, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
@@ -48,11 +48,29 @@ export function buildTarget(name, sources) {
   return join(ROOT, target.dir);
 }
 
+export const WASM_FILE = join(ROOT, "dist/petrichor.wasm");
+export const BUNDLED_CORE_FILE = join(ROOT, "dist/petrichor-wasm.js");
+
+/**
+ * Writes dist/petrichor-wasm.js, the core as a base64 string in an ES module, for the browser entry
+ * (js/core/bundled-core.js), when it is missing or older than dist/petrichor.wasm.
+ */
+export function writeBundledCore() {
+  if (existsSync(BUNDLED_CORE_FILE) && statSync(BUNDLED_CORE_FILE).mtimeMs >= statSync(WASM_FILE).mtimeMs) return;
+  const base64 = readFileSync(WASM_FILE).toString("base64");
+  writeFileSync(
+    BUNDLED_CORE_FILE,
+    `// Written by scripts/build.mjs from dist/petrichor.wasm: the core for bundled browser apps.\nexport default "${base64}";\n`,
+  );
+}
+
 /** Installs build prerequisites, fetches sources, and builds the named targets. */
 export function build(names = ["wasm"]) {
   ensureSystemPackages(PACKAGES.build);
   const sources = ensureSourcePackages();
-  return names.map((name) => buildTarget(name, sources));
+  const dirs = names.map((name) => buildTarget(name, sources));
+  if (names.includes("wasm")) writeBundledCore();
+  return dirs;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

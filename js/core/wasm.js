@@ -1,9 +1,16 @@
 // Loads the Petrichor core (dist/petrichor.wasm) in Node and in browsers from the same code.
 // The import object is written by hand and mirrors the imports in src/wasm/boundary.h; there is no
 // Emscripten JS runtime. This module touches only WebAssembly, fetch, crypto and TextEncoder/Decoder,
-// all of which browsers and Node >= 18 provide as globals.
+// all of which browsers and Node >= 18 provide as globals; reading a file: URL in Node goes through
+// "#platform/node" (package.json "imports"), which bundlers building for browsers never resolve to Node code.
 
-const DEFAULT_WASM_URL = new URL("../../dist/petrichor.wasm", import.meta.url);
+/**
+ * The .wasm beside this module, for unbundled use (Node, or js/ served as it is). The path is kept out
+ * of a literal `new URL("…", import.meta.url)` on purpose: bundlers would copy the file into every app,
+ * and a bundled app loads the core from the bytes that the browser entry (js/browser.js) brings.
+ */
+const WASM_FILE = "../../dist/petrichor.wasm";
+const packageWasmUrl = () => new URL(WASM_FILE, import.meta.url);
 
 /** Imports the module needs: kept in one list so that tests can check it against the binary. */
 export const CORE_IMPORTS = Object.freeze([
@@ -16,13 +23,19 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
 const RANDOM_CHUNK = 65536; // crypto.getRandomValues fills at most 64 KiB per call
 
-const compiled = new Map(); // url -> Promise<WebAssembly.Module>
+const compiled = new Map(); // url (or "bundled") -> Promise<WebAssembly.Module>
+let bundledBytes = null; // () => Uint8Array, set by setBundledCore()
+
+/** Makes these bytes (a function returning them, called once) the core that createCore() loads by default. */
+export function setBundledCore(getBytes) {
+  bundledBytes = getBytes;
+  compiled.delete("bundled");
+}
 
 async function fetchWasmBytes(url) {
   if (url.protocol === "file:") {
-    // Node: fetch() does not read file: URLs, so read the file; the import stays out of browser paths.
-    const { readFile } = await import("node:fs/promises");
-    return readFile(url);
+    // Node: fetch() does not read file: URLs.
+    return (await import("#platform/node")).readLocalFile(url);
   }
   const response = await fetch(url);
   if (!response.ok) {
@@ -31,14 +44,18 @@ async function fetchWasmBytes(url) {
   return response.arrayBuffer();
 }
 
-/** Compiles the core once per URL (or takes given bytes) and returns the WebAssembly.Module. */
-export function compileCore({ url = DEFAULT_WASM_URL, bytes } = {}) {
+/**
+ * Compiles the core once per source and returns the WebAssembly.Module: the given bytes, else the
+ * given URL, else the bundled bytes (browser entry), else the .wasm beside this module.
+ */
+export function compileCore({ url, bytes } = {}) {
   if (bytes) {
     return WebAssembly.compile(bytes);
   }
-  const key = String(url);
+  const key = url ? String(url) : bundledBytes ? "bundled" : String(packageWasmUrl());
   if (!compiled.has(key)) {
-    const promise = fetchWasmBytes(new URL(key)).then((data) => WebAssembly.compile(data));
+    const data = key === "bundled" ? Promise.resolve().then(bundledBytes) : fetchWasmBytes(new URL(key));
+    const promise = data.then((wasm) => WebAssembly.compile(wasm));
     promise.catch(() => compiled.delete(key)); // a failed load may be retried
     compiled.set(key, promise);
   }

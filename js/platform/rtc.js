@@ -1,23 +1,13 @@
-// The RTCPeerConnection bridge: the browser's own, or @roamhq/wrtc in Node (optional dependency,
-// loaded only when the platform has none). One PeerLink per peer; it reports what happens to the
-// core through callbacks and does what the core's signaling says.
+// The RTCPeerConnection bridge: the browser's own, or in Node @roamhq/wrtc (an optional peer
+// dependency, loaded only when the platform has none, through "#platform/node": see ./node.js). One
+// PeerLink per peer; it reports what happens to the core through callbacks and does what the core's
+// signaling says.
 import { RainwayError } from "../sdk/errors.js";
 
 let implementation;
 
 export async function loadRTCPeerConnection() {
-  if (implementation) return implementation;
-  if (globalThis.RTCPeerConnection) {
-    implementation = globalThis.RTCPeerConnection;
-  } else {
-    try {
-      implementation = (await import("@roamhq/wrtc")).default.RTCPeerConnection;
-    } catch (error) {
-      throw new RainwayError("WebRTC is not available: install the optional dependency @roamhq/wrtc to use Petrichor in Node.", {
-        cause: error,
-      });
-    }
-  }
+  implementation ??= globalThis.RTCPeerConnection ?? (await (await import("#platform/node")).loadRTCPeerConnection());
   return implementation;
 }
 

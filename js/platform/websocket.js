@@ -1,10 +1,9 @@
-// The gateway socket: the platform's WebSocket (browsers, Node >= 22), else the `ws` package in Node.
+// The gateway socket: the platform's WebSocket (browsers, Node >= 22), else in Node the `ws` package
+// (through "#platform/node": see ./node.js).
 let implementation;
 
 async function loadWebSocket() {
-  if (!implementation) {
-    implementation = globalThis.WebSocket ?? (await import("ws")).default;
-  }
+  implementation ??= globalThis.WebSocket ?? (await (await import("#platform/node")).loadWebSocket());
   return implementation;
 }
 
