@@ -5,7 +5,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { startGateway } from "./gateway/index.js";
 
-const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
+const USAGE = `usage: petrichor --version
+       petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
 
 gateway: runs the signaling server.
@@ -183,6 +184,11 @@ async function main(argv) {
   const [command, ...args] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (command === "--version" || command === "-v" || command === "version") {
+    const { version } = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+    process.stdout.write(`${version}\n`);
     return;
   }
   try {
