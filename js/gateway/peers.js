@@ -5,7 +5,11 @@ import { randomBytes } from "node:crypto";
 const PEER_ID_MASK = 2n ** 63n - 1n;
 /** How long a disconnected peer's id stays resumable. */
 export const RESUME_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
-/** Most resumable (disconnected) tokens kept; the oldest are forgotten first. */
+/**
+ * Most resumable (disconnected) tokens kept per organisation; the organisation's oldest are
+ * forgotten first. Counted per organisation so that one organisation's churn never costs another's
+ * peers their ids.
+ */
 export const MAX_RESUMABLE_TOKENS = 100_000;
 
 /** A random peer id: 1 … 2^63−1 as a decimal string. */
@@ -29,7 +33,7 @@ export class PeerRegistry {
     this.connected = new Map(); // peerId → {peerId, org, externalId, client}
     this.tokens = new Map(); // resumeToken → {org, peerId}
     this.tokenOf = new Map(); // peerId → resumeToken, for every id a token holds (connected or resumable)
-    this.resumable = new Map(); // resumeToken → time its peer disconnected, oldest first
+    this.resumable = new Map(); // org → Map resumeToken → time its peer disconnected, oldest first
   }
 
   /**
@@ -44,7 +48,7 @@ export class PeerRegistry {
     if (held && held.org === org && !this.connected.has(held.peerId)) {
       peerId = held.peerId;
       token = resumeToken;
-      this.resumable.delete(token);
+      this.unlist(org, token);
     } else {
       peerId = this.freshPeerId();
       token = this.freshToken();
@@ -65,24 +69,37 @@ export class PeerRegistry {
   release(peer) {
     if (this.connected.get(peer.peerId) !== peer) return;
     this.connected.delete(peer.peerId);
-    this.resumable.set(peer.resumeToken, this.now());
-    while (this.resumable.size > this.maxResumable) this.forget(this.resumable.keys().next().value);
+    let listed = this.resumable.get(peer.org);
+    if (!listed) this.resumable.set(peer.org, (listed = new Map()));
+    listed.set(peer.resumeToken, this.now());
+    while (listed.size > this.maxResumable) this.forget(listed.keys().next().value);
   }
 
   /** Forgets tokens whose peers have been gone longer than the TTL. */
   sweep() {
     const oldest = this.now() - this.tokenTtlMs;
-    for (const [token, releasedAt] of this.resumable) {
-      if (releasedAt > oldest) break;
-      this.forget(token);
+    for (const listed of [...this.resumable.values()]) {
+      for (const [token, releasedAt] of listed) {
+        if (releasedAt > oldest) break;
+        this.forget(token);
+      }
     }
   }
 
   forget(token) {
     const held = this.tokens.get(token);
-    this.resumable.delete(token);
+    if (!held) return;
+    this.unlist(held.org, token);
     this.tokens.delete(token);
-    if (held) this.tokenOf.delete(held.peerId);
+    this.tokenOf.delete(held.peerId);
+  }
+
+  /** Takes a token off its organisation's resumable list. */
+  unlist(org, token) {
+    const listed = this.resumable.get(org);
+    if (!listed) return;
+    listed.delete(token);
+    if (listed.size === 0) this.resumable.delete(org);
   }
 
   freshPeerId() {
