@@ -23,6 +23,45 @@ export interface GatewayIceServer {
 
 export type GatewayLogLevel = "debug" | "info" | "warn" | "error";
 
+/**
+ * Bounds on what one client, one address or one organisation can make the gateway hold or do
+ * (docs/SECURITY.md, "The gateway"). Every field is a positive number; omitted fields keep their
+ * defaults (`DEFAULT_LIMITS`). A message costs one credit per started 8 KiB (1 … 8).
+ */
+export interface GatewayLimits {
+  /** Message credits per second one connection may spend steadily. Default 50. */
+  messagesPerSecond?: number;
+  /** Credits a connection may spend at once (its bucket's size; at least 8). Default 200. */
+  messageBurst?: number;
+  /**
+   * Credits of messages that may wait, unread, beyond the rate (the socket is paused meanwhile); one
+   * more and the client is cut off with a fatal RecordOverflow (close 4020). At least 8. Default 256.
+   */
+  maxDelayedMessages?: number;
+  /** Bytes held unsent for one socket; past this a client that does not read is dropped. Default 2 MiB. */
+  maxSendBufferBytes?: number;
+  /** Pending connection attempts one peer may have opened. Default 64. */
+  maxPendingPerRequester?: number;
+  /** Pending connection attempts towards one peer, from everyone. Default 256. */
+  maxPendingPerTarget?: number;
+  /** A pending attempt unanswered this long expires (requester: PeerGoneAway; target: cancel). Default 90,000. */
+  pendingAttemptTimeoutMs?: number;
+  /** Open connections per IPv4 address or IPv6 /64; more are refused with HTTP 429. Default 1,024. */
+  maxConnectionsPerAddress?: number;
+  /** Connections per address not yet past their hello; more are refused with HTTP 429. Default 128. */
+  maxHandshakesPerAddress?: number;
+  /** Hellos with an unknown API key an address may send before its key checks are spaced out. Default 10. */
+  failedHellosBeforeDelay?: number;
+  /** Spacing after the first failure past the free ones; doubles with each further failure. Default 100. */
+  failedHelloDelayMs?: number;
+  /** Largest spacing; a hello that would wait longer is refused unchecked (AccessDenied). Default 5,000. */
+  maxFailedHelloDelayMs?: number;
+  /** One remembered failure is forgotten per this many milliseconds. Default 60,000. */
+  failedHelloForgetMs?: number;
+  /** Resume tokens of disconnected peers kept per organisation, the oldest forgotten first. Default 100,000. */
+  maxResumableTokensPerOrganisation?: number;
+}
+
 export interface GatewayOptions {
   /** TCP port of the gateway's own HTTP server; 0 picks a free one. Ignored with `server`. Default 0. */
   port?: number;
@@ -49,6 +88,14 @@ export interface GatewayOptions {
   helloTimeoutMs?: number;
   /** WebSocket ping interval; clients that miss a ping are dropped. Default 15,000. */
   pingIntervalMs?: number;
+  /** Overrides of the gateway's limits. */
+  limits?: GatewayLimits;
+  /**
+   * Origins (e.g. "https://app.example") whose pages may connect: an upgrade whose Origin header
+   * is not one of them is refused with HTTP 403. Upgrades without an Origin header (non-browser
+   * clients) are not affected. Default: every origin.
+   */
+  allowedOrigins?: string[];
 }
 
 export interface Gateway {
@@ -78,6 +125,9 @@ export declare const AlertCode: Readonly<{
   InternalError: 80;
   PeerGoneAway: 90;
 }>;
+
+/** The default of every gateway limit. */
+export declare const DEFAULT_LIMITS: Readonly<Required<GatewayLimits>>;
 
 /** Lowest and highest gateway protocol versions this gateway speaks. */
 export declare const MIN_VERSION: number;

@@ -1,11 +1,17 @@
 // Petrichor gateway: the signaling server SDK instances connect to (docs/PROTOCOL.md, "Gateway
 // protocol"). startGateway() either listens on its own HTTP server or shares an existing one.
 import { createServer } from "node:http";
+import { AttemptTable } from "./attempts.js";
 import { normalizeIceServers, resolveKeys } from "./config.js";
+import { FailedHelloThrottle } from "./failed-hellos.js";
+import { resolveLimits } from "./limits.js";
+import { OriginPolicy } from "./origins.js";
+import { PeerRegistry } from "./peers.js";
 import { Router } from "./router.js";
 import { GatewaySocketServer } from "./server.js";
 
 export { AlertCode, MAX_VERSION, MIN_VERSION } from "./protocol.js";
+export { DEFAULT_LIMITS } from "./limits.js";
 
 const HELLO_TIMEOUT_MS = 10_000;
 const PING_INTERVAL_MS = 15_000;
@@ -23,16 +29,46 @@ export async function startGateway({
   log,
   helloTimeoutMs = HELLO_TIMEOUT_MS,
   pingIntervalMs = PING_INTERVAL_MS,
+  limits: limitOverrides,
+  allowedOrigins,
 } = {}) {
   if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError('path must start with "/".');
   for (const [name, value] of [["helloTimeoutMs", helloTimeoutMs], ["pingIntervalMs", pingIntervalMs]]) {
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number.`);
   }
+  const limits = resolveLimits(limitOverrides);
+  const origins = new OriginPolicy(allowedOrigins);
   const report = safeLogger(log);
   const { keyring, devKey } = resolveKeys(keys);
   if (devKey) report("info", `no API keys configured; development key (organisation "development"): ${devKey}`);
-  const router = new Router({ keyring, iceServers: normalizeIceServers(iceServers), log: report });
-  const sockets = new GatewaySocketServer({ router, path, helloTimeoutMs, pingIntervalMs, log: report });
+  const failedHellos = new FailedHelloThrottle({
+    free: limits.failedHellosBeforeDelay,
+    delayMs: limits.failedHelloDelayMs,
+    maxDelayMs: limits.maxFailedHelloDelayMs,
+    forgetMs: limits.failedHelloForgetMs,
+  });
+  const router = new Router({
+    keyring,
+    iceServers: normalizeIceServers(iceServers),
+    registry: new PeerRegistry({ maxResumable: limits.maxResumableTokensPerOrganisation }),
+    attempts: new AttemptTable({
+      maxPending: limits.maxPendingPerRequester,
+      maxPendingPerTarget: limits.maxPendingPerTarget,
+      pendingTimeoutMs: limits.pendingAttemptTimeoutMs,
+    }),
+    failedHellos,
+    log: report,
+  });
+  const sockets = new GatewaySocketServer({
+    router,
+    path,
+    helloTimeoutMs,
+    pingIntervalMs,
+    log: report,
+    limits,
+    origins,
+    failedHellos,
+  });
 
   const ownsServer = !server;
   const http = server ?? createServer((request, response) => refuseHttp(request, response, path));

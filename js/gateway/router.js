@@ -6,6 +6,9 @@
 //   peer    its registry entry once ready
 //   send(message) → boolean   false when the message is too large to send (a closing socket just drops it)
 //   fatal(code, message)      sends a fatal alert and closes; must call router.leave(client)
+//   address                   the key its remote address is counted under (see address-limits.js)
+//   defer(ms, work)           runs work after ms unless the client closed, handling none of its
+//                             messages meanwhile
 import {
   AlertCode,
   AlertLevel,
@@ -18,20 +21,34 @@ import {
   validateHello,
   validatePeerMessage,
 } from "./protocol.js";
-import { AttemptState, AttemptTable } from "./attempts.js";
+import { AttemptState, AttemptTable, OpenRefusal } from "./attempts.js";
 import { PeerRegistry } from "./peers.js";
 
 export const ClientState = Object.freeze({ Hello: "hello", Ready: "ready", Closed: "closed" });
 
 const NOT_CONNECTED = "The target peer is not connected.";
 const INVALID_KEY = "The Rainway API key is invalid.";
+const TOO_MANY_FAILED_HELLOS = "Too many hellos with an invalid API key from this address; try again later.";
+const EXPIRED = "The connection request expired unanswered.";
+const TOO_MANY_PENDING = {
+  [OpenRefusal.RequesterFull]: "Too many pending connection attempts.",
+  [OpenRefusal.TargetFull]: "Too many pending connection attempts to this peer.",
+};
 
 export class Router {
-  constructor({ keyring, iceServers = [], registry = new PeerRegistry(), attempts = new AttemptTable(), log = () => {} }) {
+  constructor({
+    keyring,
+    iceServers = [],
+    registry = new PeerRegistry(),
+    attempts = new AttemptTable(),
+    failedHellos = null,
+    log = () => {},
+  }) {
     this.keyring = keyring;
     this.iceServers = iceServers;
     this.registry = registry;
     this.attempts = attempts;
+    this.failedHellos = failedHellos; // a FailedHelloThrottle, or null for none
     this.log = log;
     // While the gateway shuts down every client is told so; nobody is told about the others leaving.
     this.shuttingDown = false;
@@ -94,8 +111,19 @@ export class Router {
         `No protocol version in common: the gateway speaks ${MIN_VERSION} to ${MAX_VERSION}, the client ${hello.minVersion} to ${hello.version}.`,
       );
     }
+    const wait = this.failedHellos ? this.failedHellos.reserve(client.address) : 0;
+    if (wait === null) return client.fatal(AlertCode.AccessDenied, TOO_MANY_FAILED_HELLOS);
+    if (wait > 0) return client.defer(wait, () => this.admit(client, hello, version));
+    this.admit(client, hello, version);
+  }
+
+  /** The key check, once the client's address may have one, and the answering hello. */
+  admit(client, hello, version) {
     const org = this.keyring.organisationOf(hello.apiKey);
-    if (org === null) return client.fatal(AlertCode.AccessDenied, INVALID_KEY);
+    if (org === null) {
+      this.failedHellos?.failed(client.address);
+      return client.fatal(AlertCode.AccessDenied, INVALID_KEY);
+    }
     const peer = this.registry.admit({ org, externalId: hello.externalId, resumeToken: hello.resumeToken, client });
     client.peer = peer;
     client.state = ClientState.Ready;
@@ -117,9 +145,8 @@ export class Router {
     }
     const peer = this.reachable(source, target);
     if (!peer || peer === source) return this.warn(client, AlertCode.PeerGoneAway, NOT_CONNECTED, about);
-    if (!this.attempts.canOpen(source.peerId)) {
-      return this.warn(client, AlertCode.PeerGoneAway, "Too many pending connection attempts.", about);
-    }
+    const refusal = this.attempts.canOpen(source.peerId, target);
+    if (refusal) return this.warn(client, AlertCode.PeerGoneAway, TOO_MANY_PENDING[refusal], about);
     this.attempts.open(source.peerId, requestId, target);
     this.deliver(client, peer, about, {
       type: "request",
@@ -203,6 +230,15 @@ export class Router {
   deliver(client, peer, about, message) {
     if (!peer.client.send(message)) {
       this.warn(client, AlertCode.RecordOverflow, "The message could not be delivered: it would exceed 65,536 bytes.", about);
+    }
+  }
+
+  /** Ends pending attempts past their timeout: the requester gets PeerGoneAway, the target a cancel. */
+  expireAttempts() {
+    for (const attempt of this.attempts.expire()) {
+      const { requester, requestId, target } = attempt;
+      this.registry.get(target)?.client.send({ type: "cancel", requestId, source: requester });
+      this.registry.get(requester)?.client.send(alert(AlertLevel.Warning, AlertCode.PeerGoneAway, EXPIRED, { requestId, target }));
     }
   }
 

@@ -1,6 +1,10 @@
 // The gateway's WebSocket side: accepts upgrades on one path, turns frames into router calls,
-// enforces sizes, the hello deadline and liveness, and shuts every client down on close().
+// enforces sizes, rates, per-address and send-buffer limits, the hello deadline and liveness, and
+// shuts every client down on close().
+import { STATUS_CODES } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
+import { AddressCounter, addressKey } from "./address-limits.js";
+import { InboundThrottle } from "./inbound-throttle.js";
 import { AlertCode, AlertLevel, MAX_MESSAGE_BYTES, alert, checkFrame } from "./protocol.js";
 import { ClientState } from "./router.js";
 
@@ -22,20 +26,36 @@ const ALERT_NAMES = {
 
 /** One WebSocket, seen by the router as a client (see router.js). */
 class SocketClient {
-  constructor(ws, router) {
+  constructor(ws, server, address) {
     this.ws = ws;
-    this.router = router;
+    this.server = server;
+    this.router = server.router;
+    this.address = address;
     this.state = ClientState.Hello;
     this.peer = null;
     this.alive = true; // answered the last ping
+    this.deferred = false; // a hello waits for its turn to have its key checked
     this.timers = [];
     this.closed = new Promise((resolve) => ws.once("close", resolve));
+    const { limits } = server;
+    this.throttle = new InboundThrottle({
+      ratePerSecond: limits.messagesPerSecond,
+      burst: limits.messageBurst,
+      maxDelayed: limits.maxDelayedMessages,
+      deliver: (data, isBinary) => server.receive(this, data, isBinary),
+      overflow: () => server.flooded(this),
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+    });
   }
 
   send(message) {
     const text = JSON.stringify(message);
     if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return false;
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    if (this.ws.readyState !== WebSocket.OPEN) return true;
+    this.ws.send(text);
+    // A client that does not read its socket makes the gateway hold everything sent to it.
+    if (this.ws.bufferedAmount > this.server.limits.maxSendBufferBytes) this.server.overfed(this);
     return true;
   }
 
@@ -43,9 +63,22 @@ class SocketClient {
   fatal(code, message) {
     if (this.state === ClientState.Closed) return;
     this.router.leave(this);
+    this.throttle.stop();
     this.send(alert(AlertLevel.Fatal, code, message));
     this.ws.close(code === AlertCode.CloseNotify ? 1001 : 4000 + code, ALERT_NAMES[code]);
     this.after(CLOSE_GRACE_MS, () => this.ws.terminate());
+  }
+
+  /** Runs `work` after `ms` unless the client closed meanwhile; its messages wait until then. */
+  defer(ms, work) {
+    this.deferred = true;
+    this.throttle.hold();
+    this.after(ms, () => {
+      this.deferred = false;
+      if (this.state === ClientState.Closed) return;
+      this.server.guard(this, work);
+      this.throttle.release();
+    });
   }
 
   after(ms, callback) {
@@ -61,11 +94,20 @@ class SocketClient {
 }
 
 export class GatewaySocketServer {
-  constructor({ router, path, helloTimeoutMs, pingIntervalMs, log }) {
+  /**
+   * limits: resolved gateway limits (limits.js); origins: an OriginPolicy; failedHellos: the
+   * router's FailedHelloThrottle (swept here with the other periodic work).
+   */
+  constructor({ router, path, helloTimeoutMs, pingIntervalMs, log, limits, origins, failedHellos }) {
     this.router = router;
     this.path = path;
     this.helloTimeoutMs = helloTimeoutMs;
     this.log = log;
+    this.limits = limits;
+    this.origins = origins;
+    this.failedHellos = failedHellos;
+    this.connections = new AddressCounter(limits.maxConnectionsPerAddress);
+    this.handshakes = new AddressCounter(limits.maxHandshakesPerAddress); // sockets not yet past their hello
     this.clients = new Set();
     this.closing = null;
     this.wss = new WebSocketServer({
@@ -73,44 +115,81 @@ export class GatewaySocketServer {
       clientTracking: false,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
+      // One message per socket per turn of the event loop: a socket whose read holds thousands of
+      // tiny frames cannot keep every other socket waiting while they are parsed.
+      allowSynchronousEvents: false,
     });
     this.pinger = setInterval(() => this.pingAll(), pingIntervalMs);
     this.pinger.unref();
+    // Often enough that an attempt expires within a quarter of its timeout (at most a second) late.
+    const expiryMs = Math.min(1000, Math.max(10, limits.pendingAttemptTimeoutMs / 4));
+    this.expirer = setInterval(() => this.expireAttempts(), expiryMs);
+    this.expirer.unref();
   }
 
-  /** An http.Server 'upgrade' listener: the gateway path is accepted, any other is destroyed. */
+  /**
+   * An http.Server 'upgrade' listener: the gateway path is accepted within the Origin allow-list
+   * and the per-address limits (refused with 403 or 429 before any WebSocket exists); any other
+   * path is destroyed.
+   */
   handleUpgrade(request, socket, head) {
-    if (this.closing || pathOf(request.url) !== this.path) {
+    if (this.closing || pathOf(request.url) !== this.path || socket.destroyed) {
       socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    if (!this.origins.allows(request.headers.origin)) {
+      return refuseUpgrade(socket, 403, "This origin may not use the gateway.");
+    }
+    const address = addressKey(socket.remoteAddress);
+    if (address === null) {
+      socket.destroy();
+      return;
+    }
+    if (!this.connections.tryAdd(address)) {
+      this.log("debug", `refused a connection from ${address}: ${this.limits.maxConnectionsPerAddress} already open`);
+      return refuseUpgrade(socket, 429, "Too many connections from this address.");
+    }
+    if (!this.handshakes.tryAdd(address)) {
+      this.connections.remove(address);
+      this.log("debug", `refused a connection from ${address}: ${this.limits.maxHandshakesPerAddress} handshakes under way`);
+      return refuseUpgrade(socket, 429, "Too many connections from this address are still saying hello.");
+    }
+    // Counted from here until the TCP connection is gone, whatever happens to the upgrade.
+    const slot = { address, handshaking: true };
+    socket.once("close", () => {
+      this.connections.remove(address);
+      this.endHandshake(slot);
+    });
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, slot));
   }
 
-  accept(ws) {
+  accept(ws, slot) {
     if (this.closing) {
       ws.close(1001);
       return;
     }
-    const client = new SocketClient(ws, this.router);
+    const client = new SocketClient(ws, this, slot.address);
+    client.slot = slot;
     this.clients.add(client);
     client.after(this.helloTimeoutMs, () => {
-      if (client.state === ClientState.Hello) {
+      if (client.state === ClientState.Hello && !client.deferred) {
         client.fatal(AlertCode.UnexpectedMessage, `No hello received within ${this.helloTimeoutMs} ms.`);
       }
     });
     ws.on("pong", () => {
       client.alive = true;
     });
-    ws.on("message", (data, isBinary) => this.receive(client, data, isBinary));
+    ws.on("message", (data, isBinary) => client.throttle.push(data, isBinary));
     ws.on("error", (error) => this.log("debug", `websocket error: ${error.message}`));
     ws.on("close", () => {
       client.clearTimers();
+      client.throttle.stop();
       this.clients.delete(client);
       this.guard(client, () => this.router.leave(client));
     });
   }
 
+  /** One message the client's throttle let through. */
   receive(client, data, isBinary) {
     if (client.state === ClientState.Closed) return;
     this.guard(client, () => {
@@ -118,6 +197,22 @@ export class GatewaySocketServer {
       if (error) return this.router.refuse(client, error);
       this.router.receive(client, data.toString("utf8"));
     });
+  }
+
+  /** A client filled its queue of delayed messages: it is flooding, and is cut off. */
+  flooded(client) {
+    const { messageBurst, messagesPerSecond } = this.limits;
+    this.log("warn", `cutting off a client from ${client.address}: more than ${messageBurst} messages at once or ${messagesPerSecond} per second`);
+    this.guard(client, () =>
+      client.fatal(AlertCode.RecordOverflow, `Too many messages: at most ${messageBurst} at once and ${messagesPerSecond} per second.`),
+    );
+  }
+
+  /** A client's unsent data passed the send buffer cap: it is dropped (it reads nothing, so no alert). */
+  overfed(client) {
+    this.log("warn", `dropping a client from ${client.address} that does not read: over ${this.limits.maxSendBufferBytes} bytes unsent`);
+    client.throttle.stop();
+    client.ws.terminate(); // frees what it holds; the 'close' event makes the router forget it
   }
 
   /** Runs router work for one client; a failure ends that client only (InternalError), never the gateway. */
@@ -133,9 +228,25 @@ export class GatewaySocketServer {
         client.ws.terminate();
       }
     }
+    if (client.state !== ClientState.Hello) this.endHandshake(client.slot);
   }
 
-  /** Drops clients that did not answer the previous ping, pings the rest, and forgets stale resume tokens. */
+  /** Frees the handshake slot of a socket that got past its hello (or is gone); once. */
+  endHandshake(slot) {
+    if (!slot?.handshaking) return;
+    slot.handshaking = false;
+    this.handshakes.remove(slot.address);
+  }
+
+  expireAttempts() {
+    try {
+      this.router.expireAttempts();
+    } catch (error) {
+      this.log("error", `internal error while expiring connection attempts: ${error?.stack ?? error}`);
+    }
+  }
+
+  /** Drops clients that did not answer the previous ping, pings the rest, and forgets what has gone stale. */
   pingAll() {
     for (const client of this.clients) {
       if (!client.alive) {
@@ -151,6 +262,7 @@ export class GatewaySocketServer {
       }
     }
     this.router.registry.sweep();
+    this.failedHellos?.sweep();
   }
 
   /** Tells every client the gateway is shutting down (CloseNotify, 1001) and resolves once all are closed. */
@@ -158,6 +270,7 @@ export class GatewaySocketServer {
     if (this.closing) return this.closing;
     this.router.shuttingDown = true;
     clearInterval(this.pinger);
+    clearInterval(this.expirer);
     const clients = [...this.clients];
     for (const client of clients) {
       this.guard(client, () => {
@@ -168,6 +281,17 @@ export class GatewaySocketServer {
     this.closing = Promise.all(clients.map((client) => client.closed)).then(() => this.wss.close());
     return this.closing;
   }
+}
+
+/** Answers an upgrade with a plain HTTP error and closes the connection once it is written. */
+function refuseUpgrade(socket, status, message) {
+  const body = `${message}\n`;
+  socket.once("finish", () => socket.destroy());
+  socket.once("error", () => {});
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function pathOf(url) {
