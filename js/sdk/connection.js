@@ -276,6 +276,7 @@ export class RainwayConnection extends EventEmitter {
       });
       peer.attachLink(link);
     } catch (error) {
+      attempt?.reject(error); // connect()/accept() fail with the reason (in Node without @roamhq/wrtc: a RainwayError naming it)
       peer.reportError(error);
     }
   }
