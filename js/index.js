@@ -1,20 +1,7 @@
-// Petrichor: the public entry point, shaped like @rainway/web 0.5 (Node's, and the one to import when
-// js/ is served as it is; bundled browser apps get js/browser.js). The default export is the SDK
-// object; enums are numeric and reverse-mapped; classes are exported too (the original exported
-// only their types, so exporting the values as well stays compatible).
-import { RainwaySDK } from "./sdk/rainway.js";
+// The package's entry for Node (the "node" export condition) and for js/ served to a browser as it
+// is: the core is the .wasm file of the package (dist/petrichor.wasm), read or fetched on first use.
+// Bundled browser apps get js/browser.js, with the same API.
+import "./core/package-wasm.js";
 
-const rainway = new RainwaySDK();
-export default rainway;
-
-export * from "./sdk/enums.js";
-export { RainwayError } from "./sdk/errors.js";
-export { EventEmitter } from "./sdk/events.js";
-export { RainwayConnection } from "./sdk/connection.js";
-export { Peer } from "./sdk/peer.js";
-export { DataChannel } from "./sdk/data-channel.js";
-export { InboundStream, OutboundStream } from "./sdk/streams.js";
-export { HeldKeys } from "./sdk/held-keys.js";
-export { RainwaySDK };
-export const version = rainway.version;
-export { createCore } from "./core/core.js";
+export * from "./api.js";
+export { default } from "./api.js";

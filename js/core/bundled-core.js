@@ -2,6 +2,6 @@
 // rule for .wasm files and no URL rewriting. Imported by the browser entries (js/browser.js,
 // js/core/browser.js); dist/petrichor-wasm.js is written from dist/petrichor.wasm by the build.
 import base64 from "../../dist/petrichor-wasm.js";
-import { setBundledCore } from "./wasm.js";
+import { setDefaultCoreSource } from "./wasm.js";
 
-setBundledCore(() => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+setDefaultCoreSource({ bytes: () => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)) });

@@ -1,16 +1,9 @@
 // Loads the Petrichor core (dist/petrichor.wasm) in Node and in browsers from the same code.
 // The import object is written by hand and mirrors the imports in src/wasm/boundary.h; there is no
 // Emscripten JS runtime. This module touches only WebAssembly, fetch, crypto and TextEncoder/Decoder,
-// all of which browsers and Node >= 18 provide as globals; reading a file: URL in Node goes through
-// "#platform/node" (package.json "imports"), which bundlers building for browsers never resolve to Node code.
-
-/**
- * The .wasm beside this module, for unbundled use (Node, or js/ served as it is). The path is kept out
- * of a literal `new URL("…", import.meta.url)` on purpose: bundlers would copy the file into every app,
- * and a bundled app loads the core from the bytes that the browser entry (js/browser.js) brings.
- */
-const WASM_FILE = "../../dist/petrichor.wasm";
-const packageWasmUrl = () => new URL(WASM_FILE, import.meta.url);
+// all of which browsers and Node >= 18 provide as globals; what only Node can do (read a file) goes
+// through "#platform/node" (package.json "imports"), which bundlers building for browsers never
+// resolve to Node code.
 
 /** Imports the module needs: kept in one list so that tests can check it against the binary. */
 export const CORE_IMPORTS = Object.freeze([
@@ -23,13 +16,18 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
 const RANDOM_CHUNK = 65536; // crypto.getRandomValues fills at most 64 KiB per call
 
-const compiled = new Map(); // url (or "bundled") -> Promise<WebAssembly.Module>
-let bundledBytes = null; // () => Uint8Array, set by setBundledCore()
+const compiled = new Map(); // url, or "default" -> Promise<WebAssembly.Module>
+let defaultSource = null;
 
-/** Makes these bytes (a function returning them, called once) the core that createCore() loads by default. */
-export function setBundledCore(getBytes) {
-  bundledBytes = getBytes;
-  compiled.delete("bundled");
+/**
+ * Where createCore() takes the core from when given neither url nor bytes: {url} or {bytes: () =>
+ * BufferSource}. Set by the entry point: js/core/package-wasm.js (the package's .wasm file) or
+ * js/core/bundled-core.js (bytes bundled into the JavaScript). Without either, Node reads the
+ * package's file.
+ */
+export function setDefaultCoreSource(source) {
+  defaultSource = source;
+  compiled.delete("default");
 }
 
 async function fetchWasmBytes(url) {
@@ -44,18 +42,19 @@ async function fetchWasmBytes(url) {
   return response.arrayBuffer();
 }
 
-/**
- * Compiles the core once per source and returns the WebAssembly.Module: the given bytes, else the
- * given URL, else the bundled bytes (browser entry), else the .wasm beside this module.
- */
+async function defaultBytes() {
+  const source = defaultSource ?? { url: (await import("#platform/node")).packageWasmUrl() };
+  return source.bytes ? source.bytes() : fetchWasmBytes(new URL(source.url));
+}
+
+/** Compiles the core once per source (the given bytes, the given URL, else the default) and returns the WebAssembly.Module. */
 export function compileCore({ url, bytes } = {}) {
   if (bytes) {
     return WebAssembly.compile(bytes);
   }
-  const key = url ? String(url) : bundledBytes ? "bundled" : String(packageWasmUrl());
+  const key = url ? String(url) : "default";
   if (!compiled.has(key)) {
-    const data = key === "bundled" ? Promise.resolve().then(bundledBytes) : fetchWasmBytes(new URL(key));
-    const promise = data.then((wasm) => WebAssembly.compile(wasm));
+    const promise = (url ? fetchWasmBytes(new URL(key)) : defaultBytes()).then((wasm) => WebAssembly.compile(wasm));
     promise.catch(() => compiled.delete(key)); // a failed load may be retried
     compiled.set(key, promise);
   }

@@ -3,6 +3,11 @@
 // to ./unavailable.js instead, so nothing here (node:*, ws, @roamhq/wrtc) reaches a browser app.
 import { RainwayError } from "../sdk/errors.js";
 
+/** The package's core, dist/petrichor.wasm (for createCore() when no entry point set a source). */
+export function packageWasmUrl() {
+  return new URL("../../dist/petrichor.wasm", import.meta.url);
+}
+
 /** Reads a file: URL (fetch() in Node does not read files). */
 export async function readLocalFile(url) {
   const { readFile } = await import("node:fs/promises");

@@ -25,13 +25,17 @@ before(() => {
   installed = join(app, "node_modules/@rainway/web");
 });
 
-test("the browser entries (. and ./core) import only files of the package: no node: module, no package", () => {
+test("the browser entries (. and ./core) import only files of the package: no node: module, no package, no import.meta", () => {
   for (const subpath of [".", "./core"]) {
     const graph = walkPackage(installed, subpath, BROWSER_CONDITIONS);
     assert.deepEqual(graph.external, [], `${subpath}: imports from outside the package`);
     assert.deepEqual(graph.missing, [], `${subpath}: imports of missing files`);
     assert.ok(graph.files.includes("dist/petrichor-wasm.js"), `${subpath}: the core's bytes are part of the graph`);
     assert.ok(!graph.files.includes("js/platform/node.js"), `${subpath}: reaches the Node platform`);
+    // import.meta.url would make webpack write the build machine's paths into the app (and warn).
+    const code = (file) => readFileSync(join(installed, file), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    const metas = graph.files.filter((file) => code(file).includes("import.meta"));
+    assert.deepEqual(metas, [], `${subpath}: modules that use import.meta`);
   }
   const full = walkPackage(installed, ".", BROWSER_CONDITIONS).files;
   assert.ok(full.includes("js/sdk/connection.js") && full.includes("js/platform/unavailable.js"), full.join(" "));
