@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { PACKAGES, ROOT, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
 
 export const TARGETS = {
@@ -52,15 +53,15 @@ export const WASM_FILE = join(ROOT, "dist/petrichor.wasm");
 export const BUNDLED_CORE_FILE = join(ROOT, "dist/petrichor-wasm.js");
 
 /**
- * Writes dist/petrichor-wasm.js, the core as a base64 string in an ES module, for the browser entry
- * (js/core/bundled-core.js), when it is missing or older than dist/petrichor.wasm.
+ * Writes dist/petrichor-wasm.js, the core gzipped and as a base64 string in an ES module, for the
+ * browser entry (js/core/bundled-core.js), when it is missing or older than dist/petrichor.wasm.
  */
 export function writeBundledCore() {
   if (existsSync(BUNDLED_CORE_FILE) && statSync(BUNDLED_CORE_FILE).mtimeMs >= statSync(WASM_FILE).mtimeMs) return;
-  const base64 = readFileSync(WASM_FILE).toString("base64");
+  const base64 = gzipSync(readFileSync(WASM_FILE), { level: 9 }).toString("base64");
   writeFileSync(
     BUNDLED_CORE_FILE,
-    `// Written by scripts/build.mjs from dist/petrichor.wasm: the core for bundled browser apps.\nexport default "${base64}";\n`,
+    `// Written by scripts/build.mjs: dist/petrichor.wasm, gzipped, for bundled browser apps.\nexport default "${base64}";\n`,
   );
 }
 

@@ -21,7 +21,7 @@ let defaultSource = null;
 
 /**
  * Where createCore() takes the core from when given neither url nor bytes: {url} or {bytes: () =>
- * BufferSource}. Set by the entry point: js/core/package-wasm.js (the package's .wasm file) or
+ * BufferSource or a promise of one}. Set by the entry point: js/core/package-wasm.js (the package's .wasm file) or
  * js/core/bundled-core.js (bytes bundled into the JavaScript). Without either, Node reads the
  * package's file.
  */
