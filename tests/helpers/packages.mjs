@@ -29,14 +29,14 @@ export function hashTree(dir) {
   return hash(...files.flatMap((name) => [name, readFileSync(join(dir, name))]));
 }
 
-/** Runs a command; throws with its output when it fails. Returns stdout. */
-export function run(command, args, { cwd, env, timeout = 600_000 } = {}) {
+/** Runs a command; throws with its output when it fails. Returns stdout (with `all`, stdout and stderr). */
+export function run(command, args, { cwd, env, timeout = 600_000, all = false } = {}) {
   const result = spawnSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout, maxBuffer: 64 << 20 });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
     throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${result.error ?? `exit ${result.status}`}\n${output}`);
   }
-  return result.stdout;
+  return all ? `${result.stdout}${result.stderr}` : result.stdout;
 }
 
 /** Removes the older versions (`<prefix><hash>[.tgz]`) of what CACHE/keep is the newest of. */
