@@ -51,9 +51,12 @@ function prune(prefix, keep) {
 /**
  * Packs the package in `dir` with `npm pack` (which runs its prepack script) and returns the path of
  * the tarball in CACHE, named `<name>-<version>-<hash of its bytes>.tgz` (npm pack is reproducible,
- * so the same files give the same name).
+ * so the same files give the same name). Once per folder and test process.
  */
+const packed = new Map(); // dir -> tarball, once per test process
+
 export function pack(dir = ROOT) {
+  if (packed.has(dir)) return packed.get(dir);
   mkdirSync(CACHE, { recursive: true });
   const work = mkdtempSync(join(CACHE, ".pack-"));
   try {
@@ -62,6 +65,7 @@ export function pack(dir = ROOT) {
     const target = `${name}-${version}-${hash(bytes)}.tgz`;
     if (!existsSync(join(CACHE, target))) renameSync(join(work, filename), join(CACHE, target));
     prune(`${name}-${version}-`, target);
+    packed.set(dir, join(CACHE, target));
     return join(CACHE, target);
   } finally {
     rmSync(work, { recursive: true, force: true });
