@@ -7,6 +7,7 @@ import { startGateway } from "./gateway/index.js";
 
 const USAGE = `usage: petrichor --version
        petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
+                         [--origin https://app.example ...] [--limits limits.json]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
 
 gateway: runs the signaling server.
@@ -15,6 +16,10 @@ gateway: runs the signaling server.
   --keys FILE    JSON object mapping API key to organisation name; without it
                  PETRICHOR_API_KEYS is used, else a development key is generated
   --ice URL      a stun:/stuns:/turn:/turns: URL announced to clients; repeatable
+  --origin O     only pages of this origin may connect (browsers send it); repeatable;
+                 default every origin
+  --limits FILE  JSON object overriding gateway limits, e.g. {"messagesPerSecond": 100}
+                 (docs/SECURITY.md, "The gateway")
 
 host: streams an X11 display (or one app in a virtual display) and injects the input it receives.
   --gateway URL  the gateway's WebSocket URL (or PETRICHOR_GATEWAY_URL)
@@ -88,17 +93,18 @@ function split(arg) {
   return [arg.slice(0, at), arg.slice(at + 1)];
 }
 
-async function readKeys(file) {
-  let keys;
+/** Reads a file holding one JSON object; `what` names its contents in errors. */
+async function readJsonObject(file, what) {
+  let value;
   try {
-    keys = JSON.parse(await readFile(file, "utf8"));
+    value = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read API keys from ${file}: ${error.message}`);
+    throw new Error(`cannot read ${what} from ${file}: ${error.message}`);
   }
-  if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
-    throw new Error(`${file} must hold a JSON object mapping API key to organisation name`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${file} must hold a JSON object of ${what}`);
   }
-  return keys;
+  return value;
 }
 
 const GATEWAY_OPTIONS = {
@@ -106,6 +112,8 @@ const GATEWAY_OPTIONS = {
   "--host": ["host", "string"],
   "--keys": ["keysFile", "string"],
   "--ice": ["ice", "string", true],
+  "--origin": ["origins", "string", true],
+  "--limits": ["limitsFile", "string"],
 };
 
 async function runGateway(args) {
@@ -117,7 +125,9 @@ async function runGateway(args) {
   const gateway = await startGateway({
     port: options.port,
     host: options.host,
-    keys: options.keysFile === undefined ? undefined : await readKeys(options.keysFile),
+    keys: options.keysFile === undefined ? undefined : await readJsonObject(options.keysFile, "API keys (key → organisation name)"),
+    limits: options.limitsFile === undefined ? undefined : await readJsonObject(options.limitsFile, "gateway limits"),
+    allowedOrigins: options.origins,
     iceServers: options.ice.map((url) => ({ urls: [url] })),
     log: (level, message) => {
       if (level === "warn" || level === "error") process.stderr.write(`petrichor gateway: ${level}: ${message}\n`);

@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
 import WebSocket from "ws";
 import { DEFAULT_LIMITS, startGateway } from "../../js/gateway/index.js";
 import { ROOT } from "../helpers/paths.mjs";
@@ -585,4 +588,37 @@ test("limits: defaults are exported; unknown or non-positive limits are refused 
   for (const limits of [{ messagesPerSecond: 0 }, { maxSendBufferBytes: -1 }, { messageBurst: 4 }, { bogus: 1 }, { pendingAttemptTimeoutMs: "1" }, []]) {
     await assert.rejects(startGateway({ keys: KEYS, limits }), TypeError, JSON.stringify(limits));
   }
+});
+
+test("cli: `petrichor gateway --origin … --limits FILE` applies both", async (t) => {
+  const dir = mkdtempSync(joinPath(tmpdir(), "petrichor-limits-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(joinPath(dir, "keys.json"), JSON.stringify(KEYS));
+  writeFileSync(joinPath(dir, "limits.json"), JSON.stringify({ maxHandshakesPerAddress: 1 }));
+  const child = spawn(
+    process.execPath,
+    [`${ROOT}/js/cli.js`, "gateway", "--port", "0", "--keys", joinPath(dir, "keys.json"), "--limits", joinPath(dir, "limits.json"), "--origin", "https://app.example"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  children.add(child);
+  let stdout = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed; stdout: ${stdout}`)), 10_000);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/ws:\/\/127\.0\.0\.1:(\d+)\/gateway/);
+      if (match && match[1] !== "0") {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+  });
+  await assert.rejects(Client.open(url, { origin: "https://evil.example" }), { status: 403 });
+  const first = await Client.open(url, { origin: "https://app.example" });
+  assert.equal(await tryOpen(url), 429, "a second socket before the first one's hello");
+  first.send({ type: "hello", version: 1, apiKey: KEY_A });
+  assert.equal((await first.next()).type, "hello");
+  assert.ok((await tryOpen(url)) instanceof Client);
+  child.kill("SIGTERM");
+  await once(child, "exit");
 });
