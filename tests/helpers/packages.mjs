@@ -29,9 +29,18 @@ export function hashTree(dir) {
   return hash(...files.flatMap((name) => [name, readFileSync(join(dir, name))]));
 }
 
+/**
+ * The environment for commands run in an app's folder: without the npm_* variables that `npm test`
+ * sets (npm_config_local_prefix would make a nested `npm install` install into this repository).
+ */
+function cleanEnv(extra) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && name !== "INIT_CWD"));
+  return { ...env, ...extra };
+}
+
 /** Runs a command; throws with its output when it fails. Returns stdout (with `all`, stdout and stderr). */
 export function run(command, args, { cwd, env, timeout = 600_000, all = false } = {}) {
-  const result = spawnSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout, maxBuffer: 64 << 20 });
+  const result = spawnSync(command, args, { cwd, env: cleanEnv(env), encoding: "utf8", timeout, maxBuffer: 64 << 20 });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
     throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${result.error ?? `exit ${result.status}`}\n${output}`);
@@ -85,7 +94,12 @@ export function install(name, specs) {
   const work = mkdtempSync(join(CACHE, `.${folder}-`));
   try {
     writeFileSync(join(work, "package.json"), `${JSON.stringify({ name: `test-${name}`, private: true }, null, 2)}\n`);
-    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...specs], { cwd: work });
+    const npmInstall = () => run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...specs], { cwd: work });
+    try {
+      npmInstall();
+    } catch {
+      npmInstall(); // once more, for a registry that failed to answer
+    }
     writeFileSync(join(work, ".installed"), `${specs.join("\n")}\n`);
     prune(`${name}-`, folder);
     renameSync(work, dir);
