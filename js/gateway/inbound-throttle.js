@@ -1,15 +1,17 @@
 // Per-connection message rate: each message a client sends is paid for from its token bucket
-// before the gateway so much as decodes it. Messages beyond the rate wait, undecoded, in a short
-// queue while the socket is paused (TCP then pushes back on the client); a client that fills that
-// queue is flooding and is cut off. So a flooder costs the gateway a bounded amount of parsing and
-// every other client keeps its share of the event loop.
+// before the gateway so much as decodes it. Messages beyond the rate wait, undecoded, in a queue
+// while the socket is paused (TCP then pushes back on the client), so the queue holds at most what
+// the socket's last read held; a client that still fills it is sending thousands of tiny frames
+// and is cut off. So a flooder costs the gateway a bounded amount of parsing and every other
+// client keeps its share of the event loop.
 import { messageCost } from "./limits.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export class InboundThrottle {
   /**
-   * deliver(data, isBinary) handles one message; overflow() is called once when the queue is full;
-   * pause() and resume() stop and restart reading from the socket.
+   * deliver(data, isBinary) handles one message and returns true when it is not to be charged (the
+   * tokens are given back); overflow() is called once when the queue is full; pause() and resume()
+   * stop and restart reading from the socket.
    */
   constructor({ ratePerSecond, burst, maxDelayed, deliver, overflow, pause, resume, now }) {
     this.bucket = new TokenBucket({ ratePerSecond, capacity: burst, now });
@@ -18,8 +20,8 @@ export class InboundThrottle {
     this.overflow = overflow;
     this.pause = pause;
     this.resume = resume;
-    this.queue = []; // {data, isBinary, cost}, oldest first
-    this.delayedCost = 0;
+    this.queue = []; // {data, isBinary, cost}, oldest first from `head` on
+    this.head = 0;
     this.held = false; // set while the client waits for something else (its key check)
     this.stopped = false;
     this.timer = null;
@@ -29,17 +31,16 @@ export class InboundThrottle {
   push(data, isBinary) {
     if (this.stopped) return;
     const cost = messageCost(data.length);
-    if (this.queue.length === 0 && !this.held && this.bucket.take(cost)) {
-      this.deliver(data, isBinary);
+    if (this.waiting === 0 && !this.held && this.bucket.take(cost)) {
+      this.handle(data, isBinary, cost);
       return;
     }
-    if (this.delayedCost + cost > this.maxDelayed) {
+    if (this.waiting >= this.maxDelayed) {
       this.stop();
       this.overflow();
       return;
     }
     this.queue.push({ data, isBinary, cost });
-    this.delayedCost += cost;
     this.pause();
     this.schedule();
   }
@@ -60,28 +61,42 @@ export class InboundThrottle {
   stop() {
     this.stopped = true;
     this.queue = [];
-    this.delayedCost = 0;
+    this.head = 0;
     this.clearTimer();
   }
 
   drain() {
     this.timer = null;
     // deliver() may hold or stop the throttle (a hello, a fatal alert): checked before each message.
-    while (this.queue.length > 0 && !this.held && !this.stopped) {
-      const head = this.queue[0];
-      if (!this.bucket.take(head.cost)) break;
-      this.queue.shift();
-      this.delayedCost -= head.cost;
-      this.deliver(head.data, head.isBinary);
+    while (this.waiting > 0 && !this.held && !this.stopped) {
+      const next = this.queue[this.head];
+      if (!this.bucket.take(next.cost)) break;
+      this.queue[this.head++] = undefined;
+      this.handle(next.data, next.isBinary, next.cost);
     }
     if (this.stopped || this.held) return;
-    if (this.queue.length === 0) this.resume();
-    else this.schedule();
+    if (this.waiting === 0) {
+      this.queue = [];
+      this.head = 0;
+      this.resume();
+    } else {
+      this.schedule();
+    }
+  }
+
+  /** Messages queued and not yet delivered. */
+  get waiting() {
+    return this.queue.length - this.head;
+  }
+
+  /** Delivers one paid-for message, refunding it when the handler says it is free. */
+  handle(data, isBinary, cost) {
+    if (this.deliver(data, isBinary) === true) this.bucket.give(cost);
   }
 
   schedule() {
     if (this.timer || this.held || this.stopped) return;
-    const wait = Math.ceil(this.bucket.msUntil(this.queue[0].cost));
+    const wait = Math.ceil(this.bucket.msUntil(this.queue[this.head].cost));
     this.timer = setTimeout(() => this.drain(), wait);
     this.timer.unref();
   }

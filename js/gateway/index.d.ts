@@ -29,15 +29,24 @@ export type GatewayLogLevel = "debug" | "info" | "warn" | "error";
  * defaults (`DEFAULT_LIMITS`). A message costs one credit per started 8 KiB (1 … 8).
  */
 export interface GatewayLimits {
-  /** Message credits per second one connection may spend steadily. Default 50. */
+  /**
+   * Message credits per second one connection may spend steadily; answers (accept, reject) to
+   * connection requests made to it are free. Default 100.
+   */
   messagesPerSecond?: number;
-  /** Credits a connection may spend at once (its bucket's size; at least 8). Default 200. */
+  /** Credits a connection may spend at once (its bucket's size; at least 8). Default 400. */
   messageBurst?: number;
   /**
-   * Credits of messages that may wait, unread, beyond the rate (the socket is paused meanwhile); one
-   * more and the client is cut off with a fatal RecordOverflow (close 4020). At least 8. Default 256.
+   * Messages that may wait, undecoded, beyond the rate (the socket is not read meanwhile); one more
+   * and the client is cut off with a fatal RecordOverflow (close 4020). Default 4,096.
    */
   maxDelayedMessages?: number;
+  /**
+   * Messages of one connection the gateway may refuse (each with a warning) per second, and at
+   * once; past them the client is cut off with a fatal RecordOverflow (close 4020). Defaults 10, 100.
+   */
+  refusedPerSecond?: number;
+  refusedBurst?: number;
   /** Bytes held unsent for one socket; past this a client that does not read is dropped. Default 2 MiB. */
   maxSendBufferBytes?: number;
   /** Pending connection attempts one peer may have opened. Default 64. */

@@ -7,10 +7,17 @@ export const MESSAGE_CREDIT_BYTES = 8192;
 
 export const DEFAULT_LIMITS = Object.freeze({
   // Per connection, in message credits: a steady rate and the burst a quiet client may spend at once.
-  messagesPerSecond: 50,
-  messageBurst: 200,
-  // Credits of messages waiting beyond the rate; one more is a flood and the client is cut off.
-  maxDelayedMessages: 256,
+  // Answers to connection requests made to the client are free (others' requests cause them).
+  messagesPerSecond: 100,
+  messageBurst: 400,
+  // Messages read but waiting beyond the rate. Reading stops while any wait, so only what one socket
+  // read held (at most 64 KiB: a few hundred messages of any real size) can pile up; more means
+  // thousands of tiny frames, a flood, and the client is cut off.
+  maxDelayedMessages: 4096,
+  // Messages the gateway refused (every warning about a client's own message): a client that keeps
+  // sending what cannot be used is cut off.
+  refusedPerSecond: 10,
+  refusedBurst: 100,
   // Bytes the gateway holds for one socket that does not read; past it the socket is dropped.
   maxSendBufferBytes: 2 * 1024 * 1024,
   // Connection attempts not yet accepted, rejected or cancelled.
@@ -43,9 +50,9 @@ export function resolveLimits(limits = {}) {
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`limits.${name} must be a positive number.`);
     resolved[name] = value;
   }
-  for (const name of ["messageBurst", "maxDelayedMessages"]) {
-    // Otherwise a message of the largest size could never be afforded, or never wait its turn.
-    if (resolved[name] < MAX_MESSAGE_COST) throw new TypeError(`limits.${name} must be at least ${MAX_MESSAGE_COST}.`);
+  if (resolved.messageBurst < MAX_MESSAGE_COST) {
+    // Otherwise a message of the largest size could never be afforded.
+    throw new TypeError(`limits.messageBurst must be at least ${MAX_MESSAGE_COST}.`);
   }
   return Object.freeze(resolved);
 }

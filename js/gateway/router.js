@@ -9,6 +9,8 @@
 //   address                   the key its remote address is counted under (see address-limits.js)
 //   defer(ms, work)           runs work after ms unless the client closed, handling none of its
 //                             messages meanwhile
+//   refused()                 one of its messages was refused (a warning was sent); it may end
+//                             the client (too many)
 import {
   AlertCode,
   AlertLevel,
@@ -54,7 +56,11 @@ export class Router {
     this.shuttingDown = false;
   }
 
-  /** Handles one text message from `client` (already within the size limit). */
+  /**
+   * Handles one text message from `client` (already within the size limit). Returns true when it
+   * answered (accepted or rejected) a connection request made to the client: others' requests
+   * cause those, so the client is not charged for them.
+   */
   receive(client, text) {
     if (client.state === ClientState.Closed) return;
     const decoded = decodeMessage(text);
@@ -79,9 +85,9 @@ export class Router {
       case "connect":
         return this.connect(client, valid);
       case "accept":
-        return this.accept(client, valid);
+        return this.accept(client, valid) === true;
       case "reject":
-        return this.reject(client, valid);
+        return this.reject(client, valid) === true;
       case "cancel":
         return this.cancel(client, valid);
       case "signal":
@@ -96,8 +102,10 @@ export class Router {
     this.warn(client, error.code, error.message, error);
   }
 
+  /** Refuses one of the client's own messages with a warning. */
   warn(client, code, message, about) {
     client.send(alert(AlertLevel.Warning, code, message, about));
+    client.refused();
   }
 
   hello(client, message) {
@@ -166,6 +174,7 @@ export class Router {
       source: client.peer.peerId,
       sourceExternalId: client.peer.externalId,
     });
+    return true;
   }
 
   reject(client, message) {
@@ -179,6 +188,7 @@ export class Router {
       sourceExternalId: client.peer.externalId,
       reason: message.reason,
     });
+    return true;
   }
 
   cancel(client, message) {

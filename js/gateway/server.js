@@ -5,6 +5,7 @@ import { STATUS_CODES } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
 import { AddressCounter, addressKey } from "./address-limits.js";
 import { InboundThrottle } from "./inbound-throttle.js";
+import { TokenBucket } from "./token-bucket.js";
 import { AlertCode, AlertLevel, MAX_MESSAGE_BYTES, alert, checkFrame } from "./protocol.js";
 import { ClientState } from "./router.js";
 
@@ -43,10 +44,12 @@ class SocketClient {
       burst: limits.messageBurst,
       maxDelayed: limits.maxDelayedMessages,
       deliver: (data, isBinary) => server.receive(this, data, isBinary),
-      overflow: () => server.flooded(this),
+      overflow: () =>
+        server.flooded(this, `Too many messages: more than ${limits.maxDelayedMessages} waiting beyond ${limits.messagesPerSecond} per second.`),
       pause: () => ws.pause(),
       resume: () => ws.resume(),
     });
+    this.refusals = new TokenBucket({ ratePerSecond: limits.refusedPerSecond, capacity: limits.refusedBurst });
   }
 
   send(message) {
@@ -57,6 +60,14 @@ class SocketClient {
     // A client that does not read its socket makes the gateway hold everything sent to it.
     if (this.ws.bufferedAmount > this.server.limits.maxSendBufferBytes) this.server.overfed(this);
     return true;
+  }
+
+  /** One of this client's messages was refused: a client that keeps sending unusable ones is cut off. */
+  refused() {
+    const { refusedBurst, refusedPerSecond } = this.server.limits;
+    if (!this.refusals.take(1)) {
+      this.server.flooded(this, `Too many refused messages: more than ${refusedBurst} at once or ${refusedPerSecond} per second.`);
+    }
   }
 
   /** Sends a fatal alert and closes with 4000 + code (1001 for CloseNotify); cut off if the peer stalls. */
@@ -189,23 +200,23 @@ export class GatewaySocketServer {
     });
   }
 
-  /** One message the client's throttle let through. */
+  /** One message the client's throttle let through; true when it is free (see Router.receive). */
   receive(client, data, isBinary) {
-    if (client.state === ClientState.Closed) return;
+    if (client.state === ClientState.Closed) return false;
+    let free = false;
     this.guard(client, () => {
       const error = checkFrame(data.length, isBinary);
       if (error) return this.router.refuse(client, error);
-      this.router.receive(client, data.toString("utf8"));
+      free = this.router.receive(client, data.toString("utf8")) === true;
     });
+    return free;
   }
 
-  /** A client filled its queue of delayed messages: it is flooding, and is cut off. */
-  flooded(client) {
-    const { messageBurst, messagesPerSecond } = this.limits;
-    this.log("warn", `cutting off a client from ${client.address}: more than ${messageBurst} messages at once or ${messagesPerSecond} per second`);
-    this.guard(client, () =>
-      client.fatal(AlertCode.RecordOverflow, `Too many messages: at most ${messageBurst} at once and ${messagesPerSecond} per second.`),
-    );
+  /** A client sent too many messages (or too many unusable ones): it is flooding, and is cut off. */
+  flooded(client, message) {
+    if (client.state === ClientState.Closed) return;
+    this.log("warn", `cutting off a client from ${client.address}: ${message}`);
+    this.guard(client, () => client.fatal(AlertCode.RecordOverflow, message));
   }
 
   /** A client's unsent data passed the send buffer cap: it is dropped (it reads nothing, so no alert). */

@@ -18,6 +18,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Gives `amount` tokens back (never above the capacity). */
+  give(amount) {
+    this.refill();
+    this.tokens = Math.min(this.capacity, this.tokens + amount);
+  }
+
   /** Milliseconds until `cost` tokens will be there (0 when they are now). */
   msUntil(cost) {
     this.refill();

@@ -267,14 +267,14 @@ test("message rate: clients flooding small invalid messages are cut off (4020) a
       `others' round trips: p50 ${percentile(roundTrips, 50).toFixed(1)} ms, p99 ${percentile(roundTrips, 99).toFixed(1)} ms, ` +
       `max ${Math.max(...roundTrips).toFixed(1)} ms`,
   );
-  const { messageBurst, messagesPerSecond } = DEFAULT_LIMITS;
+  const { refusedBurst, refusedPerSecond } = DEFAULT_LIMITS;
   for (const run of finished) {
     assert.equal(run.code, 4020, JSON.stringify(run));
     assert.equal(run.fatal?.code, 20, JSON.stringify(run));
-    assert.match(run.fatal.message, /Too many messages/);
-    // Each invalid message the gateway decoded got a warning: no more than the burst and the rate
-    // over the time the connection lasted were decoded, of all it sent.
-    assert.ok(run.warnings <= messageBurst + messagesPerSecond * run.seconds + 1, JSON.stringify(run));
+    assert.match(run.fatal.message, /^Too many (refused )?messages/);
+    // Each invalid message the gateway decoded got a warning: no more than the refusal burst and
+    // rate over the time the connection lasted were decoded, of all it sent.
+    assert.ok(run.warnings <= refusedBurst + refusedPerSecond * run.seconds + 1, JSON.stringify(run));
   }
   assert.ok(sent >= 10 * handled, `${sent} sent, ${handled} handled`);
   assert.equal(roundTrips.length, 150);
@@ -305,6 +305,57 @@ test("message rate: a burst beyond the rate is delayed, in order, not dropped", 
   assert.ok(seconds >= (count - limits.messageBurst) / limits.messagesPerSecond - 0.1, `${seconds} s`);
   assert.equal(alice.ws.readyState, WebSocket.OPEN);
   assert.deepEqual(alice.queue, []);
+});
+
+test("message rate: a client with more messages waiting than maxDelayedMessages is cut off", async () => {
+  const limits = { messagesPerSecond: 1, messageBurst: 8, maxDelayedMessages: 50 };
+  const gateway = await startTestGateway({ limits });
+  const alice = await join(gateway.url);
+  const bob = await join(gateway.url);
+  alice.send({ type: "connect", requestId: "call", target: bob.peerId });
+  await bob.next("request");
+  bob.send({ type: "accept", requestId: "call", target: alice.peerId });
+  await alice.next("accept");
+  const started = performance.now();
+  for (let i = 0; i < 100; i++) {
+    alice.send({ type: "signal", requestId: "call", target: bob.peerId, kind: "candidate", data: { candidate: `c${i}`, sdpMid: "0", sdpMLineIndex: 0 } });
+  }
+  const fatal = await alice.next((m) => m.level === "fatal");
+  const seconds = (performance.now() - started) / 1000;
+  assert.deepEqual(fatal, {
+    type: "alert",
+    level: "fatal",
+    code: 20,
+    message: "Too many messages: more than 50 waiting beyond 1 per second.",
+  });
+  assert.equal((await alice.closedWithin()).code, 4020);
+  // Only what the bucket paid for was relayed (the hello and the connect took 2 of its 8); the
+  // waiting messages were dropped unread.
+  await waitGone(bob, alice.peerId);
+  const relayed = bob.queue.filter((m) => m.type === "signal").length;
+  assert.ok(relayed >= 6 && relayed <= limits.messageBurst + limits.messagesPerSecond * seconds + 1, `${relayed} relayed in ${seconds} s`);
+});
+
+test("message rate: answers to connection requests are free, so a storm of requests cannot throttle or cut their target", async () => {
+  // Bob's own budget: 8 messages at once, 1 per second, 10 waiting; 36 answers would overflow it.
+  const limits = { messagesPerSecond: 1, messageBurst: 8, maxDelayedMessages: 10, maxPendingPerRequester: 64 };
+  const gateway = await startTestGateway({ limits });
+  const bob = await join(gateway.url);
+  const requesters = await Promise.all([1, 2, 3, 4, 5, 6].map(() => join(gateway.url)));
+  for (const requester of requesters) {
+    for (let i = 0; i < 6; i++) requester.send({ type: "connect", requestId: `r${i}`, target: bob.peerId });
+  }
+  const requests = [];
+  for (let i = 0; i < 36; i++) requests.push(await bob.next("request"));
+  for (const [index, request] of requests.entries()) {
+    if (index === 0) bob.send({ type: "accept", requestId: request.requestId, target: request.source });
+    else bob.send({ type: "reject", requestId: request.requestId, target: request.source, reason: "busy" });
+  }
+  for (const requester of requesters) {
+    for (let i = 0; i < 6; i++) await requester.next((m) => (m.type === "reject" || m.type === "accept") && m.requestId === `r${i}`);
+  }
+  assert.equal(bob.ws.readyState, WebSocket.OPEN);
+  assert.deepEqual(bob.queue, []);
 });
 
 // ---------------------------------------------------------------- send buffer
@@ -582,7 +633,7 @@ test("resume tokens: one organisation's churn never evicts another's; each keeps
 // ---------------------------------------------------------------- configuration
 
 test("limits: defaults are exported; unknown or non-positive limits are refused at start", async () => {
-  assert.equal(DEFAULT_LIMITS.messagesPerSecond, 50);
+  assert.equal(DEFAULT_LIMITS.messagesPerSecond, 100);
   assert.equal(DEFAULT_LIMITS.maxSendBufferBytes, 2 * 1024 * 1024);
   assert.ok(Object.isFrozen(DEFAULT_LIMITS));
   for (const limits of [{ messagesPerSecond: 0 }, { maxSendBufferBytes: -1 }, { messageBurst: 4 }, { bogus: 1 }, { pendingAttemptTimeoutMs: "1" }, []]) {
