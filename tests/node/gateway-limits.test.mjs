@@ -194,43 +194,83 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- message rate
 
-// A flooder in its own process: on each of `connections` sockets, says hello, then sends tiny
-// invalid messages as fast as its socket takes them until the gateway closes it, prints what
-// happened to that connection and connects again, until SIGTERM.
+// A flooder in its own process, speaking WebSocket by hand so that flooding costs it next to
+// nothing: on each of `connections` sockets, it says hello, then writes tiny masked frames (the
+// invalid message "x") as fast as TCP takes them until the gateway closes it, prints what happened
+// to that connection and connects again, until SIGTERM.
 const FLOODER = `
-import WebSocket from "ws";
+import { connect as tcp } from "node:net";
+import { randomBytes } from "node:crypto";
 const [url, apiKey, connections] = process.argv.slice(1);
+const { hostname, port, pathname } = new URL(url);
+const frame = (text) => {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4])]);
+};
+const floodChunk = Buffer.concat(Array.from({ length: 9000 }, () => frame("x")));
 let stopping = false;
 let announced = false;
-function connect() {
-  const ws = new WebSocket(url);
-  const run = { sent: 0, warnings: 0, fatal: null, code: null, seconds: 0 };
+function run() {
+  const socket = tcp(Number(port), hostname);
+  const result = { sent: 0, warnings: 0, fatal: null, code: 1006, seconds: 0 };
   let startedAt = 0;
-  ws.on("error", () => {});
-  ws.on("open", () => ws.send(JSON.stringify({ type: "hello", version: 1, apiKey })));
-  ws.on("message", (data) => {
-    const message = JSON.parse(data);
+  let input = Buffer.alloc(0);
+  let upgraded = false;
+  socket.on("error", () => {});
+  socket.on("connect", () =>
+    socket.write(
+      "GET " + pathname + " HTTP/1.1\\r\\nHost: " + hostname + "\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n" +
+        "Sec-WebSocket-Key: " + randomBytes(16).toString("base64") + "\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n",
+    ),
+  );
+  socket.on("data", (data) => {
+    input = Buffer.concat([input, data]);
+    if (!upgraded) {
+      const end = input.indexOf("\\r\\n\\r\\n");
+      if (end < 0) return;
+      upgraded = true;
+      input = input.subarray(end + 4);
+      socket.write(frame(JSON.stringify({ type: "hello", version: 1, apiKey })));
+    }
+    // Server frames are unmasked, with a 7-bit or 16-bit length: text (alerts) or close.
+    while (input.length >= 2) {
+      const opcode = input[0] & 0x0f;
+      let length = input[1] & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (input.length < 4) return;
+        length = input.readUInt16BE(2);
+        offset = 4;
+      }
+      if (input.length < offset + length) return;
+      const payload = input.subarray(offset, offset + length);
+      input = input.subarray(offset + length);
+      if (opcode === 0x8 && payload.length >= 2) result.code = payload.readUInt16BE(0);
+      else if (opcode === 0x1) handle(JSON.parse(payload.toString()));
+    }
+  });
+  function handle(message) {
     if (message.type === "hello") {
       if (!announced) console.log(JSON.stringify({ flooding: (announced = true) }));
       startedAt = performance.now();
       flood();
-    } else if (message.level === "warning") run.warnings++;
-    else if (message.level === "fatal") run.fatal = message;
-  });
-  function flood() {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount < 1 << 20) for (let i = 0; i < 20_000; i++, run.sent++) ws.send("x");
-    setImmediate(flood);
+    } else if (message.level === "warning") result.warnings++;
+    else if (message.level === "fatal") result.fatal = message;
   }
-  ws.on("close", (code) => {
-    run.code = code;
-    run.seconds = (performance.now() - startedAt) / 1000;
+  function flood() {
+    while (!socket.destroyed && socket.write(floodChunk)) result.sent += 9000;
+    if (!socket.destroyed) result.sent += 9000; // the chunk that filled the buffer was taken too
+  }
+  socket.on("drain", flood);
+  socket.on("close", () => {
     if (stopping) return;
-    if (startedAt > 0) console.log(JSON.stringify(run));
-    connect();
+    result.seconds = (performance.now() - startedAt) / 1000;
+    if (startedAt > 0) console.log(JSON.stringify(result));
+    run();
   });
 }
-for (let i = 0; i < Number(connections); i++) connect();
+for (let i = 0; i < Number(connections); i++) run();
 process.on("SIGTERM", () => {
   stopping = true;
   process.exit(0);
