@@ -66,9 +66,11 @@ test("the tarball holds the built core, its bundled form, the types, LICENSE and
   assert.match(license, /Petrichor contributors/);
 });
 
-test("petrichor --version prints the package's version", () => {
+test("petrichor --version, rainway.version and the version export are the package's version", () => {
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   assert.equal(run(join(app, "node_modules/.bin/petrichor"), ["--version"]).trim(), version);
+  const script = 'import("@rainway/web").then((m) => console.log(JSON.stringify([m.default.version, m.version])))';
+  assert.deepEqual(JSON.parse(run(process.execPath, ["-e", script], { cwd: app })), [version, version]);
 });
 
 test("in Node without @roamhq/wrtc, connecting to a peer fails with a RainwayError that names it", { timeout: 60000 }, async (t) => {
