@@ -5,10 +5,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { startGateway } from "./gateway/index.js";
 
-const USAGE = `usage: petrichor --version
-       petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
+const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
                          [--origin https://app.example ...] [--limits limits.json]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
+       petrichor --version
 
 gateway: runs the signaling server.
   --port N       TCP port to listen on (0 picks a free one); default 8080
