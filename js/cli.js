@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The `petrichor` command: `gateway` runs the signaling server, `host` streams a Linux display.
-import { readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { startGateway } from "./gateway/index.js";
 
 const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
                          [--origin https://app.example ...] [--limits limits.json]
+                         [--resume-secret-file secret]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
        petrichor --version
 
@@ -20,6 +22,11 @@ gateway: runs the signaling server.
                  default every origin
   --limits FILE  JSON object overriding gateway limits, e.g. {"messagesPerSecond": 100}
                  (docs/SECURITY.md, "The gateway")
+  --resume-secret-file FILE
+                 the secret resume tokens are signed with, so that clients keep their peer
+                 ids across restarts of the gateway; created with a random secret when
+                 missing; without it PETRICHOR_RESUME_SECRET is used, else a secret that
+                 lasts until the gateway stops
 
 host: streams an X11 display (or one app in a virtual display) and injects the input it receives.
   --gateway URL  the gateway's WebSocket URL (or PETRICHOR_GATEWAY_URL)
@@ -114,7 +121,23 @@ const GATEWAY_OPTIONS = {
   "--ice": ["ice", "string", true],
   "--origin": ["origins", "string", true],
   "--limits": ["limitsFile", "string"],
+  "--resume-secret-file": ["resumeSecretFile", "string"],
 };
+
+/** Reads the resume secret from `file`, or writes a new random one there (mode 0600) when it does not exist. */
+async function resumeSecretFrom(file) {
+  try {
+    const secret = (await readFile(file, "utf8")).trim();
+    if (Buffer.byteLength(secret) < 16) throw new Error("it must hold at least 16 bytes");
+    return secret;
+  } catch (error) {
+    if (error.code !== "ENOENT") throw new Error(`cannot read the resume secret from ${file}: ${error.message}`);
+  }
+  const secret = randomBytes(32).toString("base64url");
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
+  return secret;
+}
 
 async function runGateway(args) {
   const options = parseArgs(args, GATEWAY_OPTIONS, { port: 8080, host: "127.0.0.1", keysFile: undefined, ice: [] });
@@ -128,6 +151,7 @@ async function runGateway(args) {
     keys: options.keysFile === undefined ? undefined : await readJsonObject(options.keysFile, "API keys (key → organisation name)"),
     limits: options.limitsFile === undefined ? undefined : await readJsonObject(options.limitsFile, "gateway limits"),
     allowedOrigins: options.origins,
+    resumeSecret: options.resumeSecretFile === undefined ? undefined : await resumeSecretFrom(options.resumeSecretFile),
     iceServers: options.ice.map((url) => ({ urls: [url] })),
     log: (level, message) => {
       if (level === "warn" || level === "error") process.stderr.write(`petrichor gateway: ${level}: ${message}\n`);

@@ -67,8 +67,6 @@ export interface GatewayLimits {
   maxFailedHelloDelayMs?: number;
   /** One remembered failure is forgotten per this many milliseconds. Default 60,000. */
   failedHelloForgetMs?: number;
-  /** Resume tokens of disconnected peers kept per organisation, the oldest forgotten first. Default 100,000. */
-  maxResumableTokensPerOrganisation?: number;
 }
 
 export interface GatewayOptions {
@@ -105,6 +103,19 @@ export interface GatewayOptions {
    * clients) are not affected. Default: every origin.
    */
   allowedOrigins?: string[];
+  /**
+   * The key resume tokens are signed with (HMAC-SHA256 over organisation, peer id and expiry): a
+   * string or bytes, at least 16 bytes. Gateways started with the same secret (this one after a
+   * restart, or several behind one address) honour each other's tokens. When undefined,
+   * PETRICHOR_RESUME_SECRET is read; when that is unset too, a random secret is generated and
+   * tokens are honoured only until this gateway stops.
+   */
+  resumeSecret?: string | Uint8Array;
+  /**
+   * How long a resume token is honoured after it was issued (at least 1,000). Connected peers get a
+   * fresh one in every hello and in a pong once half of this has passed. Default 172,800,000 (48 h).
+   */
+  resumeTokenTtlMs?: number;
 }
 
 export interface Gateway {
@@ -133,7 +144,12 @@ export declare const AlertCode: Readonly<{
   ProtocolVersion: 70;
   InternalError: 80;
   PeerGoneAway: 90;
+  /** Petrichor's own: another connection took over this session's peer id with its resume token (close 4091). */
+  SessionReplaced: 91;
 }>;
+
+/** How long a resume token is honoured by default after it was issued, in ms (48 h). */
+export declare const RESUME_TOKEN_TTL_MS: number;
 
 /** The default of every gateway limit. */
 export declare const DEFAULT_LIMITS: Readonly<Required<GatewayLimits>>;

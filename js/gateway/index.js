@@ -7,11 +7,13 @@ import { FailedHelloThrottle } from "./failed-hellos.js";
 import { resolveLimits } from "./limits.js";
 import { OriginPolicy } from "./origins.js";
 import { PeerRegistry } from "./peers.js";
+import { ResumeTokens, resolveResumeSecret } from "./resume-tokens.js";
 import { Router } from "./router.js";
 import { GatewaySocketServer } from "./server.js";
 
 export { AlertCode, MAX_VERSION, MIN_VERSION } from "./protocol.js";
 export { DEFAULT_LIMITS } from "./limits.js";
+export { RESUME_TOKEN_TTL_MS } from "./resume-tokens.js";
 
 const HELLO_TIMEOUT_MS = 10_000;
 const PING_INTERVAL_MS = 15_000;
@@ -31,6 +33,8 @@ export async function startGateway({
   pingIntervalMs = PING_INTERVAL_MS,
   limits: limitOverrides,
   allowedOrigins,
+  resumeSecret,
+  resumeTokenTtlMs,
 } = {}) {
   if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError('path must start with "/".');
   for (const [name, value] of [["helloTimeoutMs", helloTimeoutMs], ["pingIntervalMs", pingIntervalMs]]) {
@@ -41,6 +45,9 @@ export async function startGateway({
   const report = safeLogger(log);
   const { keyring, devKey } = resolveKeys(keys);
   if (devKey) report("info", `no API keys configured; development key (organisation "development"): ${devKey}`);
+  const { secret, generated } = resolveResumeSecret(resumeSecret);
+  const tokens = new ResumeTokens({ secret, ttlMs: resumeTokenTtlMs });
+  if (generated) report("info", "resume tokens are signed with a generated secret: they are honoured until this gateway stops (set resumeSecret or PETRICHOR_RESUME_SECRET to keep them across restarts)");
   const failedHellos = new FailedHelloThrottle({
     free: limits.failedHellosBeforeDelay,
     delayMs: limits.failedHelloDelayMs,
@@ -50,7 +57,8 @@ export async function startGateway({
   const router = new Router({
     keyring,
     iceServers: normalizeIceServers(iceServers),
-    registry: new PeerRegistry({ maxResumable: limits.maxResumableTokensPerOrganisation }),
+    registry: new PeerRegistry(),
+    tokens,
     attempts: new AttemptTable({
       maxPending: limits.maxPendingPerRequester,
       maxPendingPerTarget: limits.maxPendingPerTarget,

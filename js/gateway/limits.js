@@ -34,8 +34,6 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxFailedHelloDelayMs: 5_000,
   // One remembered failure is forgotten per this time.
   failedHelloForgetMs: 60_000,
-  // Resume tokens of disconnected peers kept per organisation (the oldest forgotten first).
-  maxResumableTokensPerOrganisation: 100_000,
 });
 
 /** Defaults overridden by `limits`; throws a TypeError naming the first bad or unknown field. */

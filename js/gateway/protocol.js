@@ -4,7 +4,9 @@
 
 /** Protocol versions this gateway speaks; it picks the highest one the client also speaks. */
 export const MIN_VERSION = 1;
-export const MAX_VERSION = 1;
+export const MAX_VERSION = 2;
+/** The first version with the heartbeat (ping/pong) and resume-token refreshes. */
+export const HEARTBEAT_VERSION = 2;
 
 /** Largest message, in bytes, in either direction. */
 export const MAX_MESSAGE_BYTES = 65_536;
@@ -21,6 +23,7 @@ export const AlertCode = Object.freeze({
   ProtocolVersion: 70,
   InternalError: 80,
   PeerGoneAway: 90,
+  SessionReplaced: 91,
 });
 
 export const AlertLevel = Object.freeze({ Warning: "warning", Fatal: "fatal" });
@@ -125,7 +128,15 @@ export function validateHello(object) {
     pattern: TOKEN_CHARS,
     rule: "at most 128 characters of A-Z a-z 0-9 - _ .",
   });
-  return fields.result({ type: "hello", version, minVersion, apiKey, externalId, resumeToken });
+  const takeOver = fields.boolean("takeOver", { optional: true, fallback: false });
+  return fields.result({ type: "hello", version, minVersion, apiKey, externalId, resumeToken, takeOver });
+}
+
+/** Validates a ping (already decoded, type "ping"; version 2). */
+export function validatePing(object) {
+  const fields = new FieldReader(object);
+  const id = fields.integer("id", 0, 4294967295);
+  return fields.result({ type: "ping", id });
 }
 
 /**
@@ -236,6 +247,12 @@ class FieldReader {
       return this.fail(`Field ${this.name(field)} must be an integer from ${min} to ${max}.`);
     }
     return value;
+  }
+
+  boolean(field, { optional, fallback } = {}) {
+    const { done, value } = this.read(field, { optional });
+    if (done) return value === undefined && optional ? fallback : value;
+    return typeof value === "boolean" ? value : this.fail(`Field ${this.name(field)} must be true or false.`);
   }
 
   peerId(field) {

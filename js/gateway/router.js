@@ -4,6 +4,7 @@
 // A client is any object with:
 //   state   "hello" (waiting for its hello), "ready" or "closed"
 //   peer    its registry entry once ready
+//   version the protocol version negotiated in its hello (set here)
 //   send(message) → boolean   false when the message is too large to send (a closing socket just drops it)
 //   fatal(code, message)      sends a fatal alert and closes; must call router.leave(client)
 //   address                   the key its remote address is counted under (see address-limits.js)
@@ -11,9 +12,11 @@
 //                             messages meanwhile
 //   refused()                 one of its messages was refused (a warning was sent); it may end
 //                             the client (too many)
+import { randomBytes } from "node:crypto";
 import {
   AlertCode,
   AlertLevel,
+  HEARTBEAT_VERSION,
   MAX_VERSION,
   MIN_VERSION,
   PEER_MESSAGE_TYPES,
@@ -22,9 +25,11 @@ import {
   negotiateVersion,
   validateHello,
   validatePeerMessage,
+  validatePing,
 } from "./protocol.js";
 import { AttemptState, AttemptTable, OpenRefusal } from "./attempts.js";
 import { PeerRegistry } from "./peers.js";
+import { ResumeTokens } from "./resume-tokens.js";
 
 export const ClientState = Object.freeze({ Hello: "hello", Ready: "ready", Closed: "closed" });
 
@@ -32,6 +37,7 @@ const NOT_CONNECTED = "The target peer is not connected.";
 const INVALID_KEY = "The Rainway API key is invalid.";
 const TOO_MANY_FAILED_HELLOS = "Too many hellos with an invalid API key from this address; try again later.";
 const EXPIRED = "The connection request expired unanswered.";
+const REPLACED = "Another connection took over this peer id with its resume token.";
 const TOO_MANY_PENDING = {
   [OpenRefusal.RequesterFull]: "Too many pending connection attempts.",
   [OpenRefusal.TargetFull]: "Too many pending connection attempts to this peer.",
@@ -42,6 +48,7 @@ export class Router {
     keyring,
     iceServers = [],
     registry = new PeerRegistry(),
+    tokens = new ResumeTokens({ secret: randomBytes(32) }),
     attempts = new AttemptTable(),
     failedHellos = null,
     log = () => {},
@@ -49,6 +56,7 @@ export class Router {
     this.keyring = keyring;
     this.iceServers = iceServers;
     this.registry = registry;
+    this.tokens = tokens;
     this.attempts = attempts;
     this.failedHellos = failedHellos; // a FailedHelloThrottle, or null for none
     this.log = log;
@@ -75,6 +83,7 @@ export class Router {
     if (message.type === "hello") {
       return this.warn(client, AlertCode.UnexpectedMessage, "The hello was already exchanged.");
     }
+    if (message.type === "ping" && client.version >= HEARTBEAT_VERSION) return this.ping(client, message);
     if (!PEER_MESSAGE_TYPES.includes(message.type)) {
       return this.warn(client, AlertCode.UnexpectedMessage, `Unknown message type "${clip(message.type)}".`);
     }
@@ -132,8 +141,18 @@ export class Router {
       this.failedHellos?.failed(client.address);
       return client.fatal(AlertCode.AccessDenied, INVALID_KEY);
     }
-    const peer = this.registry.admit({ org, externalId: hello.externalId, resumeToken: hello.resumeToken, client });
+    const claim = this.tokens.verify(org, hello.resumeToken);
+    const holder = claim ? this.registry.get(claim) : undefined;
+    if (holder && hello.takeOver && holder.org === org) {
+      // The token's owner is back on a new socket while its old session looks alive (half-open, or
+      // not yet noticed gone): the old session ends and the id moves to the new one.
+      this.log("debug", `peer ${claim} taken over by a new connection`);
+      holder.client.fatal(AlertCode.SessionReplaced, REPLACED);
+    }
+    const peer = this.registry.admit({ org, externalId: hello.externalId, claim, client });
+    Object.assign(peer, this.issueToken(peer));
     client.peer = peer;
+    client.version = version;
     client.state = ClientState.Ready;
     this.log("debug", `peer ${peer.peerId} joined (${peer.resumed ? "resumed" : "new id"})`);
     client.send({
@@ -143,6 +162,24 @@ export class Router {
       resumeToken: peer.resumeToken,
       iceServers: this.iceServers,
     });
+  }
+
+  issueToken(peer) {
+    const { token, expiresAt } = this.tokens.issue(peer.org, peer.peerId);
+    return { resumeToken: token, tokenExpiresAt: expiresAt };
+  }
+
+  /** The heartbeat (version 2): a pong with the ping's id, and a fresh resume token when it is due. */
+  ping(client, message) {
+    const validated = validatePing(message);
+    if (validated.error) return this.refuse(client, validated.error);
+    const pong = { type: "pong", id: validated.message.id };
+    const peer = client.peer;
+    if (this.tokens.due(peer.tokenExpiresAt)) {
+      Object.assign(peer, this.issueToken(peer));
+      pong.resumeToken = peer.resumeToken;
+    }
+    client.send(pong);
   }
 
   connect(client, { requestId, target }) {

@@ -23,6 +23,7 @@ const ALERT_NAMES = {
   [AlertCode.ProtocolVersion]: "ProtocolVersion",
   [AlertCode.InternalError]: "InternalError",
   [AlertCode.PeerGoneAway]: "PeerGoneAway",
+  [AlertCode.SessionReplaced]: "SessionReplaced",
 };
 
 /** One WebSocket, seen by the router as a client (see router.js). */
@@ -272,7 +273,6 @@ export class GatewaySocketServer {
         client.ws.terminate();
       }
     }
-    this.router.registry.sweep();
     this.failedHellos?.sweep();
   }
 

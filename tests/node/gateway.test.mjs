@@ -6,14 +6,15 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { connect as tcpConnect } from "node:net";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { startGateway } from "../../js/gateway/index.js";
 import { Router } from "../../js/gateway/router.js";
-import { isPeerId, negotiateVersion, validateHello, validatePeerMessage } from "../../js/gateway/protocol.js";
+import { ResumeTokens } from "../../js/gateway/resume-tokens.js";
+import { isPeerId, negotiateVersion, validateHello, validatePeerMessage, validatePing } from "../../js/gateway/protocol.js";
 import { ROOT } from "../helpers/paths.mjs";
 
 const WAIT_MS = 2000;
@@ -176,7 +177,8 @@ test("protocol: peer ids are decimal 1 … 2^63−1 without sign or leading zero
 
 test("protocol: hello fields are checked and defaulted; version negotiation picks the highest common", () => {
   const ok = validateHello({ type: "hello", version: 3, apiKey: "k", extra: { ignored: true } });
-  assert.deepEqual(ok.message, { type: "hello", version: 3, minVersion: 3, apiKey: "k", externalId: "", resumeToken: "" });
+  assert.deepEqual(ok.message, { type: "hello", version: 3, minVersion: 3, apiKey: "k", externalId: "", resumeToken: "", takeOver: false });
+  assert.equal(validateHello({ type: "hello", version: 2, apiKey: "k", takeOver: true }).message.takeOver, true);
   const bad = [
     { version: 1 }, // no apiKey
     { version: 1.5, apiKey: "k" },
@@ -194,6 +196,8 @@ test("protocol: hello fields are checked and defaulted; version negotiation pick
     { version: 1, apiKey: "k", externalId: 5 },
     { version: 1, apiKey: "k", resumeToken: "a/b" },
     { version: 1, apiKey: "k", resumeToken: "t".repeat(129) },
+    { version: 2, apiKey: "k", takeOver: 1 },
+    { version: 2, apiKey: "k", takeOver: "true" },
   ];
   for (const fields of bad) {
     const result = validateHello({ type: "hello", ...fields });
@@ -201,8 +205,11 @@ test("protocol: hello fields are checked and defaulted; version negotiation pick
   }
   assert.ok(validateHello({ type: "hello", version: 1, apiKey: "k", externalId: "é".repeat(128) }).message);
   assert.equal(negotiateVersion(1, 1), 1);
-  assert.equal(negotiateVersion(1, 9), 1);
-  assert.equal(negotiateVersion(2, 9), null);
+  assert.equal(negotiateVersion(1, 9), 2);
+  assert.equal(negotiateVersion(2, 9), 2);
+  assert.equal(negotiateVersion(3, 9), null);
+  assert.deepEqual(validatePing({ type: "ping", id: 4294967295, extra: 1 }).message, { type: "ping", id: 4294967295 });
+  for (const id of [undefined, -1, 1.5, "1", 4294967296]) assert.equal(validatePing({ type: "ping", id }).error?.code, 50, String(id));
 });
 
 test("protocol: signal kinds and data shapes; errors name the field and the attempt", () => {
@@ -249,10 +256,11 @@ test("hello: the gateway answers with a 63-bit decimal peer id, a resume token a
   const client = await join(gateway, { version: 7, minVersion: 1, externalId: "alice" });
   const { hello } = client;
   assert.deepEqual(Object.keys(hello).sort(), ["iceServers", "peerId", "resumeToken", "type", "version"]);
-  assert.equal(hello.version, 1);
+  assert.equal(hello.version, 2);
   assert.ok(isPeerId(hello.peerId), hello.peerId);
   assert.ok(BigInt(hello.peerId) < 2n ** 63n);
-  assert.match(hello.resumeToken, /^[A-Za-z0-9_-]{32}$/);
+  assert.match(hello.resumeToken, /^[A-Za-z0-9_.-]{1,128}$/);
+  assert.equal((await join(gateway, { version: 1 })).hello.version, 1);
   assert.deepEqual(hello.iceServers, [
     { urls: ["stun:127.0.0.1:3478"] },
     { urls: ["turn:127.0.0.1:3478?transport=udp", "turns:127.0.0.1:5349"], username: "user", credential: "secret" },
@@ -268,22 +276,122 @@ test("hello: a resume token gives the old id back after a reconnect, a fresh one
   const first = await join(gateway, { externalId: "host" });
 
   const rival = await join(gateway, { resumeToken: first.resumeToken });
-  assert.notEqual(rival.peerId, first.peerId, "the id is still connected");
-  assert.notEqual(rival.resumeToken, first.resumeToken);
+  assert.notEqual(rival.peerId, first.peerId, "the id is still connected (and the hello did not ask to take it over)");
 
   first.close();
   await waitGone(observer, first.peerId);
   const otherOrg = await join(gateway, { apiKey: KEY_B, resumeToken: first.resumeToken });
   assert.notEqual(otherOrg.peerId, first.peerId, "a token only works within its organisation");
-  const unknown = await join(gateway, { resumeToken: "not-a-token-we-issued" });
-  assert.notEqual(unknown.peerId, first.peerId);
+  for (const forged of ["not-a-token-we-issued", first.resumeToken.replace(/\.(\d+)\./, (_, e) => `.${Number(e) + 1}.`), first.resumeToken.replace(/^r1\.\d+/, `r1.${observer.peerId}`)]) {
+    const unknown = await join(gateway, { resumeToken: forged });
+    assert.notEqual(unknown.peerId, first.peerId, forged);
+    assert.notEqual(unknown.peerId, observer.peerId, forged);
+  }
 
   const back = await join(gateway, { apiKey: KEY_A2, resumeToken: first.resumeToken });
   assert.equal(back.peerId, first.peerId);
-  assert.equal(back.resumeToken, first.resumeToken);
   // The resumed peer is reachable under its old id.
   observer.send({ type: "connect", requestId: "again", target: first.peerId });
   assert.equal((await back.next("request")).source, observer.peerId);
+  // The token it got in this hello resumes the same id too.
+  back.close();
+  await waitGone(observer, back.peerId);
+  assert.equal((await join(gateway, { resumeToken: back.resumeToken })).peerId, first.peerId);
+});
+
+test("hello: takeOver with a valid token moves the id to the new connection and ends the old one (4091)", async (t) => {
+  const gateway = await startTestGateway(t);
+  const observer = await join(gateway);
+  const stale = await join(gateway, { externalId: "host" });
+  // A pending attempt of the stale session ends as for any disconnect.
+  observer.send({ type: "connect", requestId: "pending", target: stale.peerId });
+  await stale.next("request");
+
+  const fresh = await join(gateway, { version: 2, resumeToken: stale.resumeToken, takeOver: true, externalId: "host" });
+  assert.equal(fresh.peerId, stale.peerId);
+  const replaced = await stale.next("alert");
+  assert.deepEqual(replaced, {
+    type: "alert",
+    level: "fatal",
+    code: 91,
+    message: "Another connection took over this peer id with its resume token.",
+  });
+  assert.equal((await stale.closedWithin()).code, 4091);
+  assert.equal((await observer.alert(90)).requestId, "pending");
+  observer.send({ type: "connect", requestId: "new", target: fresh.peerId });
+  assert.equal((await fresh.next("request")).source, observer.peerId);
+
+  // takeOver with a token that is not genuine, or of another organisation, takes nothing.
+  for (const hello of [{ resumeToken: "r1.1.1.AAAAAAAAAAAAAAAAAAAAAA" }, { apiKey: KEY_B, resumeToken: fresh.resumeToken }]) {
+    const other = await join(gateway, { version: 2, takeOver: true, ...hello });
+    assert.notEqual(other.peerId, fresh.peerId);
+  }
+  await fresh.assertNothingElse();
+});
+
+test("hello: a restarted gateway with the same resume secret honours earlier tokens; another secret does not", async () => {
+  const resumeSecret = "a secret of at least sixteen bytes";
+  const first = await startGateway({ keys: KEYS, resumeSecret });
+  const port = first.port;
+  const before = await join(first);
+  await first.close();
+  const second = await startGateway({ keys: KEYS, resumeSecret, port });
+  try {
+    const again = await join(second, { resumeToken: before.resumeToken });
+    assert.equal(again.peerId, before.peerId);
+  } finally {
+    await second.close();
+  }
+  const third = await startGateway({ keys: KEYS, resumeSecret: "another secret, sixteen bytes or more", port });
+  try {
+    assert.notEqual((await join(third, { resumeToken: before.resumeToken })).peerId, before.peerId);
+  } finally {
+    await third.close();
+  }
+  await assert.rejects(startGateway({ keys: KEYS, resumeSecret: "short" }), TypeError);
+  await assert.rejects(startGateway({ keys: KEYS, resumeTokenTtlMs: 0 }), TypeError);
+});
+
+test("resume tokens: genuine, of one organisation and unexpired only; refreshed from half their life", () => {
+  let clock = 1_700_000_000_000;
+  const tokens = new ResumeTokens({ secret: Buffer.alloc(32, 7), ttlMs: 10_000, now: () => clock });
+  const { token, expiresAt } = tokens.issue("org-a", "42");
+  assert.match(token, /^r1\.42\.\d+\.[A-Za-z0-9_-]{22}$/);
+  assert.ok(token.length <= 128);
+  assert.equal(tokens.verify("org-a", token), "42");
+  assert.equal(tokens.verify("org-b", token), null);
+  assert.equal(new ResumeTokens({ secret: Buffer.alloc(32, 8), now: () => clock }).verify("org-a", token), null);
+  assert.equal(tokens.verify("org-a", token.slice(0, -1) + (token.endsWith("A") ? "B" : "A")), null);
+  for (const bad of ["", "r1.42", "r2" + token.slice(2), `${token}x`, null, 42]) assert.equal(tokens.verify("org-a", bad), null);
+  assert.equal(tokens.due(expiresAt), false);
+  clock += 5_000;
+  assert.equal(tokens.due(expiresAt), true);
+  clock = expiresAt - 1;
+  assert.equal(tokens.verify("org-a", token), "42");
+  clock = expiresAt;
+  assert.equal(tokens.verify("org-a", token), null, "expired");
+});
+
+test("heartbeat (version 2): a ping is answered with a pong of its id, with a fresh token once half its life is gone", async (t) => {
+  const gateway = await startTestGateway(t, { resumeTokenTtlMs: 2_000 });
+  const observer = await join(gateway);
+  const client = await join(gateway, { version: 2 });
+  client.send({ type: "ping", id: 7 });
+  assert.deepEqual(await client.next("pong"), { type: "pong", id: 7 });
+  client.send({ type: "ping", id: -1 });
+  assert.equal((await client.alert(50)).level, "warning");
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  client.send({ type: "ping", id: 8 });
+  const pong = await client.next("pong");
+  assert.equal(pong.id, 8);
+  assert.match(pong.resumeToken, /^r1\./);
+  client.close();
+  await waitGone(observer, client.peerId);
+  assert.equal((await join(gateway, { resumeToken: pong.resumeToken })).peerId, client.peerId);
+  // A version 1 session has no heartbeat: a ping is an unknown message there.
+  const old = await join(gateway, { version: 1 });
+  old.send({ type: "ping", id: 1 });
+  assert.match((await old.alert(10)).message, /Unknown message type "ping"/);
 });
 
 test("hello: an unknown API key is refused with a fatal AccessDenied and close code 4049", async (t) => {
@@ -308,10 +416,11 @@ test("hello: bad hellos, messages before the hello and version mismatches are fa
   await expectFatal(gateway, { ...hello, resumeToken: "a+b" }, 50);
   await expectFatal(gateway, { ...hello, version: 2, minVersion: 3 }, 50); // minVersion above version breaks a field rule
   await expectFatal(gateway, { ...hello, version: 0 }, 50);
-  await expectFatal(gateway, { ...hello, version: 3, minVersion: 2 }, 70);
+  await expectFatal(gateway, { ...hello, version: 4, minVersion: 3 }, 70);
   await expectFatal(gateway, JSON.stringify({ ...hello, pad: "x".repeat(70_000) }), 20);
-  const mismatch = await expectFatal(gateway, { ...hello, version: 9, minVersion: 2 }, 70);
-  assert.match(mismatch.message, /1 to 1/);
+  await expectFatal(gateway, { ...hello, takeOver: "yes" }, 50);
+  const mismatch = await expectFatal(gateway, { ...hello, version: 9, minVersion: 3 }, 70);
+  assert.match(mismatch.message, /1 to 2/);
 });
 
 test("hello: a client that sends no hello in time is closed with a fatal UnexpectedMessage", async (t) => {
@@ -790,6 +899,46 @@ test("cli: `petrichor gateway --port 0` prints its URL, serves hellos and exits 
   assert.equal((await client.closedWithin()).code, 1001);
   const exit = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("timeout"), 5000).unref())]);
   assert.deepEqual(exit, { code: 0, signal: null });
+});
+
+/** Starts `petrichor gateway --port 0 …args`; resolves to {url, child, exited} once it printed its URL. */
+async function cliGateway(t, args) {
+  const child = spawn(process.execPath, [`${ROOT}/js/cli.js`, "gateway", "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  t.after(() => child.kill("SIGKILL"));
+  let stdout = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed; stdout: ${stdout}`)), 10_000);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/ws:\/\/127\.0\.0\.1:(\d+)\/gateway/);
+      if (match && match[1] !== "0") {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+  });
+  return { url, child, exited };
+}
+
+test("cli: --resume-secret-file creates a secret (mode 0600) and a restarted gateway honours earlier tokens", async (t) => {
+  const dir = mkdtempSync(joinPath(tmpdir(), "petrichor-cli-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const keysFile = joinPath(dir, "keys.json");
+  writeFileSync(keysFile, JSON.stringify({ cli_key: "org-cli" }));
+  const secretFile = joinPath(dir, "state", "secret");
+  const args = ["--keys", keysFile, "--resume-secret-file", secretFile];
+  const first = await cliGateway(t, args);
+  assert.equal(statSync(secretFile).mode & 0o777, 0o600);
+  const before = await join({ url: first.url }, { apiKey: "cli_key" });
+  first.child.kill("SIGTERM");
+  assert.deepEqual(await first.exited, { code: 0, signal: null });
+  const second = await cliGateway(t, args);
+  const after = await join({ url: second.url }, { apiKey: "cli_key", resumeToken: before.resumeToken });
+  assert.equal(after.peerId, before.peerId);
+  after.close();
+  second.child.kill("SIGTERM");
+  await second.exited;
 });
 
 test("cli: unknown commands and options print the usage on stderr and exit 2", () => {
