@@ -9,7 +9,8 @@
 static const char *const type_names[] = {
     [PT_GATEWAY_HELLO] = "hello",   [PT_GATEWAY_REQUEST] = "request", [PT_GATEWAY_CONNECT] = "connect",
     [PT_GATEWAY_ACCEPT] = "accept", [PT_GATEWAY_REJECT] = "reject",   [PT_GATEWAY_CANCEL] = "cancel",
-    [PT_GATEWAY_SIGNAL] = "signal", [PT_GATEWAY_ALERT] = "alert"};
+    [PT_GATEWAY_SIGNAL] = "signal", [PT_GATEWAY_ALERT] = "alert",     [PT_GATEWAY_PING] = "ping",
+    [PT_GATEWAY_PONG] = "pong"};
 
 const char *pt_signal_kind_name(pt_signal_kind kind) {
   switch (kind) {
@@ -124,6 +125,19 @@ static int parse_alert(const cJSON *root, pt_gateway_inbound *message) {
   return status;
 }
 
+static int parse_pong(const cJSON *root, pt_gateway_inbound *message) {
+  int64_t id = 0;
+  int status = pt_json_get_integer(root, "id", 1, 0, UINT32_MAX, 0, &id);
+  message->ping_id = (uint32_t)id;
+  if (status == PT_OK)
+    status = pt_json_get_string(root, "resumeToken", 0, PT_CHARSET_TOKEN, message->resume_token,
+                                sizeof message->resume_token);
+  if (status == PT_OK && cJSON_GetObjectItemCaseSensitive(root, "resumeToken") != NULL &&
+      message->resume_token[0] == '\0')
+    status = PT_ERR_BAD_VALUE; /* present means a token: 1 … 128 characters */
+  return status;
+}
+
 static int parse_signal(const cJSON *root, pt_gateway_inbound *message, char *data, size_t capacity) {
   char kind[16];
   int status = pt_json_get_string(root, "kind", 1, PT_CHARSET_TOKEN, kind, sizeof kind);
@@ -149,14 +163,17 @@ int pt_gateway_inbound_parse(const char *json, size_t length, pt_gateway_inbound
   status = pt_json_get_string(root, "type", 1, PT_CHARSET_TOKEN, type, sizeof type);
   if (status == PT_ERR_BAD_VALUE) status = PT_ERR_UNEXPECTED_MESSAGE;
   message->type = 0;
-  for (int t = PT_GATEWAY_HELLO; status == PT_OK && t <= PT_GATEWAY_ALERT; t++) {
+  for (int t = PT_GATEWAY_HELLO; status == PT_OK && t <= PT_GATEWAY_PONG; t++) {
     if (strcmp(type, type_names[t]) == 0) message->type = (pt_gateway_type)t;
   }
-  if (status == PT_OK && (message->type == 0 || message->type == PT_GATEWAY_CONNECT)) {
+  if (status == PT_OK &&
+      (message->type == 0 || message->type == PT_GATEWAY_CONNECT || message->type == PT_GATEWAY_PING)) {
     status = PT_ERR_UNEXPECTED_MESSAGE;
   }
   if (status == PT_OK && message->type == PT_GATEWAY_ALERT) {
     status = parse_alert(root, message);
+  } else if (status == PT_OK && message->type == PT_GATEWAY_PONG) {
+    status = parse_pong(root, message);
   } else if (status == PT_OK && message->type != PT_GATEWAY_HELLO) {
     status = pt_json_get_string(root, "requestId", 1, PT_CHARSET_TOKEN, message->request_id,
                                 sizeof message->request_id);
@@ -224,5 +241,12 @@ int pt_gateway_build_signal(const char *request_id, uint64_t target, pt_signal_k
   }
   int ok = cJSON_AddStringToObject(root, "kind", kind_name) != NULL && cJSON_AddItemToObject(root, "data", parsed);
   if (!ok) cJSON_Delete(parsed);
+  return pt_json_finish(root, ok, out, capacity, length);
+}
+
+int pt_gateway_build_ping(uint32_t id, char *out, size_t capacity, size_t *length) {
+  cJSON *root = cJSON_CreateObject();
+  int ok = root != NULL && cJSON_AddStringToObject(root, "type", type_names[PT_GATEWAY_PING]) != NULL &&
+           cJSON_AddNumberToObject(root, "id", (double)id) != NULL;
   return pt_json_finish(root, ok, out, capacity, length);
 }

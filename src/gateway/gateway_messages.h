@@ -1,6 +1,6 @@
 /* Gateway messages after the hello (docs/PROTOCOL.md, "Connection requests" and "Alerts"):
- * builds what the client sends (connect, accept, reject, cancel, signal) and parses what the gateway
- * delivers (request, accept, reject, cancel, signal, alert). Signal data is validated by the same
+ * builds what the client sends (connect, accept, reject, cancel, signal, ping) and parses what the
+ * gateway delivers (request, accept, reject, cancel, signal, alert, pong). Signal data is validated by the same
  * rules in both directions and always re-serialised, so only checked JSON crosses the core. */
 #ifndef PT_GATEWAY_GATEWAY_MESSAGES_H
 #define PT_GATEWAY_GATEWAY_MESSAGES_H
@@ -25,7 +25,9 @@ typedef enum pt_gateway_type {
   PT_GATEWAY_REJECT,
   PT_GATEWAY_CANCEL,
   PT_GATEWAY_SIGNAL,
-  PT_GATEWAY_ALERT
+  PT_GATEWAY_ALERT,
+  PT_GATEWAY_PING, /* outbound (version 2): the heartbeat */
+  PT_GATEWAY_PONG  /* inbound (version 2): its answer, perhaps with a fresh resume token */
 } pt_gateway_type;
 
 typedef enum pt_signal_kind { PT_SIGNAL_OFFER = 1, PT_SIGNAL_ANSWER = 2, PT_SIGNAL_CANDIDATE = 3 } pt_signal_kind;
@@ -41,7 +43,8 @@ enum {
   PT_ALERT_DECODE_ERROR = 50,
   PT_ALERT_PROTOCOL_VERSION = 70,
   PT_ALERT_INTERNAL_ERROR = 80,
-  PT_ALERT_PEER_GONE_AWAY = 90
+  PT_ALERT_PEER_GONE_AWAY = 90,
+  PT_ALERT_SESSION_REPLACED = 91 /* Petrichor's own: another connection took over the peer id with its token */
 };
 
 /* One message delivered by the gateway. Strings are NUL-terminated; signal data (normalised JSON)
@@ -57,6 +60,8 @@ typedef struct pt_gateway_inbound {
   int32_t alert_code;
   pt_signal_kind signal_kind;
   size_t signal_data_length;
+  uint32_t ping_id;                           /* pong */
+  char resume_token[PT_RESUME_TOKEN_MAX + 1]; /* pong: a fresh token, or empty */
 } pt_gateway_inbound;
 
 /* Parses one gateway message other than the hello; signal data goes to data[capacity] (at least
@@ -80,6 +85,9 @@ int pt_gateway_build_reject(const char *request_id, uint64_t target, const char 
 /* Builds a signal; data must already be normalised by pt_signal_data_normalise. */
 int pt_gateway_build_signal(const char *request_id, uint64_t target, pt_signal_kind kind, const char *data,
                             size_t data_length, char *out, size_t capacity, size_t *length);
+
+/* Builds {"type":"ping","id":…}. */
+int pt_gateway_build_ping(uint32_t id, char *out, size_t capacity, size_t *length);
 
 /* The wire name of a signal kind ("offer"), or NULL. */
 const char *pt_signal_kind_name(pt_signal_kind kind);

@@ -143,6 +143,9 @@ int pt_client_hello_build(const pt_client_hello *hello, char *out, size_t capaci
   if (ok && hello->resume_token[0] != '\0') {
     ok = cJSON_AddStringToObject(root, "resumeToken", hello->resume_token) != NULL;
   }
+  if (ok && hello->take_over) {
+    ok = cJSON_AddTrueToObject(root, "takeOver") != NULL;
+  }
   return pt_json_finish(root, ok, out, capacity, length);
 }
 
@@ -205,6 +208,13 @@ static int parse_versions(const cJSON *root, uint16_t *version, uint16_t *min_ve
   return PT_OK;
 }
 
+/* Reads an optional boolean field: absent is 0. */
+static int get_flag(const cJSON *root, const char *name, uint8_t *flag) {
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
+  *flag = item != NULL && cJSON_IsTrue(item);
+  return item == NULL || cJSON_IsBool(item) ? PT_OK : PT_ERR_WRONG_TYPE;
+}
+
 int pt_client_hello_parse(const char *json, size_t length, pt_client_hello *hello) {
   if (hello == NULL) {
     return PT_ERR_INVALID_ARGUMENT;
@@ -223,6 +233,7 @@ int pt_client_hello_parse(const char *json, size_t length, pt_client_hello *hell
   if (status == PT_OK)
     status = pt_json_get_string(root, "resumeToken", 0, PT_CHARSET_TOKEN, hello->resume_token,
                                 sizeof hello->resume_token);
+  if (status == PT_OK) status = get_flag(root, "takeOver", &hello->take_over);
   if (status == PT_OK) status = pt_client_hello_validate(hello);
   cJSON_Delete(root);
   return status;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PT_PROTOCOL_VERSION 1       /* highest gateway protocol version this core speaks */
+#define PT_PROTOCOL_VERSION 2       /* highest gateway protocol version this core speaks (2: heartbeat) */
 #define PT_PROTOCOL_MIN_VERSION 1   /* lowest one it still accepts */
 #define PT_GATEWAY_MAX_MESSAGE 65536 /* bytes of one gateway message, either direction */
 #define PT_API_KEY_MAX 128
@@ -25,6 +25,7 @@ typedef struct pt_client_hello {
   char api_key[PT_API_KEY_MAX + 1];
   char external_id[PT_EXTERNAL_ID_MAX + 1];
   char resume_token[PT_RESUME_TOKEN_MAX + 1]; /* empty: ask for a fresh peer id */
+  uint8_t take_over; /* 1: take the token's id over even while a session holds it (sent as "takeOver") */
 } pt_client_hello;
 
 typedef struct pt_ice_server {

@@ -24,6 +24,27 @@ static void test_parse_each_type(void) {
   CHECK(in.type == PT_GATEWAY_ALERT && in.alert_level == PT_ALERT_WARNING && in.alert_code == 90 && in.target == 9);
   CHECK_EQ(PARSE("{\"type\":\"alert\",\"level\":\"fatal\",\"code\":49}"), PT_OK);
   CHECK(in.alert_level == PT_ALERT_FATAL && in.alert_code == 49 && in.target == 0);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":4294967295}"), PT_OK);
+  CHECK(in.type == PT_GATEWAY_PONG && in.ping_id == 4294967295u && in.resume_token[0] == '\0');
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":0,\"resumeToken\":\"r1.7.9.abc\"}"), PT_OK);
+  CHECK(in.ping_id == 0 && strcmp(in.resume_token, "r1.7.9.abc") == 0);
+}
+
+static void test_pong_is_checked(void) {
+  CHECK_EQ(PARSE("{\"type\":\"ping\",\"id\":1}"), PT_ERR_UNEXPECTED_MESSAGE); /* the client's own */
+  CHECK_EQ(PARSE("{\"type\":\"pong\"}"), PT_ERR_MISSING_FIELD);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":\"1\"}"), PT_ERR_WRONG_TYPE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":-1}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":4294967296}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":1.5}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":1,\"resumeToken\":\"\"}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":1,\"resumeToken\":\"a/b\"}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":1,\"resumeToken\":7}"), PT_ERR_WRONG_TYPE);
+  static char token[PT_RESUME_TOKEN_MAX + 64];
+  int n = snprintf(token, sizeof token, "{\"type\":\"pong\",\"id\":1,\"resumeToken\":\"");
+  memset(token + n, 't', PT_RESUME_TOKEN_MAX + 1);
+  strcpy(token + n + PT_RESUME_TOKEN_MAX + 1, "\"}");
+  CHECK_EQ(PARSE(token), PT_ERR_BAD_VALUE);
 }
 
 static void test_signal_data_is_normalised(void) {
@@ -91,12 +112,16 @@ static void test_builders(void) {
   CHECK_EQ(pt_gateway_build_signal("1", 2, PT_SIGNAL_ANSWER, "{\"sdp\":\"x\"}", 11, out, sizeof out, &length), PT_OK);
   CHECK(strcmp(out, "{\"type\":\"signal\",\"requestId\":\"1\",\"target\":\"2\",\"kind\":\"answer\",\"data\":{\"sdp\":\"x\"}}") == 0);
   CHECK_EQ(pt_gateway_build_simple(PT_GATEWAY_CANCEL, "1", 2, out, 10, &length), PT_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(pt_gateway_build_ping(4294967295u, out, sizeof out, &length), PT_OK);
+  CHECK(strcmp(out, "{\"type\":\"ping\",\"id\":4294967295}") == 0 && length == strlen(out));
+  CHECK_EQ(pt_gateway_build_ping(1, out, 10, &length), PT_ERR_BUFFER_TOO_SMALL);
 }
 
 int main(void) {
   RUN(test_parse_each_type);
   RUN(test_signal_data_is_normalised);
   RUN(test_parse_rejects_bad_messages);
+  RUN(test_pong_is_checked);
   RUN(test_builders);
   return 0;
 }

@@ -15,17 +15,28 @@ static void test_client_round_trip(void) {
   strcpy(client.api_key, "pk_live_123");
   strcpy(client.external_id, "Ann \xc3\xa9 \"quoted\"");
   strcpy(client.resume_token, "tok-1_2.3");
+  client.take_over = 1;
   char text[1024];
   size_t length = 0;
   CHECK_EQ(pt_client_hello_build(&client, text, sizeof text, &length), PT_OK);
   CHECK_EQ(length, strlen(text));
   CHECK(strstr(text, "\"type\":\"hello\"") != NULL);
+  CHECK(strstr(text, "\"takeOver\":true") != NULL);
   pt_client_hello parsed;
   CHECK_EQ(pt_client_hello_parse(text, length, &parsed), PT_OK);
   CHECK(memcmp(&parsed, &client, sizeof client) == 0);
 }
 
 static void test_client_defaults_and_versions(void) {
+  CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":3,\"apiKey\":\"k\"}", &client), PT_OK);
+  CHECK_EQ(client.take_over, 0); /* absent is false, and a hello without it says nothing of it */
+  char text[256];
+  CHECK_EQ(pt_client_hello_build(&client, text, sizeof text, NULL), PT_OK);
+  CHECK(strstr(text, "takeOver") == NULL);
+  CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":2,\"apiKey\":\"k\",\"takeOver\":false}", &client), PT_OK);
+  CHECK_EQ(client.take_over, 0);
+  CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":2,\"apiKey\":\"k\",\"takeOver\":1}", &client),
+           PT_ERR_WRONG_TYPE);
   CHECK_EQ(PARSE_CLIENT("{\"type\":\"hello\",\"version\":3,\"apiKey\":\"k\"}", &client), PT_OK);
   CHECK_EQ(client.version, 3);
   CHECK_EQ(client.min_version, 3); /* defaults to version */
@@ -150,6 +161,8 @@ static void test_server_rejects_bad_input(void) {
                               "{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"},{\"urls\":\"stun:a\"}]"),
                         &server), PT_ERR_BAD_VALUE);
   CHECK_EQ(PARSE_SERVER("{\"type\":\"hello\",\"version\":2,\"peerId\":\"1\",\"resumeToken\":\"t\"}", &server),
+           PT_OK);
+  CHECK_EQ(PARSE_SERVER("{\"type\":\"hello\",\"version\":3,\"peerId\":\"1\",\"resumeToken\":\"t\"}", &server),
            PT_ERR_UNSUPPORTED_VERSION);
 #undef HELLO
 }
