@@ -27,6 +27,8 @@ int pt_liveness_config_validate(const pt_liveness_config *config) {
 
 void pt_heartbeat_start(pt_heartbeat *heartbeat, const pt_liveness_config *config, double now_ms) {
   pt_heartbeat_stop(heartbeat);
+  heartbeat->outstanding = 0;
+  heartbeat->next_id = 0; /* ids count per session: a pong of another socket cannot arrive */
   if (config->ping_interval_ms > 0) heartbeat->next_ping_ms = now_ms + config->ping_interval_ms;
 }
 

@@ -38,7 +38,7 @@ typedef enum pt_heartbeat_action {
   PT_HEARTBEAT_DEAD = 2  /* a ping went unanswered: the link is dead */
 } pt_heartbeat_action;
 
-/* Starts pinging one interval from now (does nothing when the config has no heartbeat). */
+/* Starts pinging one interval from now, ids from 0 (no pings when the config has no heartbeat). */
 void pt_heartbeat_start(pt_heartbeat *heartbeat, const pt_liveness_config *config, double now_ms);
 void pt_heartbeat_stop(pt_heartbeat *heartbeat);
 
