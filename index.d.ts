@@ -59,6 +59,33 @@ export interface RainwayConnectOptions {
   disconnectedTimeoutMs?: number;
   /** Asks for the peer id this token was issued with (browsers keep theirs in localStorage). */
   resumeToken?: string;
+  /**
+   * Petrichor: what happens when the gateway connection is lost (its socket closes, or the heartbeat
+   * goes unanswered). `true` (the default): reconnect by itself with backoff, keeping the peer id, with
+   * "reconnecting" and "reconnected" events; "close" fires only when reconnection is given up. `false`:
+   * 0.5's behaviour, "close" at the first loss. An object tunes the reconnection.
+   */
+  reconnect?: boolean | RainwayReconnectOptions;
+  /**
+   * Petrichor: the gateway connection's heartbeat. A ping goes to the gateway this often (ms, default
+   * 5000; 0 turns the heartbeat off) and the link counts as lost when one is unanswered for
+   * `heartbeatTimeoutMs` (default 10000), so a dead or half-open socket is noticed within 15 s.
+   */
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+/** Petrichor: reconnection after the gateway connection was lost (RainwayConnectOptions.reconnect). */
+export interface RainwayReconnectOptions {
+  /** Delay before the first attempt (ms, default 500); it doubles per attempt up to maxDelayMs. Each delay is jittered to 50 … 100 % of that. */
+  minDelayMs?: number;
+  /** The longest delay between attempts (ms, default 30000). */
+  maxDelayMs?: number;
+  /**
+   * After this long without success (ms, default 300000; Infinity never gives up) the connection
+   * gives up: "close" fires with a RainwayError.
+   */
+  giveUpAfterMs?: number;
 }
 
 export interface RainwayEvents {
@@ -99,15 +126,36 @@ export interface PeerConnectionRequest {
 
 export interface RainwayConnectionEvents {
   "peer-request": [request: PeerConnectionRequest];
+  /**
+   * The gateway connection is closed for good: closed by the app, refused by the gateway, taken over
+   * by another connection with this one's resume token, lost with `reconnect: false`, or lost and
+   * given up on. Peers stay connected.
+   */
   close: [error: RainwayError];
+  /**
+   * Petrichor: the gateway connection was lost (or reconnection attempt `attempt - 1` failed);
+   * attempt `attempt` starts in `delayMs`. Until "reconnected", connect() rejects and pending
+   * requests have failed; established peers keep working.
+   */
+  reconnecting: [error: RainwayError, attempt: number, delayMs: number];
+  /**
+   * Petrichor: the gateway connection is back. `id` equals `previousId` unless the gateway could not
+   * honour the resume token (say, a gateway restarted with another secret).
+   */
+  reconnected: [id: PeerId, previousId: PeerId];
+  /** Petrichor: the gateway issued a new resume token (after a reconnection, or a refresh); store it to keep the id. */
+  "resume-token": [token: string];
   [name: string]: unknown[];
 }
 
 export declare class RainwayConnection extends EventEmitter<RainwayConnectionEvents> {
+  /** Our peer id; it changes only if a reconnection could not resume it (see "reconnected"). */
   readonly id: PeerId;
   readonly externalId: string | undefined;
-  /** Present it as `resumeToken` to keep this peer id on a later connect. */
+  /** Present it as `resumeToken` to keep this peer id on a later connect; the gateway refreshes it ("resume-token"). */
   readonly resumeToken: string | undefined;
+  /** Petrichor: true between "reconnecting" and "reconnected". */
+  readonly reconnecting: boolean;
   readonly peers: Peer[];
   connect(peerId: PeerId): Promise<Peer>;
   cancelConnectionAttempt(peerId: PeerId): void;

@@ -56,8 +56,16 @@ async function network(): Promise<void> {
     gatewayUrl: "ws://127.0.0.1:8080/gateway",
     connectTimeoutMs: 5000,
     disconnectedTimeoutMs: 10000,
+    reconnect: { minDelayMs: 250, maxDelayMs: 10000, giveUpAfterMs: Infinity },
+    heartbeatIntervalMs: 2000,
+    heartbeatTimeoutMs: 4000,
   });
   const own: bigint = connection.id;
+  const oldStyle: RainwayConnection = await rainway.connect({ apiKey: "key", reconnect: false, heartbeatIntervalMs: 0 });
+  oldStyle.close();
+  connection.addEventListener("reconnecting", (error: RainwayError, attempt: number, delayMs: number) => console.log(error.message, attempt, delayMs, connection.reconnecting));
+  connection.addEventListener("reconnected", (id: bigint, previousId: bigint) => console.log(id === previousId));
+  connection.addEventListener("resume-token", (token: string) => console.log(token.length, connection.resumeToken === token));
   connection.addEventListener("peer-request", async (request: PeerConnectionRequest) => {
     if (request.externalId === "friend") {
       const peer: Peer = await request.accept();
@@ -189,10 +197,19 @@ async function core(): Promise<void> {
 void network();
 void core();
 
-import { startGateway, type GatewayOptions } from "petrichor/gateway";
+import { startGateway, AlertCode, RESUME_TOKEN_TTL_MS, type GatewayOptions } from "petrichor/gateway";
 
 async function gateway(): Promise<void> {
-  const options: GatewayOptions = { port: 0, host: "127.0.0.1", keys: { key: "org" }, iceServers: [{ urls: "stun:127.0.0.1:3478" }] };
+  const options: GatewayOptions = {
+    port: 0,
+    host: "127.0.0.1",
+    keys: { key: "org" },
+    iceServers: [{ urls: "stun:127.0.0.1:3478" }],
+    resumeSecret: "at least sixteen bytes of secret",
+    resumeTokenTtlMs: RESUME_TOKEN_TTL_MS,
+  };
+  const replaced: 91 = AlertCode.SessionReplaced;
+  console.log(replaced, new Uint8Array(16) satisfies GatewayOptions["resumeSecret"]);
   const running = await startGateway(options);
   const url: string = running.url;
   const port: number = running.port;
