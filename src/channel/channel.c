@@ -85,6 +85,9 @@ static pt_channel *lookup(const pt_core *core, pt_handle handle, int *status) {
   return *status == PT_OK ? object : NULL;
 }
 
+/* What the core calls: timers and teardown. */
+static const pt_kind_ops channel_kind = {pt_channel_deadline, pt_channel_handle_timeout, pt_channel_free};
+
 /* PT_ERR_EXISTS when the peer has a channel with that label, PT_ERR_FULL when it has its maximum of channels. */
 static int room_for(const pt_core *core, pt_handle peer, const char *label) {
   size_t count = 0;
@@ -120,12 +123,13 @@ pt_handle pt_channel_create(pt_core *core, pt_handle peer, const char *label, co
   strcpy(channel->label, label);
   channel->options = *options;
   channel->open_deadline_ms = now_ms + options->open_timeout_ms;
+  pt_core_register_kind(core, PT_KIND_CHANNEL, &channel_kind);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_CHANNEL, channel);
   if (handle < 0) {
     free(channel);
     return handle;
   }
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return handle;
 }
 
@@ -137,7 +141,7 @@ int pt_channel_report_open(pt_core *core, pt_handle handle) {
   channel->open = 1;
   channel->open_deadline_ms = -1.0;
   status = pt_core_emit_json(core, handle, PT_EVENT_CHANNEL_OPEN, "{}");
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return status;
 }
 
@@ -176,7 +180,7 @@ int64_t pt_channel_send(pt_core *core, pt_handle handle, pt_message_kind kind, u
   channel->backlog += length;
   channel->counters.messages_sent++;
   channel->counters.bytes_sent += (double)length;
-  pt_core_update_deadline(core);
+  if (kind == PT_MESSAGE_REQUEST) pt_core_reschedule(core, handle); /* its timeout */
   return id;
 }
 
@@ -513,7 +517,8 @@ int pt_channel_receive(pt_core *core, pt_handle handle, const uint8_t *bytes, si
   const uint8_t *payload = bytes + PT_CHUNK_HEADER_SIZE;
   if (header.total <= header.chunk_size) status = receive_whole(core, handle, channel, &header, payload);
   else status = receive_part(core, handle, channel, &header, payload, now_ms);
-  pt_core_update_deadline(core);
+  /* A whole message that answers nothing leaves the timers as they were. */
+  if (header.total > header.chunk_size || header.kind == PT_MESSAGE_RESPONSE) pt_core_reschedule(core, handle);
   return status;
 }
 
@@ -545,7 +550,6 @@ int pt_channel_close(pt_core *core, pt_handle handle, int reason) {
   channel->request_count = 0;
   status = pt_core_emit_error(core, handle, PT_EVENT_CHANNEL_CLOSED, reason);
   pt_channel_free(core, handle);
-  pt_core_update_deadline(core);
   return status;
 }
 
@@ -611,7 +615,7 @@ int pt_channel_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
 
 void pt_channel_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
-  if (pt_registry_release(&core->registry, handle, PT_KIND_CHANNEL, &object) != PT_OK) return;
+  if (pt_core_release(core, handle, PT_KIND_CHANNEL, &object) != PT_OK) return;
   pt_channel *channel = object;
   for (size_t i = 0; i < PT_CHANNEL_PARTIALS_MAX; i++) drop_partial(core, channel, &channel->partials[i], 0);
   while (channel->queue_head != NULL) {

@@ -6,11 +6,6 @@
 
 #include "cJSON.h"
 #include "core/error.h"
-#include "channel/channel.h"
-#include "gateway/connection.h"
-#include "peer/peer.h"
-#include "stream/stream.h"
-#include "media/srtp_session.h"
 
 void pt_core_config_default(pt_core_config *config) {
   config->max_objects = PT_REGISTRY_MAX_SLOTS;
@@ -32,88 +27,99 @@ int pt_core_init(pt_core *core, const pt_core_config *config) {
   if (status != PT_OK) {
     return status;
   }
+  /* Everything per object is allocated here, once, for max_objects. */
   core->slots = calloc(config->max_objects, sizeof *core->slots);
-  if (core->slots == NULL) {
+  core->timer_entries = calloc(config->max_objects, sizeof *core->timer_entries);
+  core->timer_positions = calloc(config->max_objects, sizeof *core->timer_positions);
+  core->due = calloc(config->max_objects, sizeof *core->due);
+  if (core->slots == NULL || core->timer_entries == NULL || core->timer_positions == NULL || core->due == NULL) {
+    free(core->slots);
+    free(core->timer_entries);
+    free(core->timer_positions);
+    free(core->due);
+    core->slots = NULL;
     return PT_ERR_NO_MEMORY;
   }
-  return pt_registry_init(&core->registry, core->slots, config->max_objects);
+  status = pt_timer_heap_init(&core->timers, core->timer_entries, core->timer_positions, config->max_objects);
+  return status != PT_OK ? status : pt_registry_init(&core->registry, core->slots, config->max_objects);
 }
 
 void pt_core_destroy(pt_core *core) {
   if (core == NULL || core->slots == NULL) {
     return;
   }
-  pt_handle handle;
-  while ((handle = pt_registry_next(&core->registry, PT_KIND_CONNECTION, 0)) != 0) {
-    pt_connection_free(core, handle);
-  }
-  while ((handle = pt_registry_next(&core->registry, PT_KIND_CHANNEL, 0)) != 0) {
-    pt_channel_free(core, handle);
-  }
-  while ((handle = pt_registry_next(&core->registry, PT_KIND_STREAM, 0)) != 0) {
-    pt_stream_free(core, handle);
-  }
-  while ((handle = pt_registry_next(&core->registry, PT_KIND_PEER, 0)) != 0) {
-    pt_peer_free(core, handle);
-  }
-  while ((handle = pt_registry_next(&core->registry, PT_KIND_SRTP, 0)) != 0) {
-    pt_srtp_session *session = NULL;
-    pt_registry_release(&core->registry, handle, PT_KIND_SRTP, (void **)&session);
-    pt_srtp_session_destroy(session);
+  /* Children before what they refer to: a channel or stream reports to its peer as it goes. */
+  static const pt_kind order[] = {PT_KIND_CONNECTION, PT_KIND_CHANNEL, PT_KIND_STREAM, PT_KIND_PEER, PT_KIND_SRTP};
+  for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+    const pt_kind_ops *ops = core->kinds[order[k]];
+    if (ops == NULL || ops->free == NULL) continue;
+    /* The walk goes by slot, so it carries on past the slot just freed. */
+    for (pt_handle h = pt_registry_next(&core->registry, order[k], 0); h != 0; h = pt_registry_next(&core->registry, order[k], h)) {
+      ops->free(core, h);
+    }
   }
   pt_output_queue_clear(&core->outputs);
   free(core->slots);
+  free(core->timer_entries);
+  free(core->timer_positions);
+  free(core->due);
   memset(core, 0, sizeof *core);
 }
 
-typedef double (*deadline_of)(const pt_core *core, pt_handle handle);
-typedef int (*timeout_of)(pt_core *core, pt_handle handle, double now_ms);
+void pt_core_register_kind(pt_core *core, pt_kind kind, const pt_kind_ops *ops) {
+  if (core != NULL && kind > PT_KIND_NONE && kind < PT_KIND_COUNT) core->kinds[kind] = ops;
+}
 
-/* Objects with timers, by kind. */
-static const struct {
-  pt_kind kind;
-  deadline_of deadline;
-  timeout_of timeout;
-} timed_kinds[] = {
-    {PT_KIND_CONNECTION, pt_connection_deadline, pt_connection_handle_timeout},
-    {PT_KIND_PEER, pt_peer_deadline, pt_peer_handle_timeout},
-    {PT_KIND_CHANNEL, pt_channel_deadline, pt_channel_handle_timeout},
-    {PT_KIND_STREAM, pt_stream_deadline, pt_stream_handle_timeout},
-};
-#define TIMED_KIND_COUNT (sizeof timed_kinds / sizeof timed_kinds[0])
+/* Tells the caller the earliest deadline of all (reported once, after the other outputs, if it changed). */
+static void publish_deadline(pt_core *core) {
+  pt_output_queue_set_deadline(&core->outputs, pt_timer_heap_earliest(&core->timers, NULL));
+}
 
-void pt_core_update_deadline(pt_core *core) {
-  double earliest = -1.0;
-  for (size_t k = 0; k < TIMED_KIND_COUNT; k++) {
-    for (pt_handle h = pt_registry_next(&core->registry, timed_kinds[k].kind, 0); h != 0;
-         h = pt_registry_next(&core->registry, timed_kinds[k].kind, h)) {
-      double deadline = timed_kinds[k].deadline(core, h);
-      if (deadline >= 0 && (earliest < 0 || deadline < earliest)) {
-        earliest = deadline;
-      }
-    }
+void pt_core_reschedule(pt_core *core, pt_handle handle) {
+  if (core == NULL || core->slots == NULL) return;
+  pt_kind kind = pt_registry_kind(&core->registry, handle);
+  if (kind == PT_KIND_NONE) return; /* gone: its slot's timer went with it, or is another object's now */
+  const pt_kind_ops *ops = core->kinds[kind];
+  double deadline = ops != NULL && ops->deadline != NULL ? ops->deadline(core, handle) : -1.0;
+  if (deadline != deadline) deadline = -1.0;
+  pt_timer_heap_set(&core->timers, pt_registry_index(handle), handle, deadline);
+  publish_deadline(core);
+}
+
+int pt_core_release(pt_core *core, pt_handle handle, pt_kind kind, void **object) {
+  if (core == NULL || core->slots == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = pt_registry_release(&core->registry, handle, kind, object);
+  if (status == PT_OK) {
+    pt_timer_heap_remove(&core->timers, pt_registry_index(handle));
+    publish_deadline(core);
   }
-  pt_output_queue_set_deadline(&core->outputs, earliest);
+  return status;
 }
 
 int pt_core_handle_timeout(pt_core *core, double now_ms) {
   if (core == NULL || core->slots == NULL) {
     return PT_ERR_STATE;
   }
+  /* First take every due timer out, so that each object fires once however its deadline moves meanwhile. */
+  uint32_t count = 0;
+  pt_handle handle;
+  while (count < core->config.max_objects && (handle = pt_timer_heap_pop_due(&core->timers, now_ms)) != 0) {
+    core->due[count++] = handle;
+  }
   int status = PT_OK;
-  for (size_t k = 0; k < TIMED_KIND_COUNT; k++) {
-    pt_handle h = pt_registry_next(&core->registry, timed_kinds[k].kind, 0);
-    while (h != 0) {
-      /* Fetch the successor first: a timeout may release h. */
-      pt_handle next = pt_registry_next(&core->registry, timed_kinds[k].kind, h);
-      int result = timed_kinds[k].timeout(core, h, now_ms);
-      if (result != PT_OK && status == PT_OK) {
-        status = result;
-      }
-      h = next;
+  for (uint32_t i = 0; i < count; i++) {
+    pt_kind kind = pt_registry_kind(&core->registry, core->due[i]);
+    if (kind == PT_KIND_NONE) continue; /* closed by an earlier timeout (a peer takes its channels and streams) */
+    const pt_kind_ops *ops = core->kinds[kind];
+    int result = ops != NULL && ops->handle_timeout != NULL ? ops->handle_timeout(core, core->due[i], now_ms) : PT_OK;
+    if (result != PT_OK && status == PT_OK) {
+      status = result;
     }
   }
-  pt_core_update_deadline(core);
+  for (uint32_t i = 0; i < count; i++) {
+    pt_core_reschedule(core, core->due[i]);
+  }
+  publish_deadline(core);
   /* The caller's timer has fired: it needs the deadline again even when nothing was due yet. */
   pt_output_queue_repeat_deadline(&core->outputs);
   return status;

@@ -1,6 +1,8 @@
-/* The core instance: the registry of every object plus the output queue. Sans-IO: it owns no socket,
- * thread or clock; every call that can change state takes `now_ms` from the caller, and afterwards
- * the caller drains the output queue until PT_OUTPUT_NONE. */
+/* The core instance: the registry of every object, the timer heap of their deadlines, and the output
+ * queue. Sans-IO: it owns no socket, thread or clock; every call that can change state takes `now_ms`
+ * from the caller, and afterwards the caller drains the output queue until PT_OUTPUT_NONE.
+ * The core reaches the modules (timers, teardown) only through the table of operations each kind
+ * registers; it includes none of them. */
 #ifndef PT_CORE_CORE_H
 #define PT_CORE_CORE_H
 
@@ -9,6 +11,7 @@
 
 #include "core/output_queue.h"
 #include "core/registry.h"
+#include "core/timer_heap.h"
 
 typedef struct pt_core_config {
   uint32_t max_objects;      /* registry slots, 1..PT_REGISTRY_MAX_SLOTS */
@@ -43,7 +46,11 @@ typedef enum pt_event {
   PT_EVENT_STREAM_PERMISSIONS = 22, /* stream (client): {inputLevel} */
   PT_EVENT_STREAM_FRAME = 23,      /* stream (client): binary, see pt_stream_frame_header in stream/stream.h */
   PT_EVENT_STREAM_CLOSED = 24,     /* stream: {code, error} */
-  PT_EVENT_STREAM_INPUT = 25       /* stream: one input (input/input_json.h): from the client on a host, from the host on a client */
+  PT_EVENT_STREAM_INPUT = 25,      /* stream: one input (input/input_json.h): from the client on a host, from the host on a client */
+  PT_EVENT_CONNECTION_LOST = 26,   /* connection: {code, error, attempt, delayMs[, alertCode, message]}: the gateway link is gone
+                                      (or attempt - 1 failed); drop the socket, attempt `attempt` follows in delayMs */
+  PT_EVENT_CONNECTION_RECONNECT = 27, /* connection: {attempt}: open a new socket, report it with socket_open / socket_closed */
+  PT_EVENT_CONNECTION_TOKEN = 28   /* connection: {resumeToken}: the gateway refreshed the resume token */
 } pt_event;
 
 /* Transport codes carried by PT_OUTPUT_SEND items. */
@@ -56,12 +63,27 @@ typedef enum pt_transport {
   PT_TRANSPORT_INPUT = 6    /* the stream's peer's RW_Input channel */
 } pt_transport;
 
-typedef struct pt_core {
+typedef struct pt_core pt_core;
+
+/* What the core needs of one kind of object; each module registers its kind's before adding the first
+ * object of that kind. Every member may be NULL. */
+typedef struct pt_kind_ops {
+  double (*deadline)(const pt_core *core, pt_handle handle);               /* next due time, -1 for none */
+  int (*handle_timeout)(pt_core *core, pt_handle handle, double now_ms);   /* fires what is due at now_ms */
+  void (*free)(pt_core *core, pt_handle handle);                           /* releases it silently */
+} pt_kind_ops;
+
+struct pt_core {
   pt_core_config config;
   pt_registry registry;
   pt_registry_slot *slots;
+  pt_timer_heap timers;    /* each object's next deadline, by slot */
+  pt_timer *timer_entries;
+  uint32_t *timer_positions;
+  pt_handle *due;          /* pt_core_handle_timeout: the objects it fires, max_objects of them */
+  const pt_kind_ops *kinds[PT_KIND_COUNT];
   pt_output_queue outputs;
-} pt_core;
+};
 
 /* Fills the default configuration (4096 objects, 256 MiB / 65536 outputs, 10 s hello timeout). */
 void pt_core_config_default(pt_core_config *config);
@@ -69,14 +91,24 @@ void pt_core_config_default(pt_core_config *config);
 /* Creates an empty core; PT_ERR_INVALID_ARGUMENT for a bad config, PT_ERR_NO_MEMORY. */
 int pt_core_init(pt_core *core, const pt_core_config *config);
 
-/* Releases every object the core owns and its queue. */
+/* Releases every object the core owns (through its kind's free, connections, channels, streams, peers,
+ * then SRTP sessions) and its queue. */
 void pt_core_destroy(pt_core *core);
 
-/* Fires every timer due at now_ms, then reports the next deadline (always, even if unchanged). */
+/* Makes `ops` the operations of a kind (the same table again is a no-op). */
+void pt_core_register_kind(pt_core *core, pt_kind kind, const pt_kind_ops *ops);
+
+/* Fires the objects whose deadline is due at now_ms (each once, earliest first), reschedules them, then
+ * reports the next deadline (always, even if unchanged). */
 int pt_core_handle_timeout(pt_core *core, double now_ms);
 
-/* Recomputes the earliest deadline of all objects into the output queue; called after every input. */
-void pt_core_update_deadline(pt_core *core);
+/* Recomputes one object's deadline (its kind's deadline function) into the timer heap and the core's
+ * next deadline into the output queue: O(log n). A module calls it whenever it changed that object's
+ * timers; a stale handle is ignored. */
+void pt_core_reschedule(pt_core *core, pt_handle handle);
+
+/* Releases an object's registry slot and drops its timer; as pt_registry_release. */
+int pt_core_release(pt_core *core, pt_handle handle, pt_kind kind, void **object);
 
 /* Queues an event whose payload is a NUL-terminated JSON text (sent without the NUL). */
 int pt_core_emit_json(pt_core *core, pt_handle handle, pt_event event, const char *json);

@@ -118,6 +118,16 @@ pt_handle pt_registry_next(const pt_registry *registry, pt_kind kind, pt_handle 
   return 0;
 }
 
+pt_kind pt_registry_kind(const pt_registry *registry, pt_handle handle) {
+  if (handle <= 0) return PT_KIND_NONE;
+  pt_kind kind = (pt_kind)(((uint32_t)handle) >> (SLOT_BITS + GENERATION_BITS));
+  return find_slot(registry, handle, kind) >= 0 ? kind : PT_KIND_NONE;
+}
+
+uint32_t pt_registry_index(pt_handle handle) {
+  return ((uint32_t)handle) & SLOT_MASK;
+}
+
 uint32_t pt_registry_live(const pt_registry *registry) {
   return registry == NULL ? 0 : registry->live;
 }

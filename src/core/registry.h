@@ -50,6 +50,12 @@ int pt_registry_release(pt_registry *registry, pt_handle handle, pt_kind kind, v
 /* Walks live objects of one kind: pass 0 to start; returns the next handle, or 0 at the end. */
 pt_handle pt_registry_next(const pt_registry *registry, pt_kind kind, pt_handle after);
 
+/* The kind of a live handle's object; PT_KIND_NONE for a stale, forged or invalid handle. */
+pt_kind pt_registry_kind(const pt_registry *registry, pt_handle handle);
+
+/* The slot a handle names (0..PT_REGISTRY_MAX_SLOTS-1), whether or not it is live. */
+uint32_t pt_registry_index(pt_handle handle);
+
 /* Number of live objects. */
 uint32_t pt_registry_live(const pt_registry *registry);
 

@@ -35,6 +35,9 @@ static pt_connection *lookup(const pt_core *core, pt_handle handle, int *status)
   return *status == PT_OK ? object : NULL;
 }
 
+/* What the core calls: timers and teardown. */
+static const pt_kind_ops connection_kind = {pt_connection_deadline, pt_connection_handle_timeout, pt_connection_free};
+
 static pt_attempt *find_attempt(pt_attempt *list, const char *request_id, uint64_t peer) {
   for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
     if (list[i].used && list[i].peer == peer && (request_id == NULL || strcmp(list[i].request_id, request_id) == 0)) {
@@ -64,12 +67,13 @@ pt_handle pt_connection_open(pt_core *core, const pt_client_hello *hello, double
   if (status == PT_OK) {
     connection->state = PT_CONNECTION_AWAITING_HELLO;
     connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
+    pt_core_register_kind(core, PT_KIND_CONNECTION, &connection_kind);
     handle = pt_registry_add(&core->registry, PT_KIND_CONNECTION, connection);
   }
   if (handle > 0) {
     status = pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, text, length);
     if (status != PT_OK) {
-      pt_registry_release(&core->registry, handle, PT_KIND_CONNECTION, NULL);
+      pt_core_release(core, handle, PT_KIND_CONNECTION, NULL);
       handle = status;
     }
   }
@@ -78,7 +82,7 @@ pt_handle pt_connection_open(pt_core *core, const pt_client_hello *hello, double
     free(connection);
     return handle;
   }
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return handle;
 }
 
@@ -126,7 +130,6 @@ static int close_with(pt_core *core, pt_handle handle, pt_connection *connection
   }
   int status = pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_CLOSED, event);
   pt_connection_free(core, handle);
-  pt_core_update_deadline(core);
   return status;
 }
 
@@ -282,7 +285,7 @@ int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, 
   }
   free(in);
   free(data);
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle); /* attempts came or went (ignored if the connection closed) */
   return status;
 }
 
@@ -311,7 +314,7 @@ int pt_connection_request(pt_core *core, pt_handle handle, uint64_t target, doub
     return status;
   }
   attempt->used = 1;
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return (int)number;
 }
 
@@ -323,7 +326,7 @@ int pt_connection_cancel(pt_core *core, pt_handle handle, uint64_t target) {
   if (attempt == NULL) return PT_ERR_STATE;
   status = send_simple(core, handle, PT_GATEWAY_CANCEL, attempt->request_id, target);
   int failed = fail_attempt(core, handle, attempt, PT_ERR_CANCELLED, NULL);
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return status != PT_OK ? status : failed;
 }
 
@@ -343,6 +346,7 @@ pt_handle pt_connection_accept(pt_core *core, pt_handle handle, const char *requ
   status = send_simple(core, handle, PT_GATEWAY_ACCEPT, attempt->request_id, attempt->peer);
   if (status != PT_OK) return status;
   attempt->used = 0;
+  pt_core_reschedule(core, handle);
   return pt_peer_create(core, handle, attempt->peer, attempt->external_id, attempt->request_id, 0,
                         now_ms + timeout_ms);
 }
@@ -356,6 +360,7 @@ int pt_connection_reject(pt_core *core, pt_handle handle, const char *request_id
     if (attempt->used && strcmp(attempt->request_id, request_id) == 0) {
       status = send_reject(core, handle, request_id, attempt->peer, reason);
       if (status == PT_OK) attempt->used = 0;
+      pt_core_reschedule(core, handle);
       return status;
     }
   }
@@ -417,7 +422,7 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
 
 void pt_connection_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
-  if (pt_registry_release(&core->registry, handle, PT_KIND_CONNECTION, &object) == PT_OK) {
+  if (pt_core_release(core, handle, PT_KIND_CONNECTION, &object) == PT_OK) {
     free(object);
   }
 }

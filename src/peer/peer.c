@@ -32,6 +32,9 @@ static pt_peer *lookup(const pt_core *core, pt_handle handle, int *status) {
   return *status == PT_OK ? object : NULL;
 }
 
+/* What the core calls: timers and teardown. */
+static const pt_kind_ops peer_kind = {pt_peer_deadline, pt_peer_handle_timeout, pt_peer_free};
+
 pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id, const char *remote_external_id,
                          const char *request_id, int offerer, double deadline_ms) {
   if (core == NULL || remote_id == 0 || remote_external_id == NULL || request_id == NULL ||
@@ -48,6 +51,7 @@ pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id
   peer->state = PT_PEER_NEW;
   peer->deadline_ms = deadline_ms;
   peer->disconnected_timeout_ms = PT_PEER_DISCONNECTED_TIMEOUT_MS;
+  pt_core_register_kind(core, PT_KIND_PEER, &peer_kind);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_PEER, peer);
   if (handle < 0) {
     free(peer);
@@ -66,7 +70,7 @@ pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id
     pt_peer_free(core, handle);
     return status;
   }
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return handle;
 }
 
@@ -141,7 +145,7 @@ static pt_peer_state derive_state(const pt_peer *peer) {
 static int update_state(pt_core *core, pt_handle handle, pt_peer *peer) {
   pt_peer_state state = derive_state(peer);
   if (state == peer->state) {
-    pt_core_update_deadline(core);
+    pt_core_reschedule(core, handle);
     return PT_OK;
   }
   peer->state = state;
@@ -156,7 +160,7 @@ static int update_state(pt_core *core, pt_handle handle, pt_peer *peer) {
     int closed = pt_peer_close(core, handle, PT_ERR_CLOSED);
     if (status == PT_OK) status = closed;
   }
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle); /* ignored once closed */
   return status;
 }
 
@@ -204,7 +208,6 @@ int pt_peer_close(pt_core *core, pt_handle handle, int reason) {
   pt_stream_close_all_of(core, handle, PT_ERR_CLOSED);
   status = pt_core_emit_error(core, handle, PT_EVENT_PEER_CLOSED, reason);
   pt_peer_free(core, handle);
-  pt_core_update_deadline(core);
   return status;
 }
 
@@ -275,7 +278,7 @@ int64_t pt_peer_reassembly_bytes(const pt_core *core, pt_handle handle) {
 
 void pt_peer_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
-  if (pt_registry_release(&core->registry, handle, PT_KIND_PEER, &object) != PT_OK) return;
+  if (pt_core_release(core, handle, PT_KIND_PEER, &object) != PT_OK) return;
   pt_peer *peer = object;
   for (size_t i = 0; i < 256; i++) free(peer->announced[i]);
   free(peer);

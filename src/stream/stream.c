@@ -133,11 +133,16 @@ static int ids_in_use(const pt_core *core, pt_handle peer, uint8_t id, int inbou
   return pt_stream_find(core, peer, id, inbound) != 0;
 }
 
+/* What the core calls: timers and teardown. */
+static const pt_kind_ops stream_kind = {pt_stream_deadline, pt_stream_handle_timeout, pt_stream_free};
+
 static pt_handle register_stream(pt_core *core, pt_stream *stream) {
   stream->input_level = stream->description.default_input_level;
   pt_input_sender_init(&stream->input_sender, !stream->inbound, stream->description.stream_id);
+  pt_core_register_kind(core, PT_KIND_STREAM, &stream_kind);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
   if (handle < 0) destroy_stream(stream);
+  else pt_core_reschedule(core, handle);
   return handle;
 }
 
@@ -182,7 +187,6 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
 }
 
 pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *d, double now_ms) {
-  (void)now_ms;
   if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
   int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
   if (status != PT_OK) return status;
@@ -205,7 +209,7 @@ pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_strea
   }
   if (status == PT_OK && stream->codec[PT_MEDIA_VIDEO] != 0) {
     status = pt_video_receiver_create(&stream->video_receiver, stream->assembler[PT_MEDIA_VIDEO], d->video_ssrc,
-                                      VIDEO_PAYLOAD_TYPE, pt_stream_fec_ssrc(d->video_ssrc));
+                                      VIDEO_PAYLOAD_TYPE, pt_stream_fec_ssrc(d->video_ssrc), now_ms);
   }
   if (status != PT_OK) {
     destroy_stream(stream);
@@ -262,14 +266,14 @@ int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, co
       !pt_video_sender_begin_frame(stream->video_sender, length, frame_is_keyframe(stream->codec[kind], frame, length),
                                    channel_buffered, now_ms)) {
     status = ask_encoder(core, handle, stream, now_ms);
-    pt_core_update_deadline(core);
+    pt_core_reschedule(core, handle);
     return status != PT_OK ? status : 0; /* dropped whole: the send queue is too deep, or it depends on a dropped frame */
   }
   int packets = pt_rtp_packetize(&stream->packetizer[kind], frame, length, rtp_timestamp, emit_packet, &call);
   if (kind == PT_MEDIA_VIDEO) {
     status = pt_video_sender_end_frame(stream->video_sender, now_ms, send_on_channel, &call);
     if (status == PT_OK) status = ask_encoder(core, handle, stream, now_ms);
-    pt_core_update_deadline(core);
+    pt_core_reschedule(core, handle);
     if (packets >= 0 && status != PT_OK) return status;
   }
   if (packets < 0) return packets;
@@ -381,7 +385,7 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
     if (status == PT_OK) status = recovered != PT_OK ? recovered : polled;
   }
   int requested = request_keyframes(core, handle, stream, now_ms);
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return status != PT_OK ? status : requested;
 }
 
@@ -403,7 +407,7 @@ int pt_stream_receive_feedback(pt_core *core, pt_handle handle, pt_media_kind ki
     pt_video_receiver_on_feedback(stream->video_receiver, feedback, now_ms);
   }
   free(feedback);
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return status;
 }
 
@@ -415,7 +419,7 @@ int pt_stream_keyframe_requested(pt_core *core, pt_handle handle, double now_ms)
   if (stream->video_sender == NULL) return pt_core_emit_json(core, handle, PT_EVENT_KEYFRAME_REQUESTED, "{}");
   pt_video_sender_want_keyframe(stream->video_sender);
   status = ask_encoder(core, handle, stream, now_ms);
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return status;
 }
 
@@ -426,6 +430,7 @@ int pt_stream_set_video_bitrate(pt_core *core, pt_handle handle, double bits_per
   if (stream->video_sender == NULL) return PT_ERR_STATE;
   if (!(bits_per_second >= 100000 && bits_per_second <= 1e9)) return PT_ERR_BAD_VALUE;
   pt_video_sender_set_max_bps(stream->video_sender, bits_per_second);
+  pt_core_reschedule(core, handle); /* the pacing rate may follow */
   return PT_OK;
 }
 
@@ -436,7 +441,7 @@ int pt_stream_request_keyframe(pt_core *core, pt_handle handle, double now_ms) {
   if (!stream->inbound || stream->assembler[PT_MEDIA_VIDEO] == NULL) return PT_ERR_STATE;
   pt_frame_assembler_want_keyframe(stream->assembler[PT_MEDIA_VIDEO], now_ms);
   status = request_keyframes(core, handle, stream, now_ms);
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return status;
 }
 
@@ -460,7 +465,7 @@ int pt_stream_send_input(pt_core *core, pt_handle handle, const pt_input *input,
   if (sent >= 0 && (input->type == PT_INPUT_CURSOR_IMAGE || input->type == PT_INPUT_CURSOR_POSITION)) {
     stream->counters.cursor_events++;
   }
-  pt_core_update_deadline(core);
+  pt_core_reschedule(core, handle);
   return sent;
 }
 
@@ -647,7 +652,6 @@ int pt_stream_close_with_reason(pt_core *core, pt_handle handle, int code, const
     status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, code);
   }
   pt_stream_free(core, handle);
-  pt_core_update_deadline(core);
   return status;
 }
 
@@ -701,6 +705,6 @@ int pt_stream_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
 
 void pt_stream_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
-  if (pt_registry_release(&core->registry, handle, PT_KIND_STREAM, &object) != PT_OK) return;
+  if (pt_core_release(core, handle, PT_KIND_STREAM, &object) != PT_OK) return;
   destroy_stream(object);
 }

@@ -39,7 +39,7 @@ static void set_timing(pt_video_receiver *r, double rtt_ms) {
 }
 
 int pt_video_receiver_create(pt_video_receiver **out, pt_frame_assembler *assembler, uint32_t media_ssrc,
-                             uint8_t payload_type, uint32_t fec_ssrc) {
+                             uint8_t payload_type, uint32_t fec_ssrc, double now_ms) {
   if (out == NULL || assembler == NULL) return PT_ERR_INVALID_ARGUMENT;
   *out = NULL;
   pt_video_receiver *r = calloc(1, sizeof *r);
@@ -54,6 +54,7 @@ int pt_video_receiver_create(pt_video_receiver **out, pt_frame_assembler *assemb
   r->fec_ssrc = fec_ssrc;
   r->payload_type = payload_type;
   r->stats.rtt_ms = -1;
+  r->next_report_ms = now_ms; /* the report clock's origin */
   pt_nack_tracker_init(&r->nacks);
   pt_arrival_log_init(&r->arrivals);
   set_timing(r, PT_VIDEO_DEFAULT_RTT_MS);
@@ -71,8 +72,18 @@ static double rtt_or_default(const pt_video_receiver *r) {
   return r->stats.rtt_ms > 0 ? r->stats.rtt_ms : PT_VIDEO_DEFAULT_RTT_MS;
 }
 
+/* Arrival reports go out on a PT_VIDEO_REPORT_MS clock that starts when the receiver is created: the
+ * first report is due at its first tick at or after the first arrival, however often (or seldom) the
+ * receiver was polled before. */
+static double first_tick(double origin_ms, double now_ms) {
+  if (!(now_ms > origin_ms) || now_ms - origin_ms > 1e12) return now_ms > origin_ms ? now_ms : origin_ms;
+  double ticks = (now_ms - origin_ms) / PT_VIDEO_REPORT_MS, whole = (double)(int64_t)ticks;
+  return origin_ms + (whole < ticks ? whole + 1 : whole) * PT_VIDEO_REPORT_MS;
+}
+
 void pt_video_receiver_on_media(pt_video_receiver *r, const uint8_t *rtp, size_t length, double now_ms) {
   if (r == NULL || rtp == NULL || length < 12) return;
+  if (!r->arrivals.started) r->next_report_ms = first_tick(r->next_report_ms, now_ms);
   uint16_t seq = (uint16_t)((rtp[2] << 8) | rtp[3]);
   double recovered_before = r->nacks.recovered;
   pt_nack_tracker_on_packet(&r->nacks, seq, now_ms);
@@ -140,7 +151,7 @@ int pt_video_receiver_poll(pt_video_receiver *r, double now_ms, pt_video_feedbac
   if (r == NULL || send == NULL) return PT_ERR_INVALID_ARGUMENT;
   uint16_t seqs[PT_FEEDBACK_MAX_NACKS];
   size_t nacks = pt_nack_tracker_take_due(&r->nacks, now_ms, rtt_or_default(r), wanted, r, seqs, PT_FEEDBACK_MAX_NACKS);
-  int report_due = now_ms >= r->next_report_ms;
+  int report_due = r->arrivals.started && now_ms >= r->next_report_ms;
   if (nacks == 0 && !report_due) return PT_OK;
   uint8_t message[PT_FEEDBACK_MAX_MESSAGE];
   size_t length = 0;

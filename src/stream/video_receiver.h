@@ -33,9 +33,9 @@ typedef struct pt_video_receiver_stats {
 } pt_video_receiver_stats;
 
 /* Creates a receiver for the stream's video SSRC (of that RTP payload type) and its FEC SSRC, around
- * its assembler (borrowed). */
+ * its assembler (borrowed), at now_ms: the origin of its report clock. */
 int pt_video_receiver_create(pt_video_receiver **out, pt_frame_assembler *assembler, uint32_t media_ssrc,
-                             uint8_t payload_type, uint32_t fec_ssrc);
+                             uint8_t payload_type, uint32_t fec_ssrc, double now_ms);
 
 /* Frees it; NULL is ignored. */
 void pt_video_receiver_destroy(pt_video_receiver *r);

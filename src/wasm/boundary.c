@@ -383,6 +383,14 @@ int32_t pt_wasm_stream_counters(int32_t stream, void *out) {
   return pt_stream_counters_of(&the_core, stream, out);
 }
 
+/* Standalone SRTP sessions (the srtp_* exports) have no timers; the core frees those left at shutdown. */
+static void srtp_free(pt_core *core, pt_handle handle) {
+  void *session = NULL;
+  if (pt_core_release(core, handle, PT_KIND_SRTP, &session) == PT_OK) pt_srtp_session_destroy(session);
+}
+
+static const pt_kind_ops srtp_kind = {NULL, NULL, srtp_free};
+
 int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t direction) {
   if (!core_ready) {
     return PT_ERR_STATE;
@@ -392,6 +400,7 @@ int32_t pt_wasm_srtp_create(const uint8_t *key, uint32_t key_length, int32_t dir
   if (status != PT_OK) {
     return status;
   }
+  pt_core_register_kind(&the_core, PT_KIND_SRTP, &srtp_kind);
   pt_handle handle = pt_registry_add(&the_core.registry, PT_KIND_SRTP, session);
   if (handle < 0) {
     pt_srtp_session_destroy(session);
@@ -422,11 +431,8 @@ int32_t pt_wasm_srtp_destroy(int32_t handle) {
   if (!core_ready) {
     return PT_ERR_STATE;
   }
-  void *session = NULL;
-  int status = pt_registry_release(&the_core.registry, handle, PT_KIND_SRTP, &session);
-  if (status == PT_OK) {
-    pt_srtp_session_destroy(session);
-  }
+  int status = pt_registry_get(&the_core.registry, handle, PT_KIND_SRTP, NULL);
+  if (status == PT_OK) srtp_free(&the_core, handle);
   return status;
 }
 

@@ -111,6 +111,27 @@ static void test_iteration_by_kind(void) {
   CHECK_EQ(pt_registry_next(&registry, PT_KIND_STREAM, 0), 0);
 }
 
+static void test_kind_and_index_of_a_handle(void) {
+  pt_registry_slot slots[4];
+  pt_registry registry;
+  pt_registry_init(&registry, slots, 4);
+  pt_handle peer = pt_registry_add(&registry, PT_KIND_PEER, &objects[0]);
+  pt_handle stream = pt_registry_add(&registry, PT_KIND_STREAM, &objects[1]);
+  CHECK_EQ(pt_registry_kind(&registry, peer), PT_KIND_PEER);
+  CHECK_EQ(pt_registry_kind(&registry, stream), PT_KIND_STREAM);
+  CHECK_EQ(pt_registry_index(peer), 0);
+  CHECK_EQ(pt_registry_index(stream), 1);
+  CHECK_EQ(pt_registry_kind(&registry, 0), PT_KIND_NONE);
+  CHECK_EQ(pt_registry_kind(&registry, -5), PT_KIND_NONE);
+  CHECK_EQ(pt_registry_kind(&registry, stream ^ (1 << 28)), PT_KIND_NONE); /* forged kind bits */
+  pt_registry_release(&registry, peer, PT_KIND_PEER, NULL);
+  CHECK_EQ(pt_registry_kind(&registry, peer), PT_KIND_NONE); /* stale */
+  pt_handle reused = pt_registry_add(&registry, PT_KIND_CHANNEL, &objects[2]);
+  CHECK_EQ(pt_registry_index(reused), pt_registry_index(peer));
+  CHECK_EQ(pt_registry_kind(&registry, reused), PT_KIND_CHANNEL);
+  CHECK_EQ(pt_registry_kind(&registry, peer), PT_KIND_NONE);
+}
+
 static void test_bad_init(void) {
   pt_registry_slot slots[1];
   pt_registry registry;
@@ -121,6 +142,7 @@ static void test_bad_init(void) {
 
 int main(void) {
   RUN(test_add_get_release);
+  RUN(test_kind_and_index_of_a_handle);
   RUN(test_stale_handle_never_reaches_new_object);
   RUN(test_generation_wraps_without_reaching_zero);
   RUN(test_wrong_kind_and_forged_handles);
