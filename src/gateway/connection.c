@@ -7,7 +7,9 @@
 #include "cJSON.h"
 #include "core/error.h"
 #include "gateway/gateway_messages.h"
+#include "gateway/liveness.h"
 #include "peer/peer.h"
+#include "platform/random.h"
 
 /* One pending connection attempt: ours to `peer` (outgoing) or `peer`'s to us (incoming). */
 typedef struct pt_attempt {
@@ -26,6 +28,14 @@ typedef struct pt_connection {
   uint32_t next_request;
   pt_attempt outgoing[PT_PENDING_ATTEMPTS_MAX];
   pt_attempt incoming[PT_PENDING_ATTEMPTS_MAX];
+  /* Liveness (docs/PROTOCOL.md, "Liveness"): the heartbeat once ready, and reconnection after a loss. */
+  pt_client_hello hello; /* sent again on reconnecting, with the latest resume token and takeOver */
+  pt_liveness_config liveness;
+  pt_heartbeat heartbeat;
+  int established;    /* had the gateway's hello once: a lost link may be re-established */
+  uint32_t attempt;   /* reconnection attempts since the loss */
+  double lost_at_ms;
+  double retry_at_ms; /* WAITING: when to ask the glue for a new socket */
 } pt_connection;
 
 static pt_connection *lookup(const pt_core *core, pt_handle handle, int *status) {
@@ -67,6 +77,10 @@ pt_handle pt_connection_open(pt_core *core, const pt_client_hello *hello, double
   if (status == PT_OK) {
     connection->state = PT_CONNECTION_AWAITING_HELLO;
     connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
+    connection->hello = *hello;
+    pt_liveness_config_default(&connection->liveness);
+    pt_heartbeat_stop(&connection->heartbeat);
+    connection->retry_at_ms = -1.0;
     pt_core_register_kind(core, PT_KIND_CONNECTION, &connection_kind);
     handle = pt_registry_add(&core->registry, PT_KIND_CONNECTION, connection);
   }
@@ -139,8 +153,63 @@ int pt_connection_close(pt_core *core, pt_handle handle, int reason) {
   return connection == NULL ? status : close_with(core, handle, connection, reason, -1, NULL);
 }
 
+/* Withdraws every pending attempt: the gateway forgets them when the link goes. */
+static void withdraw_attempts(pt_core *core, pt_handle handle, pt_connection *connection) {
+  for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
+    if (connection->outgoing[i].used) {
+      fail_attempt(core, handle, &connection->outgoing[i], PT_ERR_CLOSED, "The connection to the gateway was lost.");
+    }
+    pt_attempt *attempt = &connection->incoming[i];
+    if (!attempt->used) continue;
+    attempt->used = 0;
+    char source[24];
+    pt_peer_id_format(attempt->peer, source, sizeof source);
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddStringToObject(event, "requestId", attempt->request_id);
+    cJSON_AddStringToObject(event, "source", source);
+    pt_core_emit_object(core, handle, PT_EVENT_REQUEST_CANCELLED, event);
+  }
+}
+
+/* The link to the gateway is gone (its socket closed, a ping went unanswered, a fatal alert that a
+ * new session may cure) or a reconnection attempt failed: waits a backoff delay before the next
+ * attempt (PT_EVENT_CONNECTION_LOST), or closes when the policy says no or gives up. */
+static int lose(pt_core *core, pt_handle handle, pt_connection *connection, int reason, int alert_code,
+                const char *alert_message, double now_ms) {
+  const pt_liveness_config *policy = &connection->liveness;
+  if (!connection->established || policy->give_up_ms == 0) {
+    return close_with(core, handle, connection, reason, alert_code, alert_message);
+  }
+  if (connection->state == PT_CONNECTION_READY) {
+    connection->lost_at_ms = now_ms;
+    connection->attempt = 0;
+    withdraw_attempts(core, handle, connection);
+  }
+  pt_heartbeat_stop(&connection->heartbeat);
+  double left = connection->lost_at_ms + policy->give_up_ms - now_ms;
+  if (policy->give_up_ms > 0 && left <= 0) return close_with(core, handle, connection, reason, alert_code, alert_message);
+  if (connection->attempt < UINT32_MAX) connection->attempt++;
+  uint32_t random = 0;
+  if (pt_random_fill((uint8_t *)&random, sizeof random) != PT_OK) random = 0; /* the shortest jitter */
+  double delay = pt_backoff_delay(policy, connection->attempt, random);
+  if (policy->give_up_ms > 0 && delay > left) delay = left; /* the last attempt comes as the time runs out */
+  connection->state = PT_CONNECTION_WAITING;
+  connection->hello_deadline_ms = -1.0;
+  connection->retry_at_ms = now_ms + delay;
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddNumberToObject(event, "code", reason);
+  cJSON_AddStringToObject(event, "error", pt_error_name(reason));
+  cJSON_AddNumberToObject(event, "attempt", connection->attempt);
+  cJSON_AddNumberToObject(event, "delayMs", delay);
+  if (alert_code >= 0) {
+    cJSON_AddNumberToObject(event, "alertCode", alert_code);
+    cJSON_AddStringToObject(event, "message", alert_message != NULL ? alert_message : "");
+  }
+  return pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_LOST, event);
+}
+
 static int accept_server_hello(pt_core *core, pt_handle handle, pt_connection *connection,
-                               const char *message, size_t length) {
+                               const char *message, size_t length, double now_ms) {
   int status = pt_server_hello_parse(message, length, &connection->server_hello);
   char *normalised = status == PT_OK ? malloc(PT_GATEWAY_MAX_MESSAGE) : NULL;
   if (status == PT_OK && normalised == NULL) status = PT_ERR_NO_MEMORY;
@@ -154,7 +223,26 @@ static int accept_server_hello(pt_core *core, pt_handle handle, pt_connection *c
   }
   connection->state = PT_CONNECTION_READY;
   connection->hello_deadline_ms = -1.0;
+  connection->established = 1;
+  connection->attempt = 0;
+  /* A later hello resumes this session's id, taking it over from a session the gateway still holds. */
+  strcpy(connection->hello.resume_token, connection->server_hello.resume_token);
+  connection->hello.take_over = 1;
+  if (connection->server_hello.version >= PT_HEARTBEAT_VERSION) {
+    pt_heartbeat_start(&connection->heartbeat, &connection->liveness, now_ms);
+  }
   return PT_OK;
+}
+
+/* A pong settles the outstanding ping; one with a fresh resume token replaces the old. */
+static int on_pong(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in) {
+  pt_heartbeat_pong(&connection->heartbeat, in->ping_id);
+  if (in->resume_token[0] == '\0') return PT_OK;
+  strcpy(connection->server_hello.resume_token, in->resume_token);
+  strcpy(connection->hello.resume_token, in->resume_token);
+  cJSON *event = cJSON_CreateObject();
+  cJSON_AddStringToObject(event, "resumeToken", in->resume_token);
+  return pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_TOKEN, event);
 }
 
 static int send_reject(pt_core *core, pt_handle handle, const char *request_id, uint64_t peer, const char *reason) {
@@ -207,12 +295,18 @@ static int on_accept(pt_core *core, pt_handle handle, pt_connection *connection,
   return peer < 0 ? peer : PT_OK;
 }
 
-static int on_alert(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in) {
+static int on_alert(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in,
+                    double now_ms) {
   if (in->alert_level == PT_ALERT_FATAL) {
     int reason = in->alert_code == PT_ALERT_CLOSE_NOTIFY ? PT_ERR_CLOSED : PT_ERR_UNEXPECTED_MESSAGE;
     if (in->alert_code == PT_ALERT_ACCESS_DENIED) reason = PT_ERR_REJECTED;
     if (in->alert_code == PT_ALERT_PROTOCOL_VERSION) reason = PT_ERR_UNSUPPORTED_VERSION;
-    close_with(core, handle, connection, reason, in->alert_code, in->text);
+    /* A gateway going down or failing may be back, or replaced, soon; anything else would fail again. */
+    if (in->alert_code == PT_ALERT_CLOSE_NOTIFY || in->alert_code == PT_ALERT_INTERNAL_ERROR) {
+      lose(core, handle, connection, reason, in->alert_code, in->text, now_ms);
+    } else {
+      close_with(core, handle, connection, reason, in->alert_code, in->text);
+    }
     return PT_OK;
   }
   pt_attempt *attempt = in->request_id[0] != '\0' && in->target != 0
@@ -255,7 +349,9 @@ static int dispatch(pt_core *core, pt_handle handle, pt_connection *connection, 
       return pt_peer_deliver_signal(core, handle, in->source, in->request_id, in->signal_kind, data,
                                     in->signal_data_length);
     case PT_GATEWAY_ALERT:
-      return on_alert(core, handle, connection, in);
+      return on_alert(core, handle, connection, in, now_ms);
+    case PT_GATEWAY_PONG:
+      return on_pong(core, handle, connection, in);
     default:
       return PT_ERR_UNEXPECTED_MESSAGE; /* a second hello */
   }
@@ -277,11 +373,14 @@ int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, 
                                           : pt_gateway_inbound_parse(message, length, in, data, PT_SIGNAL_DATA_MAX + 1);
   if (connection->state == PT_CONNECTION_AWAITING_HELLO) {
     /* Before the hello only an alert (say, an unknown key) may come instead of it. */
-    status = parsed == PT_OK && in->type == PT_GATEWAY_ALERT ? on_alert(core, handle, connection, in)
-                                                            : accept_server_hello(core, handle, connection, message, length);
-  } else {
+    status = parsed == PT_OK && in->type == PT_GATEWAY_ALERT
+                 ? on_alert(core, handle, connection, in, now_ms)
+                 : accept_server_hello(core, handle, connection, message, length, now_ms);
+  } else if (connection->state == PT_CONNECTION_READY) {
     /* A bad message after the hello is reported to the caller; the session goes on. */
     status = parsed == PT_OK ? dispatch(core, handle, connection, in, data, now_ms) : parsed;
+  } else {
+    status = PT_ERR_STATE; /* no socket while waiting to reconnect */
   }
   free(in);
   free(data);
@@ -377,7 +476,10 @@ double pt_connection_deadline(const pt_core *core, pt_handle handle) {
   int status;
   const pt_connection *connection = lookup(core, handle, &status);
   if (connection == NULL) return -1.0;
+  if (connection->state == PT_CONNECTION_WAITING) return connection->retry_at_ms;
   double earliest = connection->hello_deadline_ms;
+  double heartbeat = pt_heartbeat_deadline(&connection->heartbeat);
+  if (heartbeat >= 0 && (earliest < 0 || heartbeat < earliest)) earliest = heartbeat;
   for (size_t i = 0; i < 2 * PT_PENDING_ATTEMPTS_MAX; i++) {
     const pt_attempt *attempt = i < PT_PENDING_ATTEMPTS_MAX ? &connection->outgoing[i] : &connection->incoming[i - PT_PENDING_ATTEMPTS_MAX];
     if (attempt->used && (earliest < 0 || attempt->deadline_ms < earliest)) earliest = attempt->deadline_ms;
@@ -391,8 +493,33 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
   if (connection == NULL) {
     return status;
   }
+  if (connection->state == PT_CONNECTION_WAITING) {
+    if (now_ms < connection->retry_at_ms) return PT_OK;
+    /* Time for the next attempt: the glue opens a socket and reports it (socket_open / socket_closed). */
+    connection->state = PT_CONNECTION_OPENING;
+    connection->retry_at_ms = -1.0;
+    connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddNumberToObject(event, "attempt", connection->attempt);
+    return pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_RECONNECT, event);
+  }
   if (connection->hello_deadline_ms >= 0 && now_ms >= connection->hello_deadline_ms) {
-    return pt_connection_close(core, handle, PT_ERR_TIMEOUT);
+    return lose(core, handle, connection, PT_ERR_TIMEOUT, -1, NULL, now_ms);
+  }
+  uint32_t ping_id = 0;
+  switch (pt_heartbeat_poll(&connection->heartbeat, &connection->liveness, now_ms, &ping_id)) {
+    case PT_HEARTBEAT_DEAD:
+      return lose(core, handle, connection, PT_ERR_TIMEOUT, -1, NULL, now_ms);
+    case PT_HEARTBEAT_PING: {
+      char ping[64];
+      size_t length = 0;
+      status = pt_gateway_build_ping(ping_id, ping, sizeof ping, &length);
+      if (status == PT_OK) status = pt_connection_send(core, handle, ping, length);
+      if (status != PT_OK) return status;
+      break;
+    }
+    default:
+      break;
   }
   for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) {
     pt_attempt *attempt = &connection->outgoing[i];
@@ -418,6 +545,52 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
     if (status != PT_OK) return status;
   }
   return PT_OK;
+}
+
+int pt_connection_configure(pt_core *core, pt_handle handle, const pt_liveness_config *config, double now_ms) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  status = pt_liveness_config_validate(config);
+  if (status != PT_OK) return status;
+  connection->liveness = *config;
+  if (connection->state == PT_CONNECTION_READY && connection->server_hello.version >= PT_HEARTBEAT_VERSION) {
+    pt_heartbeat_start(&connection->heartbeat, &connection->liveness, now_ms);
+  }
+  pt_core_reschedule(core, handle);
+  return PT_OK;
+}
+
+int pt_connection_socket_open(pt_core *core, pt_handle handle, double now_ms) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  if (connection->state != PT_CONNECTION_OPENING) return PT_ERR_STATE;
+  char *text = malloc(PT_GATEWAY_MAX_MESSAGE);
+  size_t length = 0;
+  status = text == NULL ? PT_ERR_NO_MEMORY : pt_client_hello_build(&connection->hello, text, PT_GATEWAY_MAX_MESSAGE, &length);
+  if (status == PT_OK) {
+    status = pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, text, length);
+  }
+  free(text);
+  if (status == PT_OK) {
+    connection->state = PT_CONNECTION_AWAITING_HELLO;
+    connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
+  } else {
+    lose(core, handle, connection, status, -1, NULL, now_ms);
+  }
+  pt_core_reschedule(core, handle);
+  return status;
+}
+
+int pt_connection_socket_closed(pt_core *core, pt_handle handle, double now_ms) {
+  int status;
+  pt_connection *connection = lookup(core, handle, &status);
+  if (connection == NULL) return status;
+  if (connection->state == PT_CONNECTION_WAITING) return PT_OK; /* that socket was already given up */
+  status = lose(core, handle, connection, PT_ERR_CLOSED, -1, NULL, now_ms);
+  pt_core_reschedule(core, handle);
+  return status;
 }
 
 void pt_connection_free(pt_core *core, pt_handle handle) {

@@ -117,6 +117,20 @@ int32_t pt_wasm_connection_state(int32_t handle) {
   return core_ready ? pt_connection_state_of(&the_core, handle) : PT_ERR_STATE;
 }
 
+int32_t pt_wasm_connection_configure(int32_t handle, double ping_interval_ms, double ping_timeout_ms,
+                                     double retry_min_ms, double retry_max_ms, double give_up_ms, double now_ms) {
+  pt_liveness_config config = {ping_interval_ms, ping_timeout_ms, retry_min_ms, retry_max_ms, give_up_ms};
+  return core_ready ? pt_connection_configure(&the_core, handle, &config, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_connection_socket_open(int32_t handle, double now_ms) {
+  return core_ready ? pt_connection_socket_open(&the_core, handle, now_ms) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_connection_socket_closed(int32_t handle, double now_ms) {
+  return core_ready ? pt_connection_socket_closed(&the_core, handle, now_ms) : PT_ERR_STATE;
+}
+
 /* Parses a (pointer, length) decimal peer id from JS. */
 static int parse_peer_id(const char *text, uint32_t length, uint64_t *peer_id) {
   char buffer[24];

@@ -53,8 +53,16 @@ PT_EXPORT(connection_receive) int32_t pt_wasm_connection_receive(int32_t handle,
                                                                       uint32_t length, double now_ms);
 /* Closes the connection with a reason code (queues its close event). */
 PT_EXPORT(connection_close) int32_t pt_wasm_connection_close(int32_t handle, int32_t reason);
-/* The connection's state (1 awaiting hello, 2 ready) or a handle error. */
+/* The connection's state (1 awaiting hello, 2 ready, 3 waiting to reconnect, 4 opening a socket) or a handle error. */
 PT_EXPORT(connection_state) int32_t pt_wasm_connection_state(int32_t handle);
+/* Sets the heartbeat and reconnection policy (gateway/liveness.h: give_up_ms 0 never reconnects, < 0 never gives up). */
+PT_EXPORT(connection_configure) int32_t pt_wasm_connection_configure(int32_t handle, double ping_interval_ms,
+                                                                     double ping_timeout_ms, double retry_min_ms,
+                                                                     double retry_max_ms, double give_up_ms, double now_ms);
+/* The socket a reconnect event asked for is open (queues the hello). */
+PT_EXPORT(connection_socket_open) int32_t pt_wasm_connection_socket_open(int32_t handle, double now_ms);
+/* The connection's socket closed or failed to open (the core reconnects or closes). */
+PT_EXPORT(connection_socket_closed) int32_t pt_wasm_connection_socket_closed(int32_t handle, double now_ms);
 
 /* Asks to connect to a peer (decimal id); returns the attempt number (its requestId) or an error. */
 PT_EXPORT(connection_request) int32_t pt_wasm_connection_request(int32_t handle, const char *target, uint32_t target_length,
