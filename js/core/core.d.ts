@@ -43,6 +43,9 @@ export declare const CoreEvent: Readonly<{
   StreamFrame: 23;
   StreamClosed: 24;
   StreamInput: 25;
+  ConnectionLost: 26;
+  ConnectionReconnect: 27;
+  ConnectionToken: 28;
 }>;
 export declare const Transport: Readonly<{ Gateway: 1; Channel: 2; Control: 3; Video: 4; Audio: 5; Input: 6 }>;
 export declare const MediaKind: Readonly<{ Video: 0; Audio: 1 }>;
@@ -103,6 +106,13 @@ export declare class Core {
   connectionOpen(hello: { apiKey: string; externalId?: string; resumeToken?: string }, nowMs: number): number;
   connectionReceive(handle: number, message: Bytes, nowMs: number): number;
   connectionClose(handle: number, reason: number): number;
+  connectionConfigure(
+    handle: number,
+    liveness: { pingIntervalMs: number; pingTimeoutMs: number; retryMinMs: number; retryMaxMs: number; giveUpMs: number },
+    nowMs: number,
+  ): number;
+  connectionSocketOpen(handle: number, nowMs: number): number;
+  connectionSocketClosed(handle: number, nowMs: number): number;
   connectionState(handle: number): number;
   connectionRequest(handle: number, target: bigint | string, timeoutMs: number, nowMs: number): number;
   connectionCancel(handle: number, target: bigint | string): number;

@@ -47,6 +47,9 @@ export const CoreEvent = Object.freeze({
   StreamFrame: 23,
   StreamClosed: 24,
   StreamInput: 25,
+  ConnectionLost: 26,
+  ConnectionReconnect: 27,
+  ConnectionToken: 28,
 });
 export const Transport = Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5, Input: 6 });
 export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
@@ -186,6 +189,24 @@ export class Core {
 
   connectionClose(handle, reason) {
     return this.exports.connection_close(handle, reason);
+  }
+
+  /**
+   * Sets the heartbeat and reconnection policy: pingIntervalMs (0: no heartbeat), pingTimeoutMs,
+   * retryMinMs, retryMaxMs, giveUpMs (0: a lost link closes; -1: never give up).
+   */
+  connectionConfigure(handle, { pingIntervalMs, pingTimeoutMs, retryMinMs, retryMaxMs, giveUpMs }, nowMs) {
+    return this.exports.connection_configure(handle, pingIntervalMs, pingTimeoutMs, retryMinMs, retryMaxMs, giveUpMs, nowMs);
+  }
+
+  /** The WebSocket a ConnectionReconnect event asked for is open: the core sends its hello. */
+  connectionSocketOpen(handle, nowMs) {
+    return this.exports.connection_socket_open(handle, nowMs);
+  }
+
+  /** The connection's WebSocket closed or failed to open: the core reconnects, or closes the connection. */
+  connectionSocketClosed(handle, nowMs) {
+    return this.exports.connection_socket_closed(handle, nowMs);
   }
 
   connectionState(handle) {

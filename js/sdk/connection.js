@@ -1,10 +1,18 @@
-// RainwayConnection: a facade over a core gateway-connection handle and its WebSocket.
+// RainwayConnection: a facade over a core gateway-connection handle and its WebSocket. The core
+// decides when the gateway link is dead (heartbeat), when to reconnect and when to give up; this
+// facade opens and drops WebSockets when it says so and reports it to the app.
 import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
 import { Peer } from "./peer.js";
 import { CoreEvents } from "./runtime.js";
 import { PeerLink, loadRTCPeerConnection } from "../platform/rtc.js";
+import { openGatewaySocket } from "../platform/websocket.js";
 import { CoreError } from "../core/core.js";
+
+/** Alert codes the core reports in its events (docs/PROTOCOL.md, "Alerts"). */
+const ALERT_CLOSE_NOTIFY = 0;
+const ALERT_ACCESS_DENIED = 49;
+const ALERT_SESSION_REPLACED = 91;
 
 const text = new TextDecoder();
 const PEER_ID_LIMIT = 2n ** 63n;
@@ -31,20 +39,30 @@ export class RainwayConnection extends EventEmitter {
   #readyResolvers = null;
   #closed = false;
   #closeReason = null;
+  #store;
+  #reconnecting = false; // the gateway link was lost and is not back yet
+  #lossReason = null; // why the link was lost last (a message of Messages)
+  #keepAlive = null; // holds a Node process open while no socket does
 
   /** @internal Created by rainway.connect. */
-  constructor({ runtime, handle, socket, options, log }) {
+  constructor({ runtime, handle, socket, options, log, store }) {
     super();
     this.#runtime = runtime;
     this.#handle = handle;
     this.#socket = socket;
     this.#options = options;
+    this.#store = store;
     this.log = log;
     this.id = 0n;
     this.externalId = options.externalId;
     this.resumeToken = undefined;
     this.iceServers = [];
     runtime.register(handle, this);
+  }
+
+  /** Petrichor: true between a loss of the gateway link and its return (see the "reconnecting" event). */
+  get reconnecting() {
+    return this.#reconnecting;
   }
 
   /** @internal Resolves once the gateway's hello arrived; rejects if the session ends first. */
@@ -68,6 +86,7 @@ export class RainwayConnection extends EventEmitter {
       return Promise.reject(error);
     }
     if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#reconnecting) return Promise.reject(new RainwayError(Messages.gatewayReconnecting));
     if (this.#peers.has(id)) return Promise.reject(new RainwayError(Messages.alreadyConnected(id)));
     const timeoutMs = this.#options.connectTimeoutMs;
     const number = this.#runtime.call((core, now) => core.connectionRequest(this.#handle, id, timeoutMs, now));
@@ -97,20 +116,29 @@ export class RainwayConnection extends EventEmitter {
     for (const peer of this.peers) peer.close();
     if (this.#closed) return;
     this.#closeReason = Messages.gatewayClosed;
-    this.#socket.close(3000, "closed by the app");
+    const socket = this.#socket;
+    this.#socket = null; // its close event is ours, not a loss
+    socket?.close(3000, "closed by the app");
     this.#runtime.call((core) => core.connectionClose(this.#handle, CoreError.Closed));
   }
 
-  /** @internal The socket closed under us (gateway gone or network lost). */
-  socketClosed({ code }) {
-    if (this.#closed) return;
-    this.#closeReason ??= code === 1001 || code === 1000 ? Messages.gatewayClosed : Messages.gatewayLost;
-    this.#runtime.call((core) => core.connectionClose(this.#handle, CoreError.Closed));
+  /** @internal Sets the heartbeat and reconnection policy (before the gateway's hello). */
+  configure(liveness) {
+    const status = this.#runtime.call((core, now) => core.connectionConfigure(this.#handle, liveness, now));
+    if (status < 0) throw new RainwayError(`Couldn't configure the gateway connection: ${this.#runtime.core.errorName(status)}`);
   }
 
-  /** @internal A message from the gateway. */
-  socketMessage(message) {
-    if (this.#closed) return; // the socket may still deliver what was in flight when we closed
+  /** @internal `socket` closed under us (gateway gone, network lost, or it never opened). */
+  socketClosed({ code }, socket = this.#socket) {
+    if (this.#closed || socket !== this.#socket) return; // a socket this connection already dropped
+    this.#socket = null;
+    if (!this.#reconnecting) this.#lossReason = code === 1001 || code === 1000 ? Messages.gatewayClosed : Messages.gatewayLost;
+    this.#runtime.call((core, now) => core.connectionSocketClosed(this.#handle, now));
+  }
+
+  /** @internal A message from the gateway on `socket`. */
+  socketMessage(message, socket = this.#socket) {
+    if (this.#closed || socket !== this.#socket) return; // in flight when we closed or dropped that socket
     if (message === null) {
       this.log(2, "the gateway sent a binary frame; ignored");
       return;
@@ -128,14 +156,19 @@ export class RainwayConnection extends EventEmitter {
   onEvent(code, payload, handle) {
     switch (code) {
       case CoreEvents.ConnectionReady:
-        this.id = BigInt(payload.peerId);
-        this.resumeToken = payload.resumeToken;
-        this.iceServers = payload.iceServers ?? [];
-        this.#readyResolvers?.resolve(this);
-        this.#readyResolvers = null;
+        this.#onReady(payload);
         break;
       case CoreEvents.ConnectionClosed:
         this.#onClosed(payload);
+        break;
+      case CoreEvents.ConnectionLost:
+        this.#onLost(payload);
+        break;
+      case CoreEvents.ConnectionReconnect:
+        this.#reopen(payload.attempt);
+        break;
+      case CoreEvents.ConnectionToken:
+        this.#newToken(payload.resumeToken);
         break;
       case CoreEvents.PeerRequest:
         this.#onPeerRequest(payload);
@@ -161,13 +194,101 @@ export class RainwayConnection extends EventEmitter {
     return new RainwayError(this.#closeReason ?? Messages.gatewayClosed);
   }
 
+  #onReady({ peerId, resumeToken, iceServers }) {
+    const previousId = this.id;
+    this.id = BigInt(peerId);
+    this.iceServers = iceServers ?? [];
+    if (this.#readyResolvers) {
+      this.resumeToken = resumeToken;
+      this.#readyResolvers.resolve(this);
+      this.#readyResolvers = null;
+      return;
+    }
+    // Back after a loss: the same id when the gateway honoured the resume token.
+    this.#reconnecting = false;
+    this.#lossReason = null;
+    this.#holdProcess(false);
+    if (this.id === previousId) this.log(3, `reconnected to the gateway as peer ${this.id}`);
+    else this.log(2, `reconnected to the gateway as peer ${this.id} (was ${previousId}: the gateway did not honour the resume token)`);
+    this.#newToken(resumeToken);
+    this.emit("reconnected", this.id, previousId);
+  }
+
+  #newToken(resumeToken) {
+    if (!resumeToken || resumeToken === this.resumeToken) return;
+    this.resumeToken = resumeToken;
+    try {
+      this.#store?.save(resumeToken);
+    } catch (error) {
+      this.log(2, `the resume token could not be stored: ${error?.message ?? error}`);
+    }
+    this.emit("resume-token", resumeToken);
+  }
+
+  /** The core declared the gateway link lost (or a reconnection attempt failed); it retries after delayMs. */
+  #onLost({ code, alertCode, attempt, delayMs }) {
+    const socket = this.#socket;
+    this.#socket = null;
+    socket?.close(4000, "link lost"); // a half-open socket would never report its end
+    if (!this.#reconnecting) {
+      // Why the link went (the socket's close code was noted by socketClosed); attempts that fail keep it.
+      if (alertCode === ALERT_CLOSE_NOTIFY) this.#lossReason = Messages.gatewayClosed;
+      else if (alertCode !== undefined) this.#lossReason = Messages.gatewayFatal;
+      else if (code === CoreError.Timeout) this.#lossReason = Messages.gatewayLost; // the heartbeat
+    }
+    this.#reconnecting = true;
+    this.#holdProcess(true);
+    const reason = this.#lossReason ?? Messages.gatewayLost;
+    this.log(attempt === 1 ? 2 : 3, `${reason} Reconnection attempt ${attempt} in ${Math.round(delayMs)} ms.`);
+    this.emit("reconnecting", new RainwayError(reason), attempt, delayMs);
+  }
+
+  /** Opens a new WebSocket for reconnection attempt `attempt` and reports how it went to the core. */
+  async #reopen(attempt) {
+    let socket = null;
+    const slot = { close() {} };
+    this.#socket = slot; // stands for the socket until it exists, so that a loss meanwhile drops it
+    const handlers = {
+      onOpen: () => {
+        if (this.#socket !== socket) return;
+        this.#runtime.call((core, now) => core.connectionSocketOpen(this.#handle, now));
+      },
+      onMessage: (message) => this.socketMessage(message, socket),
+      onClose: (event) => this.socketClosed(event, socket ?? slot),
+    };
+    try {
+      socket = await openGatewaySocket(this.#options.gatewayUrl, handlers);
+    } catch (error) {
+      this.log(2, `reconnection attempt ${attempt}: the WebSocket could not be created: ${error?.message ?? error}`);
+      this.socketClosed({ code: 1006 }, slot);
+      return;
+    }
+    if (this.#socket === slot) this.#socket = socket;
+    else socket.close(4000, "no longer wanted"); // lost, closed or given up meanwhile
+  }
+
+  /** Keeps a Node process alive while the connection waits to reconnect with no socket open. */
+  #holdProcess(hold) {
+    if (!hold) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = null;
+    } else {
+      this.#keepAlive ??= setInterval(() => {}, 60_000);
+    }
+  }
+
   #onClosed(payload) {
     this.#closed = true;
+    this.#holdProcess(false);
     this.#runtime.unregister(this.#handle);
-    this.#socket.close(3000, "closed");
-    if (payload.alertCode === 49) this.#closeReason = Messages.invalidKey;
-    else if (payload.alertCode !== undefined && payload.alertCode !== 0) this.#closeReason = Messages.gatewayFatal;
-    else if (payload.code === CoreError.Timeout) this.#closeReason = "The Rainway gateway did not answer in time.";
+    this.#socket?.close(3000, "closed");
+    this.#socket = null;
+    if (payload.alertCode === ALERT_ACCESS_DENIED) this.#closeReason = Messages.invalidKey;
+    else if (payload.alertCode === ALERT_SESSION_REPLACED) this.#closeReason = Messages.sessionReplaced;
+    else if (payload.alertCode === ALERT_CLOSE_NOTIFY) this.#closeReason ??= Messages.gatewayClosed;
+    else if (payload.alertCode !== undefined) this.#closeReason = Messages.gatewayFatal;
+    else if (payload.code === CoreError.Timeout && this.#readyResolvers) this.#closeReason = "The Rainway gateway did not answer in time.";
+    else this.#closeReason ??= this.#lossReason ?? Messages.gatewayLost;
     const error = this.#closedError();
     for (const request of this.#requests.values()) request.cancel();
     if (this.#readyResolvers) {

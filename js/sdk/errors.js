@@ -18,6 +18,9 @@ export const Messages = Object.freeze({
   gatewayClosed: "The connection to the Rainway server was closed.",
   gatewayLost: "The connection to the Rainway server was lost.",
   gatewayFatal: "The connection to the Rainway server encountered a fatal error.",
+  // Petrichor: the gateway connection is being re-established (see RainwayConnection "reconnecting").
+  gatewayReconnecting: "The connection to the Rainway server was lost; reconnecting.",
+  sessionReplaced: "The connection to the Rainway server was closed: another connection took over this peer id with its resume token.",
   connectionDisposed: "Peer's RainwayConnection was disposed.",
   alreadyConnected: (id) => `Already connected to ${id}`,
   rejected: (id, reason) => `The peer at ${id} rejected the connection, with reason: ${reason}`,

@@ -11,6 +11,29 @@ export const SDK_VERSION = "0.1.0";
 const DEFAULT_CONNECT_TIMEOUT_MS = 30000;
 /** A peer that stays Disconnected this long (its other side is most likely gone) is closed. */
 const DEFAULT_DISCONNECTED_TIMEOUT_MS = 15000;
+/** The gateway link's heartbeat: a ping this often, dead when one is unanswered this long. */
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10000;
+/** Reconnection after a loss: delays doubling from min to max (with jitter), "close" after giveUpAfterMs. */
+export const DEFAULT_RECONNECT = Object.freeze({ minDelayMs: 500, maxDelayMs: 30000, giveUpAfterMs: 300000 });
+const DAY_MS = 86400000;
+
+/** Checks the reconnect option (true, false or {minDelayMs, maxDelayMs, giveUpAfterMs}); returns the core's policy. */
+function reconnectPolicy(reconnect) {
+  if (reconnect === false) return { retryMinMs: DEFAULT_RECONNECT.minDelayMs, retryMaxMs: DEFAULT_RECONNECT.maxDelayMs, giveUpMs: 0 };
+  if (reconnect !== true && (reconnect === null || typeof reconnect !== "object")) {
+    throw new RainwayError("reconnect must be true, false or an object {minDelayMs, maxDelayMs, giveUpAfterMs}.");
+  }
+  const { minDelayMs, maxDelayMs, giveUpAfterMs } = { ...DEFAULT_RECONNECT, ...(reconnect === true ? {} : reconnect) };
+  const ms = (value) => Number.isFinite(value) && value > 0 && value <= DAY_MS;
+  if (!ms(minDelayMs) || !ms(maxDelayMs) || maxDelayMs < minDelayMs) {
+    throw new RainwayError("reconnect.minDelayMs and maxDelayMs must be positive numbers of milliseconds (at most a day), minDelayMs <= maxDelayMs.");
+  }
+  if (!(giveUpAfterMs === Infinity || ms(giveUpAfterMs))) {
+    throw new RainwayError("reconnect.giveUpAfterMs must be a positive number of milliseconds (at most a day) or Infinity.");
+  }
+  return { retryMinMs: minDelayMs, retryMaxMs: maxDelayMs, giveUpMs: giveUpAfterMs === Infinity ? -1 : giveUpAfterMs };
+}
 
 /** Checks and completes connect() options; throws RainwayError for bad input. */
 function connectOptions(options) {
@@ -24,6 +47,9 @@ function connectOptions(options) {
     connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
     disconnectedTimeoutMs = DEFAULT_DISCONNECTED_TIMEOUT_MS,
     resumeToken,
+    reconnect = true,
+    heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS,
+    heartbeatTimeoutMs = DEFAULT_HEARTBEAT_TIMEOUT_MS,
   } = options;
   // The same limits as the gateway protocol (docs/PROTOCOL.md), checked here for a clear message.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]{1,128}$/.test(apiKey)) throw new RainwayError(Messages.invalidKey);
@@ -36,11 +62,18 @@ function connectOptions(options) {
   if (!(Number.isFinite(disconnectedTimeoutMs) && disconnectedTimeoutMs > 0 && disconnectedTimeoutMs <= 86400000)) {
     throw new RainwayError("disconnectedTimeoutMs must be a positive number of milliseconds (at most a day).");
   }
+  if (!(Number.isFinite(heartbeatIntervalMs) && heartbeatIntervalMs >= 0 && heartbeatIntervalMs <= DAY_MS)) {
+    throw new RainwayError("heartbeatIntervalMs must be a number of milliseconds (0 turns the heartbeat off; at most a day).");
+  }
+  if (!(Number.isFinite(heartbeatTimeoutMs) && heartbeatTimeoutMs > 0 && heartbeatTimeoutMs <= DAY_MS)) {
+    throw new RainwayError("heartbeatTimeoutMs must be a positive number of milliseconds (at most a day).");
+  }
+  const liveness = { pingIntervalMs: heartbeatIntervalMs, pingTimeoutMs: heartbeatTimeoutMs, ...reconnectPolicy(reconnect) };
   const url = resolveGatewayUrl(gatewayUrl);
   if (!url) {
     throw new RainwayError("No gateway URL: pass gatewayUrl, or set PETRICHOR_GATEWAY_URL.");
   }
-  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken };
+  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken, liveness };
 }
 
 export class RainwaySDK extends EventEmitter {
@@ -91,8 +124,9 @@ export class RainwaySDK extends EventEmitter {
             (core, now) =>
               core.connectionOpen({ apiKey: settings.apiKey, externalId: settings.externalId, resumeToken }, now),
             (handle) => {
-              connection = new RainwayConnection({ runtime, handle, socket, options: settings, log });
+              connection = new RainwayConnection({ runtime, handle, socket, options: settings, log, store });
               connection.whenReady().then(settle.resolve, settle.reject);
+              connection.configure(settings.liveness);
               return connection;
             },
           );
@@ -100,9 +134,9 @@ export class RainwaySDK extends EventEmitter {
             settle.reject(new RainwayError(`Couldn't open the gateway connection: ${runtime.core.errorName(opened)}`));
           }
         },
-        onMessage: (message) => connection?.socketMessage(message),
+        onMessage: (message) => connection?.socketMessage(message, socket),
         onClose: (event) => {
-          if (connection) connection.socketClosed(event);
+          if (connection) connection.socketClosed(event, socket);
           else settle.reject(new RainwayError(Messages.apiUnreachable));
         },
       });

@@ -183,10 +183,10 @@ test("a Node client keeps its peer id when it presents its resume token", async 
   assert.equal(again.id, id);
 });
 
-test("when the gateway stops, every connection gets close with a RainwayError and peer links survive", async () => {
+test("reconnect: false (0.5's behaviour): when the gateway stops, every connection gets close with a RainwayError and peer links survive", async () => {
   const own = await startGateway({ keys: KEYS });
-  const a = await rainway.connect({ apiKey: "key_a1", externalId: "alice", gatewayUrl: own.url });
-  const b = await rainway.connect({ apiKey: "key_a2", externalId: "bob", gatewayUrl: own.url });
+  const a = await rainway.connect({ apiKey: "key_a1", externalId: "alice", gatewayUrl: own.url, reconnect: false });
+  const b = await rainway.connect({ apiKey: "key_a2", externalId: "bob", gatewayUrl: own.url, reconnect: false });
   b.addEventListener("peer-request", (request) => request.accept());
   const peerOfA = await a.connect(b.id);
   let peerClosed = false;
@@ -241,7 +241,7 @@ test("log events carry (level, target, message)", async () => {
   }
 });
 
-test("a gateway connection lost without a close frame: close event says lost, pending connects fail", async () => {
+test("reconnect: false: a gateway connection lost without a close frame: close event says lost, pending connects fail", async () => {
   // A relay between client and gateway lets the test cut the client's TCP connection.
   const relay = new WebSocketServer({ port: 0, host: "127.0.0.1" });
   await new Promise((resolve) => relay.once("listening", resolve));
@@ -256,7 +256,7 @@ test("a gateway connection lost without a close frame: close event says lost, pe
   });
   try {
     const url = `ws://127.0.0.1:${relay.address().port}/gateway`;
-    const a = await rainway.connect({ apiKey: "key_a1", externalId: "alice", gatewayUrl: url });
+    const a = await rainway.connect({ apiKey: "key_a1", externalId: "alice", gatewayUrl: url, reconnect: false });
     const b = await client("key_a2", "bob");
     b.addEventListener("peer-request", () => {}); // never answered: a's attempt stays pending
     const requested = nextEvent(b, "peer-request");

@@ -81,7 +81,7 @@ test("output queue: hello first, then the deadline, then nothing", async () => {
   );
   assert.deepEqual(JSON.parse(text(outputs[0].payload)), {
     type: "hello",
-    version: 1,
+    version: 2,
     minVersion: 1,
     apiKey: "pk_test",
     externalId: "ann",
@@ -123,6 +123,42 @@ test("gateway hello: a valid reply makes the connection ready with the normalise
   assert.equal(deadline.kind, OutputKind.Deadline);
   assert.equal(deadline.deadlineMs, -1);
   assert.equal(core.connectionState(handle), 2);
+  core.shutdown();
+});
+
+test("gateway liveness: pings on version 2, a lost link is retried with the resumed hello, then ready again", async () => {
+  const core = await createCore({ helloTimeoutMs: 1000 });
+  const handle = core.connectionOpen({ apiKey: "k" }, 0);
+  const policy = { pingIntervalMs: 100, pingTimeoutMs: 300, retryMinMs: 50, retryMaxMs: 400, giveUpMs: -1 };
+  assert.equal(core.connectionConfigure(handle, policy, 0), 0);
+  assert.equal(core.errorName(core.connectionConfigure(handle, { ...policy, pingTimeoutMs: 0 }, 0)), "PT_ERR_BAD_VALUE");
+  core.drain();
+  core.connectionReceive(handle, '{"type":"hello","version":2,"peerId":"5","resumeToken":"t1"}', 0);
+  core.drain();
+  core.handleTimeout(100);
+  const [ping] = core.drain();
+  assert.equal(text(ping.payload), '{"type":"ping","id":0}');
+  core.handleTimeout(400); // unanswered
+  const [lost, deadline] = core.drain();
+  assert.equal(lost.code, CoreEvent.ConnectionLost);
+  const { attempt, delayMs, error } = JSON.parse(text(lost.payload));
+  assert.deepEqual([attempt, error], [1, "PT_ERR_TIMEOUT"]);
+  assert.ok(delayMs >= 25 && delayMs <= 50, String(delayMs));
+  assert.equal(deadline.deadlineMs, 400 + delayMs);
+  assert.equal(core.connectionState(handle), 3);
+  core.handleTimeout(400 + delayMs);
+  const [reconnect] = core.drain();
+  assert.equal(reconnect.code, CoreEvent.ConnectionReconnect);
+  assert.deepEqual(JSON.parse(text(reconnect.payload)), { attempt: 1 });
+  assert.equal(core.connectionSocketOpen(handle, 500), 0);
+  const [hello] = core.drain();
+  assert.deepEqual(JSON.parse(text(hello.payload)), { type: "hello", version: 2, minVersion: 1, apiKey: "k", externalId: "", resumeToken: "t1", takeOver: true });
+  core.connectionReceive(handle, '{"type":"hello","version":2,"peerId":"5","resumeToken":"t2"}', 510);
+  assert.equal(core.drain()[0].code, CoreEvent.ConnectionReady);
+  core.connectionReceive(handle, '{"type":"pong","id":3,"resumeToken":"t3"}', 520);
+  assert.deepEqual(JSON.parse(text(core.drain()[0].payload)), { resumeToken: "t3" });
+  assert.equal(core.connectionSocketClosed(handle, 530), 0);
+  assert.equal(core.drain()[0].code, CoreEvent.ConnectionLost);
   core.shutdown();
 });
 
