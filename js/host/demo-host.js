@@ -44,7 +44,7 @@ export async function startDemoHost(options) {
 
 /** The demo host without the native host: ffmpeg's test pattern and a tone. */
 async function startTestPatternHost({ gatewayUrl, apiKey, log = () => {} }) {
-  const connection = await rainway.connect({ apiKey, externalId: "demo-host", gatewayUrl });
+  const connection = await rainway.connect({ apiKey, externalId: "demo-host", gatewayUrl, reconnect: { giveUpAfterMs: Infinity } });
   const sources = new Set();
 
   connection.addEventListener("peer-request", async (request) => {

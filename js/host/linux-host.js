@@ -82,11 +82,18 @@ export async function startHost(options) {
   }
 
   const resumeToken = resumeTokenFile ? await readToken(resumeTokenFile) : undefined;
-  const connection = await rainway.connect({ apiKey, gatewayUrl, externalId, resumeToken });
-  if (resumeTokenFile && connection.resumeToken) {
+  // A host is there to be reached: it reconnects to the gateway for as long as it runs.
+  const connection = await rainway.connect({ apiKey, gatewayUrl, externalId, resumeToken, reconnect: { giveUpAfterMs: Infinity } });
+  const saveToken = async (token) => {
+    if (!resumeTokenFile || !token) return;
     await mkdir(dirname(resumeTokenFile), { recursive: true });
-    await writeFile(resumeTokenFile, `${connection.resumeToken}\n`, { mode: 0o600 });
-  }
+    await writeFile(resumeTokenFile, `${token}\n`, { mode: 0o600 });
+  };
+  await saveToken(connection.resumeToken);
+  // The gateway issues new tokens (each reconnection, and refreshes): the file keeps the newest.
+  connection.addEventListener("resume-token", (token) => saveToken(token).catch((error) => log(`the resume token could not be saved: ${error.message}`)));
+  connection.addEventListener("reconnecting", (error, attempt) => attempt === 1 && log(`gateway connection lost (${error.message}); reconnecting`));
+  connection.addEventListener("reconnected", (id) => log(`reconnected to the gateway as ${id}`));
   const streams = new Set();
 
   /** Each stream runs an encoder: how many may run is a limit of ours, never the peers' to choose. */
