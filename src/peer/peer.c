@@ -24,6 +24,8 @@ typedef struct pt_peer {
   int next_id;
   size_t reassembly_bytes; /* held by its app channels' partial messages */
   pt_stream_description *announced[256]; /* client: the host's announcements, by stream id */
+  pt_handle *streams;                    /* its streams, both directions, oldest first */
+  uint32_t stream_count, stream_capacity;
 } pt_peer;
 
 static pt_peer *lookup(const pt_core *core, pt_handle handle, int *status) {
@@ -247,6 +249,43 @@ int pt_peer_announcement(const pt_core *core, pt_handle handle, uint8_t stream_i
   return PT_OK;
 }
 
+int pt_peer_add_stream(pt_core *core, pt_handle handle, pt_handle stream) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  if (peer->stream_count == peer->stream_capacity) {
+    if (peer->stream_capacity == PT_PEER_STREAMS_MAX) return PT_ERR_FULL;
+    uint32_t capacity = peer->stream_capacity == 0 ? 4 : 2 * peer->stream_capacity;
+    if (capacity > PT_PEER_STREAMS_MAX) capacity = PT_PEER_STREAMS_MAX;
+    pt_handle *grown = realloc(peer->streams, capacity * sizeof *grown);
+    if (grown == NULL) return PT_ERR_NO_MEMORY;
+    peer->streams = grown;
+    peer->stream_capacity = capacity;
+  }
+  peer->streams[peer->stream_count++] = stream;
+  return PT_OK;
+}
+
+void pt_peer_remove_stream(pt_core *core, pt_handle handle, pt_handle stream) {
+  int status;
+  pt_peer *peer = lookup(core, handle, &status);
+  for (uint32_t i = 0; peer != NULL && i < peer->stream_count; i++) {
+    if (peer->streams[i] == stream) { /* kept in the order they came */
+      memmove(&peer->streams[i], &peer->streams[i + 1], (peer->stream_count - i - 1) * sizeof *peer->streams);
+      peer->stream_count--;
+      return;
+    }
+  }
+}
+
+int pt_peer_streams(const pt_core *core, pt_handle handle, const pt_handle **streams) {
+  int status;
+  const pt_peer *peer = lookup(core, handle, &status);
+  if (peer == NULL) return status;
+  *streams = peer->streams;
+  return (int)peer->stream_count;
+}
+
 int pt_peer_next_id(pt_core *core, pt_handle handle) {
   int status;
   pt_peer *peer = lookup(core, handle, &status);
@@ -281,5 +320,6 @@ void pt_peer_free(pt_core *core, pt_handle handle) {
   if (pt_core_release(core, handle, PT_KIND_PEER, &object) != PT_OK) return;
   pt_peer *peer = object;
   for (size_t i = 0; i < 256; i++) free(peer->announced[i]);
+  free(peer->streams);
   free(peer);
 }

@@ -76,6 +76,19 @@ int pt_peer_remember_announcement(pt_core *core, pt_handle peer, const pt_stream
 /* Client: the remembered announcement of a stream id; PT_ERR_STATE when there is none. */
 int pt_peer_announcement(const pt_core *core, pt_handle peer, uint8_t stream_id, pt_stream_description *description);
 
+#define PT_PEER_STREAMS_MAX 512 /* 256 stream ids, each inbound and outbound */
+
+/* Notes a stream of the peer, so that its streams are found without walking the registry;
+ * PT_ERR_FULL past PT_PEER_STREAMS_MAX, PT_ERR_NO_MEMORY. */
+int pt_peer_add_stream(pt_core *core, pt_handle peer, pt_handle stream);
+
+/* Forgets a stream of the peer (nothing if it was not noted). */
+void pt_peer_remove_stream(pt_core *core, pt_handle peer, pt_handle stream);
+
+/* The peer's streams in *streams (valid until one is added or removed); returns how many, or a handle
+ * error. */
+int pt_peer_streams(const pt_core *core, pt_handle peer, const pt_handle **streams);
+
 /* A fresh id for a stream request or a ping of this peer (> 0), or a handle error. */
 int pt_peer_next_id(pt_core *core, pt_handle peer);
 

@@ -75,9 +75,11 @@ static int on_announce(pt_core *core, pt_handle peer, const pt_control_message *
 
 /* Host: re-announces every outbound stream of the peer. */
 static int announce_all(pt_core *core, pt_handle peer) {
-  int status = PT_OK;
-  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0 && status == PT_OK;
-       h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
+  const pt_handle *streams = NULL;
+  int count = pt_peer_streams(core, peer, &streams);
+  int status = count < 0 ? count : PT_OK;
+  for (int i = 0; i < count && status == PT_OK; i++) {
+    pt_handle h = streams[i]; /* sending a control message adds or removes no stream */
     pt_control_message *message = calloc(1, sizeof *message);
     if (message == NULL) return PT_ERR_NO_MEMORY;
     message->type = PT_CONTROL_STREAM_ANNOUNCE;

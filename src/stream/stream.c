@@ -13,6 +13,7 @@
 #include "media/rtp_packetizer.h"
 #include "media/srtp_session.h"
 #include "media/feedback.h"
+#include "peer/peer.h"
 #include "peer/peer_control.h"
 #include "platform/random.h"
 #include "stream/video_receiver.h"
@@ -141,8 +142,13 @@ static pt_handle register_stream(pt_core *core, pt_stream *stream) {
   pt_input_sender_init(&stream->input_sender, !stream->inbound, stream->description.stream_id);
   pt_core_register_kind(core, PT_KIND_STREAM, &stream_kind);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
-  if (handle < 0) destroy_stream(stream);
-  else pt_core_reschedule(core, handle);
+  int status = handle < 0 ? handle : pt_peer_add_stream(core, stream->peer, handle);
+  if (status != PT_OK) {
+    if (handle > 0) pt_core_release(core, handle, PT_KIND_STREAM, NULL);
+    destroy_stream(stream);
+    return status;
+  }
+  pt_core_reschedule(core, handle);
   return handle;
 }
 
@@ -534,11 +540,13 @@ int pt_stream_input_level(const pt_core *core, pt_handle handle, uint32_t *input
 }
 
 pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, int inbound, pt_media_kind *kind) {
-  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0;
-       h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
+  const pt_handle *streams = NULL;
+  int count = pt_peer_streams(core, peer, &streams);
+  for (int i = 0; i < count; i++) { /* the peer's streams only: one or two, whatever else the core holds */
+    pt_handle h = streams[i];
     int status;
     const pt_stream *stream = lookup(core, h, &status);
-    if (stream == NULL || stream->peer != peer || stream->inbound != (inbound != 0)) continue;
+    if (stream == NULL || stream->inbound != (inbound != 0)) continue;
     if (stream->codec[PT_MEDIA_VIDEO] && stream->description.video_ssrc == ssrc) {
       *kind = PT_MEDIA_VIDEO;
       return h;
@@ -556,13 +564,13 @@ pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t s
 }
 
 pt_handle pt_stream_find(const pt_core *core, pt_handle peer, uint8_t stream_id, int inbound) {
-  for (pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0); h != 0;
-       h = pt_registry_next(&core->registry, PT_KIND_STREAM, h)) {
+  const pt_handle *streams = NULL;
+  int count = pt_peer_streams(core, peer, &streams);
+  for (int i = 0; i < count; i++) {
     int status;
-    const pt_stream *stream = lookup(core, h, &status);
-    if (stream != NULL && stream->peer == peer && stream->inbound == (inbound != 0) &&
-        stream->description.stream_id == stream_id) {
-      return h;
+    const pt_stream *stream = lookup(core, streams[i], &status);
+    if (stream != NULL && stream->inbound == (inbound != 0) && stream->description.stream_id == stream_id) {
+      return streams[i];
     }
   }
   return 0;
@@ -656,11 +664,12 @@ int pt_stream_close_with_reason(pt_core *core, pt_handle handle, int code, const
 }
 
 void pt_stream_close_all_of(pt_core *core, pt_handle peer, int reason) {
-  pt_handle h = pt_registry_next(&core->registry, PT_KIND_STREAM, 0);
-  while (h != 0) {
-    pt_handle next = pt_registry_next(&core->registry, PT_KIND_STREAM, h);
-    if (pt_stream_peer(core, h) == peer) pt_stream_close(core, h, reason);
-    h = next;
+  const pt_handle *streams = NULL;
+  int count;
+  while ((count = pt_peer_streams(core, peer, &streams)) > 0) {
+    pt_handle last = streams[count - 1];
+    pt_stream_close(core, last, reason); /* frees it, which takes it off the peer's list */
+    pt_peer_remove_stream(core, peer, last); /* in case it was stale */
   }
 }
 
@@ -706,5 +715,6 @@ int pt_stream_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
 void pt_stream_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
   if (pt_core_release(core, handle, PT_KIND_STREAM, &object) != PT_OK) return;
+  pt_peer_remove_stream(core, ((pt_stream *)object)->peer, handle);
   destroy_stream(object);
 }
