@@ -227,11 +227,12 @@ function petrichorStages(run, drawnAt, offsets) {
 /**
  * Runs the bench. For each loss rate (0, 2, 5, 10 %, random, both directions, with DELAY_MS each
  * way) runs Petrichor and the native track one after the other (the order alternating from one
- * rate to the next), each `seconds` long after `warmup` seconds. Resolves to {rows: [{loss,
+ * rate to the next), each `seconds` long after `warmup` seconds (`paths` picks one of them, when
+ * looking into one path). Resolves to {rows: [{loss,
  * petrichor, native}], ...parameters}; each path's figures as summarize() returns them, or
  * {error} when that path could not be measured. Rejects when the bench cannot run at all.
  */
-export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses = LOSSES } = {}) {
+export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses = LOSSES, paths = ["petrichor", "native"] } = {}) {
   if (process.getuid?.() !== 0) throw new Error("impaired-stream bench: needs root (network namespaces and TUN devices for the impaired link)");
   if (!existsSync(CHROMIUM)) throw new Error(`impaired-stream bench: no Chromium at ${CHROMIUM} (set PETRICHOR_CHROMIUM)`);
   if (!existsSync(`${ROOT}/dist/petrichor.wasm`)) throw new Error("impaired-stream bench: dist/petrichor.wasm is missing (npm run build)");
@@ -252,7 +253,7 @@ export async function measureImpairedStreams({ seconds = 20, warmup = 3, losses 
     for (const [i, loss] of losses.entries()) {
       await within(5000, "setting the link", link.set("both", { loss, delay: DELAY_MS }));
       const row = { loss };
-      for (const path of i % 2 === 0 ? ["petrichor", "native"] : ["native", "petrichor"]) {
+      for (const path of i % 2 === 0 ? paths : [...paths].reverse()) {
         try {
           row[path] = summarize(await runPath(host, client, path, { seconds, warmup }), offsets);
         } catch (error) {

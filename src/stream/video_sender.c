@@ -119,8 +119,8 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   }
   /* The queue drains at the pacing rate, as long as the link keeps up (when it does not, the controller
    * lowers both). */
-  double queued_ms = (double)(pt_pacer_queued_bytes(s->pacer) + channel_buffered) * 8000.0 /
-                     pacing_bps(s);
+  double paced_ms = (double)pt_pacer_queued_bytes(s->pacer) * 8000.0 / pacing_bps(s);
+  double queued_ms = paced_ms + (double)channel_buffered * 8000.0 / pacing_bps(s);
   /* What left but was not reported yet may sit in the transport's own queue (SCTP keeps one that
    * bufferedAmount does not show, and stalls for seconds after heavy loss): beyond a round trip and
    * PT_VIDEO_MAX_IN_FLIGHT_MS at the target rate, adding more would only be delivered stale. */
@@ -128,7 +128,8 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   if (in_flight_limit < MIN_IN_FLIGHT_BYTES) in_flight_limit = MIN_IN_FLIGHT_BYTES;
   /* A keyframe gets more room: dropping it too would only bring another, as large. */
   double room = keyframe ? 2.0 : 1.0;
-  int too_deep = queued_ms > PT_VIDEO_MAX_QUEUE_MS * room || pt_congestion_in_flight_bytes(s->congestion) > in_flight_limit * room;
+  int too_deep = paced_ms > PT_VIDEO_MAX_QUEUE_MS * room || queued_ms > PT_VIDEO_MAX_SEND_QUEUE_MS * room ||
+                 pt_congestion_in_flight_bytes(s->congestion) > in_flight_limit * room;
   if (too_deep || (s->skipping && !keyframe)) {
     s->stats.frames_dropped++;
     s->skipping = 1;

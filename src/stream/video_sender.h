@@ -3,8 +3,10 @@
  * (media/pacer) and, for keyframes (and every frame while loss is high), protected by XOR parity
  * (media/fec). Feedback from the client (NACKs, arrival reports) drives retransmissions and the rate
  * controller, whose target the encoder is asked to follow; packets are announced to the controller
- * when they leave the pacer. When the send queue (the pacer plus what the channel has buffered) would
- * hold more than PT_VIDEO_MAX_QUEUE_MS at the pacing rate, or too much is unreported, a new frame is
+ * when they leave the pacer. When the pacer would hold more than PT_VIDEO_MAX_QUEUE_MS at the pacing
+ * rate (the encoder is ahead of the rate controller), the pacer and the channel's buffer more than
+ * PT_VIDEO_MAX_SEND_QUEUE_MS (the channel gets more slack: SCTP's stalls after a loss end by themselves,
+ * and a dropped frame costs every frame until a keyframe), or too much is unreported, a new frame is
  * dropped whole (never a frame already queued: no sequence number goes missing) and the encoder is
  * asked for a keyframe; until one comes, the frames that would depend on a dropped one are dropped
  * too. Sans-IO: every call takes now_ms. */
@@ -17,7 +19,8 @@
 #include "media/feedback.h"
 #include "media/srtp_session.h"
 
-#define PT_VIDEO_MAX_QUEUE_MS 100.0      /* send queue beyond which frames are dropped */
+#define PT_VIDEO_MAX_QUEUE_MS 100.0      /* pacer queue beyond which frames are dropped */
+#define PT_VIDEO_MAX_SEND_QUEUE_MS 250.0 /* pacer and channel buffer beyond which frames are dropped */
 #define PT_VIDEO_MAX_IN_FLIGHT_MS 1000.0 /* unreported bytes beyond a round trip and this long at the target: dropped too */
 #define PT_VIDEO_RESEND_MAX_AGE_MS 1000.0 /* older packets are not resent: the client has given up on them */
 #define PT_VIDEO_SENDER_REPORT_MS 250.0   /* how often the client hears the sender's figures */

@@ -1,7 +1,9 @@
 /* The video transport end to end in virtual time: one core holds a host peer with an outbound stream
  * and a client peer with the inbound stream; a simulated link between them drops, delays, reorders
- * and rate-limits packets. A fake encoder makes frames whose bytes say their index, makes a keyframe
- * when asked and follows bitrate requests. Deterministic (seeded PRNG), fast. */
+ * and rate-limits packets, and its sending side can stall as SCTP does after a loss (what is sent
+ * waits in the channel's buffer). A fake encoder makes frames whose bytes say their index and the
+ * frame they refer to, makes a keyframe when asked and follows bitrate requests. Deterministic (seeded
+ * PRNG), fast. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@
 
 typedef struct sim_packet {
   double at_ms;      /* when it leaves the link */
+  double sent_ms;    /* when the sending transport let it go (until then it counts as buffered) */
   int to_client;
   size_t length;
   uint8_t *bytes;
@@ -25,6 +28,9 @@ typedef struct sim_link {
   double loss, delay_ms, jitter_ms, rate_bps, queue_limit_ms;
   double busy_until_ms[2]; /* serialising bottleneck, per direction */
   double max_queue_ms;
+  double stalled_until_ms; /* the host's transport holds what it is given until then, */
+  double drain_bps;        /* and sends at most this fast (0: no limit) */
+  double backlog_until_ms;
 } sim_link;
 
 static pt_handle host_peer, client_peer, outbound, inbound;
@@ -51,6 +57,7 @@ static struct {
   double longest_freeze_ms;
   int shown, broken_chain, corrupt;
   double bitrate_events;
+  uint8_t was_shown[4096];   /* by frame index */
 } enc;
 
 static void setup(double bitrate_bps) {
@@ -77,30 +84,37 @@ static void setup(double bitrate_bps) {
   enc.last_shown = -1;
 }
 
-/* A frame: an H.264 IDR or non-IDR NAL unit whose bytes encode its index. */
-static size_t make_frame(int index, int key, size_t size) {
+/* A frame: an H.264 IDR or non-IDR NAL unit whose bytes encode its index and the index of the frame it refers
+ * to. */
+static size_t make_frame(int index, int ref, int key, size_t size) {
   static const uint8_t start[] = {0, 0, 0, 1};
   memcpy(buffer, start, 4);
   buffer[4] = key ? 0x65 : 0x41;
-  buffer[5] = (uint8_t)(0x80 | ((index >> 14) & 0x7f)); /* never zero: no start code inside */
-  buffer[6] = (uint8_t)(0x80 | ((index >> 7) & 0x7f));
-  buffer[7] = (uint8_t)(0x80 | (index & 0x7f));
-  for (size_t i = 8; i < size; i++) buffer[i] = (uint8_t)(i * 31 + (size_t)index);
+  for (int i = 0; i < 3; i++) { /* 7 bits a byte, high bit set: never a start code inside */
+    buffer[5 + i] = (uint8_t)(0x80 | ((index >> (14 - 7 * i)) & 0x7f));
+    buffer[8 + i] = (uint8_t)(0x80 | ((ref >> (14 - 7 * i)) & 0x7f));
+  }
+  for (size_t i = 11; i < size; i++) buffer[i] = (uint8_t)(i * 31 + (size_t)index);
   return size;
+}
+
+static int number_at(const uint8_t *bytes) {
+  return ((bytes[0] & 0x7f) << 14) | ((bytes[1] & 0x7f) << 7) | (bytes[2] & 0x7f);
 }
 
 static void check_frame(const uint8_t *event, size_t length, double now_ms) {
   const uint8_t *frame = event + 20;
   size_t size = length - 20;
-  int index = ((frame[5] & 0x7f) << 14) | ((frame[6] & 0x7f) << 7) | (frame[7] & 0x7f);
-  for (size_t i = 8; i < size; i++) {
+  int index = number_at(frame + 5), ref = number_at(frame + 8);
+  for (size_t i = 11; i < size; i++) {
     if (frame[i] != (uint8_t)(i * 31 + (size_t)index)) {
       enc.corrupt++;
       return;
     }
   }
   int key = event[1];
-  if (enc.last_shown >= 0 && index != enc.last_shown + 1 && !key) enc.broken_chain++;
+  if (!key && (ref >= (int)sizeof enc.was_shown || !enc.was_shown[ref])) enc.broken_chain++;
+  if (index < (int)sizeof enc.was_shown) enc.was_shown[index] = 1;
   if (enc.last_shown >= 0 && now_ms - enc.last_shown_ms > enc.longest_freeze_ms) enc.longest_freeze_ms = now_ms - enc.last_shown_ms;
   enc.last_shown = index;
   enc.last_shown_ms = now_ms;
@@ -122,6 +136,14 @@ static void transmit(sim_link *link, int to_client, const uint8_t *bytes, size_t
   }
   CHECK(flight_count < MAX_IN_FLIGHT);
   sim_packet *p = &in_flight[flight_count++];
+  p->sent_ms = now_ms;
+  if (to_client && link->drain_bps > 0) { /* the host's transport sends at most this fast, in order, when not stalled */
+    double from = now_ms;
+    if (link->stalled_until_ms > from) from = link->stalled_until_ms;
+    if (link->backlog_until_ms > from) from = link->backlog_until_ms;
+    p->sent_ms = link->backlog_until_ms = from + (double)length * 8000.0 / link->drain_bps;
+  }
+  if (p->sent_ms > leave) leave = p->sent_ms;
   p->at_ms = leave + link->delay_ms + random_unit() * link->jitter_ms;
   p->to_client = to_client;
   p->length = length;
@@ -156,6 +178,15 @@ static void drain(sim_link *link, double now_ms) {
   }
 }
 
+/* What the host's transport still holds (its bufferedAmount). */
+static size_t channel_buffered(double now_ms) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < flight_count; i++) {
+    if (in_flight[i].to_client && in_flight[i].sent_ms > now_ms) bytes += in_flight[i].length;
+  }
+  return bytes;
+}
+
 /* Delivers the packets due by now_ms (in arrival order). */
 static void deliver(double now_ms) {
   for (;;) {
@@ -182,13 +213,16 @@ static int run(sim_link *link, double from_ms, double duration_ms, sim_hook hook
     deliver(now);
     if (now >= next_frame) {
       next_frame += 1000.0 / FPS;
-      int key = enc.keyframe_asked || enc.next_index % 300 == 0;
+      int index = enc.next_index++;
+      int key = enc.keyframe_asked || index % 300 == 0;
       enc.keyframe_asked = 0;
+      int ref = key ? index : index - 1;
       double bytes = enc.bitrate_bps / 8.0 / FPS;
       size_t size = (size_t)(key ? bytes * 5 : bytes * (0.8 + 0.4 * random_unit()));
       if (size < 64) size = 64;
-      size_t length = make_frame(enc.next_index++, key, size);
-      int sent = pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, buffer, length, now * 1000.0, now, 0);
+      size_t length = make_frame(index, ref, key, size);
+      int sent = pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, buffer, length, now * 1000.0, now,
+                                      channel_buffered(now));
       if (sent < 0) fprintf(stderr, "send: %s\n", pt_error_name(sent));
       CHECK(sent >= 0);
       made++;
@@ -299,6 +333,49 @@ static void test_capacity_cut(void) {
   pt_core_destroy(&core);
 }
 
+/* The host's transport stalls for 300 ms every 3 s (as SCTP does after a loss), holding what it is given,
+ * then catches up at 3 Mbit/s. */
+static void stall_now_and_then(sim_link *link, double now_ms) {
+  if ((long)now_ms % 3000 == 2000) link->stalled_until_ms = now_ms + 300;
+}
+
+/* Such a stall ends by itself: the host waits it out rather than drop frames (each one dropped costs every
+ * frame until a keyframe). */
+static void test_short_transport_stalls_drop_nothing(void) {
+  setup(1500000);
+  sim_link link = {0, 20, 0, 0, 0, {0, 0}, 0, 0, 3e6, 0};
+  int made = run(&link, 0, 30000, stall_now_and_then);
+  report("300 ms transport stalls", made);
+  pt_stream_counters host;
+  pt_stream_counters_of(&core, outbound, &host);
+  CHECK_EQ(host.frames_skipped, 0);
+  CHECK(enc.shown >= 0.98 * made);
+  CHECK_EQ(enc.corrupt, 0);
+  CHECK_EQ(enc.broken_chain, 0);
+  pt_core_destroy(&core);
+}
+
+/* A transport that carries less than the network path (SCTP's window under loss): the channel's backlog
+ * delays what the client receives, and the rate controller keeps the stream within what it carries, with no
+ * standing backlog. */
+static void test_slow_transport_bounds_the_rate(void) {
+  setup(1500000);
+  sim_link link = {0, 20, 0, 0, 0, {0, 0}, 0, 0, 800000, 0};
+  int made = run(&link, 0, 30000, NULL);
+  report("transport carrying 800 kbit/s", made);
+  pt_stream_counters host;
+  pt_stream_counters_of(&core, outbound, &host);
+  double backlog_ms = (double)channel_buffered(30000) * 8000.0 / 800000;
+  fprintf(stderr, "  backlog at the end %.0f ms\n", backlog_ms);
+  CHECK(host.target_bps <= 800000);
+  CHECK(host.target_bps >= 400000);
+  CHECK(backlog_ms < 200);
+  CHECK(enc.shown >= 0.9 * made);
+  CHECK_EQ(enc.corrupt, 0);
+  CHECK_EQ(enc.broken_chain, 0);
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_two_percent_loss);
   RUN(test_five_percent_loss);
@@ -307,5 +384,7 @@ int main(void) {
   RUN(test_encoder_with_a_floor);
   RUN(test_fec_rebuilds_keyframe_packets);
   RUN(test_capacity_cut);
+  RUN(test_short_transport_stalls_drop_nothing);
+  RUN(test_slow_transport_bounds_the_rate);
   return 0;
 }
