@@ -461,9 +461,13 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   sendAudio(chunk: EncodedChunkLike): number;
   /**
    * Browsers: streams a MediaStreamTrack through WebCodecs encoders (real-time settings; keyframe and
-   * bitrate requests followed). Returns the encoder's counters.
+   * bitrate requests followed; unless adaptResolution is false, the picture is scaled down while the
+   * bitrate is too low for its size). Returns the encoder's counters.
    */
-  sendTrack(track: MediaStreamTrack, options?: { bitrate?: number; keyframeInterval?: number }): Record<string, number>;
+  sendTrack(
+    track: MediaStreamTrack,
+    options?: { bitrate?: number; keyframeInterval?: number; adaptResolution?: boolean },
+  ): Record<string, number>;
   /** Rumbles the client's pad on a granted port. */
   sendRumble(rumble: IGamepadRumble): void;
   /** Shows the host's cursor on the client. */

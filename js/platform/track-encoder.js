@@ -5,6 +5,25 @@ import { RainwayError } from "../sdk/errors.js";
 import { closeCodec } from "./codecs.js";
 
 const MAX_ENCODE_QUEUE = 2; // frames waiting in the encoder before new ones are dropped
+// Resolution follows the bitrate, as libwebrtc's does: a picture needs about this many bits per pixel and
+// frame to look right; below it, fewer pixels at that rate look better than blocks, and an encoder has a
+// floor at a given size (Chromium's H.264 at 720p makes ~650 kbit/s whatever it is asked), so only a
+// smaller picture lets the stream fit a slow link.
+const BITS_PER_PIXEL = 0.04;
+const SCALES = [1, 0.75, 0.5, 1 / 3, 0.25];
+const SCALE_UP_MARGIN = 1.3; // a larger picture only when the rate clears its need by this much...
+const SCALE_UP_INTERVAL_MS = 2000; // ...and not sooner than this after the last change (each costs a keyframe)
+
+/** The largest scale whose picture the rate can carry (the smallest when none can). */
+export function scaleForBitrate(bitsPerSecond, width, height, frameRate, margin = 1) {
+  const needed = BITS_PER_PIXEL * width * height * frameRate * margin;
+  return SCALES.find((scale) => bitsPerSecond >= needed * scale * scale) ?? SCALES[SCALES.length - 1];
+}
+
+/** Even dimensions (H.264 needs them) of a scaled picture. */
+function scaledSize(width, height, scale) {
+  return { width: Math.max(2, 2 * Math.round((width * scale) / 2)), height: Math.max(2, 2 * Math.round((height * scale) / 2)) };
+}
 
 function processorFor(track) {
   if (typeof globalThis.MediaStreamTrackProcessor !== "function") {
@@ -34,12 +53,17 @@ async function pump(processor, handle, isStopped) {
 
 /**
  * Encodes a video track into send(chunk). Options: codec, width, height, frameRate, bitrate,
- * keyframeInterval (frames). Returns a controller {requestKeyframe(), setBitrate(bps), stop(), counters}.
+ * keyframeInterval (frames), adaptResolution (default true: the picture is scaled down when the bitrate
+ * asked for is too low for its size, and back up when it recovers). Returns a controller
+ * {requestKeyframe(), setBitrate(bps), stop(), counters}.
  */
 export function encodeVideoTrack(track, send, options, onError) {
   const { codec = "avc1.42e01f", width, height, frameRate = 30, bitrate = 2_000_000, keyframeInterval = 120 } = options;
+  const adaptResolution = options.adaptResolution !== false && width > 0 && height > 0;
   const processor = processorFor(track);
-  const counters = { framesIn: 0, framesEncoded: 0, framesDropped: 0, keyframes: 0 };
+  const counters = { framesIn: 0, framesEncoded: 0, framesDropped: 0, keyframes: 0, resolutionChanges: 0, width, height };
+  let scale = adaptResolution ? scaleForBitrate(bitrate, width, height, frameRate) : 1;
+  let scaledAt = -Infinity;
   let stopped = false;
   let forceKeyframe = true;
   let config = {
@@ -51,7 +75,10 @@ export function encodeVideoTrack(track, send, options, onError) {
     latencyMode: "realtime",
     hardwareAcceleration: "no-preference",
     ...(codec.startsWith("avc1") ? { avc: { format: "annexb" } } : {}),
+    ...(scale < 1 ? scaledSize(width, height, scale) : {}),
   };
+  counters.width = config.width;
+  counters.height = config.height;
   const encoder = new VideoEncoder({
     output: (chunk) => {
       counters.framesEncoded++;
@@ -82,6 +109,21 @@ export function encodeVideoTrack(track, send, options, onError) {
     },
     setBitrate(bitsPerSecond) {
       config = { ...config, bitrate: bitsPerSecond };
+      if (adaptResolution) {
+        // Down at once; up only with a margin and not too often: each change restarts the encoder with a keyframe.
+        const now = performance.now();
+        const fits = scaleForBitrate(bitsPerSecond, width, height, frameRate);
+        const roomy = scaleForBitrate(bitsPerSecond, width, height, frameRate, SCALE_UP_MARGIN);
+        const next = fits < scale ? fits : roomy > scale && now - scaledAt >= SCALE_UP_INTERVAL_MS ? roomy : scale;
+        if (next !== scale) {
+          scale = next;
+          scaledAt = now;
+          config = { ...config, ...scaledSize(width, height, scale) };
+          counters.resolutionChanges++;
+          counters.width = config.width;
+          counters.height = config.height;
+        }
+      }
       if (encoder.state === "configured") encoder.configure(config);
     },
     stop() {

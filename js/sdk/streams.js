@@ -157,7 +157,8 @@ export class OutboundStream extends EventEmitter {
   /**
    * Browsers: streams a MediaStreamTrack (canvas capture, screen capture, camera, microphone) through
    * WebCodecs encoders with real-time settings; keyframe and bitrate requests from the client are
-   * followed. Video options: bitrate, keyframeInterval (frames). Returns the encoder's counters.
+   * followed. Video options: bitrate, keyframeInterval (frames), adaptResolution (default true: the picture
+   * is scaled down while the bitrate asked for is too low for its size). Returns the encoder's counters.
    */
   sendTrack(track, options = {}) {
     if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);

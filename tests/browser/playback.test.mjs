@@ -212,3 +212,31 @@ test("a browser host streams an animated canvas and a tone; a browser client sho
     await hostPage.close();
   }
 });
+
+test("a browser host scales its picture down when the bitrate asked for is too low for its size", { timeout: 90000 }, async () => {
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, scale: "3", bitrate: "900000" });
+  const hostPage = await openPage(fixture.browser, `${fixture.server.url}/test-pages/host.html?${query}`);
+  await hostPage.waitForSelector("body[data-ready=yes]", { state: "attached" });
+  const hostId = await hostPage.evaluate(() => window.startHost());
+  const client = await clientPage(hostId);
+  const size = () => client.evaluate(() => window.pixel()).then(({ width, height }) => `${width}x${height}`);
+  const counter = () => client.evaluate(() => window.counter());
+  try {
+    await client.waitForFunction(() => window.playback().video?.framesDecoded >= 10, null, { timeout: 20000 });
+    assert.equal(await size(), "960x720");
+    // 300 kbit/s is too little for 960 x 720 at 30 fps: the host encodes half the width and height.
+    await client.evaluate(() => window.stream.requestBitrate(300_000));
+    await client.waitForFunction(() => window.pixel().width === 480, null, { timeout: 20000 });
+    assert.equal(await size(), "480x360");
+    assert.equal(await hostPage.evaluate(() => window.videoCounters.width), 480);
+    const before = await counter();
+    await sleep(1000);
+    assert.ok((await counter()) !== before, "the picture keeps moving at the smaller size");
+    assert.equal((await client.evaluate(() => window.playback())).video.decoderErrors, 0);
+    assert.deepEqual(await hostPage.evaluate(() => window.errors), []);
+    assert.deepEqual(await client.evaluate(() => window.errors), []);
+  } finally {
+    await client.close();
+    await hostPage.close();
+  }
+});
