@@ -275,6 +275,7 @@ static void test_encoder_with_a_floor(void) {
   encoder_floor_bps = 650000;
   lossy_at(1500000, 0.02, 0, 0.97, 300);
   lossy_at(1500000, 0.05, 0, 0.93, 500);
+  lossy_at(1500000, 0.10, 0, 0.70, 1000);
   encoder_floor_bps = 0;
 }
 static void test_five_percent_loss(void) { lossy(0.05, 0, 0.93, 500); }
