@@ -334,6 +334,17 @@ static void test_capacity_cut(void) {
   pt_core_destroy(&core);
 }
 
+/* Streams 1.5 Mbit/s for 30 s through a host transport that sends at most drain_bps (hook: its stalls) over
+ * a lossless 20 ms link; returns the frames made, with the host's counters. */
+static int stream_through_transport(double drain_bps, sim_hook hook, const char *name, pt_stream_counters *host) {
+  setup(1500000);
+  sim_link link = {0, 20, 0, 0, 0, {0, 0}, 0, 0, drain_bps, 0};
+  int made = run(&link, 0, 30000, hook);
+  report(name, made);
+  pt_stream_counters_of(&core, outbound, host);
+  return made;
+}
+
 /* The host's transport stalls for 300 ms every 3 s (as SCTP does after a loss), holding what it is given,
  * then catches up at 3 Mbit/s. */
 static void stall_now_and_then(sim_link *link, double now_ms) {
@@ -343,12 +354,8 @@ static void stall_now_and_then(sim_link *link, double now_ms) {
 /* Such a stall ends by itself: the host waits it out rather than drop frames (each one dropped costs every
  * frame until a keyframe). */
 static void test_short_transport_stalls_drop_nothing(void) {
-  setup(1500000);
-  sim_link link = {0, 20, 0, 0, 0, {0, 0}, 0, 0, 3e6, 0};
-  int made = run(&link, 0, 30000, stall_now_and_then);
-  report("300 ms transport stalls", made);
   pt_stream_counters host;
-  pt_stream_counters_of(&core, outbound, &host);
+  int made = stream_through_transport(3e6, stall_now_and_then, "300 ms transport stalls", &host);
   CHECK_EQ(host.frames_skipped, 0);
   CHECK(enc.shown >= 0.98 * made);
   CHECK_EQ(enc.corrupt, 0);
@@ -360,12 +367,8 @@ static void test_short_transport_stalls_drop_nothing(void) {
  * delays what the client receives, and the rate controller keeps the stream within what it carries, with no
  * standing backlog. */
 static void test_slow_transport_bounds_the_rate(void) {
-  setup(1500000);
-  sim_link link = {0, 20, 0, 0, 0, {0, 0}, 0, 0, 800000, 0};
-  int made = run(&link, 0, 30000, NULL);
-  report("transport carrying 800 kbit/s", made);
   pt_stream_counters host;
-  pt_stream_counters_of(&core, outbound, &host);
+  int made = stream_through_transport(800000, NULL, "transport carrying 800 kbit/s", &host);
   double backlog_ms = (double)channel_buffered(30000) * 8000.0 / 800000;
   fprintf(stderr, "  backlog at the end %.0f ms\n", backlog_ms);
   CHECK(host.target_bps <= 800000);
