@@ -16,8 +16,12 @@ export const TARGETS = {
 
 function shell(script) {
   // Every command runs after sourcing emsdk.env, so that the README's environment is the one used.
-  // Output is shown only when the step fails, or when it warns.
-  const result = spawnSync("bash", ["-c", `set -e; . ./emsdk.env; ${script}`], { cwd: ROOT, encoding: "utf8" });
+  // Output is shown only when the step fails, or when it warns (progress goes to stderr as it happens).
+  const result = spawnSync("bash", ["-c", `set -e -o pipefail; . ./emsdk.env; ${script}`], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe", 2], // fd 3: this process's stderr, for progress
+  });
   const output = `${result.stdout}${result.stderr}`;
   if (result.status !== 0) {
     process.stderr.write(output);
@@ -41,11 +45,12 @@ export function buildTarget(name, sources) {
     cachedValue(target.dir, "PT_SRTP_SOURCE_DIR") !== sources.srtp ||
     cachedValue(target.dir, "PT_CJSON_SOURCE_DIR") !== sources.cjson;
   if (fresh) {
-    log(`configuring ${name} (${target.dir})`);
+    log(`configuring ${name} (${target.dir}); a first build takes about a minute`);
     const cmake = `${target.emscripten ? "emcmake " : ""}cmake -S . -B ${target.dir} -DCMAKE_BUILD_TYPE=${target.type}`;
     shell(`${cmake} -DPT_SRTP_SOURCE_DIR=${sources.srtp} -DPT_CJSON_SOURCE_DIR=${sources.cjson} ${target.args.join(" ")}`);
   }
-  shell(`cmake --build ${target.dir} -j${Math.max(1, cpus().length)}`);
+  // The progress filter writes to the terminal directly (fd 3, this process's stderr), not to the captured output.
+  shell(`cmake --build ${target.dir} -j${Math.max(1, cpus().length)} 2>&1 | "${process.execPath}" scripts/build-progress.mjs ${name} 2>&3`);
   return join(ROOT, target.dir);
 }
 
