@@ -8,7 +8,7 @@ import { startGateway } from "./gateway/index.js";
 
 const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
                          [--origin https://app.example ...] [--limits limits.json]
-                         [--resume-secret-file secret]
+                         [--resume-secret-file secret] [--cert cert.pem --key key.pem]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
        petrichor --version
 
@@ -27,6 +27,9 @@ gateway: runs the signaling server.
                  ids across restarts of the gateway; created with a random secret when
                  missing; without it PETRICHOR_RESUME_SECRET is used, else a secret that
                  lasts until the gateway stops
+  --cert FILE, --key FILE
+                 PEM certificate (chain) and private key: serve WSS (wss://) instead of
+                 plain WebSocket; pages served over https can only reach a wss:// gateway
 
 host: streams an X11 display (or one app in a virtual display) and injects the input it receives.
   --gateway URL  the gateway's WebSocket URL (or PETRICHOR_GATEWAY_URL)
@@ -122,7 +125,23 @@ const GATEWAY_OPTIONS = {
   "--origin": ["origins", "string", true],
   "--limits": ["limitsFile", "string"],
   "--resume-secret-file": ["resumeSecretFile", "string"],
+  "--cert": ["certFile", "string"],
+  "--key": ["keyFile", "string"],
 };
+
+/** Reads --cert and --key (both or neither) into the gateway's tls option. */
+async function tlsFrom({ certFile, keyFile }) {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError("--cert and --key go together");
+  const read = async (file, what) => {
+    try {
+      return await readFile(file, "utf8");
+    } catch (error) {
+      throw new Error(`cannot read the ${what} from ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+    }
+  };
+  return { cert: await read(certFile, "certificate"), key: await read(keyFile, "private key") };
+}
 
 /** Reads the resume secret from `file`, or writes a new random one there (mode 0600) when it does not exist. */
 async function resumeSecretFrom(file) {
@@ -145,7 +164,9 @@ async function runGateway(args) {
     process.stdout.write(USAGE);
     return;
   }
+  const tls = await tlsFrom(options);
   const gateway = await startGateway({
+    tls,
     port: options.port,
     host: options.host,
     keys: options.keysFile === undefined ? undefined : await readJsonObject(options.keysFile, "API keys (key → organisation name)"),

@@ -89,6 +89,11 @@ export interface GatewayOptions {
    * are destroyed. The gateway neither listens on it nor closes it.
    */
   server?: HttpServerLike;
+  /**
+   * PEM certificate chain and private key: the gateway's own server speaks HTTPS, clients connect with
+   * wss:// (`url` says so). Ignored with `server` (an attached `https.Server` gives wss:// URLs too).
+   */
+  tls?: { cert: string | Uint8Array; key: string | Uint8Array };
   /** Receives diagnostics. Default: silent. */
   log?: (level: GatewayLogLevel, message: string) => void;
   /** A client that sends no hello within this time is closed (UnexpectedMessage). Default 10,000. */

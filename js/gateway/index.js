@@ -1,6 +1,8 @@
 // Petrichor gateway: the signaling server SDK instances connect to (docs/PROTOCOL.md, "Gateway
-// protocol"). startGateway() either listens on its own HTTP server or shares an existing one.
+// protocol"). startGateway() either listens on its own HTTP (or, given tls, HTTPS) server or shares an
+// existing one.
 import { createServer } from "node:http";
+import { Server as HttpsServer, createServer as createHttpsServer } from "node:https";
 import { AttemptTable } from "./attempts.js";
 import { normalizeIceServers, resolveKeys } from "./config.js";
 import { FailedHelloThrottle } from "./failed-hellos.js";
@@ -35,6 +37,7 @@ export async function startGateway({
   allowedOrigins,
   resumeSecret,
   resumeTokenTtlMs,
+  tls,
 } = {}) {
   if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError('path must start with "/".');
   for (const [name, value] of [["helloTimeoutMs", helloTimeoutMs], ["pingIntervalMs", pingIntervalMs]]) {
@@ -79,7 +82,9 @@ export async function startGateway({
   });
 
   const ownsServer = !server;
-  const http = server ?? createServer((request, response) => refuseHttp(request, response, path));
+  const refuse = (request, response) => refuseHttp(request, response, path);
+  const http = server ?? (tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, refuse) : createServer(refuse));
+  const scheme = http instanceof HttpsServer ? "wss" : "ws";
   const onUpgrade = (request, socket, head) => sockets.handleUpgrade(request, socket, head);
   http.on("upgrade", onUpgrade);
   if (ownsServer) {
@@ -99,10 +104,10 @@ export async function startGateway({
   const listening = () => (address ??= listeningAddress(http));
   let closing = null;
   const gateway = {
-    /** ws:// URL of the gateway, e.g. ws://127.0.0.1:8080/gateway. */
+    /** ws:// (wss:// over TLS) URL of the gateway, e.g. ws://127.0.0.1:8080/gateway. */
     get url() {
       const { family, address: ip, port } = listening();
-      return `ws://${family === "IPv6" ? `[${ip}]` : ip}:${port}${path}`;
+      return `${scheme}://${family === "IPv6" ? `[${ip}]` : ip}:${port}${path}`;
     },
     get port() {
       return listening().port;
