@@ -2,6 +2,9 @@
 //   /          the demo page (web/), with the SDK (js/) and the core (dist/)
 //   /gateway   the gateway (WebSocket)
 //   /demo-config.json   which API key the demo page should use
+// With tls ({cert, key}, PEM) the site is HTTPS and the gateway WSS; the demo host then reaches the
+// gateway through a plain WebSocket listener on loopback (it need not trust the certificate).
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { startStaticServer } from "./static.js";
 import { startGateway } from "../gateway/index.js";
@@ -12,15 +15,17 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "")
 
 /**
  * Starts the demo site, its gateway and (unless demoHost is false) the demo host; resolves to
- * {url, gatewayUrl, apiKey, devKey, hostId, close()}.
+ * {url, gatewayUrl, apiKey, devKey, hostId, close()}. A port in use rejects with an error whose code is
+ * "EADDRINUSE".
  */
-export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log, demoHost = true } = {}) {
+export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log, demoHost = true, tls } = {}) {
   let apiKey;
   let hostId;
   const site = await startStaticServer({
     mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/": `${ROOT}/web` },
     host,
     port,
+    tls,
     handlers: {
       "/demo-config.json": (req, res) => {
         res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
@@ -31,7 +36,18 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log,
   const gateway = await startGateway({ server: site.server, keys, log });
   apiKey = gateway.devKey ?? Object.keys(keys ?? {})[0] ?? parseKeysText(process.env.PETRICHOR_API_KEYS ?? "")[0]?.[0];
   const gatewayUrl = `${site.url.replace(/^http/, "ws")}/gateway`;
-  const demo = demoHost ? await startDemoHost({ gatewayUrl, apiKey, log: (message) => log?.("info", message) }) : null;
+  let internal = null;
+  let hostGatewayUrl = gatewayUrl;
+  if (tls && demoHost) {
+    internal = createServer((req, res) => res.writeHead(404).end());
+    internal.on("upgrade", (req, socket, head) => site.server.emit("upgrade", req, socket, head));
+    await new Promise((resolve, reject) => {
+      internal.once("error", reject);
+      internal.listen(0, "127.0.0.1", resolve);
+    });
+    hostGatewayUrl = `ws://127.0.0.1:${internal.address().port}/gateway`;
+  }
+  const demo = demoHost ? await startDemoHost({ gatewayUrl: hostGatewayUrl, apiKey, log: (message) => log?.("info", message) }) : null;
   hostId = demo?.id;
   return {
     url: site.url,
@@ -43,6 +59,7 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log,
     async close() {
       demo?.close();
       await gateway.close();
+      if (internal) await new Promise((resolve) => internal.close(() => resolve()));
       await site.close();
     },
   };

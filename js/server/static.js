@@ -1,6 +1,7 @@
 // A small static file server for the demo and the browser tests (Node only). It serves the given
 // URL prefixes from folders of the repository, refuses anything outside them, and never lists folders.
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 
@@ -36,11 +37,12 @@ export function resolvePath(mounts, urlPath) {
 
 /**
  * Starts serving `mounts` ({"/js/": "/abs/js", "/": "/abs/web"}; longest prefix first) on host:port.
- * `handlers` maps exact paths to extra request handlers (req, res). Resolves to {url, server, close()}.
+ * `handlers` maps exact paths to extra request handlers (req, res). With `tls` ({cert, key}, PEM) it
+ * serves HTTPS. Resolves to {url, server, close()}.
  */
-export async function startStaticServer({ mounts, host = "127.0.0.1", port = 0, handlers = {} }) {
+export async function startStaticServer({ mounts, host = "127.0.0.1", port = 0, handlers = {}, tls }) {
   const ordered = Object.fromEntries(Object.entries(mounts).sort((a, b) => b[0].length - a[0].length));
-  const server = createServer(async (req, res) => {
+  const serve = async (req, res) => {
     const handler = handlers[req.url.split("?")[0]];
     if (handler) return handler(req, res);
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -60,13 +62,14 @@ export async function startStaticServer({ mounts, host = "127.0.0.1", port = 0, 
     } catch {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
     }
-  });
+  };
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, serve) : createServer(serve);
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
   });
   const address = server.address();
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${tls ? "https" : "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
     server,
