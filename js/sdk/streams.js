@@ -14,6 +14,7 @@ import { CoreEvents } from "./runtime.js";
 import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
+import { missingWebCodecsMessage } from "../platform/codecs.js";
 
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
@@ -165,6 +166,8 @@ export class OutboundStream extends EventEmitter {
     if (!track || (track.kind !== "video" && track.kind !== "audio")) {
       throw new RainwayError("sendTrack needs a MediaStreamTrack of kind video or audio.");
     }
+    const encoderName = track.kind === "video" ? "VideoEncoder" : "AudioEncoder";
+    if (typeof globalThis[encoderName] !== "function") throw new RainwayError(missingWebCodecsMessage(encoderName, "to stream a track"));
     const onError = (error) => this.peer.log(1, `stream ${this.id}: encoder: ${error?.message ?? error}`);
     const send = (chunk) => !this.#closed && (track.kind === "video" ? this.sendVideo(chunk) : this.sendAudio(chunk));
     let encoder;
@@ -283,7 +286,7 @@ export class OutboundStream extends EventEmitter {
 /** Refuses a browser stream without WebCodecs up front, rather than showing a blank element. */
 export function checkPlaybackSupport() {
   if (hasDom() && !hasWebCodecs()) {
-    throw new RainwayError("This browser has no WebCodecs (VideoDecoder); Petrichor needs it to show streams.");
+    throw new RainwayError(missingWebCodecsMessage("VideoDecoder", "to show streams"));
   }
 }
 
