@@ -29,7 +29,9 @@ export class ChannelLink {
   #channel;
   #callbacks = null;
   #closed = false;
+  #open = false; // readyState is "open", as the events tell: reading it is a call into the WebRTC stack
   #onFinished;
+  #buffered = 0; // bufferedAmount when last read plus what was sent since: never below the real value
 
   /** onFinished(link), if given, is told once when the channel has closed. */
   constructor(channel, onFinished = () => {}) {
@@ -48,7 +50,10 @@ export class ChannelLink {
   attach(callbacks) {
     this.#callbacks = callbacks;
     const channel = this.#channel;
-    channel.onopen = () => callbacks.onOpen();
+    channel.onopen = () => {
+      this.#open = true;
+      callbacks.onOpen();
+    };
     channel.onclose = () => this.#reportClose();
     channel.onerror = () => {}; // always followed by close
     channel.onmessage = (event) => {
@@ -57,13 +62,16 @@ export class ChannelLink {
       else callbacks.onMessage(new Uint8Array(data));
     };
     channel.onbufferedamountlow = () => callbacks.onDrain();
-    if (channel.readyState === "open") callbacks.onOpen();
-    else if (channel.readyState === "closed") this.#reportClose();
+    if (channel.readyState === "open") {
+      this.#open = true;
+      callbacks.onOpen();
+    } else if (channel.readyState === "closed") this.#reportClose();
   }
 
   #reportClose() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#open = false;
     this.#onFinished(this);
     this.#callbacks?.onClose();
   }
@@ -72,12 +80,26 @@ export class ChannelLink {
     return this.#channel.bufferedAmount;
   }
 
+  /**
+   * How many more bytes may be sent before the buffer holds `limit`. Reading bufferedAmount is a call
+   * into the WebRTC stack (a thread hop in some), so it is read only once what was sent since the last
+   * read may have filled half of `limit`; until then the answer counts that as still buffered, which
+   * can only understate the room.
+   */
+  room(limit) {
+    if (this.#buffered > limit / 2) this.#buffered = this.#channel.bufferedAmount;
+    return limit - this.#buffered;
+  }
+
   /** Sends one message; false when it could not go (not open, or the channel failed under us). */
   send(bytes) {
-    return this.#channel.readyState === "open" && trySend(this.#channel, bytes);
+    if (!(this.#open && trySend(this.#channel, bytes))) return false;
+    this.#buffered += bytes.length;
+    return true;
   }
 
   close() {
+    this.#open = false; // closing: nothing more goes out
     try {
       this.#channel.close();
     } catch {

@@ -129,7 +129,7 @@ export class DataChannel extends EventEmitter {
    */
   #pump() {
     if (this.#closed) return;
-    const budget = CHANNEL_HIGH_WATER - this.#link.bufferedAmount;
+    const budget = this.#link.room(CHANNEL_HIGH_WATER);
     if (budget > 0) this.#runtime.call((core) => core.channelPull(this.#handle, budget));
     if (this.#pumpTimer === null && !this.#closed && this.#runtime.core.channelBacklog(this.#handle) > 0) {
       this.#pumpTimer = setTimeout(() => {
