@@ -62,23 +62,32 @@ test("two tabs of the demo page connect to each other", async () => {
   assert.deepEqual(first.errors, []);
   assert.deepEqual(second.errors, []);
 
-  // Disconnecting shows on both sides.
+  // Disconnecting shows on both sides, as a hang-up rather than a failure.
   await first.click(`#peers li[data-peer-id="${secondId}"] button.disconnect-button`);
   await second.waitForSelector(`#peers li[data-peer-id="${firstId}"]`, { state: "detached", timeout: 20000 });
+  await first.waitForSelector(`#peers li[data-peer-id="${secondId}"]`, { state: "detached", timeout: 20000 });
+  assert.match(await first.textContent("#messages"), new RegExp(`You disconnected from ${secondId}\\.`));
+  assert.match(await second.textContent("#messages"), new RegExp(`\\(${firstId}\\) disconnected\\.`));
+  for (const page of [first, second]) assert.doesNotMatch(await page.textContent("body"), /Failed|Rainway/);
   await first.close();
   await second.close();
 });
 
-test("a connection to an unknown peer id shows the SDK's error", async () => {
+test("a connection to an unknown peer id is said in plain words under the form", async () => {
   const page = await openPage(browser, `${demo.url}/`);
   await ownId(page);
   await page.fill("#peer-id", "123456789");
   await page.click("#connect-button");
-  await page.waitForFunction(
-    () => [...document.querySelectorAll("#messages li.error")].some((li) => li.textContent.includes("The target peer is not connected to Rainway.")),
-    null,
-    { timeout: 10000 },
-  );
+  await page.waitForSelector("#connect-error:not([hidden])", { timeout: 10000 });
+  const text = await page.textContent("#connect-error");
+  assert.match(text, /^Nobody is online with that peer id\./);
+  assert.doesNotMatch(text, /Rainway|PT_ERR|SDK Error/);
+  // Something that is not a peer id is refused there too, before any request.
+  await page.fill("#peer-id", "12ab");
+  await page.click("#connect-button");
+  await page.waitForFunction(() => document.getElementById("connect-error").textContent.includes("is not a peer id"));
+  assert.equal(await page.getAttribute("#peer-id", "aria-invalid"), "true");
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
@@ -125,6 +134,117 @@ test("the demo page watches the demo host's live stream, and typing in it change
   );
   await page.check("#stats-overlay");
   await page.waitForFunction(() => /fps\s+\d/.test(document.querySelector(".rainway-stats-overlay")?.textContent ?? ""), null, { timeout: 5000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+/** Waits until the page's stream view shows the demo page's animated picture (its blue top-left corner). */
+async function waitForSharedPicture(page) {
+  await page.waitForFunction(
+    () => {
+      const canvas = document.querySelector("#stream-view canvas");
+      if (!canvas || canvas.width < 16 || canvas.height < 16) return false;
+      const [r, g, b] = canvas.getContext("2d").getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
+      return Math.abs(r - 32) < 40 && Math.abs(g - 80) < 40 && Math.abs(b - 224) < 40;
+    },
+    null,
+    { timeout: 30000 },
+  );
+}
+
+test("two tabs of the demo page stream to each other: each answers the other's Stream with its animated picture", { timeout: 90000 }, async () => {
+  const first = await openPage(browser, `${demo.url}/`);
+  const second = await openPage(browser, `${demo.url}/`);
+  const firstId = await ownId(first);
+  const secondId = await ownId(second);
+  await first.fill("#peer-id", secondId);
+  await first.click("#connect-button");
+  for (const [page, remoteId] of [
+    [first, secondId],
+    [second, firstId],
+  ]) {
+    await page.waitForSelector(`#peers li[data-peer-id="${remoteId}"][data-state="Connected"]`, { timeout: 20000 });
+  }
+  // Each presses Stream on the other; each shares the animated canvas (the default source).
+  await first.click(`#peers li[data-peer-id="${secondId}"] button.stream-button`);
+  await second.click(`#peers li[data-peer-id="${firstId}"] button.stream-button`);
+  for (const [page, remoteId] of [
+    [first, secondId],
+    [second, firstId],
+  ]) {
+    await waitForSharedPicture(page);
+    await page.waitForSelector(`#outbound li[data-peer-id="${remoteId}"]`, { timeout: 10000 });
+    assert.match(await page.textContent("#stream-status"), new RegExp(`Watching .*\\(${remoteId}\\)`));
+    assert.equal(await page.isHidden("#stream-error"), true);
+  }
+  // The picture moves: frames keep arriving.
+  const before = await first.evaluate(() => document.querySelector("#stream-view canvas").toDataURL());
+  await first.waitForFunction((previous) => document.querySelector("#stream-view canvas").toDataURL() !== previous, before, { timeout: 10000 });
+
+  // The sharer stops: the watcher is told the stream ended, and the sharer's list empties.
+  await second.click(`#outbound li[data-peer-id="${firstId}"] button.stop-button`);
+  await first.waitForFunction(() => document.getElementById("stream-status").textContent.startsWith("The stream ended"), null, { timeout: 15000 });
+  await second.waitForSelector(`#outbound li[data-peer-id="${firstId}"]`, { state: "detached", timeout: 10000 });
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(second.errors, []);
+  await first.close();
+  await second.close();
+});
+
+test("the demo host announces a stream: the page offers it, and Join shows it", { timeout: 60000 }, async () => {
+  const page = await openPage(browser, `${demo.url}/`);
+  await ownId(page);
+  await page.waitForSelector("#demo-host-line:not([hidden])");
+  const hostId = await page.textContent("#demo-host-id");
+  await page.fill("#peer-id", hostId);
+  await page.click("#connect-button");
+  await page.waitForSelector(`#peers li[data-peer-id="${hostId}"][data-state="Connected"]`, { timeout: 20000 });
+  const offer = await page.waitForSelector(`#announcements li[data-offer^="${hostId}/"]`, { timeout: 20000 });
+  assert.match(await offer.textContent(), /the demo host .* offers stream \d+ \(640×360\)/);
+  await page.click(`#announcements li[data-offer^="${hostId}/"] button.join-button`);
+  await page.waitForSelector("#stream-view canvas.rainway-canvas", { timeout: 20000 });
+  await page.waitForFunction(
+    () => {
+      const canvas = document.querySelector("#stream-view canvas");
+      if (!canvas || canvas.width !== 640 || canvas.height !== 360) return false;
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
+      return false;
+    },
+    null,
+    { timeout: 30000 },
+  );
+  assert.match(await page.textContent("#stream-status"), /^Joined stream \d+ of the demo host/);
+  await page.click("#stop-watching");
+  assert.equal(await page.textContent("#stream-status"), "You stopped watching.");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("the page reads well: peers and chat in view on a laptop, no sideways scrolling on a phone, a copy button for the id", async () => {
+  const page = await openPage(browser, `${demo.url}/`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  const id = await ownId(page);
+  for (const selector of ["#own-id", "#copy-id", "#connect-form", "#peers", "#chat-form", "#stream-view"]) {
+    const box = await page.locator(selector).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 720 && box.x + box.width <= 1280, `${selector} in view at 1280×720: ${JSON.stringify(box)}`);
+  }
+  // The copy button puts the id on the clipboard.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: demo.url });
+  await page.click("#copy-id");
+  await page.waitForFunction(() => document.getElementById("copy-id").textContent === "Copied");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), id);
+
+  // A phone: one column, nothing wider than the screen, the id and peers still there.
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+  for (const selector of ["#own-id", "#copy-id", "#connect-form", "#peers"]) {
+    const box = await page.locator(selector).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${selector} fits at 390 px: ${JSON.stringify(box)}`);
+  }
+  const { x: idX } = await page.locator("#own-id").boundingBox();
+  const { x: streamX } = await page.locator("#stream-view").boundingBox();
+  assert.ok(Math.abs(idX - streamX) < 60, "one column");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
