@@ -37,20 +37,38 @@ function cachedValue(dir, key) {
   return new RegExp(`^${key}:[A-Z]+=(.*)$`, "m").exec(readFileSync(cache, "utf8"))?.[1];
 }
 
-/** Configures (when needed) and builds one target; returns its build folder. */
-export function buildTarget(name, sources) {
+/** The CMake targets a configured build folder defines (from `cmake --build DIR --target help`). */
+function definedTargets(dir) {
+  const result = spawnSync("cmake", ["--build", dir, "--target", "help"], { cwd: ROOT, encoding: "utf8" });
+  return new Set([...(result.stdout ?? "").matchAll(/^\.\.\. (\S+)/gm)].map((m) => m[1]));
+}
+
+/**
+ * Configures (when needed) and builds one build folder: everything, or only `only` (CMake targets;
+ * those the folder does not define, e.g. the native host without its libraries, are left out).
+ * Returns the build folder.
+ */
+export function buildTarget(name, sources, only) {
   const target = TARGETS[name];
   if (!target) throw new Error(`unknown build target ${name}`);
   const fresh =
     cachedValue(target.dir, "PT_SRTP_SOURCE_DIR") !== sources.srtp ||
     cachedValue(target.dir, "PT_CJSON_SOURCE_DIR") !== sources.cjson;
   if (fresh) {
-    log(`configuring ${name} (${target.dir}); a first build takes about a minute`);
+    log(`configuring ${name} (${target.dir}); the first build takes a minute or two`);
     const cmake = `${target.emscripten ? "emcmake " : ""}cmake -S . -B ${target.dir} -DCMAKE_BUILD_TYPE=${target.type}`;
     shell(`${cmake} -DPT_SRTP_SOURCE_DIR=${sources.srtp} -DPT_CJSON_SOURCE_DIR=${sources.cjson} ${target.args.join(" ")}`);
   }
+  let targets = "";
+  const defined = only ? definedTargets(target.dir) : new Set();
+  // Only the targets asked for that this folder defines (a generator that lists none: everything).
+  if (only && defined.size > 0) {
+    const wanted = only.filter((t) => defined.has(t));
+    if (wanted.length === 0) return join(ROOT, target.dir);
+    targets = ` --target ${wanted.join(" ")}`;
+  }
   // The progress filter writes to the terminal directly (fd 3, this process's stderr), not to the captured output.
-  shell(`cmake --build ${target.dir} -j${Math.max(1, cpus().length)} 2>&1 | "${process.execPath}" scripts/build-progress.mjs ${name} 2>&3`);
+  shell(`cmake --build ${target.dir}${targets} -j${Math.max(1, cpus().length)} 2>&1 | "${process.execPath}" scripts/build-progress.mjs ${name} 2>&3`);
   return join(ROOT, target.dir);
 }
 
@@ -70,11 +88,14 @@ export function writeBundledCore() {
   );
 }
 
-/** Installs build prerequisites, fetches sources, and builds the named targets. */
-export function build(names = ["wasm"]) {
+/**
+ * Installs build prerequisites, fetches sources, and builds the named build folders; `only` maps a
+ * name to the CMake targets to build there (default: all), e.g. {native: ["petrichor-host"]}.
+ */
+export function build(names = ["wasm"], { only = {} } = {}) {
   ensureSystemPackages(PACKAGES.build);
   const sources = ensureSourcePackages();
-  const dirs = names.map((name) => buildTarget(name, sources));
+  const dirs = names.map((name) => buildTarget(name, sources, only[name]));
   if (names.includes("wasm")) writeBundledCore();
   return dirs;
 }

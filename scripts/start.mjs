@@ -78,7 +78,8 @@ try {
   // The native host and its demo app make the demo host interactive; without them it streams a test pattern.
   ensureSystemPackages([...PACKAGES.test, ...PACKAGES.host]);
   ensureNpmPackages();
-  build(["wasm", "native"]);
+  // Of the native build, only the demo host's programs (not the C tests, which npm test builds).
+  build(["wasm", "native"], { only: { native: ["petrichor-host", "petrichor-demo-app"] } });
 } catch (error) {
   log(error.message);
   process.exit(1);
