@@ -65,10 +65,13 @@ export function ensureSystemPackages(names) {
     throw new Error(`missing Debian packages: ${missing.join(" ")}\n  install them with: sudo apt-get install -y ${missing.join(" ")}`);
   }
   aptUpdate();
-  log(`apt-get install ${missing.join(" ")}`);
-  run("apt-get", ["install", "-y", "--no-install-recommends", ...missing], {
+  log(`apt-get install ${missing.join(" ")} (a first install can take a few minutes; apt's progress follows)`);
+  // apt's own lines (Get, Unpacking, Setting up) are the progress, on stderr beside ours.
+  const result = spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], {
+    stdio: ["ignore", 2, 2],
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
   });
+  if (result.status !== 0) throw new Error(`apt-get install ${missing.join(" ")} failed (exit ${result.status}); its output is above`);
 }
 
 function hasSourceEntries(name) {
