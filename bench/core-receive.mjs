@@ -12,6 +12,8 @@ const FRAME_BYTES = 10000; // about 9 packets of a 1200-byte MTU
 const FRAME_MS = 1000 / 30;
 const CHUNK = 100;
 
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 /** An H.264 access unit in Annex-B: SPS, PPS and an IDR slice, or one non-IDR slice; no start codes inside. */
 function accessUnit(key, size) {
   const head = key ? [0, 0, 0, 1, 0x67, 0x42, 0xe0, 0x1f, 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80, 0, 0, 0, 1, 0x65] : [0, 0, 0, 1, 0x41];
@@ -106,8 +108,9 @@ async function round(frames, others, url) {
     const session = core.srtpCreate(key, SrtpDirection.Inbound);
     // Interleaved in runs of CHUNK packets (unprotect alone, then the core's path on the same packets),
     // so that a load spike on the machine falls on both alike.
-    let srtpMs = 0;
-    let coreMs = 0;
+    const srtpUs = [];
+    const coreUs = [];
+    const ratios = [];
     let frameEvents = 0;
     for (let from = 0; from < packets.length; from += CHUNK) {
       const chunk = packets.slice(from, from + CHUNK);
@@ -116,28 +119,30 @@ async function round(frames, others, url) {
         const restored = core.srtpUnprotect(session, bytes);
         if (!(restored instanceof Uint8Array)) throw new Error(`core receive bench: unprotect failed (${core.errorName(restored)})`);
       }
-      srtpMs += performance.now() - start;
+      const srtp = performance.now() - start;
       start = performance.now();
       for (const { bytes, at } of chunk) {
         const status = core.peerMediaReceive(client, MediaKind.Video, bytes, at + 5);
         if (status < 0) throw new Error(`core receive bench: receive failed (${core.errorName(status)})`);
         for (const output of core.drain()) if (output.kind === 2 && output.code === 23) frameEvents++;
       }
-      coreMs += performance.now() - start;
+      const path = performance.now() - start;
+      srtpUs.push((srtp * 1000) / chunk.length);
+      coreUs.push((path * 1000) / chunk.length);
+      ratios.push(path / srtp);
     }
-    return { packets: packets.length, frameEvents, srtpUs: (srtpMs * 1000) / packets.length, coreUs: (coreMs * 1000) / packets.length };
+    // Medians over the runs of CHUNK packets: a spike of load on the machine spoils one run, not the round.
+    return { packets: packets.length, frameEvents, srtpUs: median(srtpUs), coreUs: median(coreUs), ratio: median(ratios) };
   } finally {
     core.shutdown();
   }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 /**
  * Rounds of: a fresh core, `frames` frames of 720p30-sized video (one keyframe every 60) sent by a host
  * peer and received by a client peer of the same core. Each round measures, interleaved, without and
- * with `others` extra objects that hold timers (`url`: another build of the core). Returns the medians (µs per packet) and the ratio of
- * each round's core path to its own unprotect.
+ * with `others` extra objects that hold timers (`url`: another build of the core). Returns the medians
+ * (µs per packet) and each round's ratio of the core's path to unprotect alone (the median over its runs).
  */
 export async function measureCoreReceive({ rounds = 5, frames = 600, others = 1000, url } = {}) {
   const alone = [];
@@ -152,8 +157,8 @@ export async function measureCoreReceive({ rounds = 5, frames = 600, others = 10
     frameEvents: results[0].frameEvents,
     srtpUs: median(results.map((x) => x.srtpUs)),
     coreUs: median(results.map((x) => x.coreUs)),
-    ratio: median(results.map((x) => x.coreUs / x.srtpUs)),
-    ratios: results.map((x) => x.coreUs / x.srtpUs),
+    ratio: median(results.map((x) => x.ratio)),
+    ratios: results.map((x) => x.ratio),
   });
   return { rounds, frames, others, alone: summary(alone), crowded: summary(crowded) };
 }

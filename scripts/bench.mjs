@@ -1,6 +1,7 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
-// BENCHMARKS.md. `npm run bench -- core` runs only the benches of the core itself (SRTP, the receive
-// path, size) and replaces their sections of BENCHMARKS.md, leaving the others as they were.
+// BENCHMARKS.md. `npm run bench -- core` runs only the benches of the core and the SDK in Node (SRTP,
+// the receive path, the data-channel message rate, size) and replaces their sections of BENCHMARKS.md,
+// leaving the others as they were.
 // SRTP figures are the median of several runs; input latency is one run of many samples;
 // the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb; video over
 // impaired links runs Petrichor and the native WebRTC track one after the other on the same link, and
@@ -18,6 +19,7 @@ import { measureKeyframeLatency } from "../bench/host-keyframe.mjs";
 import { measureImpairedStreams } from "../bench/impaired-stream.mjs";
 import { measureCapacityCut } from "../bench/capacity-cut.mjs";
 import { measureCoreReceive } from "../bench/core-receive.mjs";
+import { measureDataChannelRate } from "../bench/data-channel-rate.mjs";
 
 const coreOnly = process.argv.slice(2).includes("core");
 
@@ -85,6 +87,7 @@ async function attempt(measure) {
 }
 
 const receive = await attempt(() => measureCoreReceive());
+const messages = await attempt(() => measureDataChannelRate({ rounds: 5 }));
 const skipped = { error: "not run (npm run bench -- core)" };
 const input = coreOnly ? skipped : await attempt(() => measureInputLatency());
 const pipeline = coreOnly ? skipped : await attempt(() => measureHostPipeline());
@@ -112,15 +115,17 @@ that its rate control keeps sending; the ${alone.packets.toLocaleString("en")} S
 client peer that joined the same stream, as the SDK's runtime does (\`peer_media_receive\`, then
 every output drained: ${alone.frameEvents} frame events and the feedback), and to a fresh inbound SRTP session
 (\`srtp_unprotect\` alone), interleaved in runs of 100 packets so that a busy machine weighs on both
-alike; the baseline's time is per packet of the same packets. The core's path does everything
+alike. A round's figures are medians over its runs (a spike of load spoils a run, not the round); the
+table gives the median of ${rounds} rounds and the spread of their ratios. The core's path does everything
 after the glue's copy in: SRTP (the same libsrtp call), the SSRC lookup, RTP checks, NACK and
 arrival tracking, reordering and frame assembly, depacketizing, and queuing and draining the frame
 event; the baseline copies each 1,200-byte packet back out, the core's path only a frame event per
-frame. Medians of ${rounds} rounds, each with and without the extra objects, in a fresh core. Goal: ≤ 1.3 ×.
+frame. Each round has a fresh core, with and without the extra objects. Goal: ≤ 1.3 ×.
 Before the core kept each object's deadline in a timer heap and found a packet's stream through its
-peer (the build of 6f20bf9), this bench measured 1.7 × there (1.8–1.9 × with 1,000 more objects; 16 µs
-a packet against 9 µs now): after every call the core walked all 4,096 registry slots for each of
-four kinds, and a packet's stream was found by walking the registry.
+peer, this bench measured 1.7–1.8 × (1.8–2.1 × with 1,000 more objects; 15–21 µs a packet against
+9–12 µs for the new build, the two builds run alternately with \`measureCoreReceive({ url })\`, the old one
+that of 6f20bf9): after every call the core walked all 4,096 registry slots for each of four kinds, and
+a packet's stream was found by walking the registry.
 `;
 }
 
@@ -345,6 +350,33 @@ rule halves its target meanwhile, so that what is sent when SCTP recovers is fre
 `;
 }
 
+function messagesSection() {
+  const title = "## Data-channel small messages per second (Node, @roamhq/wrtc)";
+  if (messages.error) return `${title}\n\nNot measured: ${messages.error}\n`;
+  const { rounds, count, size, raw, petrichor, ratio, ratios } = messages;
+  const rate = (value) => `${Math.round(value).toLocaleString("en")}`;
+  return `${title}
+
+| path | messages/s (median) | × raw (median; spread over ${rounds} rounds) |
+| --- | --- | --- |
+| raw RTCDataChannel (baseline: two RTCPeerConnections of one process, joined directly) | ${rate(raw)} | 1.00 × |
+| Petrichor: \`DataChannel.send\` → "message" (two SDK instances, a gateway on loopback) | ${rate(petrichor)} | ${ratio.toFixed(2)} × (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |
+
+Method: per round, on fresh connections, ${count.toLocaleString("en")} messages of ${size} bytes on each path, on a reliable
+(ordered) channel, in batches of 2,000 that alternate between the paths (and which goes first), each
+sent in a loop as fast as the API takes them and timed from its first send to its last message's
+arrival; sender and receiver in one Node process, both over @roamhq/wrtc. A round's figures are
+medians over its batches (a spike of load spoils a batch, not the round); the table gives the median
+of ${rounds} rounds and the spread of their ratios. The raw sender keeps the
+SDK's flow control (it waits for the low-water event above 1 MiB buffered, and reads
+\`bufferedAmount\` only once what it sent since the last read may have filled half of that). In both,
+most of the time is @roamhq/wrtc's \`send\`, a synchronous call into libwebrtc's threads. What it took:
+the core no longer walks its 4,096 registry slots after every send and receive, and the SDK no longer
+reads \`readyState\` and \`bufferedAmount\` (each a call into libwebrtc in @roamhq/wrtc) for every
+chunk it sends. Not measured here: the same in Chromium (the issue measured 0.27 × there). Goal: ≥ 0.8 ×.
+`;
+}
+
 const srtpSection = `## SRTP protect + unprotect (AES_CM_128_HMAC_SHA1_80), ${PACKETS.toLocaleString("en")} packets of ${SIZE} bytes
 
 | build | time | per packet (both directions) | throughput |
@@ -375,7 +407,7 @@ function sections(text) {
 let report;
 if (coreOnly) {
   // Only the core's sections are new: each replaces its namesake, a new one goes after the one before it.
-  const fresh = [srtpSection, receiveSection(), sizeSection].map(
+  const fresh = [srtpSection, receiveSection(), messagesSection(), sizeSection].map(
     (section) => `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- core\`.\n\n`,
   );
   const old = readFileSync(`${ROOT}/BENCHMARKS.md`, "utf8");
@@ -398,6 +430,7 @@ Node ${process.version}. Every figure is set against a baseline measured in the 
 
 ${srtpSection}
 ${receiveSection()}
+${messagesSection()}
 ${inputSection()}
 ${pipelineSection()}
 ${keyframeSection()}
