@@ -1,5 +1,5 @@
 // `npm start` from a fresh clone: no node_modules, no build/ or dist/. It installs what it needs, shows
-// the first build's progress, serves the demo page (which is fetched), then: a second `npm start` on the
+// the first build's progress, serves the demo page (fetched, and opened in Chromium), then: a second `npm start` on the
 // same port says in one line that the port is taken and exits non-zero, and `npm start -- --cert --key`
 // serves HTTPS. Caches are shared with this checkout's set-up, as scripts/ share them: npm's cache
 // (offline first) and the Debian source packages under ~/.cache/petrichor.
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../helpers/paths.mjs";
 import { makeCertificate } from "../helpers/certificate.mjs";
+import { launchBrowser } from "../helpers/browser.mjs";
 
 /** A free TCP port on loopback (closed again, so that npm start can take it). */
 function freePort() {
@@ -37,10 +38,19 @@ function npmStart(t, dir, env, args = []) {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  const run = { child, output: "" };
+  const run = { child, output: "", timeline: [] };
+  const started = Date.now();
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   run.exited = exited;
-  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (run.output += chunk));
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on("data", (chunk) => {
+      run.output += chunk;
+      // When each of npm start's own lines came, for the test's diagnostics.
+      for (const line of String(chunk).split("\n")) {
+        if (line.startsWith("[petrichor]")) run.timeline.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
+      }
+    });
+  }
   run.waitFor = (regexp, ms) =>
     new Promise((resolve, reject) => {
       const check = () => {
@@ -103,6 +113,7 @@ test("npm start on a fresh clone installs, builds with progress, serves the demo
   const first = npmStart(t, dir, { PORT: String(port) });
   const [, url] = await first.waitFor(/demo running at (http:\/\/127\.0\.0\.1:\d+)\//, 12 * 60_000);
   assert.equal(url, `http://127.0.0.1:${port}`);
+  t.diagnostic(`first npm start:\n${first.timeline.join("\n")}`);
   // It installed the npm packages itself, and showed the build's progress as it went.
   assert.match(first.output, /\[petrichor\] npm install/);
   assert.ok(readdirSync(join(dir, "node_modules")).includes("ws"));
@@ -122,6 +133,17 @@ test("npm start on a fresh clone installs, builds with progress, serves the demo
   const config = await (await fetch(`${url}/demo-config.json`)).json();
   assert.match(config.apiKey, /^dev_/);
   assert.match(config.hostId, /^\d+$/);
+  // In Chromium the page loads the clone's core, connects to its gateway and shows its peer id.
+  const browser = await launchBrowser();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${url}/`);
+    await tab.waitForFunction(() => /^\d+$/.test(document.getElementById("own-id").textContent), null, { timeout: 30_000 });
+    assert.equal(await tab.textContent("#gateway-status"), "connected");
+    assert.equal(await tab.textContent("#demo-host-id"), config.hostId);
+  } finally {
+    await browser.close();
+  }
 
   // The port is taken (by the first npm start): one clear line, no stack trace, a non-zero exit.
   const second = npmStart(t, dir, { PORT: String(port) });
