@@ -351,8 +351,9 @@ async function answerStreamRequest(peer, request) {
   }
   const track = sharedTrack && sharedTrack.readyState === "live" ? sharedTrack.clone() : canvas.captureStream(30).getVideoTracks()[0];
   const settings = track.getSettings();
+  let outbound = null;
   try {
-    const outbound = await request.accept({
+    outbound = await request.accept({
       video: {
         codec: "avc1.42e01f",
         width: even(settings.width ?? canvas.width),
@@ -373,6 +374,7 @@ async function answerStreamRequest(peer, request) {
     });
   } catch (error) {
     track.stop();
+    if (outbound && !outbound.ended) outbound.close("The other side could not share.");
     const text = `Could not share with ${nameOf(peer)} (${peer.id}): ${plain(error)}`;
     show($("share-error"), text);
     note(text, "error");
