@@ -265,6 +265,19 @@ test("the demo host of npm start accepts peers, echoes data-channel messages and
     }
     await until(() => frames.video > before);
     stream.close();
+
+    // It also offers a 640×360 test pattern unasked (asked again here, as a page does, since the first
+    // announcement may come before the viewer holds the Peer); joined, ffmpeg's frames arrive.
+    const announcement = await new Promise((resolve) => {
+      peer.addEventListener("stream-announcement", (offer) => offer.info.video?.width === 640 && resolve(offer));
+      peer.forceStreamAnnouncements();
+    });
+    assert.equal(announcement.info.video.height, 360);
+    const joined = await announcement.join();
+    let pictures = 0;
+    joined.addEventListener("frame", (frame) => frame.kind === "video" && pictures++);
+    await until(() => pictures >= 3, 20000);
+    joined.close();
   } finally {
     viewer.close();
     await demo.close();
