@@ -17,6 +17,8 @@
 #define INPUT_WINDOW_MS 300.0
 #define ENCODER_FOLLOW_MS 1000.0  /* time an encoder gets to follow a bitrate request */  /* above this loss every frame gets parity, not only keyframes */
 #define RESEND_SHARE 0.5          /* retransmissions may add at most this share of the target rate... */
+#define OVERHEAD_WINDOW_MS 1000.0 /* resends and parity are measured over about this long... */
+#define MAX_OVERHEAD_SHARE 0.5    /* ...and leave the encoder at least this share of the target */
 #define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
 
 struct pt_video_sender {
@@ -38,6 +40,7 @@ struct pt_video_sender {
   double rtt_ms;
   double resend_budget_bytes, resend_budget_ms;
   double input_bps, input_bytes, input_since_ms; /* what the encoder makes */
+  double sent_media, sent_overhead, sent_ms;     /* bytes sent lately (count_sent) */
   /* FEC group being built: unprotected copies of consecutive packets of the current frame */
   size_t group_size, group_count;
   uint8_t group[PT_FEC_MAX_GROUP][MAX_PACKET];
@@ -176,11 +179,27 @@ typedef struct pt_departure {
   double now_ms;
 } pt_departure;
 
+/* Counts what left, decaying over OVERHEAD_WINDOW_MS: media first sent, and the overhead of recovery
+ * (resends and parity), which the encoder's share of the target leaves room for. */
+static void count_sent(pt_video_sender *s, size_t length, int overhead, double now_ms) {
+  if (now_ms > s->sent_ms) {
+    double keep = 1.0 - (now_ms - s->sent_ms) / OVERHEAD_WINDOW_MS;
+    if (keep < 0) keep = 0;
+    s->sent_media *= keep;
+    s->sent_overhead *= keep;
+    s->sent_ms = now_ms;
+  }
+  if (overhead) s->sent_overhead += (double)length;
+  else s->sent_media += (double)length;
+}
+
 static int depart(void *context, const uint8_t *packet, size_t length, int retransmission) {
   pt_departure *d = context;
-  if ((packet[1] & 0x7f) != PT_VIDEO_FEC_PAYLOAD_TYPE) {
+  int parity = (packet[1] & 0x7f) == PT_VIDEO_FEC_PAYLOAD_TYPE;
+  if (!parity) {
     pt_congestion_on_sent(d->s->congestion, (uint16_t)((packet[2] << 8) | packet[3]), length, d->now_ms, retransmission);
   }
+  count_sent(d->s, length, parity || retransmission, d->now_ms);
   return d->send(d->context, packet, length);
 }
 
@@ -289,6 +308,24 @@ static double next_keyframe_ask_ms(const pt_video_sender *s) {
   return after_keyframe > at ? after_keyframe : at;
 }
 
+/* The encoder's share of the target: what resends and parity lately took is left for them, as libwebrtc
+ * does, so that all the sender puts on the path stays within the target (after a capacity cut, recovery
+ * traffic on top of an encoder at the full target kept the bottleneck's queue full). */
+static double encoder_bps(const pt_video_sender *s) {
+  double total = s->sent_media + s->sent_overhead;
+  double overhead = total > 0 ? s->sent_overhead / total : 0;
+  return target_bps(s) * (1.0 - (overhead < MAX_OVERHEAD_SHARE ? overhead : MAX_OVERHEAD_SHARE));
+}
+
+/* When the encoder's rate may be changed (-1: no change worth one): down quickly (the link is suffering), up
+ * calmly (each step up is a probe). */
+static double next_announce_ms(const pt_video_sender *s) {
+  double change = (encoder_bps(s) - s->announced_bps) / s->announced_bps;
+  if (change < -0.1) return s->last_announce_ms + 200.0;
+  if (change > 0.1) return s->last_announce_ms + 1000.0;
+  return -1.0;
+}
+
 double pt_video_sender_deadline(const pt_video_sender *s) {
   if (s == NULL || !s->started) return -1.0;
   double paced = pt_pacer_deadline(s->pacer, pacing_bps(s));
@@ -297,16 +334,14 @@ double pt_video_sender_deadline(const pt_video_sender *s) {
     double ask = next_keyframe_ask_ms(s);
     if (ask < earliest) earliest = ask;
   }
-  return earliest;
+  double announce = next_announce_ms(s);
+  return announce >= 0 && announce < earliest ? announce : earliest;
 }
 
 int pt_video_sender_take_bitrate(pt_video_sender *s, double now_ms, double *bps) {
   if (s == NULL || bps == NULL) return 0;
-  double target = target_bps(s);
-  double change = (target - s->announced_bps) / s->announced_bps;
-  /* Down quickly (the link is suffering), up calmly (each step up is a probe). */
-  int due = (change < -0.1 && now_ms - s->last_announce_ms >= 200.0) || (change > 0.1 && now_ms - s->last_announce_ms >= 1000.0);
-  if (!due) return 0;
+  double target = encoder_bps(s), due = next_announce_ms(s);
+  if (due < 0 || now_ms < due) return 0;
   s->announced_bps = target;
   s->last_announce_ms = now_ms;
   *bps = target;
