@@ -13,6 +13,7 @@ const BITS_PER_PIXEL = 0.04;
 const SCALES = [1, 0.75, 0.5, 1 / 3, 0.25];
 const SCALE_UP_MARGIN = 1.3; // a larger picture only when the rate clears its need by this much...
 const SCALE_UP_INTERVAL_MS = 2000; // ...and not sooner than this after the last change (each costs a keyframe)
+const SCALE_DOWN_MARGIN = 0.8; // a smaller one once the rate is this far below the current picture's need
 
 /** The largest scale whose picture the rate can carry (the smallest when none can). */
 export function scaleForBitrate(bitsPerSecond, width, height, frameRate, margin = 1) {
@@ -110,9 +111,10 @@ export function encodeVideoTrack(track, send, options, onError) {
     setBitrate(bitsPerSecond) {
       config = { ...config, bitrate: bitsPerSecond };
       if (adaptResolution) {
-        // Down at once; up only with a margin and not too often: each change restarts the encoder with a keyframe.
+        // Down at once, up not too often, each with a margin (a change restarts the encoder with a keyframe, so
+        // the picture must not flap while the rate hovers around a step).
         const now = performance.now();
-        const fits = scaleForBitrate(bitsPerSecond, width, height, frameRate);
+        const fits = scaleForBitrate(bitsPerSecond, width, height, frameRate, SCALE_DOWN_MARGIN);
         const roomy = scaleForBitrate(bitsPerSecond, width, height, frameRate, SCALE_UP_MARGIN);
         const next = fits < scale ? fits : roomy > scale && now - scaledAt >= SCALE_UP_INTERVAL_MS ? roomy : scale;
         if (next !== scale) {
