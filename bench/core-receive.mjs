@@ -88,7 +88,9 @@ function streamingCore(core, frames, others) {
   };
   for (let f = 0; f < frames; f++) {
     const now = 1000 + f * FRAME_MS;
-    core.streamSendFrame(outbound, MediaKind.Video, accessUnit(f % 60 === 0, FRAME_BYTES), f * FRAME_MS * 1000, now);
+    // Frame 0 is a lone delta frame: the receiving client cannot know where the first frame it sees
+    // starts and drops it (asking for a keyframe), so the keyframe right after it is the first shown.
+    core.streamSendFrame(outbound, MediaKind.Video, accessUnit(f % 60 === 1, FRAME_BYTES), f * FRAME_MS * 1000, now);
     collect(now);
     while (deadline >= 0 && deadline < now + FRAME_MS) {
       const at = Math.max(deadline, now);

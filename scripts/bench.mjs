@@ -8,7 +8,7 @@
 // the capacity cut runs the rate controller against an encoder that ignores it.
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { build } from "./build.mjs";
 import { ROOT, ensureNpmPackages, log } from "./deps.mjs";
@@ -110,7 +110,8 @@ function receiveSection() {
 | the same with ${others.toLocaleString("en")} more objects holding timers (gateway connections waiting for their hello) | ${us(crowded.coreUs)} | ${crowded.ratio.toFixed(2)} × (${spread(crowded)}) |
 
 Method: one core holds a host peer that streams ${frames} H.264 frames (720p30-sized, about 10 KB, a
-keyframe every 60) to a live client peer of the same core, whose feedback goes back to the host so
+keyframe every 60 from frame 1; frame 0 is a lone delta frame, which a client drops since it cannot
+know where the first frame it sees starts) to a live client peer of the same core, whose feedback goes back to the host so
 that its rate control keeps sending; the ${alone.packets.toLocaleString("en")} SRTP packets the host sent are then fed to a second
 client peer that joined the same stream, as the SDK's runtime does (\`peer_media_receive\`, then
 every output drained: ${alone.frameEvents} frame events and the feedback), and to a fresh inbound SRTP session
@@ -122,8 +123,8 @@ arrival tracking, reordering and frame assembly, depacketizing, and queuing and 
 event; the baseline copies each 1,200-byte packet back out, the core's path only a frame event per
 frame. Each round has a fresh core, with and without the extra objects. Goal: ≤ 1.3 ×.
 Before the core kept each object's deadline in a timer heap and found a packet's stream through its
-peer, this bench measured 1.7–1.8 × (1.8–2.1 × with 1,000 more objects; 15–21 µs a packet against
-9–12 µs for the new build, the two builds run alternately with \`measureCoreReceive({ url })\`, the old one
+peer, this bench measured 1.8–1.9 × (1.9–2.0 × with 1,000 more objects; 17–29 µs a packet against
+9–11 µs for the new build, the two builds run alternately with \`measureCoreReceive({ url })\`, the old one
 that of 6f20bf9): after every call the core walked all 4,096 registry slots for each of four kinds, and
 a packet's stream was found by walking the registry.
 `;
@@ -408,7 +409,8 @@ let report;
 if (coreOnly) {
   // Only the core's sections are new: each replaces its namesake, a new one goes after the one before it.
   const fresh = [srtpSection, receiveSection(), messagesSection(), sizeSection].map(
-    (section) => `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- core\`.\n\n`,
+    (section) =>
+      `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- core\` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores as it ended).\n\n`,
   );
   const old = readFileSync(`${ROOT}/BENCHMARKS.md`, "utf8");
   const head = old.slice(0, old.search(/^## /m));

@@ -1,0 +1,21 @@
+// The benches of the core and the SDK in Node (`npm run bench -- core`) on a tiny input, so that their
+// code keeps working between runs of the real thing; the figures themselves mean nothing at this size.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { measureCoreReceive } from "../../bench/core-receive.mjs";
+import { measureDataChannelRate } from "../../bench/data-channel-rate.mjs";
+
+test("the receive-path bench runs: every packet through the core's path and unprotect alone", { timeout: 60000 }, async () => {
+  const result = await measureCoreReceive({ rounds: 1, frames: 30, others: 20 });
+  for (const figures of [result.alone, result.crowded]) {
+    assert.ok(figures.packets > 30, `${figures.packets} packets`);
+    assert.ok(figures.frameEvents > 0);
+    assert.ok(figures.srtpUs > 0 && figures.coreUs > 0 && figures.ratio > 0);
+  }
+});
+
+test("the data-channel rate bench runs: both paths deliver every message", { timeout: 60000 }, async () => {
+  const result = await measureDataChannelRate({ rounds: 1, batches: 2, count: 50 });
+  assert.equal(result.count, 100);
+  assert.ok(result.raw > 0 && result.petrichor > 0 && result.ratio > 0);
+});
