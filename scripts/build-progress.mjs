@@ -1,30 +1,41 @@
-// A filter for `cmake --build ... | node scripts/build-progress.mjs NAME`: while the build compiles or links,
-// it reports progress on stderr ("[petrichor] building NAME: 40%", at most once per 10%, or on one
-// updating line on a terminal), and passes everything it read to stdout at the end, so that the
-// caller can show the whole output when the build fails. An up-to-date build reports nothing.
+// A filter for `cmake ... | node scripts/build-progress.mjs NAME [configure]`. While cmake configures or
+// builds, it reports progress on stderr, at most every 10% of a build ("[petrichor] building NAME: 40%")
+// or every 10 checks of a configure ("[petrichor] configuring NAME: 20 checks, 31 s"), or on one
+// updating line on a terminal; at the end it passes everything it read to stdout, so that the caller
+// can show the whole output when the step fails. An up-to-date build reports nothing.
 import { createInterface } from "node:readline";
 
 const name = process.argv[2] ?? "core";
+const configuring = process.argv[3] === "configure";
+const verb = configuring ? "configuring" : "building";
 const lines = [];
 let shown = -1;
 let working = false;
 const tty = process.stderr.isTTY;
+const started = Date.now();
 
-for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-  lines.push(line);
-  const match = /^\[\s*(\d+)%\]\s+(Building|Linking)/.exec(line);
-  if (!match) continue;
-  const percent = Number(match[1]);
+function report(text, step) {
   if (!working) {
     working = true;
-    process.stderr.write(`[petrichor] building ${name}…${tty ? "" : "\n"}`);
+    if (!tty) process.stderr.write(`[petrichor] ${verb} ${name}…\n`);
   }
-  if (tty) {
-    process.stderr.write(`\r[petrichor] building ${name}: ${percent}%  `);
-  } else if (Math.floor(percent / 10) > Math.floor(shown / 10)) {
-    process.stderr.write(`[petrichor] building ${name}: ${percent}%\n`);
-  }
-  shown = percent;
+  if (tty) process.stderr.write(`\r[petrichor] ${verb} ${name}: ${text}  `);
+  else if (Math.floor(step / 10) > Math.floor(shown / 10)) process.stderr.write(`[petrichor] ${verb} ${name}: ${text}\n`);
+  shown = step;
 }
-if (working) process.stderr.write(tty ? `\r[petrichor] building ${name}: done  \n` : `[petrichor] building ${name}: done\n`);
+
+let checks = 0;
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  lines.push(line);
+  if (configuring) {
+    // CMake's checks (-- Looking for …, -- Performing Test …, -- Check …), each a compile; the slow part.
+    if (!/^-- (Looking for|Performing Test|Check|Detecting)/.test(line) || /- (found|not found|done|skipped|Success|Failed|works|yes|no)$/i.test(line)) continue;
+    checks++;
+    report(`${checks} checks, ${Math.round((Date.now() - started) / 1000)} s`, checks);
+    continue;
+  }
+  const match = /^\[\s*(\d+)%\]\s+(Building|Linking)/.exec(line);
+  if (match) report(`${match[1]}%`, Number(match[1]));
+}
+if (working) process.stderr.write(tty ? `\r[petrichor] ${verb} ${name}: done  \n` : `[petrichor] ${verb} ${name}: done\n`);
 process.stdout.write(lines.length ? `${lines.join("\n")}\n` : "");

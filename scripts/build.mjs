@@ -57,7 +57,8 @@ export function buildTarget(name, sources, only) {
   if (fresh) {
     log(`configuring ${name} (${target.dir}); the first build takes a minute or two`);
     const cmake = `${target.emscripten ? "emcmake " : ""}cmake -S . -B ${target.dir} -DCMAKE_BUILD_TYPE=${target.type}`;
-    shell(`${cmake} -DPT_SRTP_SOURCE_DIR=${sources.srtp} -DPT_CJSON_SOURCE_DIR=${sources.cjson} ${target.args.join(" ")}`);
+    const progress = `2>&1 | "${process.execPath}" scripts/build-progress.mjs ${name} configure 2>&3`;
+    shell(`${cmake} -DPT_SRTP_SOURCE_DIR=${sources.srtp} -DPT_CJSON_SOURCE_DIR=${sources.cjson} ${target.args.join(" ")} ${progress}`);
   }
   let targets = "";
   const defined = only ? definedTargets(target.dir) : new Set();

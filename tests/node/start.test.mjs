@@ -117,6 +117,7 @@ test("npm start on a fresh clone installs, builds with progress, serves the demo
   // It installed the npm packages itself, and showed the build's progress as it went.
   assert.match(first.output, /\[petrichor\] npm install/);
   assert.ok(readdirSync(join(dir, "node_modules")).includes("ws"));
+  assert.match(first.output, /\[petrichor\] configuring wasm: \d+ checks, \d+ s/);
   assert.match(first.output, /\[petrichor\] building wasm: \d+%/);
   assert.match(first.output, /\[petrichor\] building native: \d+%/);
   assert.doesNotMatch(first.output, /\n\s+at .*\(?(file:|node:|\/)/, "no stack trace");
