@@ -238,9 +238,10 @@ test("the page reads well: peers and chat in view on a laptop, no sideways scrol
   // A phone: one column, nothing wider than the screen, the id and peers still there.
   await page.setViewportSize({ width: 390, height: 844 });
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
-  for (const selector of ["#own-id", "#copy-id", "#connect-form", "#peers"]) {
+  for (const selector of ["#own-id", "#copy-id", "#connect-form", "#peers", "#chat-form"]) {
     const box = await page.locator(selector).boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${selector} fits at 390 px: ${JSON.stringify(box)}`);
+    assert.ok(box.y + box.height <= 844, `${selector} in view at 390×844 without scrolling: ${JSON.stringify(box)}`);
   }
   const { x: idX } = await page.locator("#own-id").boundingBox();
   const { x: streamX } = await page.locator("#stream-view").boundingBox();
