@@ -1,7 +1,8 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
 // BENCHMARKS.md. `npm run bench -- core` runs only the benches of the core and the SDK in Node (SRTP,
-// the receive path, the data-channel message rate, size) and replaces their sections of BENCHMARKS.md,
-// leaving the others as they were.
+// the receive path, the data-channel message rate, size), `npm run bench -- links` only video over
+// impaired links and the capacity cut; either replaces its sections of BENCHMARKS.md, leaving the
+// others as they were.
 // SRTP figures are the median of several runs; input latency is one run of many samples;
 // the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb; video over
 // impaired links runs Petrichor and the native WebRTC track one after the other on the same link, and
@@ -21,7 +22,10 @@ import { measureCapacityCut } from "../bench/capacity-cut.mjs";
 import { measureCoreReceive } from "../bench/core-receive.mjs";
 import { measureDataChannelRate } from "../bench/data-channel-rate.mjs";
 
-const coreOnly = process.argv.slice(2).includes("core");
+/** The groups a partial run may pick (none: everything, and the report written anew). */
+const GROUPS = ["core", "links"];
+const picked = process.argv.slice(2).filter((arg) => GROUPS.includes(arg));
+const runs = (group) => picked.length === 0 || picked.includes(group);
 
 const RUNS = 5;
 const PACKETS = 100000;
@@ -65,7 +69,7 @@ try {
 
 const native = [];
 const wasm = [];
-for (let run = 0; run < RUNS; run++) {
+for (let run = 0; run < RUNS && runs("core"); run++) {
   native.push(nativeSrtp());
   wasm.push(await wasmSrtp());
 }
@@ -86,14 +90,14 @@ async function attempt(measure) {
   }
 }
 
-const receive = await attempt(() => measureCoreReceive());
-const messages = await attempt(() => measureDataChannelRate({ rounds: 5 }));
-const skipped = { error: "not run (npm run bench -- core)" };
-const input = coreOnly ? skipped : await attempt(() => measureInputLatency());
-const pipeline = coreOnly ? skipped : await attempt(() => measureHostPipeline());
-const keyframe = coreOnly ? skipped : await attempt(() => measureKeyframeLatency());
-const impaired = coreOnly ? skipped : await attempt(() => measureImpairedStreams());
-const cut = coreOnly ? skipped : await attempt(() => measureCapacityCut());
+const skipped = { error: `not run (npm run bench -- ${picked.join(" ")})` };
+const receive = runs("core") ? await attempt(() => measureCoreReceive()) : skipped;
+const messages = runs("core") ? await attempt(() => measureDataChannelRate({ rounds: 5 })) : skipped;
+const input = picked.length === 0 ? await attempt(() => measureInputLatency()) : skipped;
+const pipeline = picked.length === 0 ? await attempt(() => measureHostPipeline()) : skipped;
+const keyframe = picked.length === 0 ? await attempt(() => measureKeyframeLatency()) : skipped;
+const impaired = runs("links") ? await attempt(() => measureImpairedStreams()) : skipped;
+const cut = runs("links") ? await attempt(() => measureCapacityCut()) : skipped;
 
 function receiveSection() {
   const title = "## Core receive path per SRTP video packet (wasm, Node)";
@@ -378,7 +382,7 @@ chunk it sends. Not measured here: the same in Chromium (the issue measured 0.27
 `;
 }
 
-const srtpSection = `## SRTP protect + unprotect (AES_CM_128_HMAC_SHA1_80), ${PACKETS.toLocaleString("en")} packets of ${SIZE} bytes
+const srtpSection = () => `## SRTP protect + unprotect (AES_CM_128_HMAC_SHA1_80), ${PACKETS.toLocaleString("en")} packets of ${SIZE} bytes
 
 | build | time | per packet (both directions) | throughput |
 | --- | --- | --- | --- |
@@ -406,11 +410,14 @@ function sections(text) {
 }
 
 let report;
-if (coreOnly) {
-  // Only the core's sections are new: each replaces its namesake, a new one goes after the one before it.
-  const fresh = [srtpSection, receiveSection(), messagesSection(), sizeSection].map(
+if (picked.length > 0) {
+  // Only the picked groups' sections are new: each replaces its namesake, a new one goes after the one before it.
+  const fresh = [
+    ...(runs("core") ? [srtpSection(), receiveSection(), messagesSection(), sizeSection] : []),
+    ...(runs("links") ? [impairedSection(), capacityCutSection()] : []),
+  ].map(
     (section) =>
-      `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- core\` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores as it ended).\n\n`,
+      `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- ${picked.join(" ")}\` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores as it ended).\n\n`,
   );
   const old = readFileSync(`${ROOT}/BENCHMARKS.md`, "utf8");
   const head = old.slice(0, old.search(/^## /m));
@@ -430,7 +437,7 @@ if (coreOnly) {
 Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"},
 Node ${process.version}. Every figure is set against a baseline measured in the same run; SRTP figures are the median of ${RUNS} runs.
 
-${srtpSection}
+${srtpSection()}
 ${receiveSection()}
 ${messagesSection()}
 ${inputSection()}
