@@ -15,6 +15,7 @@ import { join as joinPath } from "node:path";
 import WebSocket from "ws";
 import { DEFAULT_LIMITS, startGateway } from "../../js/gateway/index.js";
 import { ROOT } from "../helpers/paths.mjs";
+import { GatewayClient } from "../helpers/gateway-client.mjs";
 
 const WAIT_MS = 5000;
 const KEY_A = "pk_limits_a";
@@ -27,92 +28,10 @@ after(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-/** A WebSocket client that queues the gateway's messages and awaits them with a timeout. */
-class Client {
+/** The gateway's raw client, waiting WAIT_MS by default. */
+class Client extends GatewayClient {
   static open(url, options = {}) {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
-      const timer = setTimeout(() => {
-        ws.terminate();
-        reject(new Error(`opening ${url} timed out`));
-      }, WAIT_MS);
-      ws.once("unexpected-response", (request, response) => {
-        clearTimeout(timer);
-        const error = new Error(`refused with HTTP ${response.statusCode}`);
-        error.status = response.statusCode;
-        response.resume();
-        ws.terminate();
-        reject(error);
-      });
-      ws.once("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      ws.once("open", () => {
-        clearTimeout(timer);
-        resolve(new Client(ws));
-      });
-    });
-  }
-
-  constructor(ws) {
-    this.ws = ws;
-    this.queue = [];
-    this.waiters = [];
-    ws.on("error", () => {}); // seen as the close that follows
-    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-    ws.on("message", (data) => {
-      const message = JSON.parse(data.toString());
-      const index = this.waiters.findIndex((waiter) => waiter.match(message));
-      if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
-      else this.queue.push(message);
-    });
-  }
-
-  send(message) {
-    this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
-  }
-
-  /** The first queued or coming message matching `filter` (a type, or a predicate). */
-  next(filter = () => true, ms = WAIT_MS) {
-    const match = typeof filter === "string" ? (message) => message.type === filter : filter;
-    const index = this.queue.findIndex(match);
-    if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0]);
-    const timeout = new Error("timed out waiting for a message");
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        match,
-        resolve: (message) => {
-          clearTimeout(timer);
-          resolve(message);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        timeout.message += `; queued: ${JSON.stringify(this.queue).slice(0, 2000)}`;
-        reject(timeout);
-      }, ms);
-      this.waiters.push(waiter);
-    });
-  }
-
-  /** Resolves to {code, reason} once closed; fails after `ms`. */
-  closedWithin(ms = WAIT_MS) {
-    return Promise.race([
-      this.closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error("the socket did not close")), ms).unref()),
-    ]);
-  }
-
-  /** A round trip through the gateway: whatever it sent before the reply has arrived by then. */
-  async sync() {
-    const probe = `sync-${randomBytes(4).toString("hex")}`;
-    this.send({ type: probe });
-    await this.next((message) => message.type === "alert" && message.message.includes(probe));
-  }
-
-  close() {
-    this.ws.close();
+    return super.open(url, options, WAIT_MS);
   }
 }
 

@@ -16,6 +16,7 @@ import { Router } from "../../js/gateway/router.js";
 import { ResumeTokens } from "../../js/gateway/resume-tokens.js";
 import { isPeerId, negotiateVersion, validateHello, validatePeerMessage, validatePing } from "../../js/gateway/protocol.js";
 import { ROOT } from "../helpers/paths.mjs";
+import { GatewayClient } from "../helpers/gateway-client.mjs";
 
 const WAIT_MS = 2000;
 const KEY_A = "pk_org_a";
@@ -24,98 +25,10 @@ const KEY_B = "pk_org_b";
 const KEYS = { [KEY_A]: "org-a", [KEY_A2]: "org-a", [KEY_B]: "org-b" };
 const OFFLINE_ID = "1234567890123456789";
 
-/** A WebSocket client that queues the gateway's messages and awaits them with a timeout. */
-class Client {
+/** The gateway's raw client, waiting WAIT_MS by default. */
+class Client extends GatewayClient {
   static open(url, options = {}) {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, options);
-      const timer = setTimeout(() => {
-        ws.terminate();
-        reject(new Error(`opening ${url} timed out`));
-      }, WAIT_MS);
-      ws.once("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      ws.once("open", () => {
-        clearTimeout(timer);
-        resolve(new Client(ws));
-      });
-    });
-  }
-
-  constructor(ws) {
-    this.ws = ws;
-    this.queue = [];
-    this.waiters = [];
-    ws.on("error", () => {}); // seen as the close that follows
-    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-    ws.on("message", (data, isBinary) => {
-      assert.equal(isBinary, false, "the gateway sends text frames only");
-      const message = JSON.parse(data.toString());
-      const index = this.waiters.findIndex((waiter) => waiter.match(message));
-      if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
-      else this.queue.push(message);
-    });
-  }
-
-  send(message) {
-    this.ws.send(typeof message === "string" || Buffer.isBuffer(message) ? message : JSON.stringify(message));
-  }
-
-  /** The first queued or coming message matching `filter` (a type, or a predicate). */
-  next(filter = () => true, ms = WAIT_MS) {
-    const match = typeof filter === "string" ? (message) => message.type === filter : filter;
-    const index = this.queue.findIndex(match);
-    if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0]);
-    const timeout = new Error("timed out waiting for a message"); // created here: its stack shows the waiting line
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        match,
-        resolve: (message) => {
-          clearTimeout(timer);
-          resolve(message);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        timeout.message += `; queued: ${JSON.stringify(this.queue)}`;
-        reject(timeout);
-      }, ms);
-      this.waiters.push(waiter);
-    });
-  }
-
-  alert(code) {
-    return this.next((message) => message.type === "alert" && message.code === code);
-  }
-
-  /** Resolves to {code, reason} once closed; fails after `ms`. */
-  closedWithin(ms = WAIT_MS) {
-    return Promise.race([
-      this.closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error("the socket did not close")), ms).unref()),
-    ]);
-  }
-
-  /**
-   * A round trip through the gateway: everything it sent this client before the reply has arrived
-   * once this resolves (one TCP stream, in order).
-   */
-  async sync() {
-    this.send({ type: "sync-probe" });
-    const reply = await this.alert(10);
-    assert.match(reply.message, /sync-probe/);
-  }
-
-  /** Asserts that nothing arrived besides what the test already took. */
-  async assertNothingElse() {
-    await this.sync();
-    assert.deepEqual(this.queue, []);
-  }
-
-  close() {
-    this.ws.close();
+    return super.open(url, options, WAIT_MS);
   }
 }
 

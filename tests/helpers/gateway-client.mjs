@@ -1,0 +1,109 @@
+// A raw WebSocket client of the gateway for tests: queues the gateway's messages (text frames only) and
+// awaits them with a timeout. Subclass it to change the default wait.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import WebSocket from "ws";
+
+export class GatewayClient {
+  /** Opens `url` (ws options in `options`); rejects on an error, an HTTP refusal (error.status) or after waitMs. */
+  static open(url, options = {}, waitMs = 2000) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, options);
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error(`opening ${url} timed out`));
+      }, waitMs);
+      ws.once("unexpected-response", (request, response) => {
+        clearTimeout(timer);
+        const error = new Error(`refused with HTTP ${response.statusCode}`);
+        error.status = response.statusCode;
+        response.resume();
+        ws.terminate();
+        reject(error);
+      });
+      ws.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      ws.once("open", () => {
+        clearTimeout(timer);
+        resolve(new this(ws, waitMs));
+      });
+    });
+  }
+
+  constructor(ws, waitMs = 2000) {
+    this.ws = ws;
+    this.waitMs = waitMs;
+    this.queue = [];
+    this.waiters = [];
+    ws.on("error", () => {}); // seen as the close that follows
+    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    ws.on("message", (data, isBinary) => {
+      assert.equal(isBinary, false, "the gateway sends text frames only");
+      const message = JSON.parse(data.toString());
+      const index = this.waiters.findIndex((waiter) => waiter.match(message));
+      if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
+      else this.queue.push(message);
+    });
+  }
+
+  send(message) {
+    this.ws.send(typeof message === "string" || Buffer.isBuffer(message) ? message : JSON.stringify(message));
+  }
+
+  /** The first queued or coming message matching `filter` (a type, or a predicate). */
+  next(filter = () => true, ms = this.waitMs) {
+    const match = typeof filter === "string" ? (message) => message.type === filter : filter;
+    const index = this.queue.findIndex(match);
+    if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0]);
+    const timeout = new Error("timed out waiting for a message"); // created here: its stack shows the waiting line
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        timeout.message += `; queued: ${JSON.stringify(this.queue).slice(0, 2000)}`;
+        reject(timeout);
+      }, ms);
+      this.waiters.push(waiter);
+    });
+  }
+
+  alert(code) {
+    return this.next((message) => message.type === "alert" && message.code === code);
+  }
+
+  /** Resolves to {code, reason} once closed; fails after `ms`. */
+  closedWithin(ms = this.waitMs) {
+    return Promise.race([
+      this.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("the socket did not close")), ms).unref()),
+    ]);
+  }
+
+  /**
+   * A round trip through the gateway: everything it sent this client before the reply has arrived
+   * once this resolves (one TCP stream, in order).
+   */
+  async sync() {
+    const probe = `sync-${randomBytes(4).toString("hex")}`;
+    this.send({ type: probe });
+    await this.next((message) => message.type === "alert" && message.message.includes(probe));
+  }
+
+  /** Asserts that nothing arrived besides what the test already took. */
+  async assertNothingElse() {
+    await this.sync();
+    assert.deepEqual(this.queue, []);
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
