@@ -35,6 +35,9 @@ struct pt_frame_assembler {
   int gap_open;             /* scan is missing while newer packets are held */
   int64_t gap_seq;
   double gap_since_ms;      /* earliest arrival of a packet beyond the gap: when it became visible */
+  double gap_paused_ms;     /* time the gap waited while nothing arrived at all (see gap_pause) */
+  int arrived;              /* a packet arrived, at last_arrival_ms */
+  double last_arrival_ms;
   int waiting;              /* for a keyframe */
   double waiting_since_ms;
   int requested;
@@ -165,6 +168,7 @@ static void update_gap(pt_frame_assembler *a) {
   }
   if (a->gap_open && a->gap_seq == a->scan) return;
   a->gap_open = 1;
+  a->gap_paused_ms = 0;
   a->gap_seq = a->scan;
   a->gap_since_ms = held(a, a->highest)->arrival_ms;
   for (int64_t seq = a->scan + 1; seq < a->highest; seq++) {
@@ -197,8 +201,19 @@ static uint32_t frames_behind_gap(const pt_frame_assembler *a) {
   return count;
 }
 
+/* With pause_when_idle, a gap's wait does not count time in which nothing arrived at all for longer than
+ * PT_FA_IDLE_MS: then the sender's transport stalls (SCTP after a loss) and the retransmission is queued
+ * behind what it holds, and giving up meanwhile would only cost every frame until a keyframe. At most
+ * PT_FA_MAX_PAUSE_MS in all. */
+static double gap_pause(const pt_frame_assembler *a, double now_ms) {
+  if (!a->config.pause_when_idle) return 0;
+  double idle = a->arrived ? now_ms - a->last_arrival_ms : 0;
+  double pause = a->gap_paused_ms + (idle > PT_FA_IDLE_MS ? idle : 0);
+  return pause < PT_FA_MAX_PAUSE_MS ? pause : PT_FA_MAX_PAUSE_MS;
+}
+
 static int gap_expired(const pt_frame_assembler *a, double now_ms) {
-  if (now_ms >= a->gap_since_ms + a->config.reorder_ms) return 1;
+  if (now_ms >= a->gap_since_ms + a->config.reorder_ms + gap_pause(a, now_ms)) return 1;
   return a->config.max_frames_behind > 0 && frames_behind_gap(a) >= a->config.max_frames_behind;
 }
 
@@ -341,6 +356,9 @@ int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t
   }
   a->counters.packets++;
   a->counters.bytes += (double)length;
+  if (a->gap_open) a->gap_paused_ms = gap_pause(a, now_ms); /* the stall, if any, ends here */
+  a->arrived = 1;
+  a->last_arrival_ms = now_ms;
   uint16_t wire_seq = (uint16_t)((packet[2] << 8) | packet[3]);
   if (!a->started) {
     a->started = 1;
@@ -390,7 +408,15 @@ int pt_frame_assembler_take_keyframe_request(pt_frame_assembler *a, double now_m
 double pt_frame_assembler_deadline(const pt_frame_assembler *a) {
   if (a == NULL) return -1.0;
   int any = a->gap_open;
-  double earliest = a->gap_open ? a->gap_since_ms + a->config.reorder_ms : -1.0;
+  double earliest = -1.0;
+  if (a->gap_open) {
+    /* Due at the end of its wait; if by then nothing will have arrived for PT_FA_IDLE_MS, only once the longest
+     * pause is used up (an arrival comes first: push settles the gap). */
+    earliest = a->gap_since_ms + a->config.reorder_ms + a->gap_paused_ms;
+    if (a->config.pause_when_idle && a->arrived && earliest > a->last_arrival_ms + PT_FA_IDLE_MS) {
+      earliest = a->gap_since_ms + a->config.reorder_ms + PT_FA_MAX_PAUSE_MS;
+    }
+  }
   if ((a->started || a->asked) && a->waiting) { /* the next keyframe request: already due until one is taken */
     double due = a->waiting_since_ms;
     if (a->requested && a->last_request_ms + a->config.keyframe_interval_ms > due) {

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define PT_FRAME_ASSEMBLER_MAX_PACKETS 8192u /* largest window: far below half the 16-bit sequence space */
+#define PT_FA_IDLE_MS 30.0        /* nothing arriving for longer: the sender's transport stalls... */
+#define PT_FA_MAX_PAUSE_MS 1000.0 /* ...and (pause_when_idle) a gap's wait pauses, by at most this much in all */
 
 typedef struct pt_frame_assembler_config {
   uint32_t max_packets;         /* reordering window in sequence numbers, 1..PT_FRAME_ASSEMBLER_MAX_PACKETS
@@ -21,6 +23,7 @@ typedef struct pt_frame_assembler_config {
   double reorder_ms;            /* how long a gap may stay open before it counts as loss (e.g. 50) */
   double keyframe_interval_ms;  /* minimum time between keyframe requests (e.g. 500) */
   uint32_t max_frames_behind;   /* loss without waiting once this many complete frames wait behind a gap; 0 off */
+  int pause_when_idle;          /* a gap's wait does not count time in which nothing arrived (see PT_FA_IDLE_MS) */
 } pt_frame_assembler_config;
 
 /* Decides whether a complete frame (its RTP payloads in order) starts a decodable sequence (keyframe); the

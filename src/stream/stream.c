@@ -207,7 +207,7 @@ pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_strea
   status = pt_srtp_session_create(&stream->srtp, d->srtp_key, sizeof d->srtp_key, PT_SRTP_INBOUND);
   /* Video waits for retransmissions as long as the round-trip time allows (set by the video receiver);
    * audio is not retransmitted and waits only for reordering. */
-  pt_frame_assembler_config config[2] = {{1024, 8u << 20, 40.0, 250.0, 0}, {1024, 8u << 20, 40.0, 250.0, 8}};
+  pt_frame_assembler_config config[2] = {{1024, 8u << 20, 40.0, 250.0, 0, 1}, {1024, 8u << 20, 40.0, 250.0, 8, 0}};
   for (int k = 0; k < 2 && status == PT_OK; k++) {
     if (stream->codec[k] != 0) {
       status = pt_frame_assembler_create(&stream->assembler[k], &config[k], classify, &stream->codec[k]);

@@ -448,6 +448,49 @@ static void test_malformed_packets_are_refused_and_counted(void) {
   pt_frame_assembler_destroy(a);
 }
 
+/* A stalled sender: while nothing arrives at all, a gap's wait pauses (pause_when_idle), so the retransmission
+ * queued behind the stall still fills it; while packets keep coming, it expires on time; the pause is bounded. */
+static void test_a_gap_waits_out_a_stall(void) {
+  for (int run = 0; run < 3; run++) {
+    pt_frame_assembler_config config = {512, 1 << 20, 50, 500, 0, 1};
+    pt_frame_assembler *a = NULL;
+    CHECK_EQ(pt_frame_assembler_create(&a, &config, classify, NULL), PT_OK);
+    forget_frames();
+    size_t n = 0;
+    uint16_t seq = 7;
+    frame(&n, &seq, 0, 1, 40, 0); /* pk[0]: where the stream is joined */
+    frame(&n, &seq, 1, 2, 40, 1); /* pk[1..2] K1 */
+    frame(&n, &seq, 2, 3, 40, 0); /* pk[3..5] D2, pk[4] late */
+    for (uint32_t t = 3; t < 40; t++) frame(&n, &seq, t, 1, 40, 0); /* pk[6..42] */
+    push(a, 0, 0);
+    CHECK_EQ(pt_frame_assembler_take_keyframe_request(a, 0), 1);
+    push_range(a, 1, 3, 1);
+    push(a, 3, 1000);
+    push(a, 5, 1010); /* the gap at pk[4] opens */
+    CHECK_EQ(got_count, 1);
+    if (run == 0) { /* packets keep coming: given up at 1010 + 50 */
+      for (size_t i = 6; i < 10; i++) push(a, i, 1010 + 10.0 * (double)(i - 5));
+      CHECK(pt_frame_assembler_deadline(a) == 1060.0);
+      CHECK_EQ(pt_frame_assembler_poll(a, 1060, record, NULL), PT_OK);
+      CHECK(counters(a).lost == 1);
+    } else if (run == 1) { /* nothing for 400 ms: still wanted, and the late packet completes its frame */
+      CHECK(pt_frame_assembler_deadline(a) == 2060.0);
+      CHECK_EQ(pt_frame_assembler_poll(a, 1100, record, NULL), PT_OK);
+      CHECK(counters(a).lost == 0);
+      push(a, 4, 1410);
+      push(a, 6, 1410);
+      CHECK(counters(a).lost == 0);
+      CHECK_EQ(got_count, 3);
+    } else { /* nothing for longer than the largest pause: given up then */
+      CHECK_EQ(pt_frame_assembler_poll(a, 2059, record, NULL), PT_OK);
+      CHECK(counters(a).lost == 0);
+      CHECK_EQ(pt_frame_assembler_poll(a, 2060, record, NULL), PT_OK);
+      CHECK(counters(a).lost == 1);
+    }
+    pt_frame_assembler_destroy(a);
+  }
+}
+
 static void test_deadline_follows_the_gap_and_the_request_rate(void) {
   pt_frame_assembler *a = make(512, 1 << 20, 0);
   size_t n = 0;
@@ -756,6 +799,7 @@ int main(void) {
   RUN(test_byte_budget_declares_loss);
   RUN(test_malformed_packets_are_refused_and_counted);
   RUN(test_deadline_follows_the_gap_and_the_request_rate);
+  RUN(test_a_gap_waits_out_a_stall);
   RUN(test_sink_error_stops_the_hand_out_and_keeps_the_rest);
   RUN(test_sequence_restart);
   RUN(test_bad_configs_are_refused);
