@@ -1,8 +1,10 @@
 // A raw WebSocket client of the gateway for tests: queues the gateway's messages (text frames only) and
 // awaits them with a timeout. Subclass it to change the default wait.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
+import { ROOT } from "./paths.mjs";
 
 export class GatewayClient {
   /** Opens `url` (ws options in `options`); rejects on an error, an HTTP refusal (error.status) or after waitMs. */
@@ -106,4 +108,35 @@ export class GatewayClient {
   close() {
     this.ws.close();
   }
+}
+
+/** Waits until the gateway has let `peerId` go: a connect to it from `observer` is answered with PeerGoneAway. */
+export async function waitGone(observer, peerId) {
+  const requestId = `gone-${randomBytes(4).toString("hex")}`;
+  observer.send({ type: "connect", requestId, target: peerId });
+  const reply = await observer.next((message) => message.requestId === requestId);
+  assert.equal(reply.code, 90);
+}
+
+/**
+ * Starts `petrichor gateway --port 0 …args` (killed after the test `t`); resolves once it printed its ws:// or
+ * wss:// URL to {url, child, exited, stdout()}.
+ */
+export async function startCliGateway(t, args, { env = process.env, stderr = "inherit", waitMs = 10_000 } = {}) {
+  const child = spawn(process.execPath, [`${ROOT}/js/cli.js`, "gateway", "--port", "0", ...args], { stdio: ["ignore", "pipe", stderr], env });
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  t.after(() => child.kill("SIGKILL"));
+  let stdout = "";
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed; stdout: ${stdout}`)), waitMs);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/wss?:\/\/127\.0\.0\.1:(\d+)\/gateway/);
+      if (match && match[1] !== "0") {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    });
+  });
+  return { url, child, exited, stdout: () => stdout };
 }

@@ -15,7 +15,7 @@ import { join as joinPath } from "node:path";
 import WebSocket from "ws";
 import { DEFAULT_LIMITS, startGateway } from "../../js/gateway/index.js";
 import { ROOT } from "../helpers/paths.mjs";
-import { GatewayClient } from "../helpers/gateway-client.mjs";
+import { GatewayClient, waitGone } from "../helpers/gateway-client.mjs";
 
 const WAIT_MS = 5000;
 const KEY_A = "pk_limits_a";
@@ -53,13 +53,6 @@ async function join(url, hello = {}, options = {}) {
   return client;
 }
 
-/** Waits until the gateway has let `peerId` go: a connect to it is answered with PeerGoneAway. */
-async function waitGone(observer, peerId) {
-  const requestId = `gone-${randomBytes(4).toString("hex")}`;
-  observer.send({ type: "connect", requestId, target: peerId });
-  const reply = await observer.next((message) => message.requestId === requestId);
-  assert.equal(reply.code, 90);
-}
 
 /** Runs an ES module script in a child Node process (cwd: the repository, so "ws" resolves). */
 function runScript(script, args, { nodeOptions = [], ipc = false } = {}) {

@@ -2,7 +2,7 @@
 // self-signed certificate made by the test; a client that trusts it gets its hello answered.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import WebSocket from "ws";
 import { startGateway } from "../../js/gateway/index.js";
 import { makeCertificate } from "../helpers/certificate.mjs";
 import { ROOT } from "../helpers/paths.mjs";
+import { startCliGateway } from "../helpers/gateway-client.mjs";
 
 function certificateDir(t) {
   const dir = mkdtempSync(join(tmpdir(), "petrichor-gateway-tls-"));
@@ -51,24 +52,10 @@ test("startGateway({tls}) serves WSS and says wss:// in its url", async (t) => {
 test("petrichor gateway --cert --key serves WSS; one without the other is a usage error", async (t) => {
   const dir = certificateDir(t);
   const { cert, certFile, keyFile } = makeCertificate(dir);
-  const child = spawn(process.execPath, [`${ROOT}/js/cli.js`, "gateway", "--port", "0", "--cert", certFile, "--key", keyFile], {
-    stdio: ["ignore", "pipe", "inherit"],
+  const { url, child, exited } = await startCliGateway(t, ["--cert", certFile, "--key", keyFile], {
     env: { ...process.env, PETRICHOR_API_KEYS: "cli_tls_key=org" },
   });
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  t.after(() => child.kill("SIGKILL"));
-  let stdout = "";
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed; stdout: ${stdout}`)), 10_000);
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = stdout.match(/wss:\/\/127\.0\.0\.1:(\d+)\/gateway/);
-      if (match && match[1] !== "0") {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-  });
+  assert.match(url, /^wss:/);
   assert.equal((await hello(url, cert, "cli_tls_key")).type, "hello");
   child.kill("SIGTERM");
   assert.deepEqual(await exited, { code: 0, signal: null });

@@ -3,7 +3,7 @@
 // shutdown, configuration from the environment, and the `petrichor gateway` command.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { connect as tcpConnect } from "node:net";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ import { Router } from "../../js/gateway/router.js";
 import { ResumeTokens } from "../../js/gateway/resume-tokens.js";
 import { isPeerId, negotiateVersion, validateHello, validatePeerMessage, validatePing } from "../../js/gateway/protocol.js";
 import { ROOT } from "../helpers/paths.mjs";
-import { GatewayClient } from "../helpers/gateway-client.mjs";
+import { GatewayClient, startCliGateway, waitGone } from "../helpers/gateway-client.mjs";
 
 const WAIT_MS = 2000;
 const KEY_A = "pk_org_a";
@@ -62,16 +62,6 @@ async function expectFatal(gateway, first, code) {
   return message;
 }
 
-/**
- * Waits until the gateway has processed `peerId`'s disconnect: a connect to it gets PeerGoneAway,
- * either at once or, if it was still registered, when it leaves (its pending attempts end so).
- */
-async function waitGone(observer, peerId) {
-  const requestId = `gone-${randomBytes(4).toString("hex")}`;
-  observer.send({ type: "connect", requestId, target: peerId });
-  const reply = await observer.next((m) => m.requestId === requestId);
-  assert.equal(reply.code, 90);
-}
 
 async function connectPair(gateway) {
   const alice = await join(gateway, { externalId: "alice" });
@@ -785,26 +775,8 @@ test("cli: `petrichor gateway --port 0` prints its URL, serves hellos and exits 
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const keysFile = joinPath(dir, "keys.json");
   writeFileSync(keysFile, JSON.stringify({ cli_key: "org-cli" }));
-  const child = spawn(
-    process.execPath,
-    [`${ROOT}/js/cli.js`, "gateway", "--port", "0", "--keys", keysFile, "--ice", "stun:127.0.0.1:3478"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  t.after(() => child.kill("SIGKILL"));
-  let stdout = "";
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed; stdout: ${stdout}`)), 5000);
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = stdout.match(/ws:\/\/127\.0\.0\.1:(\d+)\/gateway/);
-      if (match && match[1] !== "0") {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-  });
-  assert.doesNotMatch(stdout, /dev_/, "keys were given: no development key");
+  const { url, child, exited, stdout } = await startCliGateway(t, ["--keys", keysFile, "--ice", "stun:127.0.0.1:3478"], { stderr: "pipe" });
+  assert.doesNotMatch(stdout(), /dev_/, "keys were given: no development key");
   const client = await join({ url }, { apiKey: "cli_key" });
   assert.deepEqual(client.hello.iceServers, [{ urls: ["stun:127.0.0.1:3478"] }]);
   child.kill("SIGTERM");
@@ -814,25 +786,6 @@ test("cli: `petrichor gateway --port 0` prints its URL, serves hellos and exits 
   assert.deepEqual(exit, { code: 0, signal: null });
 });
 
-/** Starts `petrichor gateway --port 0 …args`; resolves to {url, child, exited} once it printed its URL. */
-async function cliGateway(t, args) {
-  const child = spawn(process.execPath, [`${ROOT}/js/cli.js`, "gateway", "--port", "0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  t.after(() => child.kill("SIGKILL"));
-  let stdout = "";
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed; stdout: ${stdout}`)), 10_000);
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const match = stdout.match(/ws:\/\/127\.0\.0\.1:(\d+)\/gateway/);
-      if (match && match[1] !== "0") {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-  });
-  return { url, child, exited };
-}
 
 test("cli: --resume-secret-file creates a secret (mode 0600) and a restarted gateway honours earlier tokens", async (t) => {
   const dir = mkdtempSync(joinPath(tmpdir(), "petrichor-cli-"));
@@ -841,12 +794,12 @@ test("cli: --resume-secret-file creates a secret (mode 0600) and a restarted gat
   writeFileSync(keysFile, JSON.stringify({ cli_key: "org-cli" }));
   const secretFile = joinPath(dir, "state", "secret");
   const args = ["--keys", keysFile, "--resume-secret-file", secretFile];
-  const first = await cliGateway(t, args);
+  const first = await startCliGateway(t, args);
   assert.equal(statSync(secretFile).mode & 0o777, 0o600);
   const before = await join({ url: first.url }, { apiKey: "cli_key" });
   first.child.kill("SIGTERM");
   assert.deepEqual(await first.exited, { code: 0, signal: null });
-  const second = await cliGateway(t, args);
+  const second = await startCliGateway(t, args);
   const after = await join({ url: second.url }, { apiKey: "cli_key", resumeToken: before.resumeToken });
   assert.equal(after.peerId, before.peerId);
   after.close();
