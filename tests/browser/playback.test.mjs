@@ -223,12 +223,15 @@ test("a browser host scales its picture down when the bitrate asked for is too l
   const counter = () => client.evaluate(() => window.counter());
   try {
     await client.waitForFunction(() => window.playback().video?.framesDecoded >= 10, null, { timeout: 20000 });
-    assert.equal(await size(), "960x720");
-    // 300 kbit/s is too little for 960 x 720 at 30 fps: the host encodes half the width and height.
+    // (it may start smaller: the rate controller's first targets can be below what 960 x 720 needs)
+    assert.ok((await client.evaluate(() => window.pixel().width)) > 480, `starts larger than 480 wide: ${await size()}`);
+    // 300 kbit/s is too little for 960 x 720 at 30 fps: the host encodes at most half the width and height
+    // (less when resends and parity take a share of the rate).
     await client.evaluate(() => window.stream.requestBitrate(300_000));
-    await client.waitForFunction(() => window.pixel().width === 480, null, { timeout: 20000 });
-    assert.equal(await size(), "480x360");
-    assert.equal(await hostPage.evaluate(() => window.videoCounters.width), 480);
+    await client.waitForFunction(() => window.pixel().width <= 480, null, { timeout: 20000 });
+    const { width, height } = await client.evaluate(() => window.pixel());
+    assert.equal(width * 3, height * 4, `the picture keeps its shape: ${width}x${height}`);
+    assert.ok((await hostPage.evaluate(() => window.videoCounters.width)) <= 480, "the host's encoder was scaled down");
     const before = await counter();
     await sleep(1000);
     assert.ok((await counter()) !== before, "the picture keeps moving at the smaller size");
