@@ -17,9 +17,9 @@
 #define INPUT_WINDOW_MS 300.0
 #define ENCODER_FOLLOW_MS 1000.0  /* time an encoder gets to follow a bitrate request */  /* above this loss every frame gets parity, not only keyframes */
 #define RESEND_SHARE 0.5          /* retransmissions may add at most this share of the target rate... */
+#define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
 #define OVERHEAD_WINDOW_MS 1000.0 /* resends and parity are measured over about this long... */
 #define MAX_OVERHEAD_SHARE 0.5    /* ...and leave the encoder at least this share of the target */
-#define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
 
 struct pt_video_sender {
   pt_srtp_session *srtp;

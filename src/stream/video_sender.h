@@ -2,8 +2,8 @@
  * for retransmission (media/send_history), announced to the rate controller (media/congestion), paced
  * (media/pacer) and, for keyframes (and every frame while loss is high), protected by XOR parity
  * (media/fec). Feedback from the client (NACKs, arrival reports) drives retransmissions and the rate
- * controller, whose target the encoder is asked to follow; packets are announced to the controller
- * when they leave the pacer. When the pacer would hold more than PT_VIDEO_MAX_QUEUE_MS at the pacing
+ * controller, whose target, less what resends and parity took lately, the encoder is asked for;
+ * packets are announced to the controller when they leave the pacer. When the pacer would hold more than PT_VIDEO_MAX_QUEUE_MS at the pacing
  * rate (the encoder is ahead of the rate controller), the pacer and the channel's buffer more than
  * PT_VIDEO_MAX_SEND_QUEUE_MS (the channel gets more slack: SCTP's stalls after a loss end by themselves,
  * and a dropped frame costs every frame until a keyframe), or too much is unreported, a new frame is
@@ -69,7 +69,8 @@ int pt_video_sender_poll(pt_video_sender *s, double now_ms, pt_video_send send, 
 /* When poll next has something to do, or -1. */
 double pt_video_sender_deadline(const pt_video_sender *s);
 
-/* 1 with *bps when the encoder should be asked for a new bitrate (a large enough, rate-limited change). */
+/* 1 with *bps when the encoder should be asked for a new bitrate: the target less what resends and parity took
+ * lately (a large enough, rate-limited change). */
 int pt_video_sender_take_bitrate(pt_video_sender *s, double now_ms, double *bps);
 
 /* The client asked for a keyframe: passed on through the same rate limit as the sender's own asks. */
