@@ -30,13 +30,8 @@
 #include "gateway/connection.h"
 #include "peer/peer.h"
 
-#define FUZZ_CHECK(cond)                                                           \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                                     \
-    }                                                                              \
-  } while (0)
+#include "fuzz_support.h"
+
 
 #define CHANNELS 5
 #define NODE_BYTES (16 * sizeof(void *)) /* one 16-way node of a partial message's tree */
@@ -143,28 +138,10 @@ static void create_channel(int c) {
   next_id[c] = 1;
 }
 
-static void feed_gateway(pt_handle connection, const char *message) {
-  FUZZ_CHECK(pt_connection_receive(&core, connection, message, strlen(message), 0) == PT_OK);
-}
-
 static void setup(void) {
-  pt_core_config config;
-  pt_core_config_default(&config);
-  config.max_objects = 16;
-  FUZZ_CHECK(pt_core_init(&core, &config) == PT_OK);
+  fuzz_core_with_two_peers(&core, &peers[0], &peers[1]);
   now_ms = 0;
   taken_bytes = 0;
-  pt_client_hello hello;
-  pt_client_hello_init(&hello);
-  strcpy(hello.api_key, "key");
-  pt_handle connection = pt_connection_open(&core, &hello, 0);
-  FUZZ_CHECK(connection > 0);
-  feed_gateway(connection, "{\"type\":\"hello\",\"version\":1,\"peerId\":\"1\",\"resumeToken\":\"t\"}");
-  feed_gateway(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}");
-  feed_gateway(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}");
-  peers[0] = pt_connection_accept(&core, connection, "x", 1e12, 0);
-  peers[1] = pt_connection_accept(&core, connection, "y", 1e12, 0);
-  FUZZ_CHECK(peers[0] > 0 && peers[1] > 0);
   for (int c = 0; c < CHANNELS; c++) create_channel(c);
   drain(-1, -1, -1);
 }

@@ -22,13 +22,8 @@
 #include "core/error.h"
 #include "media/feedback.h"
 
-#define FUZZ_CHECK(cond)                                                           \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                                     \
-    }                                                                              \
-  } while (0)
+#include "fuzz_support.h"
+
 
 #define OUT_SIZE 4096 /* more than the three largest parts together (1,036 + 1,056 + 52) */
 #define GUARD 0xa5

@@ -39,13 +39,8 @@
 #include "peer/peer_control.h"
 #include "stream/stream.h"
 
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);    \
-      abort();                                                                        \
-    }                                                                                 \
-  } while (0)
+#include "fuzz_support.h"
+
 
 /* Text with U+0000 cannot cross pt_input_to_json (cJSON strings end at NUL); define this to compare
  * text exactly in the JSON round trip anyway. */
@@ -321,10 +316,6 @@ static void drain(int loopback) {
   FUZZ_CHECK(!"the output queue never drains");
 }
 
-static void feed_gateway(pt_handle connection, const char *message) {
-  FUZZ_CHECK(pt_connection_receive(&core, connection, message, strlen(message), 0) == PT_OK);
-}
-
 static void make_pair(pt_handle host, pt_handle client, uint8_t id, uint32_t level, pt_handle *outbound,
                       pt_handle *inbound) {
   pt_stream_description description;
@@ -338,22 +329,8 @@ static void make_pair(pt_handle host, pt_handle client, uint8_t id, uint32_t lev
 }
 
 static void setup(uint32_t level4, uint32_t level7) {
-  pt_core_config config;
-  pt_core_config_default(&config);
-  config.max_objects = 16;
-  FUZZ_CHECK(pt_core_init(&core, &config) == PT_OK);
+  fuzz_core_with_two_peers(&core, &host_peer, &client_peer);
   now_ms = 0;
-  pt_client_hello hello;
-  pt_client_hello_init(&hello);
-  strcpy(hello.api_key, "key");
-  pt_handle connection = pt_connection_open(&core, &hello, 0);
-  FUZZ_CHECK(connection > 0);
-  feed_gateway(connection, "{\"type\":\"hello\",\"version\":1,\"peerId\":\"1\",\"resumeToken\":\"t\"}");
-  feed_gateway(connection, "{\"type\":\"request\",\"requestId\":\"x\",\"source\":\"8\"}");
-  feed_gateway(connection, "{\"type\":\"request\",\"requestId\":\"y\",\"source\":\"9\"}");
-  host_peer = pt_connection_accept(&core, connection, "x", 1e12, 0);
-  client_peer = pt_connection_accept(&core, connection, "y", 1e12, 0);
-  FUZZ_CHECK(host_peer > 0 && client_peer > 0);
   make_pair(host_peer, client_peer, 4, level4, &host_out, &client_in);
   make_pair(client_peer, host_peer, 7, level7, &client_out, &host_in);
   memset(ever_granted, 0, sizeof ever_granted);
