@@ -7,26 +7,21 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startGateway } from "../../js/gateway/index.js";
-import { launchBrowser, openPage } from "../helpers/browser.mjs";
-import { startPatternHost } from "../helpers/pattern-host.mjs";
+import { openPage } from "../helpers/browser.mjs";
+import { startPatternStage } from "../helpers/pattern-host.mjs";
 import { BUILD_LOG, BUNDLERS, buildApp, installReactApp, serveApp, warningsAboutPackages } from "../helpers/react-app.mjs";
 
+let app;
+let stage;
 let gateway;
 let host;
 let browser;
-let app;
 before(async () => {
   app = installReactApp(19);
-  gateway = await startGateway({ keys: { key: "org" } });
-  host = await startPatternHost({ gatewayUrl: gateway.url });
-  browser = await launchBrowser();
+  stage = await startPatternStage();
+  ({ gateway, host, browser } = stage);
 });
-after(async () => {
-  await browser?.close();
-  host?.close();
-  await gateway?.close();
-});
+after(() => stage?.close());
 
 /** What the page shows: the canvas inside <Rainway>, a digest of its pixels, decoded frames. */
 function picture() {

@@ -8,28 +8,23 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startGateway } from "../../js/gateway/index.js";
-import { launchBrowser, openPage } from "../helpers/browser.mjs";
-import { startPatternHost } from "../helpers/pattern-host.mjs";
+import { openPage } from "../helpers/browser.mjs";
+import { startPatternStage } from "../helpers/pattern-host.mjs";
 import { install, pack, run } from "../helpers/packages.mjs";
 import { ROOT } from "../helpers/paths.mjs";
 import { buildApp, installReactApp, serveApp } from "../helpers/react-app.mjs";
 
 const REACT_VERSIONS = [17, 18, 19];
 
+let stage;
 let gateway;
 let host;
 let browser;
 before(async () => {
-  gateway = await startGateway({ keys: { key: "org" } });
-  host = await startPatternHost({ gatewayUrl: gateway.url });
-  browser = await launchBrowser();
+  stage = await startPatternStage();
+  ({ gateway, host, browser } = stage);
 });
-after(async () => {
-  await browser?.close();
-  host?.close();
-  await gateway?.close();
-});
+after(() => stage?.close());
 
 /** The <Rainway> div as the page shows it. */
 function rainwayView() {

@@ -2,6 +2,8 @@
 // test pattern (H.264) with a tone (Opus) until the client leaves or closes the stream.
 import rainway from "../../js/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
+import { startGateway } from "../../js/gateway/index.js";
+import { launchBrowser } from "./browser.mjs";
 
 export async function startPatternHost({ gatewayUrl, apiKey = "key", width = 320, height = 240 }) {
   const connection = await rainway.connect({ apiKey, externalId: "pattern-host", gatewayUrl });
@@ -41,4 +43,23 @@ export async function startPatternHost({ gatewayUrl, apiKey = "key", width = 320
       connection.close();
     },
   };
+}
+
+/** A gateway on loopback, a pattern host connected to it and a Chromium, for a file of browser tests; close() ends all three. */
+export async function startPatternStage() {
+  const stage = { gateway: null, host: null, browser: null };
+  stage.close = async () => {
+    await stage.browser?.close();
+    stage.host?.close();
+    await stage.gateway?.close();
+  };
+  try {
+    stage.gateway = await startGateway({ keys: { key: "org" } });
+    stage.host = await startPatternHost({ gatewayUrl: stage.gateway.url });
+    stage.browser = await launchBrowser();
+  } catch (error) {
+    await stage.close();
+    throw error;
+  }
+  return stage;
 }
