@@ -5,7 +5,7 @@ import { isWellFormed } from "./protocol.js";
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]{1,128}$/;
 const ICE_SCHEMES = ["stun:", "stuns:", "turn:", "turns:"];
-const MAX_ICE_SERVERS = 8;
+export const MAX_ICE_SERVERS = 8;
 const MAX_ICE_URLS = 4;
 const MAX_ICE_URL_CHARS = 512;
 const MAX_ICE_CREDENTIAL_BYTES = 256;
@@ -106,23 +106,7 @@ export function normalizeIceServers(iceServers) {
   if (iceServers.length > MAX_ICE_SERVERS) throw new TypeError(`At most ${MAX_ICE_SERVERS} ICE servers are allowed.`);
   return iceServers.map((server, index) => {
     if (typeof server !== "object" || server === null) throw new TypeError(`iceServers[${index}] must be an object.`);
-    const urls = typeof server.urls === "string" ? [server.urls] : server.urls;
-    if (!Array.isArray(urls) || urls.length < 1 || urls.length > MAX_ICE_URLS) {
-      throw new TypeError(`iceServers[${index}].urls must be a string or an array of 1 to ${MAX_ICE_URLS} strings.`);
-    }
-    for (const url of urls) {
-      const ok =
-        typeof url === "string" &&
-        /^[\x21-\x7e]+$/.test(url) &&
-        url.length <= MAX_ICE_URL_CHARS &&
-        ICE_SCHEMES.some((scheme) => url.startsWith(scheme) && url.length > scheme.length);
-      if (!ok) {
-        throw new TypeError(
-          `iceServers[${index}].urls: ${JSON.stringify(url)} must start with stun:, stuns:, turn: or turns: and be at most ${MAX_ICE_URL_CHARS} printable characters.`,
-        );
-      }
-    }
-    const normalized = { urls: [...urls] };
+    const normalized = { urls: normalizeIceUrls(server.urls, `iceServers[${index}].urls`) };
     for (const field of ["username", "credential"]) {
       const value = server[field];
       if (value === undefined) continue;
@@ -138,4 +122,25 @@ export function normalizeIceServers(iceServers) {
     }
     return normalized;
   });
+}
+
+/** Checks the urls of one ICE server (a string or 1 … 4 strings, each a stun:/stuns:/turn:/turns: URL of at most 512 characters); returns them as an array. */
+export function normalizeIceUrls(value, name, schemes = ICE_SCHEMES) {
+  const urls = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(urls) || urls.length < 1 || urls.length > MAX_ICE_URLS) {
+    throw new TypeError(`${name} must be a string or an array of 1 to ${MAX_ICE_URLS} strings.`);
+  }
+  for (const url of urls) {
+    const ok =
+      typeof url === "string" &&
+      /^[\x21-\x7e]+$/.test(url) &&
+      url.length <= MAX_ICE_URL_CHARS &&
+      schemes.some((scheme) => url.startsWith(scheme) && url.length > scheme.length);
+    if (!ok) {
+      throw new TypeError(
+        `${name}: ${JSON.stringify(url)} must start with ${schemes.join(", ").replace(/, ([^,]*)$/, " or $1")} and be at most ${MAX_ICE_URL_CHARS} printable characters.`,
+      );
+    }
+  }
+  return [...urls];
 }

@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { Server as HttpsServer, createServer as createHttpsServer } from "node:https";
 import { AttemptTable } from "./attempts.js";
-import { normalizeIceServers, resolveKeys } from "./config.js";
+import { MAX_ICE_SERVERS, normalizeIceServers, resolveKeys } from "./config.js";
 import { FailedHelloThrottle } from "./failed-hellos.js";
 import { resolveLimits } from "./limits.js";
 import { OriginPolicy } from "./origins.js";
@@ -12,10 +12,12 @@ import { PeerRegistry } from "./peers.js";
 import { ResumeTokens, resolveResumeSecret } from "./resume-tokens.js";
 import { Router } from "./router.js";
 import { GatewaySocketServer } from "./server.js";
+import { resolveTurn } from "./turn.js";
 
 export { AlertCode, MAX_VERSION, MIN_VERSION } from "./protocol.js";
 export { DEFAULT_LIMITS } from "./limits.js";
 export { RESUME_TOKEN_TTL_MS } from "./resume-tokens.js";
+export { DEFAULT_TURN_TTL_SECONDS } from "./turn.js";
 
 const HELLO_TIMEOUT_MS = 10_000;
 const PING_INTERVAL_MS = 15_000;
@@ -38,10 +40,16 @@ export async function startGateway({
   resumeSecret,
   resumeTokenTtlMs,
   tls,
+  turn: turnOption,
 } = {}) {
   if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError('path must start with "/".');
   for (const [name, value] of [["helloTimeoutMs", helloTimeoutMs], ["pingIntervalMs", pingIntervalMs]]) {
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number.`);
+  }
+  const turn = resolveTurn(turnOption);
+  const announced = normalizeIceServers(iceServers);
+  if (turn && announced.length >= MAX_ICE_SERVERS) {
+    throw new TypeError(`With turn, at most ${MAX_ICE_SERVERS - 1} iceServers are allowed (a hello holds at most ${MAX_ICE_SERVERS}, the TURN server included).`);
   }
   const limits = resolveLimits(limitOverrides);
   const origins = new OriginPolicy(allowedOrigins);
@@ -59,7 +67,8 @@ export async function startGateway({
   });
   const router = new Router({
     keyring,
-    iceServers: normalizeIceServers(iceServers),
+    iceServers: announced,
+    turn,
     registry: new PeerRegistry(),
     tokens,
     attempts: new AttemptTable({

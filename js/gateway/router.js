@@ -51,6 +51,7 @@ export class Router {
     tokens = new ResumeTokens({ secret: randomBytes(32) }),
     attempts = new AttemptTable(),
     failedHellos = null,
+    turn = null,
     log = () => {},
   }) {
     this.keyring = keyring;
@@ -59,6 +60,7 @@ export class Router {
     this.tokens = tokens;
     this.attempts = attempts;
     this.failedHellos = failedHellos; // a FailedHelloThrottle, or null for none
+    this.turn = turn; // TurnCredentials (turn.js), or null when no TURN server is configured
     this.log = log;
     // While the gateway shuts down every client is told so; nobody is told about the others leaving.
     this.shuttingDown = false;
@@ -160,7 +162,7 @@ export class Router {
       version,
       peerId: peer.peerId,
       resumeToken: peer.resumeToken,
-      iceServers: this.iceServers,
+      iceServers: this.iceServersFor(client),
     });
   }
 
@@ -169,7 +171,18 @@ export class Router {
     return { resumeToken: token, tokenExpiresAt: expiresAt };
   }
 
-  /** The heartbeat (version 2): a pong with the ping's id, and a fresh resume token when it is due. */
+  /** The configured ICE servers, then the TURN server with fresh credentials for this client (expiry kept on the client). */
+  iceServersFor(client) {
+    if (!this.turn) return this.iceServers;
+    const { iceServer, expiresAt } = this.turn.issue(client.peer.peerId);
+    client.turnExpiresAt = expiresAt;
+    return [...this.iceServers, iceServer];
+  }
+
+  /**
+   * The heartbeat (version 2): a pong with the ping's id, and a fresh resume token and fresh TURN
+   * credentials (the whole ICE server list) when each is due.
+   */
   ping(client, message) {
     const validated = validatePing(message);
     if (validated.error) return this.refuse(client, validated.error);
@@ -179,6 +192,7 @@ export class Router {
       Object.assign(peer, this.issueToken(peer));
       pong.resumeToken = peer.resumeToken;
     }
+    if (this.turn?.due(client.turnExpiresAt)) pong.iceServers = this.iceServersFor(client);
     client.send(pong);
   }
 
