@@ -31,16 +31,24 @@ export { createCore, Core, CoreOptions, CoreOutput } from "./js/core/core.js";
 /** Peer ids are 63-bit integers. */
 export type PeerId = bigint;
 
-export type EventHandler<Args extends unknown[]> = (...args: Args) => void | Promise<void>;
+/**
+ * An event map, as 0.5 typed it: each event's name to the type of its handlers. Handlers may be async;
+ * the promise they return is ignored. The maps list their events and nothing else, so that a
+ * misspelled event name or a handler of the wrong shape does not compile.
+ */
+export type EventProvider<Events = any> = { [E in keyof Events]: (...args: any[]) => void | Promise<void> };
+/** The handler of an event without arguments. */
+export type SimpleEvent = () => void | Promise<void>;
 export type EventName<Events> = keyof Events & string;
+export type EventHandler<Events extends EventProvider<Events>, E extends EventName<Events>> = Events[E];
 
 /** Handlers run synchronously in registration order with positional arguments. */
-export declare class EventEmitter<Events extends { [name: string]: unknown[] }> {
-  addEventListener<E extends EventName<Events>>(name: E, handler: EventHandler<Events[E]>): void;
+export declare class EventEmitter<Events extends EventProvider<Events>> {
+  addEventListener<E extends EventName<Events>>(name: E, handler: Events[E]): void;
   /** Without a handler, removes every handler of the event. */
-  removeEventListener<E extends EventName<Events>>(name: E, handler?: EventHandler<Events[E]>): void;
+  removeEventListener<E extends EventName<Events>>(name: E, handler?: Events[E]): void;
   removeAllEventListeners(): void;
-  emit<E extends EventName<Events>>(name: E, ...args: Events[E]): void;
+  emit<E extends EventName<Events>>(name: E, ...args: Parameters<Events[E]>): void;
 }
 
 /** Every failure the SDK reports; the message starts with "Rainway SDK Error: ". */
@@ -89,8 +97,12 @@ export interface RainwayReconnectOptions {
 }
 
 export interface RainwayEvents {
-  log: [level: LogLevel, target: string, message: string];
-  [name: string]: unknown[];
+  /**
+   * A line of the SDK's log, at or above `rainway.logLevel`. `target` names the layer that wrote it:
+   * "Runtime", "Gateway", "PeerConnection", "DataChannel", "Stream", "Decoder", "Encoder" or "Input".
+   * No line carries a secret (API keys, resume tokens, SDP and ICE credentials, stream keys).
+   */
+  log: (level: LogLevel, target: string, message: string) => void | Promise<void>;
 }
 
 export interface VideoConfiguration_2 {
@@ -109,6 +121,12 @@ export interface DecodingInfo {
 
 export declare class RainwaySDK extends EventEmitter<RainwayEvents> {
   readonly version: string;
+  /**
+   * Petrichor: the most detailed level "log" carries (default LogLevel.Info; LogLevel.Silent: none).
+   * Debug and Trace add what every layer does (gateway messages, ICE and signaling states, channels,
+   * streams, decoders); lines above the level cost nothing. 0.5 had no setter and sent everything.
+   */
+  logLevel: LogLevel;
   connect(options: RainwayConnectOptions): Promise<RainwayConnection>;
   /** Petrichor: what the core holds right now, for leak checks and debugging. */
   diagnostics(): Promise<{ heapBytes: number; liveObjects: number }>;
@@ -125,27 +143,26 @@ export interface PeerConnectionRequest {
 }
 
 export interface RainwayConnectionEvents {
-  "peer-request": [request: PeerConnectionRequest];
+  "peer-request": (request: PeerConnectionRequest) => void | Promise<void>;
   /**
    * The gateway connection is closed for good: closed by the app, refused by the gateway, taken over
    * by another connection with this one's resume token, lost with `reconnect: false`, or lost and
    * given up on. Peers stay connected.
    */
-  close: [error: RainwayError];
+  close: (error: RainwayError) => void | Promise<void>;
   /**
    * Petrichor: the gateway connection was lost (or reconnection attempt `attempt - 1` failed);
    * attempt `attempt` starts in `delayMs`. Until "reconnected", connect() rejects and pending
    * requests have failed; established peers keep working.
    */
-  reconnecting: [error: RainwayError, attempt: number, delayMs: number];
+  reconnecting: (error: RainwayError, attempt: number, delayMs: number) => void | Promise<void>;
   /**
    * Petrichor: the gateway connection is back. `id` equals `previousId` unless the gateway could not
    * honour the resume token (say, a gateway restarted with another secret).
    */
-  reconnected: [id: PeerId, previousId: PeerId];
+  reconnected: (id: PeerId, previousId: PeerId) => void | Promise<void>;
   /** Petrichor: the gateway issued a new resume token (after a reconnection, or a refresh); store it to keep the id. */
-  "resume-token": [token: string];
-  [name: string]: unknown[];
+  "resume-token": (token: string) => void | Promise<void>;
 }
 
 export declare class RainwayConnection extends EventEmitter<RainwayConnectionEvents> {
@@ -163,15 +180,14 @@ export declare class RainwayConnection extends EventEmitter<RainwayConnectionEve
 }
 
 export interface PeerEvents {
-  "connection-state-change": [state: PeerState];
-  close: [];
+  "connection-state-change": (state: PeerState) => void | Promise<void>;
+  close: SimpleEvent;
   /** The other side opened a data channel. */
-  datachannel: [channel: DataChannel];
+  datachannel: (channel: DataChannel) => void | Promise<void>;
   /** Client: the host announced a stream nobody asked for (or forceStreamAnnouncements). */
-  "stream-announcement": [announcement: RainwayStreamAnnouncement];
+  "stream-announcement": (announcement: RainwayStreamAnnouncement) => void | Promise<void>;
   /** Host: the client asks for a stream. */
-  "stream-request": [request: StreamRequest];
-  [name: string]: unknown[];
+  "stream-request": (request: StreamRequest) => void | Promise<void>;
 }
 
 export interface IVideoCodec {
@@ -431,13 +447,12 @@ export interface CursorUpdate {
 
 export interface OutboundStreamEvents {
   /** Input from the client that the granted InputLevel allows (filtered by the host's core). */
-  input: [input: OutgoingInput];
-  join: [];
-  leave: [];
-  "keyframe-request": [];
-  "bitrate-request": [bitsPerSecond: number];
-  close: [];
-  [name: string]: unknown[];
+  input: (input: OutgoingInput) => void | Promise<void>;
+  join: SimpleEvent;
+  leave: SimpleEvent;
+  "keyframe-request": SimpleEvent;
+  "bitrate-request": (bitsPerSecond: number) => void | Promise<void>;
+  close: SimpleEvent;
 }
 
 export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
@@ -505,14 +520,45 @@ export interface StatsSummary {
   keyframes?: number;
 }
 
-export interface TimestampedReportEntry {
-  timeUnixMs: number;
-  type: string;
-  [field: string]: unknown;
-}
+/** One entry of a stream's report (InboundStream.getReport, with `metrics: true`). */
+export type ReportEntry =
+  | {
+      type: "started";
+      localPeerId: string;
+      hostPeerId: string;
+      streamId: number;
+      /** The video codec's friendlyName. */
+      videoCodec: string;
+      streamType: "unknown" | "fullDesktop" | "appIsolation" | "byofb";
+    }
+  | { type: "videoReadyState"; state: keyof typeof VideoReadyState }
+  | { type: "videoBitrateChange"; newKbps: number; oldKbps: number; direction: "up" | "down" }
+  | { type: "paused" }
+  | { type: "resumed" }
+  | { type: "stopped" }
+  | { type: "stats"; stats: StatsSummary };
+
+export type TimestampedReportEntry = ReportEntry & { timeUnixMs: number };
 
 export interface StreamReport {
   entries: TimestampedReportEntry[];
+}
+
+/** 0.5's description of a decoded picture's place on the host's desktop (app isolation draws only `mask`). */
+export interface VideoFrameHeader {
+  /** Microseconds. */
+  timestamp: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  mask: IDesktopRect[];
+}
+
+/** 0.5's video frame: its header and its encoded bytes (Petrichor's own frames are EncodedFrame). */
+export interface VideoFrame {
+  header: VideoFrameHeader;
+  data: Uint8Array;
 }
 
 export interface FullscreenOptions_2 {
@@ -532,21 +578,20 @@ export interface EncodedFrame {
 
 export interface StreamEvents {
   /** Every input the container captured, before it is sent; preventDefault() keeps it. */
-  "before-input": [event: RainwayInputEvent];
+  "before-input": (event: RainwayInputEvent) => void | Promise<void>;
   /** The stream ended (the host stopped it, or the peer was lost); with the host's reason when it gave one. */
-  close: [error?: RainwayError];
+  close: (error?: RainwayError) => void | Promise<void>;
   /** Petrichor: the host rumbled a pad (also played on the pad where the browser can). */
-  rumble: [rumble: IGamepadRumble];
+  rumble: (rumble: IGamepadRumble) => void | Promise<void>;
   /** Petrichor: the host's cursor changed (also drawn in the container). */
-  cursor: [cursor: Cursor];
+  cursor: (cursor: Cursor) => void | Promise<void>;
   /** Petrichor: the host put text on the clipboard (also written to the local clipboard where allowed). */
-  clipboard: [text: string];
+  clipboard: (text: string) => void | Promise<void>;
   /** Petrichor: the host changed this stream's InputLevel. */
-  permissions: [level: InputLevel];
-  stats: [stats: StatsSummary];
+  permissions: (level: InputLevel) => void | Promise<void>;
+  stats: (stats: StatsSummary) => void | Promise<void>;
   /** Petrichor: an assembled encoded frame. */
-  frame: [frame: EncodedFrame];
-  [name: string]: unknown[];
+  frame: (frame: EncodedFrame) => void | Promise<void>;
 }
 
 export declare class InboundStream extends EventEmitter<StreamEvents> {
@@ -559,11 +604,16 @@ export declare class InboundStream extends EventEmitter<StreamEvents> {
   readonly info: IRemoteStreamInfo;
   readonly chosenVideoConfig: IVideoConfig;
   readonly chosenAudioConfig: IAudioConfig;
-  /** Browsers: the element to insert into the page (a focusable div holding the picture's canvas). */
-  readonly container: HTMLElement | undefined;
+  /**
+   * The element to insert into the page: a focusable div holding the picture, which captures input
+   * while focused. Browsers only: in Node, where there is no DOM, it is undefined.
+   */
+  readonly container: HTMLElement;
   readonly videoReadyState: VideoReadyState;
   /** The remote picture's size: the decoded frames', else the announced one. */
-  readonly currentFrameSize: { codecWidth: number; codecHeight: number } | undefined;
+  readonly currentFrameSize:
+    | { codecWidth: number; codecHeight: number; streamBounds?: IDesktopRect; fullDesktopBounds?: IDesktopRect }
+    | undefined;
   /** The host's cursor as last reported, or null. */
   readonly cursor: Cursor | null;
   /** Sends an input to the host directly (no "before-input"); throws a RainwayError naming a bad field. */
@@ -616,9 +666,8 @@ export interface MessageEventRequest {
 export type MessageEvent_2 = MessageEventStandalone | MessageEventRequest;
 
 export interface DataChannelEvents {
-  message: [event: MessageEvent_2];
-  close: [];
-  [name: string]: unknown[];
+  message: (event: MessageEvent_2) => void | Promise<void>;
+  close: SimpleEvent;
 }
 
 export declare class DataChannel extends EventEmitter<DataChannelEvents> {
@@ -653,8 +702,9 @@ export declare class Peer extends EventEmitter<PeerEvents> {
   close(): void;
 }
 
-declare const rainway: RainwaySDK;
-export default rainway;
+/** The SDK object (0.5's docs call it `Rainway`). */
+declare const Rainway: RainwaySDK;
+export default Rainway;
 
 /** The SDK version. */
 export declare const version: string;

@@ -197,7 +197,7 @@ async function core(): Promise<void> {
 void network();
 void core();
 
-import { startGateway, AlertCode, RESUME_TOKEN_TTL_MS, type GatewayOptions } from "petrichor/gateway";
+import { startGateway, AlertCode, DEFAULT_TURN_TTL_SECONDS, RESUME_TOKEN_TTL_MS, type GatewayOptions, type GatewayTurnOptions } from "petrichor/gateway";
 
 async function gateway(): Promise<void> {
   const options: GatewayOptions = {
@@ -207,6 +207,7 @@ async function gateway(): Promise<void> {
     iceServers: [{ urls: "stun:127.0.0.1:3478" }],
     resumeSecret: "at least sixteen bytes of secret",
     resumeTokenTtlMs: RESUME_TOKEN_TTL_MS,
+    turn: { urls: ["turn:127.0.0.1:3478"], secret: "the TURN server's static-auth-secret", ttlSeconds: DEFAULT_TURN_TTL_SECONDS } satisfies GatewayTurnOptions,
   };
   const replaced: 91 = AlertCode.SessionReplaced;
   console.log(replaced, new Uint8Array(16) satisfies GatewayOptions["resumeSecret"]);
@@ -239,3 +240,188 @@ function host(): void {
 }
 
 host();
+
+import {
+  AudioCodec,
+  AudioContainer,
+  EventEmitter,
+  RainwaySDK,
+  VideoCodecType,
+  VideoContainer,
+  type AudioDescription,
+  type CreateStreamOptions,
+  type CursorUpdate,
+  type DataChannelEvents,
+  type DecodingInfo,
+  type EncodedChunkLike,
+  type EventHandler,
+  type EventName,
+  type EventProvider,
+  type FullscreenOptions_2,
+  type IAudioConfig,
+  type IKeyboardInput,
+  type ILogicalInput,
+  type IMouseAbsolute,
+  type IMouseClick,
+  type IMouseRelative,
+  type IMouseScroll,
+  type IPenAbsolute,
+  type IRemoteStreamInfo,
+  type ISetClipboardText,
+  type ITouchAbsolute,
+  type ITouchPenPointerInfo,
+  type ITouchesAbsolute,
+  type IVideoCodec,
+  type IVideoConfig,
+  type IViewportResize,
+  type JoinStreamOptions,
+  type MessageData,
+  type MessageEventRequest,
+  type MessageEventStandalone,
+  type OpenDataChannelOptions,
+  type OutboundStreamEvents,
+  type OutboundStreamOptions,
+  type PeerEvents,
+  type PeerId,
+  type RainwayConnectOptions,
+  type RainwayConnectionEvents,
+  type RainwayEvents,
+  type RainwayReconnectOptions,
+  type ReportEntry,
+  type SimpleEvent,
+  type StreamEvents,
+  type StreamReport,
+  type TimestampedReportEntry,
+  type VideoConfiguration_2,
+  type VideoDescription,
+  type VideoFrame,
+  type VideoFrameHeader,
+} from "petrichor";
+
+// The names apps type their own code with, as 0.5 apps do: event maps and handlers, option objects,
+// stream descriptions and reports.
+async function namedTypes(sdk: RainwaySDK): Promise<void> {
+  sdk.logLevel = LogLevel.Debug;
+  const level: LogLevel = sdk.logLevel;
+  const onLog: RainwayEvents["log"] = (lineLevel, target, message) => console.log(lineLevel <= level, target, message);
+  const asyncLog: EventHandler<RainwayEvents, "log"> = async (lineLevel) => {
+    await Promise.resolve(lineLevel);
+  };
+  sdk.addEventListener("log", onLog);
+  sdk.addEventListener("log", asyncLog);
+  const name: EventName<RainwayEvents> = "log";
+  sdk.removeEventListener(name, onLog);
+  const reconnect: RainwayReconnectOptions = { minDelayMs: 100 };
+  const options: RainwayConnectOptions = { apiKey: "key", externalId: "app", reconnect };
+  const connection = await sdk.connect(options);
+  const onRequest: RainwayConnectionEvents["peer-request"] = async (request) => {
+    await request.accept();
+  };
+  connection.addEventListener("peer-request", onRequest);
+  const id: PeerId = connection.id;
+  const peer = await connection.connect(id);
+  const onPeerClose: PeerEvents["close"] = () => console.log("gone");
+  const simple: SimpleEvent = onPeerClose;
+  peer.addEventListener("close", simple);
+
+  const channelOptions: OpenDataChannelOptions = { id: "data", mode: DataChannelMode.Unreliable, requestTimeoutMs: 1000 };
+  const channel = await peer.createDataChannel(channelOptions);
+  const onMessage: DataChannelEvents["message"] = (message) => {
+    if (message.type === MessageEventType.Standalone) {
+      const standalone: MessageEventStandalone = message;
+      console.log(standalone.data.length);
+    } else {
+      const request: MessageEventRequest = message;
+      const reply: MessageData = new Uint16Array([1]);
+      request.respond(reply);
+    }
+  };
+  channel.addEventListener("message", onMessage);
+
+  const join: JoinStreamOptions = { streamFit: StreamFit.IsolatedApps, metrics: true };
+  const create: CreateStreamOptions = { ...join, permissions: InputLevel.Keyboard | InputLevel.Mouse };
+  const stream = await peer.createStream(create);
+  const onStats: StreamEvents["stats"] = (stats) => console.log(stats.latencyMs);
+  stream.addEventListener("stats", onStats);
+  const fullscreen: FullscreenOptions_2 = { lockKeyboard: true };
+  await stream.requestFullscreen(fullscreen);
+  document.body.append(stream.container);
+  const report: StreamReport | undefined = stream.getReport();
+  for (const entry of report?.entries ?? []) {
+    const timed: TimestampedReportEntry = entry;
+    const plain: ReportEntry = timed;
+    if (plain.type === "started") console.log(plain.videoCodec, plain.streamType, plain.hostPeerId);
+    else if (plain.type === "videoReadyState") console.log(VideoReadyState[plain.state], timed.timeUnixMs);
+    else if (plain.type === "videoBitrateChange") console.log(plain.direction, plain.newKbps - plain.oldKbps);
+    else if (plain.type === "stats") console.log(plain.stats.videoThroughputKbps);
+  }
+  const size = stream.currentFrameSize;
+  console.log(size?.streamBounds?.width, size?.fullDesktopBounds?.height);
+
+  const info: IRemoteStreamInfo = stream.info;
+  const videoConfig: IVideoConfig = info.chosenVideoConfig;
+  const codec: IVideoCodec = videoConfig.codec;
+  const audioConfig: IAudioConfig = info.chosenAudioConfig;
+  const described: VideoDescription | undefined = info.video;
+  const sound: AudioDescription | undefined = info.audio;
+  console.log(
+    codec.type === VideoCodecType.H264,
+    videoConfig.container === VideoContainer.Raw,
+    audioConfig.codec === AudioCodec.Opus,
+    audioConfig.container === AudioContainer.Raw,
+    described?.codec,
+    sound?.sampleRate,
+  );
+
+  const pointerInfo: ITouchPenPointerInfo = { pointerId: 2, frameId: 1, pointerFlags: WindowsPointerFlags.New, x: 0, y: 0 };
+  const touch: ITouchAbsolute = { pointerInfo, touchMask: TouchMask.ContactArea, contactLeft: 0, contactTop: 0, contactRight: 1, contactBottom: 1, orientation: 90, pressure: 1024 };
+  const inputs: OutgoingInput[] = [
+    { type: InputType.MouseAbsolute, x: 1, y: 1 } satisfies IMouseAbsolute,
+    { type: InputType.MouseRelative, dx: 1, dy: 1 } satisfies IMouseRelative,
+    { type: InputType.MouseClick, action: ButtonAction.ButtonUp, button: MouseButton.Left } satisfies IMouseClick,
+    { type: InputType.MouseScroll, axis: ScrollAxis.Vertical, delta: -120 } satisfies IMouseScroll,
+    { type: InputType.Keyboard, action: KeyboardAction.KeyUp, key: VirtualKey.Space, keycode: VirtualKey.Space } satisfies IKeyboardInput,
+    { type: InputType.PasteText, inputString: "é" } satisfies ILogicalInput,
+    { type: InputType.TouchesAbsolute, touches: [touch] } satisfies ITouchesAbsolute,
+    { type: InputType.PenAbsolute, pointerInfo, penFlags: PenFlags.Barrel, penMask: PenMask.Pressure, pressure: 1, rotation: 0, tiltX: 0, tiltY: 0 } satisfies IPenAbsolute,
+    { type: InputType.ViewportResize, width: 800, height: 600 } satisfies IViewportResize,
+    { type: InputType.SetClipboardText, text: "x" } satisfies ISetClipboardText,
+  ];
+  inputs.forEach((input) => stream.sendInput(input));
+
+  const header: VideoFrameHeader = { timestamp: 0, x: 0, y: 0, width: 640, height: 360, mask: [{ left: 0, top: 0, width: 640, height: 360 }] };
+  const frame: VideoFrame = { header, data: new Uint8Array(4) };
+  console.log(frame.header.mask.length);
+
+  const configuration: VideoConfiguration_2 = { contentType: 'video/mp4; codecs="avc1.64001f"', width: 1920, height: 1080, bitrate: 8e6, framerate: 60 };
+  const decoding: DecodingInfo = await sdk.getMediaCapabilities({ type: "file", video: configuration });
+  console.log(decoding.smooth);
+
+  peer.addEventListener("stream-request", async (request) => {
+    const outboundOptions: OutboundStreamOptions = { type: StreamType.AppIsolation, video: { width: 320 }, audio: null };
+    const outbound = await request.accept(outboundOptions);
+    const onBitrate: OutboundStreamEvents["bitrate-request"] = (bps) => outbound.setVideoBitrate(bps);
+    outbound.addEventListener("bitrate-request", onBitrate);
+    const chunk: EncodedChunkLike = { type: "delta", timestamp: 33333, data: new Uint8Array(3) };
+    outbound.sendVideo(chunk);
+    const cursor: CursorUpdate = { x: 3, y: 4 };
+    outbound.sendCursor(cursor);
+  });
+}
+
+// An app's own emitter, typed the way 0.5's classes are, and a helper generic over any of them.
+interface ScoreEvents {
+  score: (points: number, player: string) => void;
+  reset: SimpleEvent;
+}
+class Scoreboard extends EventEmitter<ScoreEvents> {}
+const scoreboard = new Scoreboard();
+scoreboard.addEventListener("score", async (points, player) => console.log(points.toFixed(0), player.length));
+scoreboard.emit("score", 3, "ann");
+scoreboard.emit("reset");
+function listenOnce<Events extends EventProvider<Events>, E extends EventName<Events>>(emitter: EventEmitter<Events>, name: E, handler: EventHandler<Events, E>): void {
+  emitter.addEventListener(name, handler);
+}
+listenOnce<ScoreEvents, "reset">(scoreboard, "reset", () => console.log("reset"));
+
+void namedTypes(rainway);
