@@ -9,6 +9,7 @@ import { startGateway } from "./gateway/index.js";
 const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
                          [--origin https://app.example ...] [--limits limits.json]
                          [--resume-secret-file secret] [--cert cert.pem --key key.pem]
+                         [--turn-url turn:host:3478 ... --turn-secret-file secret [--turn-ttl s]]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
        petrichor --version
 
@@ -30,6 +31,12 @@ gateway: runs the signaling server.
   --cert FILE, --key FILE
                  PEM certificate (chain) and private key: serve WSS (wss://) instead of
                  plain WebSocket; pages served over https can only reach a wss:// gateway
+  --turn-url URL a turn:/turns: URL of a TURN server (coturn with use-auth-secret) to
+                 which each client gets time-limited credentials of its own; repeatable
+  --turn-secret-file FILE
+                 the TURN server's static-auth-secret (at least 16 bytes); without it
+                 PETRICHOR_TURN_SECRET is used
+  --turn-ttl S   how long those credentials are valid, in seconds; default 86400
 
 host: streams an X11 display (or one app in a virtual display) and injects the input it receives.
   --gateway URL  the gateway's WebSocket URL (or PETRICHOR_GATEWAY_URL)
@@ -127,6 +134,9 @@ const GATEWAY_OPTIONS = {
   "--resume-secret-file": ["resumeSecretFile", "string"],
   "--cert": ["certFile", "string"],
   "--key": ["keyFile", "string"],
+  "--turn-url": ["turnUrls", "string", true],
+  "--turn-secret-file": ["turnSecretFile", "string"],
+  "--turn-ttl": ["turnTtl", "count"],
 };
 
 /** Reads --cert and --key (both or neither) into the gateway's tls option. */
@@ -141,6 +151,24 @@ async function tlsFrom({ certFile, keyFile }) {
     }
   };
   return { cert: await read(certFile, "certificate"), key: await read(keyFile, "private key") };
+}
+
+/** The gateway's turn option from --turn-url, --turn-secret-file and --turn-ttl (the secret may come from PETRICHOR_TURN_SECRET). */
+async function turnFrom({ turnUrls, turnSecretFile, turnTtl }) {
+  if (turnUrls === undefined) {
+    if (turnSecretFile !== undefined || turnTtl !== undefined) throw new UsageError("--turn-secret-file and --turn-ttl need --turn-url");
+    return undefined;
+  }
+  let secret;
+  if (turnSecretFile !== undefined) {
+    try {
+      secret = (await readFile(turnSecretFile, "utf8")).trim();
+    } catch (error) {
+      throw new Error(`cannot read the TURN secret from ${turnSecretFile}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+    }
+  }
+  if (secret === undefined && !process.env.PETRICHOR_TURN_SECRET) throw new UsageError("--turn-url needs --turn-secret-file (or PETRICHOR_TURN_SECRET)");
+  return { urls: turnUrls, secret, ttlSeconds: turnTtl };
 }
 
 /** Reads the resume secret from `file`, or writes a new random one there (mode 0600) when it does not exist. */
@@ -174,6 +202,7 @@ async function runGateway(args) {
     allowedOrigins: options.origins,
     resumeSecret: options.resumeSecretFile === undefined ? undefined : await resumeSecretFrom(options.resumeSecretFile),
     iceServers: options.ice.map((url) => ({ urls: [url] })),
+    turn: await turnFrom(options),
     log: (level, message) => {
       if (level === "warn" || level === "error") process.stderr.write(`petrichor gateway: ${level}: ${message}\n`);
     },

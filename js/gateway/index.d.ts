@@ -21,6 +21,25 @@ export interface GatewayIceServer {
   credential?: string;
 }
 
+/**
+ * TURN credentials in the TURN REST API scheme (coturn's `use-auth-secret`): username
+ * "<expiry unix seconds>:<peer id>", credential base64(HMAC-SHA1(secret, username)).
+ */
+export interface GatewayTurnOptions {
+  /** turn: or turns: URLs of the TURN server, e.g. "turn:turn.example.com:3478"; 1 … 4 of them. */
+  urls: string | string[];
+  /**
+   * The TURN server's `static-auth-secret`, at least 16 bytes. When undefined, PETRICHOR_TURN_SECRET
+   * is read.
+   */
+  secret?: string | Uint8Array;
+  /**
+   * How long credentials are valid after they were issued, in whole seconds (1 … 2,592,000). A client
+   * gets fresh ones in every hello and, once half of this has passed, in a pong. Default 86,400 (a day).
+   */
+  ttlSeconds?: number;
+}
+
 export type GatewayLogLevel = "debug" | "info" | "warn" | "error";
 
 /**
@@ -80,8 +99,13 @@ export interface GatewayOptions {
    * still no keys, a development key is generated and returned as `devKey`.
    */
   keys?: Record<string, string>;
-  /** ICE servers sent in every hello; at most 8. Default none. */
+  /** ICE servers sent in every hello; at most 8 (7 with `turn`). Default none. */
   iceServers?: GatewayIceServer[];
+  /**
+   * A TURN server (such as coturn with `use-auth-secret`) to which each client gets time-limited
+   * credentials of its own in its hello, after `iceServers`. Default none.
+   */
+  turn?: GatewayTurnOptions;
   /** WebSocket path. Default "/gateway". */
   path?: string;
   /**
@@ -158,6 +182,9 @@ export declare const RESUME_TOKEN_TTL_MS: number;
 
 /** The default of every gateway limit. */
 export declare const DEFAULT_LIMITS: Readonly<Required<GatewayLimits>>;
+
+/** How long TURN credentials are valid by default after they were issued, in seconds (a day). */
+export declare const DEFAULT_TURN_TTL_SECONDS: number;
 
 /** Lowest and highest gateway protocol versions this gateway speaks. */
 export declare const MIN_VERSION: number;
