@@ -46,6 +46,7 @@ export declare const CoreEvent: Readonly<{
   ConnectionLost: 26;
   ConnectionReconnect: 27;
   ConnectionToken: 28;
+  ConnectionIceServers: 29;
 }>;
 export declare const Transport: Readonly<{ Gateway: 1; Channel: 2; Control: 3; Video: 4; Audio: 5; Input: 6 }>;
 export declare const MediaKind: Readonly<{ Video: 0; Audio: 1 }>;

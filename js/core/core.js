@@ -50,6 +50,7 @@ export const CoreEvent = Object.freeze({
   ConnectionLost: 26,
   ConnectionReconnect: 27,
   ConnectionToken: 28,
+  ConnectionIceServers: 29,
 });
 export const Transport = Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5, Input: 6 });
 export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });

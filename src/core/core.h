@@ -50,7 +50,8 @@ typedef enum pt_event {
   PT_EVENT_CONNECTION_LOST = 26,   /* connection: {code, error, attempt, delayMs[, alertCode, message]}: the gateway link is gone
                                       (or attempt - 1 failed); drop the socket, attempt `attempt` follows in delayMs */
   PT_EVENT_CONNECTION_RECONNECT = 27, /* connection: {attempt}: open a new socket, report it with socket_open / socket_closed */
-  PT_EVENT_CONNECTION_TOKEN = 28   /* connection: {resumeToken}: the gateway refreshed the resume token */
+  PT_EVENT_CONNECTION_TOKEN = 28,  /* connection: {resumeToken}: the gateway refreshed the resume token */
+  PT_EVENT_CONNECTION_ICE_SERVERS = 29 /* connection: {iceServers}: the gateway refreshed the ICE servers (TURN credentials) */
 } pt_event;
 
 /* Transport codes carried by PT_OUTPUT_SEND items. */

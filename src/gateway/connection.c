@@ -234,15 +234,29 @@ static int accept_server_hello(pt_core *core, pt_handle handle, pt_connection *c
   return PT_OK;
 }
 
-/* A pong settles the outstanding ping; one with a fresh resume token replaces the old. */
+/* A pong settles the outstanding ping; a fresh resume token or ICE server list in it replaces the old. */
 static int on_pong(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in) {
   pt_heartbeat_pong(&connection->heartbeat, in->ping_id);
-  if (in->resume_token[0] == '\0') return PT_OK;
-  strcpy(connection->server_hello.resume_token, in->resume_token);
-  strcpy(connection->hello.resume_token, in->resume_token);
-  cJSON *event = cJSON_CreateObject();
-  cJSON_AddStringToObject(event, "resumeToken", in->resume_token);
-  return pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_TOKEN, event);
+  int status = PT_OK;
+  if (in->resume_token[0] != '\0') {
+    strcpy(connection->server_hello.resume_token, in->resume_token);
+    strcpy(connection->hello.resume_token, in->resume_token);
+    cJSON *event = cJSON_CreateObject();
+    cJSON_AddStringToObject(event, "resumeToken", in->resume_token);
+    status = pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_TOKEN, event);
+  }
+  if (status == PT_OK && in->has_ice_servers) {
+    pt_server_hello *hello = &connection->server_hello;
+    memcpy(hello->ice_servers, in->ice_servers, sizeof hello->ice_servers);
+    hello->ice_server_count = in->ice_server_count;
+    cJSON *event = cJSON_CreateObject();
+    if (event != NULL && !pt_ice_servers_add(event, hello->ice_servers, hello->ice_server_count)) {
+      cJSON_Delete(event);
+      event = NULL;
+    }
+    status = pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_ICE_SERVERS, event); /* NULL: PT_ERR_NO_MEMORY */
+  }
+  return status;
 }
 
 static int send_reject(pt_core *core, pt_handle handle, const char *request_id, uint64_t peer, const char *reason) {

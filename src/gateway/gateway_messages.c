@@ -135,6 +135,12 @@ static int parse_pong(const cJSON *root, pt_gateway_inbound *message) {
   if (status == PT_OK && cJSON_GetObjectItemCaseSensitive(root, "resumeToken") != NULL &&
       message->resume_token[0] == '\0')
     status = PT_ERR_BAD_VALUE; /* present means a token: 1 … 128 characters */
+  const cJSON *servers = status == PT_OK ? cJSON_GetObjectItemCaseSensitive(root, "iceServers") : NULL;
+  if (servers != NULL) {
+    message->has_ice_servers = 1;
+    status = pt_ice_servers_parse(servers, message->ice_servers, &message->ice_server_count);
+    if (status == PT_OK) status = pt_ice_servers_validate(message->ice_servers, message->ice_server_count);
+  }
   return status;
 }
 

@@ -27,7 +27,7 @@ typedef enum pt_gateway_type {
   PT_GATEWAY_SIGNAL,
   PT_GATEWAY_ALERT,
   PT_GATEWAY_PING, /* outbound (version 2): the heartbeat */
-  PT_GATEWAY_PONG  /* inbound (version 2): its answer, perhaps with a fresh resume token */
+  PT_GATEWAY_PONG  /* inbound (version 2): its answer, perhaps with a fresh resume token and ICE servers */
 } pt_gateway_type;
 
 typedef enum pt_signal_kind { PT_SIGNAL_OFFER = 1, PT_SIGNAL_ANSWER = 2, PT_SIGNAL_CANDIDATE = 3 } pt_signal_kind;
@@ -62,6 +62,9 @@ typedef struct pt_gateway_inbound {
   size_t signal_data_length;
   uint32_t ping_id;                           /* pong */
   char resume_token[PT_RESUME_TOKEN_MAX + 1]; /* pong: a fresh token, or empty */
+  uint8_t has_ice_servers;                    /* pong: 1 when it brings a new ICE server list (fresh TURN credentials) */
+  uint32_t ice_server_count;
+  pt_ice_server ice_servers[PT_ICE_SERVERS_MAX];
 } pt_gateway_inbound;
 
 /* Parses one gateway message other than the hello; signal data goes to data[capacity] (at least

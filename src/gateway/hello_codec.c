@@ -97,11 +97,18 @@ int pt_server_hello_validate(const pt_server_hello *hello) {
   }
   if (hello->peer_id == 0 || hello->peer_id > PT_PEER_ID_MAX || hello->resume_token[0] == '\0' ||
       pt_json_check_string(hello->resume_token, PT_RESUME_TOKEN_MAX, PT_CHARSET_TOKEN) != PT_OK ||
-      hello->ice_server_count > PT_ICE_SERVERS_MAX) {
+      pt_ice_servers_validate(hello->ice_servers, hello->ice_server_count) != PT_OK) {
     return PT_ERR_BAD_VALUE;
   }
-  for (uint32_t i = 0; i < hello->ice_server_count; i++) {
-    const pt_ice_server *server = &hello->ice_servers[i];
+  return PT_OK;
+}
+
+int pt_ice_servers_validate(const pt_ice_server *servers, uint32_t count) {
+  if (count > PT_ICE_SERVERS_MAX || (count > 0 && servers == NULL)) {
+    return PT_ERR_BAD_VALUE;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    const pt_ice_server *server = &servers[i];
     if (server->url_count == 0 || server->url_count > PT_ICE_URLS_MAX ||
         pt_json_check_string(server->username, PT_ICE_CREDENTIAL_MAX, PT_CHARSET_ANY) != PT_OK ||
         pt_json_check_string(server->credential, PT_ICE_CREDENTIAL_MAX, PT_CHARSET_ANY) != PT_OK) {
@@ -180,14 +187,19 @@ int pt_server_hello_build(const pt_server_hello *hello, char *out, size_t capaci
   }
   char peer_id[24];
   pt_peer_id_format(hello->peer_id, peer_id, sizeof peer_id);
-  cJSON *servers = NULL;
   int ok = cJSON_AddStringToObject(root, "peerId", peer_id) != NULL &&
            cJSON_AddStringToObject(root, "resumeToken", hello->resume_token) != NULL &&
-           (servers = cJSON_AddArrayToObject(root, "iceServers")) != NULL;
-  for (uint32_t i = 0; ok && i < hello->ice_server_count; i++) {
-    ok = add_ice_server(servers, &hello->ice_servers[i]);
-  }
+           pt_ice_servers_add(root, hello->ice_servers, hello->ice_server_count);
   return pt_json_finish(root, ok, out, capacity, length);
+}
+
+int pt_ice_servers_add(cJSON *object, const pt_ice_server *servers, uint32_t count) {
+  cJSON *list = cJSON_AddArrayToObject(object, "iceServers");
+  int ok = list != NULL;
+  for (uint32_t i = 0; ok && i < count; i++) {
+    ok = add_ice_server(list, &servers[i]);
+  }
+  return ok;
 }
 
 /* Reads "version" (and "minVersion" for clients, defaulting to version). */
@@ -295,22 +307,27 @@ int pt_server_hello_parse(const char *json, size_t length, pt_server_hello *hell
     status = pt_json_get_string(root, "resumeToken", 1, PT_CHARSET_TOKEN, hello->resume_token,
                                 sizeof hello->resume_token);
   const cJSON *servers = status == PT_OK ? cJSON_GetObjectItemCaseSensitive(root, "iceServers") : NULL;
-  if (servers != NULL && !cJSON_IsArray(servers)) {
-    status = PT_ERR_WRONG_TYPE;
-  } else if (servers != NULL) {
-    const cJSON *entry;
-    cJSON_ArrayForEach(entry, servers) {
-      if (hello->ice_server_count >= PT_ICE_SERVERS_MAX) {
-        status = PT_ERR_BAD_VALUE;
-        break;
-      }
-      status = parse_ice_server(entry, &hello->ice_servers[hello->ice_server_count++]);
-      if (status != PT_OK) {
-        break;
-      }
-    }
-  }
+  if (servers != NULL) status = pt_ice_servers_parse(servers, hello->ice_servers, &hello->ice_server_count);
   if (status == PT_OK) status = pt_server_hello_validate(hello);
   cJSON_Delete(root);
   return status;
+}
+
+int pt_ice_servers_parse(const cJSON *list, pt_ice_server *servers, uint32_t *count) {
+  if (!cJSON_IsArray(list)) {
+    return PT_ERR_WRONG_TYPE;
+  }
+  memset(servers, 0, sizeof *servers * PT_ICE_SERVERS_MAX);
+  *count = 0;
+  const cJSON *entry;
+  cJSON_ArrayForEach(entry, list) {
+    if (*count >= PT_ICE_SERVERS_MAX) {
+      return PT_ERR_BAD_VALUE;
+    }
+    int status = parse_ice_server(entry, &servers[(*count)++]);
+    if (status != PT_OK) {
+      return status;
+    }
+  }
+  return PT_OK;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct cJSON;
+
 #define PT_PROTOCOL_VERSION 2       /* highest gateway protocol version this core speaks (2: heartbeat) */
 #define PT_PROTOCOL_MIN_VERSION 1   /* lowest one it still accepts */
 #define PT_GATEWAY_MAX_MESSAGE 65536 /* bytes of one gateway message, either direction */
@@ -59,6 +61,14 @@ int pt_server_hello_build(const pt_server_hello *hello, char *out, size_t capaci
  * _WRONG_TYPE / _BAD_VALUE / _UNSUPPORTED_VERSION / _UNEXPECTED_MESSAGE (type is not "hello"). */
 int pt_client_hello_parse(const char *json, size_t length, pt_client_hello *hello);
 int pt_server_hello_parse(const char *json, size_t length, pt_server_hello *hello);
+
+/* The "iceServers" of a hello or a pong (an array of RTCIceServer-shaped objects): checks at most
+ * PT_ICE_SERVERS_MAX servers by the hello's rules (PT_OK or PT_ERR_BAD_VALUE); reads the array `list`
+ * into servers[PT_ICE_SERVERS_MAX] (*count of them; PT_ERR_WRONG_TYPE / _MISSING_FIELD / _BAD_VALUE,
+ * unvalidated); adds it to `object` as "iceServers" (0 when out of memory). */
+int pt_ice_servers_validate(const pt_ice_server *servers, uint32_t count);
+int pt_ice_servers_parse(const struct cJSON *list, pt_ice_server *servers, uint32_t *count);
+int pt_ice_servers_add(struct cJSON *object, const pt_ice_server *servers, uint32_t count);
 
 /* Picks the highest version both sides speak; returns it or PT_ERR_UNSUPPORTED_VERSION. */
 int pt_protocol_negotiate(uint16_t client_min, uint16_t client_max);

@@ -254,6 +254,13 @@ static void test_token_refresh_and_stale_pongs(void) {
   receive(h, "{\"type\":\"pong\",\"id\":5,\"resumeToken\":\"t9\"}", 20, PT_OK);
   expect(PT_OUTPUT_EVENT, h, PT_EVENT_CONNECTION_TOKEN);
   CHECK(strcmp(buf, "{\"resumeToken\":\"t9\"}") == 0);
+  /* Fresh ICE servers (TURN credentials) replace the hello's, token or not. */
+  receive(h, "{\"type\":\"pong\",\"id\":5,\"iceServers\":[{\"urls\":\"turn:t\",\"username\":\"9:1\",\"credential\":\"k\"}]}", 25, PT_OK);
+  expect(PT_OUTPUT_EVENT, h, PT_EVENT_CONNECTION_ICE_SERVERS);
+  CHECK(strcmp(buf, "{\"iceServers\":[{\"urls\":[\"turn:t\"],\"username\":\"9:1\",\"credential\":\"k\"}]}") == 0);
+  expect_nothing();
+  receive(h, "{\"type\":\"pong\",\"id\":5,\"iceServers\":[{\"urls\":\"ftp:t\"}]}", 26, PT_ERR_BAD_VALUE);
+  expect_nothing();
   receive(h, "{\"type\":\"pong\",\"id\":\"5\"}", 30, PT_ERR_WRONG_TYPE); /* refused, the session goes on */
   CHECK_EQ(pt_connection_socket_closed(&core, h, 40), PT_OK);
   expect(PT_OUTPUT_EVENT, h, PT_EVENT_CONNECTION_LOST);

@@ -47,6 +47,34 @@ static void test_pong_is_checked(void) {
   CHECK_EQ(PARSE(token), PT_ERR_BAD_VALUE);
 }
 
+static void test_pong_with_ice_servers(void) {
+  /* Fresh TURN credentials come as a whole new list, checked by the hello's rules. */
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3,\"iceServers\":[{\"urls\":\"stun:a\"},"
+                 "{\"urls\":[\"turn:b:3478\"],\"username\":\"1700000000:7\",\"credential\":\"c2VjcmV0\"}]}"),
+           PT_OK);
+  CHECK(in.has_ice_servers && in.ice_server_count == 2 && in.resume_token[0] == '\0');
+  CHECK(strcmp(in.ice_servers[1].urls[0], "turn:b:3478") == 0 && strcmp(in.ice_servers[1].username, "1700000000:7") == 0);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3,\"iceServers\":[]}"), PT_OK);
+  CHECK(in.has_ice_servers && in.ice_server_count == 0);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3}"), PT_OK);
+  CHECK(!in.has_ice_servers);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3,\"iceServers\":{}}"), PT_ERR_WRONG_TYPE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3,\"iceServers\":[{\"urls\":\"http://a\"}]}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3,\"iceServers\":[{\"username\":\"u\"}]}"), PT_ERR_MISSING_FIELD);
+  CHECK_EQ(PARSE("{\"type\":\"pong\",\"id\":3,\"iceServers\":[{\"urls\":[\"stun:a\",\"stun:b\",\"stun:c\",\"stun:d\",\"stun:e\"]}]}"),
+           PT_ERR_BAD_VALUE);
+  static char many[1024];
+  int n = snprintf(many, sizeof many, "{\"type\":\"pong\",\"id\":3,\"iceServers\":[");
+  for (int i = 0; i <= PT_ICE_SERVERS_MAX; i++) n += snprintf(many + n, sizeof many - n, "%s{\"urls\":\"stun:a\"}", i ? "," : "");
+  snprintf(many + n, sizeof many - n, "]}");
+  CHECK_EQ(PARSE(many), PT_ERR_BAD_VALUE);
+  static char credential[PT_ICE_CREDENTIAL_MAX + 128];
+  n = snprintf(credential, sizeof credential, "{\"type\":\"pong\",\"id\":3,\"iceServers\":[{\"urls\":\"turn:a\",\"credential\":\"");
+  memset(credential + n, 'c', PT_ICE_CREDENTIAL_MAX + 1);
+  strcpy(credential + n + PT_ICE_CREDENTIAL_MAX + 1, "\"}]}");
+  CHECK_EQ(PARSE(credential), PT_ERR_BAD_VALUE);
+}
+
 static void test_signal_data_is_normalised(void) {
   CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"offer\","
                  "\"data\":{\"sdp\":\"v=0\\r\\n\",\"extra\":[1,2]}}"), PT_OK);
@@ -122,6 +150,7 @@ int main(void) {
   RUN(test_signal_data_is_normalised);
   RUN(test_parse_rejects_bad_messages);
   RUN(test_pong_is_checked);
+  RUN(test_pong_with_ice_servers);
   RUN(test_builders);
   return 0;
 }
