@@ -83,14 +83,25 @@ class SocketClient {
 
   /** Runs `work` after `ms` unless the client closed meanwhile; its messages wait until then. */
   defer(ms, work) {
+    this.holdUntil(new Promise((resolve) => this.after(ms, resolve)), work);
+  }
+
+  /** Runs `work(value)` once `promise` resolves unless the client closed meanwhile (a rejection ends it); its messages wait until then. */
+  holdUntil(promise, work) {
     this.deferred = true;
     this.throttle.hold();
-    this.after(ms, () => {
+    const settle = (run) => {
       this.deferred = false;
       if (this.state === ClientState.Closed) return;
-      this.server.guard(this, work);
+      this.server.guard(this, run);
       this.throttle.release();
-    });
+    };
+    promise.then(
+      (value) => settle(() => work(value)),
+      (error) => settle(() => {
+        throw error;
+      }),
+    );
   }
 
   after(ms, callback) {
