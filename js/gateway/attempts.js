@@ -48,7 +48,7 @@ export class AttemptTable {
   /** Null when `requester` may open one more pending attempt towards `target`, else an OpenRefusal. */
   canOpen(requester, target) {
     if ((this.pendingFrom.get(requester) ?? 0) >= this.maxPending) return OpenRefusal.RequesterFull;
-    if ((this.pendingTo.get(target) ?? 0) >= this.maxPendingPerTarget) return OpenRefusal.TargetFull;
+    if (this.pendingTowards(target) >= this.maxPendingPerTarget) return OpenRefusal.TargetFull;
     return null;
   }
 
@@ -117,6 +117,16 @@ export class AttemptTable {
     else if (!this.pending.delete(attempt)) return;
     adjust(this.pendingFrom, attempt.requester, delta);
     adjust(this.pendingTo, attempt.target, delta);
+  }
+
+  /** Pending attempts towards `target`. */
+  pendingTowards(target) {
+    return this.pendingTo.get(target) ?? 0;
+  }
+
+  /** Every attempt. */
+  [Symbol.iterator]() {
+    return this.byKey.values();
   }
 
   get size() {

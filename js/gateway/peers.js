@@ -29,6 +29,11 @@ export class PeerRegistry {
     return peer;
   }
 
+  /** Registers a peer whose id was chosen elsewhere (claimed across gateway processes). */
+  add(peer) {
+    this.connected.set(peer.peerId, peer);
+  }
+
   /** The connected peer with this id, or undefined. */
   get(peerId) {
     return this.connected.get(peerId);

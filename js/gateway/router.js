@@ -10,6 +10,7 @@
 //   address                   the key its remote address is counted under (see address-limits.js)
 //   defer(ms, work)           runs work after ms unless the client closed, handling none of its
 //                             messages meanwhile
+//   holdUntil(promise, work)  the same, once promise settles: work(value), or the failure ends the client
 //   refused()                 one of its messages was refused (a warning was sent); it may end
 //                             the client (too many)
 import { randomBytes } from "node:crypto";
@@ -33,12 +34,12 @@ import { ResumeTokens } from "./resume-tokens.js";
 
 export const ClientState = Object.freeze({ Hello: "hello", Ready: "ready", Closed: "closed" });
 
-const NOT_CONNECTED = "The target peer is not connected.";
+export const NOT_CONNECTED = "The target peer is not connected.";
 const INVALID_KEY = "The Rainway API key is invalid.";
 const TOO_MANY_FAILED_HELLOS = "Too many hellos with an invalid API key from this address; try again later.";
 const EXPIRED = "The connection request expired unanswered.";
-const REPLACED = "Another connection took over this peer id with its resume token.";
-const TOO_MANY_PENDING = {
+export const REPLACED = "Another connection took over this peer id with its resume token.";
+export const TOO_MANY_PENDING = {
   [OpenRefusal.RequesterFull]: "Too many pending connection attempts.",
   [OpenRefusal.TargetFull]: "Too many pending connection attempts to this peer.",
 };
@@ -151,7 +152,16 @@ export class Router {
       this.log("debug", `peer ${claim} taken over by a new connection`);
       holder.client.fatal(AlertCode.SessionReplaced, REPLACED);
     }
-    const peer = this.registry.admit({ org, externalId: hello.externalId, claim, client });
+    this.register(client, { org, externalId: hello.externalId, claim, takeOver: hello.takeOver }, version);
+  }
+
+  /** Gives the client its peer id (the claimed one when it is free, else a fresh one), then welcome(). */
+  register(client, { org, externalId, claim }, version) {
+    this.welcome(client, this.registry.admit({ org, externalId, claim, client }), version);
+  }
+
+  /** The client is `peer` from now on: the answering hello. */
+  welcome(client, peer, version) {
     Object.assign(peer, this.issueToken(peer));
     client.peer = peer;
     client.version = version;
@@ -310,18 +320,21 @@ export class Router {
     if (!peer) return;
     client.peer = null;
     this.registry.release(peer);
-    for (const attempt of this.attempts.removePeer(peer.peerId)) {
-      if (this.shuttingDown || attempt.state !== AttemptState.Pending) continue;
-      const requestId = attempt.requestId;
-      if (attempt.requester === peer.peerId) {
-        this.registry.get(attempt.target)?.client.send({ type: "cancel", requestId, source: peer.peerId });
-      } else {
-        this.registry
-          .get(attempt.requester)
-          ?.client.send(alert(AlertLevel.Warning, AlertCode.PeerGoneAway, NOT_CONNECTED, { requestId, target: peer.peerId }));
-      }
-    }
+    for (const attempt of this.attempts.removePeer(peer.peerId)) this.ended(attempt, peer);
     this.log("debug", `peer ${peer.peerId} left`);
+  }
+
+  /** `peer` left: the other side of its pending `attempt` is told (unless every client is being closed anyway). */
+  ended(attempt, peer) {
+    if (this.shuttingDown || attempt.state !== AttemptState.Pending) return;
+    const requestId = attempt.requestId;
+    if (attempt.requester === peer.peerId) {
+      this.registry.get(attempt.target)?.client.send({ type: "cancel", requestId, source: peer.peerId });
+    } else {
+      this.registry
+        .get(attempt.requester)
+        ?.client.send(alert(AlertLevel.Warning, AlertCode.PeerGoneAway, NOT_CONNECTED, { requestId, target: peer.peerId }));
+    }
   }
 }
 
