@@ -4,11 +4,13 @@
 import { createServer } from "node:http";
 import { Server as HttpsServer, createServer as createHttpsServer } from "node:https";
 import { AttemptTable } from "./attempts.js";
+import { ClusterRouter } from "./cluster-router.js";
 import { MAX_ICE_SERVERS, normalizeIceServers, resolveKeys } from "./config.js";
 import { FailedHelloThrottle } from "./failed-hellos.js";
 import { resolveLimits } from "./limits.js";
 import { OriginPolicy } from "./origins.js";
 import { PeerRegistry } from "./peers.js";
+import { RedisCluster, resolveRedisOptions } from "./redis-cluster.js";
 import { ResumeTokens, resolveResumeSecret } from "./resume-tokens.js";
 import { Router } from "./router.js";
 import { GatewaySocketServer } from "./server.js";
@@ -41,6 +43,7 @@ export async function startGateway({
   resumeTokenTtlMs,
   tls,
   turn: turnOption,
+  redis,
 } = {}) {
   if (typeof path !== "string" || !path.startsWith("/")) throw new TypeError('path must start with "/".');
   for (const [name, value] of [["helloTimeoutMs", helloTimeoutMs], ["pingIntervalMs", pingIntervalMs]]) {
@@ -52,6 +55,7 @@ export async function startGateway({
     throw new TypeError(`With turn, at most ${MAX_ICE_SERVERS - 1} iceServers are allowed (a hello holds at most ${MAX_ICE_SERVERS}, the TURN server included).`);
   }
   const limits = resolveLimits(limitOverrides);
+  const redisOptions = resolveRedisOptions(redis);
   const origins = new OriginPolicy(allowedOrigins);
   const report = safeLogger(log);
   const { keyring, devKey } = resolveKeys(keys);
@@ -65,7 +69,7 @@ export async function startGateway({
     maxDelayMs: limits.maxFailedHelloDelayMs,
     forgetMs: limits.failedHelloForgetMs,
   });
-  const router = new Router({
+  const routerOptions = {
     keyring,
     iceServers: announced,
     turn,
@@ -78,7 +82,17 @@ export async function startGateway({
     }),
     failedHellos,
     log: report,
-  });
+  };
+  let router;
+  let cluster = null;
+  if (redisOptions) {
+    if (generated) report("warn", "with redis, give every gateway the same resumeSecret: tokens signed with a generated one are honoured by this process only");
+    cluster = await RedisCluster.connect(redisOptions, clusterHandlers(() => router, report));
+    router = new ClusterRouter({ ...routerOptions, cluster });
+    report("info", `gateway process ${cluster.processId} linked to the other gateways through ${cluster.url}`);
+  } else {
+    router = new Router(routerOptions);
+  }
   const sockets = new GatewaySocketServer({
     router,
     path,
@@ -102,6 +116,7 @@ export async function startGateway({
     } catch (error) {
       http.off("upgrade", onUpgrade);
       await sockets.close();
+      await cluster?.close();
       throw error;
     }
     http.on("error", (error) => report("error", `gateway HTTP server: ${error.message}`));
@@ -126,6 +141,7 @@ export async function startGateway({
         http.off("upgrade", onUpgrade);
         const stopped = ownsServer ? new Promise((resolve) => http.close(() => resolve())) : null;
         await sockets.close();
+        await cluster?.close(); // after every peer left: this process's presence goes with it
         if (ownsServer) {
           http.closeAllConnections?.(); // idle keep-alive HTTP connections would hold close() open
           await stopped;
@@ -168,6 +184,24 @@ function refuseHttp(request, response, path) {
   } else {
     response.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
   }
+}
+
+/** What the Redis link calls in the router; a failure is logged, never thrown into the link. */
+function clusterHandlers(router, report) {
+  const guarded = (name, work) => (...args) => {
+    try {
+      Promise.resolve(work(...args)).catch((error) => report("error", `internal error in ${name}: ${error?.stack ?? error}`));
+    } catch (error) {
+      report("error", `internal error in ${name}: ${error?.stack ?? error}`);
+    }
+  };
+  return {
+    onEnvelope: guarded("a message from another gateway", (envelope) => router()?.arrive(envelope)),
+    onLive: guarded("the live gateways' update", (live) => router()?.processesAlive(live)),
+    onDetached: guarded("the loss of the Redis link", () => router()?.detached()),
+    onAttached: guarded("the return of the Redis link", () => router()?.attached()),
+    log: report,
+  };
 }
 
 /** A logger that can never throw into the gateway. */
