@@ -10,6 +10,7 @@ const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys
                          [--origin https://app.example ...] [--limits limits.json]
                          [--resume-secret-file secret] [--cert cert.pem --key key.pem]
                          [--turn-url turn:host:3478 ... --turn-secret-file secret [--turn-ttl s]]
+                         [--redis redis://host:6379]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
        petrichor --version
 
@@ -37,6 +38,11 @@ gateway: runs the signaling server.
                  the TURN server's static-auth-secret (at least 16 bytes); without it
                  PETRICHOR_TURN_SECRET is used
   --turn-ttl S   how long those credentials are valid, in seconds; default 86400
+  --redis URL    redis://[user:password@]host:port (or rediss:// for TLS) of the Redis that
+                 links several gateways behind one address: peers reach each other whichever
+                 gateway they are on (docs/ARCHITECTURE.md, "Several gateways"); give them all
+                 the same --resume-secret-file; without it PETRICHOR_REDIS_URL is used, else
+                 the gateway is on its own
 
 host: streams an X11 display (or one app in a virtual display) and injects the input it receives.
   --gateway URL  the gateway's WebSocket URL (or PETRICHOR_GATEWAY_URL)
@@ -137,6 +143,7 @@ const GATEWAY_OPTIONS = {
   "--turn-url": ["turnUrls", "string", true],
   "--turn-secret-file": ["turnSecretFile", "string"],
   "--turn-ttl": ["turnTtl", "count"],
+  "--redis": ["redis", "string"],
 };
 
 /** Reads --cert and --key (both or neither) into the gateway's tls option. */
@@ -203,6 +210,7 @@ async function runGateway(args) {
     resumeSecret: options.resumeSecretFile === undefined ? undefined : await resumeSecretFrom(options.resumeSecretFile),
     iceServers: options.ice.map((url) => ({ urls: [url] })),
     turn: await turnFrom(options),
+    redis: options.redis ?? (process.env.PETRICHOR_REDIS_URL || undefined),
     log: (level, message) => {
       if (level === "warn" || level === "error") process.stderr.write(`petrichor gateway: ${level}: ${message}\n`);
     },

@@ -88,6 +88,21 @@ export interface GatewayLimits {
   failedHelloForgetMs?: number;
 }
 
+/** How a gateway uses the Redis that links it to the other gateway processes. */
+export interface GatewayRedisOptions {
+  /** redis:// or rediss:// URL, with the user and password when Redis wants them. */
+  url: string;
+  /** Prefix of every key and channel, so that several clusters can share one Redis. Default "petrichor:". */
+  prefix?: string;
+  /** How often this process renews its liveness (ms, at least 100). Default 1,000. */
+  heartbeatMs?: number;
+  /**
+   * A process whose liveness was not renewed for this long (ms, at least twice heartbeatMs) is dead:
+   * its peers leave presence and attempts with them end. Default 5,000.
+   */
+  processTtlMs?: number;
+}
+
 export interface GatewayOptions {
   /** TCP port of the gateway's own HTTP server; 0 picks a free one. Ignored with `server`. Default 0. */
   port?: number;
@@ -106,6 +121,13 @@ export interface GatewayOptions {
    * credentials of its own in its hello, after `iceServers`. Default none.
    */
   turn?: GatewayTurnOptions;
+  /**
+   * The Redis that links several gateway processes (docs/ARCHITECTURE.md, "Several gateways"): a
+   * redis:// or rediss:// URL (`redis://user:password@host:6379/0`), or options with one. Peers of
+   * every process that shares it reach each other; give them all the same `resumeSecret`. Needs the
+   * `ioredis` package. Default none: this process is on its own.
+   */
+  redis?: string | GatewayRedisOptions;
   /** WebSocket path. Default "/gateway". */
   path?: string;
   /**
