@@ -5,6 +5,7 @@ import { STATUS_CODES } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
 import { AddressCounter, addressKey } from "./address-limits.js";
 import { InboundThrottle } from "./inbound-throttle.js";
+import { PingWheel } from "./ping-wheel.js";
 import { TokenBucket } from "./token-bucket.js";
 import { AlertCode, AlertLevel, MAX_MESSAGE_BYTES, alert, checkFrame } from "./protocol.js";
 import { ClientState } from "./router.js";
@@ -142,8 +143,9 @@ export class GatewaySocketServer {
       // tiny frames cannot keep every other socket waiting while they are parsed.
       allowSynchronousEvents: false,
     });
-    this.pinger = setInterval(() => this.pingAll(), pingIntervalMs);
-    this.pinger.unref();
+    this.pings = new PingWheel({ intervalMs: pingIntervalMs, visit: (client) => this.ping(client) });
+    this.sweeper = setInterval(() => this.failedHellos?.sweep(), pingIntervalMs);
+    this.sweeper.unref();
     // Often enough that an attempt expires within a quarter of its timeout (at most a second) late.
     const expiryMs = Math.min(1000, Math.max(10, limits.pendingAttemptTimeoutMs / 4));
     this.expirer = setInterval(() => this.expireAttempts(), expiryMs);
@@ -194,6 +196,7 @@ export class GatewaySocketServer {
     const client = new SocketClient(ws, this, slot.address);
     client.slot = slot;
     this.clients.add(client);
+    this.pings.add(client);
     client.after(this.helloTimeoutMs, () => {
       if (client.state === ClientState.Hello && !client.deferred) {
         client.fatal(AlertCode.UnexpectedMessage, `No hello received within ${this.helloTimeoutMs} ms.`);
@@ -208,6 +211,7 @@ export class GatewaySocketServer {
       client.clearTimers();
       client.throttle.stop();
       this.clients.delete(client);
+      this.pings.remove(client);
       this.guard(client, () => this.router.leave(client));
     });
   }
@@ -269,29 +273,27 @@ export class GatewaySocketServer {
     }
   }
 
-  /** Drops clients that did not answer the previous ping, pings the rest, and forgets what has gone stale. */
-  pingAll() {
-    for (const client of this.clients) {
-      if (!client.alive) {
-        this.log("debug", "dropping a client that did not answer its ping");
-        client.ws.terminate();
-        continue;
-      }
-      client.alive = false;
-      try {
-        client.ws.ping();
-      } catch {
-        client.ws.terminate();
-      }
+  /** Drops a client that did not answer its previous ping, else pings it (once per ping interval, see PingWheel). */
+  ping(client) {
+    if (!client.alive) {
+      this.log("debug", "dropping a client that did not answer its ping");
+      client.ws.terminate();
+      return;
     }
-    this.failedHellos?.sweep();
+    client.alive = false;
+    try {
+      client.ws.ping();
+    } catch {
+      client.ws.terminate();
+    }
   }
 
   /** Tells every client the gateway is shutting down (CloseNotify, 1001) and resolves once all are closed. */
   close() {
     if (this.closing) return this.closing;
     this.router.shuttingDown = true;
-    clearInterval(this.pinger);
+    this.pings.stop();
+    clearInterval(this.sweeper);
     clearInterval(this.expirer);
     const clients = [...this.clients];
     for (const client of clients) {

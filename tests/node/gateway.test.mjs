@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { startGateway } from "../../js/gateway/index.js";
 import { Router } from "../../js/gateway/router.js";
+import { PingWheel } from "../../js/gateway/ping-wheel.js";
 import { ResumeTokens } from "../../js/gateway/resume-tokens.js";
 import { isPeerId, negotiateVersion, validateHello, validatePeerMessage, validatePing } from "../../js/gateway/protocol.js";
 import { ROOT } from "../helpers/paths.mjs";
@@ -659,6 +660,41 @@ test("liveness: a client that does not answer pings is dropped; the others stay"
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal(healthy.ws.readyState, WebSocket.OPEN);
   await healthy.assertNothingElse();
+});
+
+test("liveness: pings are spread over the interval, each client once per interval", async () => {
+  const clients = Array.from({ length: 1000 }, (_, i) => ({ i, visits: [] }));
+  let ticks = 0;
+  const perTick = new Map(); // tick → clients visited in it
+  let wheel;
+  const visitedTwice = new Promise((resolve) => {
+    wheel = new PingWheel({
+      intervalMs: 500,
+      visit: (client) => {
+        const tick = ticks;
+        perTick.set(tick, (perTick.get(tick) ?? 0) + 1);
+        client.visits.push(tick);
+        if (clients.every((c) => c.visits.length >= 2)) resolve();
+      },
+    });
+  });
+  wheel.timer.ref(); // the gateway's is unref'd; here nothing else keeps the test alive
+  const tick = wheel.tick.bind(wheel);
+  wheel.tick = () => {
+    tick();
+    ticks++;
+  };
+  for (const client of clients) wheel.add(client);
+  const gone = clients[7];
+  wheel.remove(gone);
+  clients.splice(7, 1);
+  await visitedTwice;
+  wheel.stop();
+  const slices = wheel.groups.length;
+  assert.equal(slices, 50);
+  assert.ok(Math.max(...perTick.values()) <= Math.ceil(1000 / slices), `at most ${Math.ceil(1000 / slices)} pings a tick`);
+  for (const client of clients) assert.equal(client.visits[1] - client.visits[0], slices, "one visit per interval");
+  assert.equal(gone.visits.length, 0, "a removed client is not visited");
 });
 
 // ---------------------------------------------------------------- lifecycle and configuration
