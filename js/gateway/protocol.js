@@ -38,7 +38,6 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 // A UTF-16 surrogate without its partner has no UTF-8 encoding, so it has no byte length to bound.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const utf8 = new TextEncoder();
 
 /** Builds an alert; `about` ({requestId, target}) is added when the alert concerns one attempt. */
 export function alert(level, code, message, about) {
@@ -50,10 +49,10 @@ export function alert(level, code, message, about) {
   return result;
 }
 
-/** False for a string holding a lone UTF-16 surrogate (String.prototype.isWellFormed, which Node 18 lacks). */
-export function isWellFormed(text) {
-  return !LONE_SURROGATE.test(text);
-}
+/** False for a string holding a lone UTF-16 surrogate (String.prototype.isWellFormed where the runtime has it; Node 18 lacks it). */
+export const isWellFormed = String.prototype.isWellFormed
+  ? (text) => text.isWellFormed()
+  : (text) => !LONE_SURROGATE.test(text);
 
 /** True for a peer id on the wire: decimal 1 … 2^63−1, no sign, no leading zero. */
 export function isPeerId(value) {
@@ -230,7 +229,8 @@ class FieldReader {
     const { done, value } = this.read(field, { optional, nullable });
     if (done) return value === undefined && optional ? fallback : value;
     if (typeof value !== "string") return this.fail(`Field ${this.name(field)} must be a string${nullable ? " or null" : ""}.`);
-    const bytes = isWellFormed(value) ? utf8.encode(value).length : -1;
+    // Counted, not encoded: an encoding per field was a quarter of the work of relaying a signal.
+    const bytes = isWellFormed(value) ? Buffer.byteLength(value, "utf8") : -1;
     const ok =
       bytes >= minBytes &&
       bytes <= maxBytes &&
