@@ -31,6 +31,7 @@ export interface FfmpegSource {
   on(event: "error", listener: (error: Error) => void): this;
   on(event: "end", listener: () => void): this;
   once(event: "end", listener: () => void): this;
+  /** Stops ffmpeg; from then on the source emits nothing (no chunk it had not yet handed out, no "end"). */
   stop(): void;
   /**
    * Follows a rate controller's request: restarts the encoder at the new rate (at most every 2 s, only for a

@@ -13,9 +13,10 @@ const RESTART_INTERVAL_MS = 2000;
  * Starts ffmpeg. Options: width, height, frameRate, keyframeInterval (frames), bitrate (video, bits/s),
  * profile ("baseline" | "high"), toneHz, videoInput / audioInput (ffmpeg input arguments replacing
  * the test pattern and the tone), durationSeconds (stop after), realtime (default true).
- * Emits "video" and "audio" with chunks, "error", and "end". setBitrate(bitsPerSecond) follows a rate
- * controller: ffmpeg cannot change its encoder's rate while it runs, so it restarts it at the new rate
- * (timestamps go on; the first frame is a keyframe), at most every RESTART_INTERVAL_MS.
+ * Emits "video" and "audio" with chunks, "error", and "end" (when ffmpeg is done); after stop(), nothing.
+ * setBitrate(bitsPerSecond) follows a rate controller: ffmpeg cannot change its encoder's rate while it
+ * runs, so it restarts it at the new rate (timestamps go on; the first frame is a keyframe), at most
+ * every RESTART_INTERVAL_MS.
  */
 export function startFfmpegSource(options = {}) {
   const {
@@ -58,7 +59,9 @@ export function startFfmpegSource(options = {}) {
     const splitter = new AnnexBSplitter();
     const ogg = new OggOpusReader();
     let errors = "";
-    const live = () => current === child; // a replaced encoder's last output and exit are ignored
+    // A replaced encoder's last output and exit are ignored, and after stop() everything is: what
+    // ffmpeg had written but not yet been read must not reach a stream that has gone.
+    const live = () => current === child && !stopped;
     current.stdout.on("data", (chunk) => {
       if (!live()) return;
       for (const { data, keyframe } of splitter.push(chunk)) video(data, keyframe);
@@ -81,7 +84,7 @@ export function startFfmpegSource(options = {}) {
     current.on("error", (error) => live() && source.emit("error", error));
     current.on("close", (code, signal) => {
       if (!live()) return;
-      if (code && !signal && !stopped) source.emit("error", new Error(`ffmpeg exited with code ${code}: ${errors.trim()}`));
+      if (code && !signal) source.emit("error", new Error(`ffmpeg exited with code ${code}: ${errors.trim()}`));
       source.emit("end");
     });
     child = current;

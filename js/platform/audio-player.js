@@ -2,6 +2,7 @@
 // with a small, bounded playout buffer: audio that would play later than the bound is dropped, so
 // that sound stays in step with the picture instead of drifting behind it.
 import { closeCodec } from "./codecs.js";
+import { LogLevel } from "../sdk/enums.js";
 
 const START_DELAY_S = 0.04; // cushion before the first buffer plays
 const MAX_AHEAD_S = 0.15; // never schedule further ahead than this
@@ -12,9 +13,13 @@ export class AudioPlayer {
   #next = 0;
   #closed = false;
   #paused = false;
+  #log;
+  #dropping = false; // in a run of audio dropped over the bound (logged when it starts)
 
-  constructor({ sampleRate = 48000, channels = 2 }, onError) {
+  /** log: a log of js/sdk/log.js. */
+  constructor({ sampleRate = 48000, channels = 2 }, onError, log = () => {}) {
     // aheadMs: how far ahead of the output the latest buffer was scheduled (the playout delay).
+    this.#log = log;
     this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, aheadMs: 0, maxAheadMs: 0 };
     this.#context = new AudioContext({ latencyHint: "interactive", sampleRate });
     this.#decoder = new AudioDecoder({
@@ -25,6 +30,7 @@ export class AudioPlayer {
       },
     });
     this.#decoder.configure({ codec: "opus", sampleRate, numberOfChannels: channels });
+    log(LogLevel.Debug, () => `audio decoder configured: opus, ${sampleRate} Hz, ${channels} channel(s); playout buffer at most ${MAX_AHEAD_S * 1000} ms`);
   }
 
   /** Resumes the AudioContext (autoplay policies may start it suspended until a user gesture). */
@@ -54,8 +60,11 @@ export class AudioPlayer {
       if (this.#next < now) this.#next = now + START_DELAY_S;
       if (this.#next - now > MAX_AHEAD_S) {
         this.counters.framesDropped++; // over the bound: drop rather than fall behind
+        if (!this.#dropping) this.#log(LogLevel.Debug, () => `audio ${Math.round((this.#next - now) * 1000)} ms ahead of the output: dropping to stay in step`);
+        this.#dropping = true;
         return;
       }
+      this.#dropping = false;
       const source = this.#context.createBufferSource();
       source.buffer = buffer;
       source.connect(this.#context.destination);

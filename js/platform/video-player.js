@@ -4,6 +4,7 @@
 // asked for, rather than falling behind. A decoder error recovers the same way.
 import { RainwayError } from "../sdk/errors.js";
 import { closeCodec } from "./codecs.js";
+import { LogLevel } from "../sdk/enums.js";
 
 const MAX_DECODE_QUEUE = 4;
 
@@ -36,13 +37,16 @@ export class VideoPlayer {
   #closed = false;
   #callbacks;
   #decodeStarted = new Map(); // timestamp -> performance.now() when handed to the decoder
+  #log;
+  #skipped = 0; // frames dropped while waiting for a keyframe (for the log)
 
-  /** callbacks: onKeyframeNeeded(), onState(name), onError(error) */
+  /** callbacks: onKeyframeNeeded(reason), onState(name), onError(error), log (a log of js/sdk/log.js) */
   constructor(canvas, config, callbacks) {
     this.#canvas = canvas;
     this.#context = canvas.getContext("2d");
     this.#config = config;
     this.#callbacks = callbacks;
+    this.#log = callbacks.log ?? (() => {});
     this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, lastDecodeMs: 0 };
     this.#createDecoder();
   }
@@ -53,6 +57,7 @@ export class VideoPlayer {
       error: (error) => this.#recover(error),
     });
     this.#decoder.configure(this.#config);
+    this.#log(LogLevel.Debug, () => `video decoder configured: ${this.#config.codec}, ${this.#config.hardwareAcceleration}, optimised for latency`);
     this.#waitingForKeyframe = true;
     this.#callbacks.onState("WaitingForKeyframe");
   }
@@ -64,6 +69,7 @@ export class VideoPlayer {
       this.#decodeStarted.delete(frame.timestamp);
       if (started !== undefined) this.counters.lastDecodeMs = performance.now() - started;
       if (this.#canvas.width !== frame.displayWidth || this.#canvas.height !== frame.displayHeight) {
+        this.#log(LogLevel.Debug, () => `picture size ${frame.displayWidth}x${frame.displayHeight}`);
         this.#canvas.width = frame.displayWidth;
         this.#canvas.height = frame.displayHeight;
       }
@@ -82,7 +88,7 @@ export class VideoPlayer {
     closeCodec(this.#decoder);
     this.#decodeStarted.clear();
     this.#createDecoder();
-    this.#callbacks.onKeyframeNeeded();
+    this.#callbacks.onKeyframeNeeded("a fresh decoder after an error");
   }
 
   /** Decodes one frame ({type, timestamp, data}). */
@@ -91,18 +97,23 @@ export class VideoPlayer {
     this.counters.framesReceived++;
     if (this.#waitingForKeyframe && type !== "key") {
       this.counters.framesDropped++;
+      this.#skipped++;
       return;
     }
     if (this.#decoder.decodeQueueSize > MAX_DECODE_QUEUE) {
       // Falling behind: skip to the next keyframe rather than show ever older frames.
+      this.#log(LogLevel.Debug, () => `the decoder is behind (${this.#decoder.decodeQueueSize} frames queued): dropping frames up to a keyframe`);
       this.counters.framesDropped++;
+      this.#skipped++;
       this.#waitingForKeyframe = true;
       this.#callbacks.onState("WaitingForKeyframe");
-      this.#callbacks.onKeyframeNeeded();
+      this.#callbacks.onKeyframeNeeded("it fell behind and skips to a keyframe");
       return;
     }
     if (this.#waitingForKeyframe) {
       this.#waitingForKeyframe = false;
+      this.#log(LogLevel.Debug, () => `decoding from a keyframe${this.#skipped ? ` (${this.#skipped} frame(s) dropped while waiting for it)` : ""}`);
+      this.#skipped = 0;
       this.#callbacks.onState("Playing");
     }
     this.#decodeStarted.set(timestamp, performance.now());

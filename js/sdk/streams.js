@@ -2,7 +2,7 @@
 // end: encoded chunks into the core). Both are facades over a core stream handle.
 import { EventEmitter } from "./events.js";
 import { RainwayError } from "./errors.js";
-import { AudioCodec, AudioContainer, InputLevel, InputType, KeyboardAction, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
+import { AudioCodec, AudioContainer, InputLevel, InputType, KeyboardAction, LogLevel, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
 import { HeldKeys } from "./held-keys.js";
 import { HostInputType, sendStreamInput } from "./stream-input.js";
 import { VideoPlayer, chooseVideoConfig, hasWebCodecs } from "../platform/video-player.js";
@@ -15,6 +15,7 @@ import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
 import { missingWebCodecsMessage } from "../platform/codecs.js";
+import { LOG_TARGETS, silentLog } from "./log.js";
 
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
@@ -92,13 +93,17 @@ export class OutboundStream extends EventEmitter {
   #handle;
   #permissions;
   #closed = false;
+  #log;
+  #dropped = [0, 0]; // frames dropped in a row, per kind (for the log)
+  #sentAfterClose = false;
 
   /** @internal */
-  constructor({ runtime, handle, peer, id, permissions, info }) {
+  constructor({ runtime, handle, peer, id, permissions, info, log = silentLog }) {
     super();
     this.#runtime = runtime;
     this.#handle = handle;
     this.#permissions = permissions;
+    this.#log = log;
     this.id = id;
     this.peer = peer;
     this.info = info;
@@ -142,15 +147,36 @@ export class OutboundStream extends EventEmitter {
     return this.#send(MediaKind.Audio, chunk);
   }
 
+  /**
+   * A frame for a stream that has closed is dropped (0), not an error: an encoder's output races the
+   * client leaving, and a host must not fall over when a viewer goes.
+   */
   #send(kind, chunk) {
-    if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
     const { timestamp, data } = chunkParts(chunk);
+    if (this.#closed) {
+      if (!this.#sentAfterClose) this.#log(LogLevel.Debug, "frames sent after the stream closed are dropped");
+      this.#sentAfterClose = true;
+      return 0;
+    }
     const buffered = this.peer._mediaBuffered(kind);
     const packets = this.#runtime.call((core, now) => core.streamSendFrame(this.#handle, kind, data, timestamp, now, buffered));
     if (packets < 0) {
       throw new RainwayError(`Couldn't send ${KIND_NAMES[kind]} on stream ${this.id}: ${this.#runtime.core.errorName(packets)}`);
     }
+    this.#logDrops(kind, packets, buffered);
     return packets;
+  }
+
+  /** Frame drops for the log: when a run of them starts (and why), and when it ends. */
+  #logDrops(kind, packets, buffered) {
+    const run = this.#dropped[kind];
+    if (packets === 0) {
+      if (run === 0) this.#log(LogLevel.Debug, () => `dropping ${KIND_NAMES[kind]} frames: the send queue holds ${buffered} bytes, or the frame depends on a dropped one`);
+      this.#dropped[kind] = run + 1;
+    } else if (run > 0) {
+      this.#log(LogLevel.Debug, () => `sending ${KIND_NAMES[kind]} again after ${run} dropped frame(s)`);
+      this.#dropped[kind] = 0;
+    }
   }
 
   #encoders = [];
@@ -168,7 +194,9 @@ export class OutboundStream extends EventEmitter {
     }
     const encoderName = track.kind === "video" ? "VideoEncoder" : "AudioEncoder";
     if (typeof globalThis[encoderName] !== "function") throw new RainwayError(missingWebCodecsMessage(encoderName, "to stream a track"));
-    const onError = (error) => this.peer.log(1, `stream ${this.id}: encoder: ${error?.message ?? error}`);
+    const encoderLog = this.#log.for(LOG_TARGETS.Encoder);
+    const onError = (error) => encoderLog(LogLevel.Error, () => `${error?.message ?? error}`);
+    encoderLog(LogLevel.Debug, () => `encoding a ${track.kind} track (${JSON.stringify(options)})`);
     const send = (chunk) => !this.#closed && (track.kind === "video" ? this.sendVideo(chunk) : this.sendAudio(chunk));
     let encoder;
     if (track.kind === "video") {
@@ -232,7 +260,7 @@ export class OutboundStream extends EventEmitter {
   _sendRecords(records) {
     if (this.#closed) return;
     const status = this.#runtime.call((core, now) => core.streamSendRecords(this.#handle, records, now));
-    if (status < 0) this.peer.log(2, `stream ${this.id}: input for the client refused (${this.#runtime.core.errorName(status)})`);
+    if (status < 0) this.#log(LogLevel.Warning, () => `input for the client refused (${this.#runtime.core.errorName(status)})`);
   }
 
   /** Puts text on the client's clipboard (needs InputLevel.Clipboard). */
@@ -249,6 +277,7 @@ export class OutboundStream extends EventEmitter {
    */
   close(reason = "") {
     if (this.#closed) return;
+    this.#log(LogLevel.Debug, () => `stopping the stream${reason ? ` (${stopReason(reason)})` : ""}`);
     this.#runtime.call((core) => core.streamEnd(this.#handle, stopReason(reason)));
   }
 
@@ -265,16 +294,28 @@ export class OutboundStream extends EventEmitter {
 
   /** @internal */
   onEvent(code, payload) {
-    if (code === CoreEvents.StreamInput) this.emit("input", payload);
-    else if (code === CoreEvents.StreamJoined) this.emit("join");
-    else if (code === CoreEvents.StreamLeft) this.emit("leave");
-    else if (code === CoreEvents.KeyframeRequested) this.emit("keyframe-request");
-    else if (code === CoreEvents.BitrateRequested) this.emit("bitrate-request", payload.bitsPerSecond);
-    else if (code === CoreEvents.StreamClosed) this.#dispose();
+    if (code === CoreEvents.StreamInput) {
+      this.emit("input", payload);
+    } else if (code === CoreEvents.StreamJoined) {
+      this.#log(LogLevel.Debug, "the client joined");
+      this.emit("join");
+    } else if (code === CoreEvents.StreamLeft) {
+      this.#log(LogLevel.Debug, "the client left");
+      this.emit("leave");
+    } else if (code === CoreEvents.KeyframeRequested) {
+      this.#log(LogLevel.Debug, "the client asks for a keyframe");
+      this.emit("keyframe-request");
+    } else if (code === CoreEvents.BitrateRequested) {
+      this.#log(LogLevel.Debug, () => `the rate controller asks for ${Math.round(payload.bitsPerSecond / 1000)} kbit/s`);
+      this.emit("bitrate-request", payload.bitsPerSecond);
+    } else if (code === CoreEvents.StreamClosed) {
+      this.#dispose();
+    }
   }
 
   #dispose() {
     if (this.#closed) return;
+    this.#log(LogLevel.Debug, "closed");
     this.#closed = true;
     this.#runtime.unregister(this.#handle);
     for (const encoder of this.#encoders) encoder.stop();
@@ -310,12 +351,16 @@ export class InboundStream extends EventEmitter {
   #cursorView = null;
   /** The host's cursor as last reported (Cursor of the public API), or null. */
   cursor = null;
+  #log;
+  #keyframeReason = null; // why this side asked for a keyframe, until the request goes out or one arrives (for the log)
+  #lastLoss = { packetsLost: 0, framesDropped: 0 }; // the core's loss counters as last logged
 
   /** @internal */
-  constructor({ runtime, handle, peer, info, options = {} }) {
+  constructor({ runtime, handle, peer, info, options = {}, log = silentLog }) {
     super();
     this.#runtime = runtime;
     this.#handle = handle;
+    this.#log = log;
     this.id = info.streamId;
     this.peer = peer;
     this.info = info;
@@ -365,27 +410,29 @@ export class InboundStream extends EventEmitter {
         pause: () => this.pause(),
         play: () => this.play(),
         isPaused: () => this.#paused,
-        log: (level, message) => this.peer.log(level, `stream ${this.id}: ${message}`),
+        log: this.#log.for(LOG_TARGETS.Input),
       },
       this.permissions,
     );
-    const onError = (error) => this.peer.log(1, `stream ${this.id}: ${error?.message ?? error}`);
+    const decoderLog = this.#log.for(LOG_TARGETS.Decoder);
+    const onError = (error) => decoderLog(LogLevel.Error, () => `${error?.message ?? error}`);
     if (info.video) {
       chooseVideoConfig(info.video.codec)
         .then((config) => {
           if (this.#ended) return;
           this.#video = new VideoPlayer(this.#view.canvas, config, {
-            onKeyframeNeeded: () => !this.#ended && this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now)),
+            onKeyframeNeeded: (reason) => !this.#ended && this.#requestKeyframe(`the decoder needs one: ${reason}`),
             onState: (name) => this.#setReadyState(VideoReadyState[name]),
             onError,
+            log: decoderLog,
           });
-          this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
+          this.#requestKeyframe("the decoder is configured and starts at a keyframe");
         })
         .catch(onError);
     }
     if (info.audio && typeof globalThis.AudioDecoder === "function") {
       try {
-        this.#audio = new AudioPlayer(info.audio, onError);
+        this.#audio = new AudioPlayer(info.audio, onError, decoderLog);
       } catch (error) {
         onError(error);
       }
@@ -486,7 +533,7 @@ export class InboundStream extends EventEmitter {
       this.sendInput(input);
       return true;
     } catch (error) {
-      this.peer.log(2, `stream ${this.id}: input not sent: ${error.message}`);
+      this.#log(LogLevel.Warning, () => `input not sent: ${error.message}`);
       return false;
     }
   }
@@ -527,6 +574,7 @@ export class InboundStream extends EventEmitter {
   #onHostInput(input) {
     if (input.type === HostInputType.Rumble) {
       const rumble = { port: input.port, leftMotorSpeed: input.leftMotorSpeed, rightMotorSpeed: input.rightMotorSpeed };
+      this.#log(LogLevel.Debug, () => `the host rumbles port ${rumble.port}`);
       this.#capture?.rumble(rumble);
       this.emit("rumble", rumble);
     } else if (input.type === HostInputType.CursorImage || input.type === HostInputType.CursorPosition) {
@@ -548,7 +596,8 @@ export class InboundStream extends EventEmitter {
       this.#cursorView?.update(cursor, this.#remoteSize(), this.#cover());
       this.emit("cursor", { ...cursor });
     } else if (input.type === InputType.SetClipboardText) {
-      globalThis.navigator?.clipboard?.writeText?.(input.text).catch((error) => this.peer.log(3, `stream ${this.id}: clipboard not written: ${error?.message ?? error}`));
+      this.#log(LogLevel.Debug, () => `the host put ${input.text.length} characters on the clipboard`);
+      globalThis.navigator?.clipboard?.writeText?.(input.text).catch((error) => this.#log(LogLevel.Info, () => `clipboard not written: ${error?.message ?? error}`));
       this.emit("clipboard", input.text);
     }
   }
@@ -562,10 +611,11 @@ export class InboundStream extends EventEmitter {
     if (this.#ended) throw new RainwayError("Attempted to play a dead stream");
     if (!this.#paused) return;
     this.#paused = false;
+    this.#log(LogLevel.Debug, "playing again");
     this.#record({ type: "resumed" });
     this.#video?.play();
     this.#audio?.play();
-    this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
+    this.#requestKeyframe("playing again after a pause");
   }
 
   /** Stops delivering frames until play(). */
@@ -573,6 +623,7 @@ export class InboundStream extends EventEmitter {
     if (this.#ended) throw new RainwayError("Attempted to pause a dead stream");
     if (this.#paused) return;
     this.#paused = true;
+    this.#log(LogLevel.Debug, "paused");
     this.releaseKeys();
     this.#record({ type: "paused" });
     this.#video?.pause();
@@ -583,6 +634,7 @@ export class InboundStream extends EventEmitter {
   close() {
     if (this.#ended) return;
     this.#closedLocally = true;
+    this.#log(LogLevel.Debug, "leaving the stream");
     this.releaseKeys();
     this.#runtime.call((core) => core.streamEnd(this.#handle));
   }
@@ -590,7 +642,42 @@ export class InboundStream extends EventEmitter {
   /** Asks the host for a keyframe. */
   requestKeyframe() {
     if (this.#ended) throw new RainwayError("Attempted to use a dead stream");
+    this.#requestKeyframe("the app asked for one");
+  }
+
+  /**
+   * Asks the core for a keyframe request; `reason` goes to the log with the request, which the core
+   * may send a little later (it spaces them out).
+   */
+  #requestKeyframe(reason) {
+    this.#keyframeReason = reason;
     this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
+  }
+
+  /**
+   * @internal A keyframe request for this stream went out (Peer tells, at Debug): logged with why,
+   * which is this side's reason when it asked, else the core's: its frame assembler waits for a keyframe.
+   */
+  _keyframeRequested() {
+    const reason = this.#keyframeReason;
+    this.#keyframeReason = null;
+    this.#log(LogLevel.Debug, () => {
+      if (reason) return `requesting a keyframe: ${reason}`;
+      const counters = this.counters();
+      if (counters && counters.videoFrames === 0) return "requesting a keyframe: no whole video frame yet since joining";
+      return `requesting a keyframe: video was lost (${counters?.packetsLost ?? "?"} packets lost, ${counters?.framesDropped ?? "?"} frames dropped so far)`;
+    });
+  }
+
+  /** The core's loss and drop counters for the log, when they moved (checked at Debug on each video frame). */
+  #logLoss() {
+    const counters = this.counters();
+    if (!counters) return;
+    const lost = counters.packetsLost - this.#lastLoss.packetsLost;
+    const dropped = counters.framesDropped - this.#lastLoss.framesDropped;
+    if (lost <= 0 && dropped <= 0) return;
+    this.#lastLoss = { packetsLost: counters.packetsLost, framesDropped: counters.framesDropped };
+    this.#log(LogLevel.Debug, `${lost} video packet(s) lost and ${dropped} frame(s) dropped since the last report; ${counters.retransmitted} retransmitted and ${counters.fecRecovered} rebuilt from FEC so far`);
   }
 
   /** Petrichor: asks the host for a different video bitrate (bits per second). */
@@ -670,14 +757,20 @@ export class InboundStream extends EventEmitter {
         assemblyMs: view.getFloat64(12, true),
         data: payload.subarray(FRAME_EVENT_HEADER),
       };
-      if (frame.kind === "video") this.#video?.push(frame);
-      else this.#audio?.push(frame);
+      if (frame.kind === "video") {
+        if (frame.type === "key") this.#keyframeReason = null; // what was asked for came
+        if (this.#log.enabled(LogLevel.Debug)) this.#logLoss();
+        this.#video?.push(frame);
+      } else {
+        this.#audio?.push(frame);
+      }
       this.emit("frame", frame);
     } else if (code === CoreEvents.StreamInput) {
       this.#onHostInput(payload);
     } else if (code === CoreEvents.StreamPermissions) {
       // The host's filter changed already: keys it no longer takes are released there.
       if (!(payload.inputLevel & InputLevel.Keyboard)) this.#heldKeys.keys.clear();
+      this.#log(LogLevel.Debug, () => `the host changed the permissions to ${payload.inputLevel}`);
       this.permissions = payload.inputLevel;
       this.#capture?.setLevel(payload.inputLevel);
       this.emit("permissions", payload.inputLevel);
@@ -688,6 +781,7 @@ export class InboundStream extends EventEmitter {
 
   #dispose(reason) {
     if (this.#ended) return;
+    this.#log(LogLevel.Debug, () => (this.#closedLocally ? "left" : reason ? `the host ended the stream: ${reason}` : "ended: the host stopped it or the peer was lost"));
     this.#ended = true;
     clearInterval(this.#statsTimer);
     this.disableVideoStatsOverlay();
