@@ -14,8 +14,8 @@ export const CACHE = process.env.PETRICHOR_CACHE || join(process.env.XDG_CACHE_H
 export const PACKAGES = {
   build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev"],
   // pulseaudio: a sound server of its own for the host's audio test; redis-server: the Redis that links
-  // several gateway processes in their test.
-  test: ["chromium", "ffmpeg", "pulseaudio", "redis-server"],
+  // several gateway processes in their test; coturn: the TURN server of the relay-only test.
+  test: ["chromium", "ffmpeg", "pulseaudio", "redis-server", "coturn"],
   // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, RandR, FFmpeg's libraries,
   // libpulse (audio from the PulseAudio/PipeWire server), Xvfb.
   host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "libxrandr-dev", "libpulse-dev", "xvfb"],
