@@ -1,7 +1,7 @@
 // The demo page on other origins than http://127.0.0.1: over HTTPS/WSS (npm start --cert/--key, with a
 // self-signed certificate made by the test), and on a plain-http origin that is not localhost, where
 // browsers withhold WebCodecs: watching then says that a secure context is needed. Also a tab sharing
-// its camera (Chromium's fake camera) with another.
+// its camera or its screen (Chromium's fake devices) with another.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -83,45 +83,48 @@ test("on a plain-http origin that is not localhost, Stream says WebCodecs needs 
   assert.deepEqual(first.errors, []);
 });
 
-test("a tab that chose its camera answers Stream with the camera's picture (Chromium's fake camera)", { timeout: 90000 }, async (t) => {
-  const demo = await startDemoServer({ keys: { cam_key: "cam-org" }, demoHost: false });
-  t.after(() => demo.close());
-  const cameraBrowser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
-  });
-  t.after(() => cameraBrowser.close());
-  const viewer = await openPage(cameraBrowser, `${demo.url}/`);
-  const sharer = await openPage(cameraBrowser, `${demo.url}/`);
-  const sharerId = await ownId(sharer);
-  await ownId(viewer);
-  await sharer.click("#share-camera");
-  await sharer.waitForSelector("#share-video:not([hidden])", { timeout: 10000 });
-  assert.equal(await sharer.isHidden("#share-error"), true);
-  assert.equal(await sharer.isChecked("#share-camera"), true);
+// Chromium's fake devices: a generated camera picture, and a generated "screen" for getDisplayMedia.
+for (const source of ["camera", "screen"]) {
+  test(`a tab that chose its ${source} answers Stream with its picture (Chromium's fake ${source})`, { timeout: 90000 }, async (t) => {
+    const demo = await startDemoServer({ keys: { cam_key: "cam-org" }, demoHost: false });
+    t.after(() => demo.close());
+    const cameraBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+    });
+    t.after(() => cameraBrowser.close());
+    const viewer = await openPage(cameraBrowser, `${demo.url}/`);
+    const sharer = await openPage(cameraBrowser, `${demo.url}/`);
+    const sharerId = await ownId(sharer);
+    await ownId(viewer);
+    await sharer.click(`#share-${source}`);
+    await sharer.waitForSelector("#share-video:not([hidden])", { timeout: 10000 });
+    assert.equal(await sharer.isHidden("#share-error"), true);
+    assert.equal(await sharer.isChecked(`#share-${source}`), true);
 
-  await viewer.fill("#peer-id", sharerId);
-  await viewer.click("#connect-button");
-  await viewer.waitForSelector(`#peers li[data-peer-id="${sharerId}"][data-state="Connected"]`, { timeout: 20000 });
-  await viewer.click(`#peers li[data-peer-id="${sharerId}"] button.stream-button`);
-  await sharer.waitForSelector("#outbound li[data-peer-id]", { timeout: 20000 });
-  // The camera's picture, not the animated canvas: the size asked of the camera, no blue corner.
-  await viewer.waitForFunction(
-    () => {
-      const canvas = document.querySelector("#stream-view canvas");
-      if (!canvas || canvas.width < 16) return false;
-      const context = canvas.getContext("2d");
-      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      let lit = false;
-      for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) lit = true;
-      const [r, g, b] = context.getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
-      const blueCorner = Math.abs(r - 32) < 40 && Math.abs(g - 80) < 40 && Math.abs(b - 224) < 40;
-      return lit && !blueCorner;
-    },
-    null,
-    { timeout: 30000 },
-  );
-  assert.deepEqual(viewer.errors, []);
-  assert.deepEqual(sharer.errors, []);
-});
+    await viewer.fill("#peer-id", sharerId);
+    await viewer.click("#connect-button");
+    await viewer.waitForSelector(`#peers li[data-peer-id="${sharerId}"][data-state="Connected"]`, { timeout: 20000 });
+    await viewer.click(`#peers li[data-peer-id="${sharerId}"] button.stream-button`);
+    await sharer.waitForSelector("#outbound li[data-peer-id]", { timeout: 20000 });
+    // The camera's or screen's picture, not the animated canvas (no blue corner).
+    await viewer.waitForFunction(
+      () => {
+        const canvas = document.querySelector("#stream-view canvas");
+        if (!canvas || canvas.width < 16) return false;
+        const context = canvas.getContext("2d");
+        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let lit = false;
+        for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) lit = true;
+        const [r, g, b] = context.getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
+        const blueCorner = Math.abs(r - 32) < 40 && Math.abs(g - 80) < 40 && Math.abs(b - 224) < 40;
+        return lit && !blueCorner;
+      },
+      null,
+      { timeout: 30000 },
+    );
+    assert.deepEqual(viewer.errors, []);
+    assert.deepEqual(sharer.errors, []);
+  });
+}
