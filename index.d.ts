@@ -81,6 +81,28 @@ export interface RainwayConnectOptions {
    */
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /**
+   * Petrichor: ICE servers of the app's own (at most 8; a turn:/turns: one needs username and
+   * credential), used before the gateway's. The gateway's hello may bring a TURN server with
+   * time-limited credentials of this client's own; they are refreshed while connected, and each new
+   * peer uses the latest. 0.5 had STUN only.
+   */
+  iceServers?: RainwayIceServer[];
+  /**
+   * Petrichor: "relay" gathers only relayed candidates, so every peer link goes through a TURN server
+   * (connect() and accept() reject with a RainwayError when none gives a candidate). Default "all".
+   */
+  iceTransportPolicy?: "all" | "relay";
+}
+
+/** Petrichor: an ICE server of RainwayConnectOptions.iceServers (shaped like RTCIceServer). */
+export interface RainwayIceServer {
+  /** stun:, stuns:, turn: or turns: URLs, at most 512 characters each; 1 … 4 of them. */
+  urls: string | string[];
+  /** At most 256 bytes. */
+  username?: string;
+  /** At most 256 bytes. */
+  credential?: string;
 }
 
 /** Petrichor: reconnection after the gateway connection was lost (RainwayConnectOptions.reconnect). */

@@ -143,16 +143,20 @@ export class PeerLink {
   #input;
   #callbacks;
   #closed = false;
+  #relayOnly;
+  #localCandidates = 0;
+  #turnErrors = []; // why TURN servers gave no candidate: "url: code text"
 
   /**
    * callbacks: onSignal(kind, data), onRtcState(code), onControlOpen(open), onError(error),
    * onRemoteChannel(ChannelLink) for app channels the other side creates, onControlMessage(text),
    * onMedia(kind, bytes) for media-channel messages, onInput(bytes) for input-channel messages
    */
-  constructor(RTCPeerConnectionImpl, { iceServers = [], offerer, ...callbacks }) {
+  constructor(RTCPeerConnectionImpl, { iceServers = [], iceTransportPolicy = "all", offerer, ...callbacks }) {
     this.offerer = offerer;
     this.#callbacks = callbacks;
-    this.#pc = new RTCPeerConnectionImpl({ iceServers });
+    this.#relayOnly = iceTransportPolicy === "relay";
+    this.#pc = new RTCPeerConnectionImpl({ iceServers, iceTransportPolicy });
     this.#control = this.#pc.createDataChannel(CONTROL_CHANNEL.label, { negotiated: true, id: CONTROL_CHANNEL.id });
     this.#control.binaryType = "arraybuffer";
     this.#control.onopen = () => this.#report(() => callbacks.onControlOpen(true));
@@ -171,8 +175,19 @@ export class PeerLink {
       this.#report(() => typeof event.data !== "string" && callbacks.onInput?.(new Uint8Array(event.data)));
     this.#pc.onicecandidate = (event) => {
       if (!event.candidate || !event.candidate.candidate) return; // end of candidates needs no message
+      this.#localCandidates++;
       const { candidate, sdpMid, sdpMLineIndex } = event.candidate;
       this.#report(() => callbacks.onSignal("candidate", { candidate, sdpMid: sdpMid ?? null, sdpMLineIndex: sdpMLineIndex ?? null }));
+    };
+    this.#pc.onicecandidateerror = (event) => {
+      const error = `${event.url}: ${event.errorCode} ${event.errorText}`; // once per interface: kept once
+      if (/^turns?:/.test(event.url ?? "") && this.#turnErrors.length < 4 && !this.#turnErrors.includes(error)) this.#turnErrors.push(error);
+    };
+    // Relay-only ICE that gathered nothing cannot connect: fail now, saying why, rather than at the timeout.
+    this.#pc.onicegatheringstatechange = () => {
+      if (this.#pc.iceGatheringState === "complete" && this.#relayOnly && this.#localCandidates === 0) {
+        this.#fail(new RainwayError(`The connection has no relay candidate: ${this.#noRelayReason()}.`));
+      }
     };
     this.#pc.ondatachannel = (event) => {
       if (this.#closed) {
@@ -192,7 +207,14 @@ export class PeerLink {
   /** The connection's states, for error messages. */
   describe() {
     const pc = this.#pc;
-    return `signaling ${pc.signalingState}, ICE ${pc.iceConnectionState}, gathering ${pc.iceGatheringState}, control channel ${this.#control.readyState}`;
+    const states = `signaling ${pc.signalingState}, ICE ${pc.iceConnectionState}, gathering ${pc.iceGatheringState}, control channel ${this.#control.readyState}`;
+    return this.#relayOnly && this.#localCandidates === 0 ? `${states}; no relay candidate: ${this.#noRelayReason()}` : states;
+  }
+
+  #noRelayReason() {
+    return this.#turnErrors.length > 0
+      ? `the TURN server refused or failed (${this.#turnErrors.join("; ")})`
+      : "no TURN server answered";
   }
 
   /** Sends a control message (JSON text); false when the control channel is not open. */

@@ -6,6 +6,7 @@ import { Messages, RainwayError } from "./errors.js";
 import { Peer } from "./peer.js";
 import { CoreEvents } from "./runtime.js";
 import { PeerLink, loadRTCPeerConnection } from "../platform/rtc.js";
+import { rtcConfiguration } from "./ice-servers.js";
 import { openGatewaySocket } from "../platform/websocket.js";
 import { CoreError } from "../core/core.js";
 
@@ -169,6 +170,9 @@ export class RainwayConnection extends EventEmitter {
         break;
       case CoreEvents.ConnectionToken:
         this.#newToken(payload.resumeToken);
+        break;
+      case CoreEvents.ConnectionIceServers:
+        this.iceServers = payload.iceServers; // fresh TURN credentials, for the peers created from now on
         break;
       case CoreEvents.PeerRequest:
         this.#onPeerRequest(payload);
@@ -384,7 +388,7 @@ export class RainwayConnection extends EventEmitter {
       const RTCPeerConnectionImpl = await loadRTCPeerConnection();
       if (peer.disconnected) return;
       const link = new PeerLink(RTCPeerConnectionImpl, {
-        iceServers: this.iceServers,
+        ...rtcConfiguration(this.#options.ice, this.iceServers),
         offerer,
         onSignal: (kind, data) => peer.reportSignal(kind, data),
         onRtcState: (state) => peer.reportRtcState(state),

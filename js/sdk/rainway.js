@@ -3,6 +3,7 @@ import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
 import { LogLevel } from "./enums.js";
 import { RainwayConnection } from "./connection.js";
+import { checkIceOptions } from "./ice-servers.js";
 import { Runtime } from "./runtime.js";
 import { openGatewaySocket } from "../platform/websocket.js";
 import { resolveGatewayUrl, resumeTokenStore } from "../platform/environment.js";
@@ -50,6 +51,8 @@ function connectOptions(options) {
     reconnect = true,
     heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS,
     heartbeatTimeoutMs = DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    iceServers,
+    iceTransportPolicy,
   } = options;
   // The same limits as the gateway protocol (docs/PROTOCOL.md), checked here for a clear message.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]{1,128}$/.test(apiKey)) throw new RainwayError(Messages.invalidKey);
@@ -73,7 +76,8 @@ function connectOptions(options) {
   if (!url) {
     throw new RainwayError("No gateway URL: pass gatewayUrl, or set PETRICHOR_GATEWAY_URL.");
   }
-  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken, liveness };
+  const ice = checkIceOptions(iceServers, iceTransportPolicy);
+  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken, liveness, ice };
 }
 
 export class RainwaySDK extends EventEmitter {

@@ -42,6 +42,7 @@ import rainway, {
   type Peer,
   type PeerConnectionRequest,
   type RainwayConnection,
+  type RainwayIceServer,
 } from "petrichor";
 import { SrtpDirection, OutputKind } from "petrichor/core";
 
@@ -62,6 +63,9 @@ async function network(): Promise<void> {
   });
   const own: bigint = connection.id;
   const oldStyle: RainwayConnection = await rainway.connect({ apiKey: "key", reconnect: false, heartbeatIntervalMs: 0 });
+  const relay: RainwayIceServer = { urls: ["turn:turn.example:3478?transport=udp"], username: "user", credential: "secret" };
+  const relayed: RainwayConnection = await rainway.connect({ apiKey: "key", iceServers: [{ urls: "stun:stun.example:3478" }, relay], iceTransportPolicy: "relay" });
+  relayed.close();
   oldStyle.close();
   connection.addEventListener("reconnecting", (error: RainwayError, attempt: number, delayMs: number) => console.log(error.message, attempt, delayMs, connection.reconnecting));
   connection.addEventListener("reconnected", (id: bigint, previousId: bigint) => console.log(id === previousId));
