@@ -160,7 +160,8 @@ export class RedisCluster {
       await cluster.start();
     } catch (error) {
       cluster.disconnect();
-      throw new Error(`cannot reach Redis at ${redactUrl(options.url)}: ${error.message}`);
+      // The connection's own error (refused, WRONGPASS…) says more than the promise's "Connection is closed".
+      throw new Error(`cannot reach Redis at ${redactUrl(options.url)}: ${(cluster.lastError ?? error).message}`);
     }
     return cluster;
   }
@@ -195,7 +196,10 @@ export class RedisCluster {
     this.commands = new Redis(url, { ...common, scripts: SCRIPTS, connectionName: `petrichor-gateway-${this.processId}` });
     this.subscriber = new Redis(url, { ...common, connectionName: `petrichor-gateway-${this.processId}-sub` });
     for (const connection of [this.commands, this.subscriber]) {
-      connection.on("error", (error) => this.log("debug", `redis: ${error.message}`));
+      connection.on("error", (error) => {
+        this.lastError = error;
+        this.log("debug", `redis: ${error.message}`);
+      });
       connection.on("close", () => this.detach("the connection to Redis closed"));
     }
     this.subscriber.on("message", (channel, text) => {
