@@ -227,10 +227,14 @@ export class RedisCluster {
         this.detach("the subscription to this process's channel is down");
         return;
       }
-      const reattach = !this.attached || wasAlive !== 1;
+      // Counted dead meanwhile (stalled past the TTL, or Redis lost its data): the others ended their
+      // attempts with this process's peers, and so does this process before claiming them again.
+      const expired = this.started && wasAlive !== 1;
+      if (expired) this.detach("this gateway's liveness ran out in Redis");
+      const reattach = this.started && !this.attached;
       this.attached = true;
       this.handlers.onLive(new Set(live));
-      if (reattach && this.started) {
+      if (reattach) {
         this.log("info", `redis: linked to the other gateways again through ${this.url}`);
         this.handlers.onAttached();
       }
