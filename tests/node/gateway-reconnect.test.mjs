@@ -9,9 +9,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer, connect as tcpConnect } from "node:net";
 import WebSocket from "ws";
-import rainway, { DataChannelMode, PeerState, RainwayError } from "../../js/index.js";
+import rainway, { PeerState, RainwayError } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
 import { nextEvent, until } from "../helpers/events.mjs";
+import { link, roundTrip } from "../helpers/sdk-link.mjs";
 
 const KEYS = { key: "org" };
 const SECRET = "the tests' resume secret, 16+ bytes";
@@ -69,24 +70,6 @@ function record(connection) {
     connection.addEventListener(name, (...args) => events.push({ name, args, at: Date.now() }));
   }
   return events;
-}
-
-/** Connects `from` to `to` (which accepts) with a reliable data channel; resolves with both ends. */
-async function link(from, to) {
-  const accepted = nextEvent(to, "peer-request", WAIT).then(([request]) => request.accept());
-  const [peerOfFrom, peerOfTo] = await Promise.all([from.connect(to.id), accepted]);
-  const announced = nextEvent(peerOfTo, "datachannel", WAIT);
-  const local = await peerOfFrom.createDataChannel({ id: "chat", mode: DataChannelMode.Reliable });
-  const [remote] = await announced;
-  return { peerOfFrom, peerOfTo, local, remote };
-}
-
-/** Sends `text` on `channel` and resolves once `other` received it. */
-async function roundTrip(channel, other, text) {
-  const received = nextEvent(other, "message", WAIT);
-  channel.send(text);
-  const [message] = await received;
-  assert.equal(new TextDecoder().decode(message.data), text);
 }
 
 function assertRainwayError(error, message) {

@@ -11,10 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import rainway, { DataChannelMode, InputLevel } from "../../js/index.js";
+import rainway, { InputLevel } from "../../js/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
 import { GatewayClient, startCliGateway } from "../helpers/gateway-client.mjs";
 import { nextEvent, sleep, until } from "../helpers/events.mjs";
+import { freePort } from "../helpers/ports.mjs";
+import { link, roundTrip } from "../helpers/sdk-link.mjs";
 
 const KEYS = { "key-a": "org-a", "other-key-a": "org-a", "key-b": "org-b" };
 const NOT_CONNECTED = "The target peer is not connected.";
@@ -44,17 +46,6 @@ class Client extends GatewayClient {
     this.send({ type: "connect", requestId, target });
     return this.next((message) => message.requestId === requestId);
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -142,24 +133,6 @@ async function startBalancer(t, ports) {
 }
 
 const portOf = (url) => Number(new URL(url).port);
-
-/** Connects `from` to `to` (which accepts) with a reliable data channel; resolves with both ends. */
-async function link(from, to) {
-  const accepted = nextEvent(to, "peer-request", WAIT).then(([request]) => request.accept());
-  const [peerOfFrom, peerOfTo] = await Promise.all([from.connect(to.id), accepted]);
-  const announced = nextEvent(peerOfTo, "datachannel", WAIT);
-  const local = await peerOfFrom.createDataChannel({ id: "chat", mode: DataChannelMode.Reliable });
-  const [remote] = await announced;
-  return { peerOfFrom, peerOfTo, local, remote };
-}
-
-/** Sends `text` on `channel` and resolves once `other` received it. */
-async function roundTrip(channel, other, text) {
-  const received = nextEvent(other, "message", WAIT);
-  channel.send(text);
-  const [message] = await received;
-  assert.equal(new TextDecoder().decode(message.data), text);
-}
 
 const same = (a, b) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 

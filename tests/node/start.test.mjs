@@ -14,18 +14,8 @@ import { join } from "node:path";
 import { ROOT } from "../helpers/paths.mjs";
 import { makeCertificate } from "../helpers/certificate.mjs";
 import { launchBrowser } from "../helpers/browser.mjs";
+import { freePort } from "../helpers/ports.mjs";
 
-/** A free TCP port on loopback (closed again, so that npm start can take it). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Runs `npm start [-- args]` in `dir` as its own process group; `output` collects stdout and stderr.
