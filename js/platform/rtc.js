@@ -3,6 +3,7 @@
 // PeerLink per peer; it reports what happens to the core through callbacks and does what the core's
 // signaling says.
 import { RainwayError } from "../sdk/errors.js";
+import { LogLevel } from "../sdk/enums.js";
 
 let implementation;
 
@@ -202,6 +203,52 @@ export class PeerLink {
 
   get peerConnection() {
     return this.#pc;
+  }
+
+  /**
+   * Logs what the connection goes through at Debug, with a log of js/sdk/log.js:
+   * signaling, ICE gathering and ICE connection states, the control channel, and once ICE connects
+   * the candidate pair it chose (host, srflx or relay: whether a TURN server carries the link).
+   */
+  logStates(log) {
+    const DEBUG = LogLevel.Debug;
+    const pc = this.#pc;
+    const last = {}; // some stacks repeat an event without a change: each state is logged once
+    const watch = (event, label, read, then = () => {}) =>
+      pc.addEventListener(event, () => {
+        const state = read();
+        if (last[event] === state) return;
+        last[event] = state;
+        log(DEBUG, `${label} ${state}`);
+        then(state);
+      });
+    watch("signalingstatechange", "signaling state", () => pc.signalingState);
+    watch("icegatheringstatechange", "ICE gathering", () => pc.iceGatheringState);
+    watch("iceconnectionstatechange", "ICE connection", () => pc.iceConnectionState, (state) => {
+      if (state === "connected" && log.enabled(DEBUG)) this.#logSelectedPair(log, DEBUG);
+    });
+    watch("connectionstatechange", "connection state", () => pc.connectionState);
+    this.#control.addEventListener("open", () => log(DEBUG, "control channel open"));
+    this.#control.addEventListener("close", () => log(DEBUG, "control channel closed"));
+  }
+
+  async #logSelectedPair(log, level) {
+    try {
+      const stats = await this.#pc.getStats();
+      const byId = new Map();
+      stats.forEach((report) => byId.set(report.id, report));
+      const transport = [...byId.values()].find((report) => report.type === "transport" && report.selectedCandidatePairId);
+      const pair =
+        byId.get(transport?.selectedCandidatePairId) ??
+        [...byId.values()].find((report) => report.type === "candidate-pair" && (report.selected || report.nominated) && report.state === "succeeded");
+      const side = (id) => {
+        const candidate = byId.get(id);
+        return candidate ? `${candidate.protocol ?? "?"} ${candidate.candidateType ?? "?"}` : "?";
+      };
+      if (pair) log(level, `ICE chose local ${side(pair.localCandidateId)}, remote ${side(pair.remoteCandidateId)}`);
+    } catch {
+      // the connection closed meanwhile: nothing to say
+    }
   }
 
   /** The connection's states, for error messages. */

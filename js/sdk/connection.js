@@ -9,6 +9,8 @@ import { PeerLink, loadRTCPeerConnection } from "../platform/rtc.js";
 import { rtcConfiguration } from "./ice-servers.js";
 import { openGatewaySocket } from "../platform/websocket.js";
 import { CoreError } from "../core/core.js";
+import { LogLevel } from "./enums.js";
+import { messageType, redact } from "./log.js";
 
 /** Alert codes the core reports in its events (docs/PROTOCOL.md, "Alerts"). */
 const ALERT_CLOSE_NOTIFY = 0;
@@ -17,6 +19,8 @@ const ALERT_SESSION_REPLACED = 91;
 
 const text = new TextDecoder();
 const PEER_ID_LIMIT = 2n ** 63n;
+/** Gateway messages logged only at Trace: the heartbeat's, every few seconds. */
+const HEARTBEAT_MESSAGES = new Set(["ping", "pong"]);
 
 /** Normalises a peer id argument (bigint, or a number/string holding one) or throws a RainwayError. */
 export function toPeerId(value) {
@@ -100,6 +104,7 @@ export class RainwayConnection extends EventEmitter {
             : `Couldn't request a connection to ${id}: ${this.#runtime.core.errorName(number)}`;
       return Promise.reject(new RainwayError(message));
     }
+    this.log(LogLevel.Debug, () => `asking peer ${id} to connect (request ${number})`);
     return new Promise((resolve, reject) => {
       this.#attempts.set(String(number), { target: id, resolve, reject, timeoutMs });
     });
@@ -109,6 +114,7 @@ export class RainwayConnection extends EventEmitter {
   cancelConnectionAttempt(peerId) {
     const id = toPeerId(peerId);
     if (this.#closed) return;
+    this.log(LogLevel.Debug, () => `withdrawing the request to peer ${id}`);
     this.#runtime.call((core) => core.connectionCancel(this.#handle, id));
   }
 
@@ -132,6 +138,7 @@ export class RainwayConnection extends EventEmitter {
   /** @internal `socket` closed under us (gateway gone, network lost, or it never opened). */
   socketClosed({ code }, socket = this.#socket) {
     if (this.#closed || socket !== this.#socket) return; // a socket this connection already dropped
+    this.log(LogLevel.Debug, () => `the WebSocket closed (code ${code})`);
     this.#socket = null;
     if (!this.#reconnecting) this.#lossReason = code === 1001 || code === 1000 ? Messages.gatewayClosed : Messages.gatewayLost;
     this.#runtime.call((core, now) => core.connectionSocketClosed(this.#handle, now));
@@ -144,13 +151,23 @@ export class RainwayConnection extends EventEmitter {
       this.log(2, "the gateway sent a binary frame; ignored");
       return;
     }
+    this.#logMessage("received", message);
     const status = this.#runtime.call((core, now) => core.connectionReceive(this.#handle, message, now));
-    if (status < 0) this.log(2, `gateway message refused (${this.#runtime.core.errorName(status)}): ${message.slice(0, 200)}`);
+    if (status < 0) this.log(2, () => `gateway message "${messageType(message)}" refused (${this.#runtime.core.errorName(status)}): ${redact(message).slice(0, 200)}`);
   }
 
   /** @internal Core → socket. */
   onSend(transport, bytes) {
-    this.#socket.send(text.decode(bytes));
+    const message = text.decode(bytes);
+    this.#logMessage("sent", message);
+    this.#socket.send(message);
+  }
+
+  /** A gateway message for the log: its type at Debug, the whole of it less its secrets at Trace. */
+  #logMessage(direction, message) {
+    if (!this.log.enabled(LogLevel.Debug)) return;
+    if (this.log.enabled(LogLevel.Trace)) this.log(LogLevel.Trace, `${direction} ${redact(message)}`);
+    else if (!HEARTBEAT_MESSAGES.has(messageType(message))) this.log(LogLevel.Debug, `${direction} "${messageType(message)}"`);
   }
 
   /** @internal Core → facade. */
@@ -181,6 +198,7 @@ export class RainwayConnection extends EventEmitter {
         this.#onRequestFailed(payload);
         break;
       case CoreEvents.RequestCancelled:
+        this.log(LogLevel.Debug, () => `request ${payload.requestId} was withdrawn or ran out of time`);
         this.#requests.get(payload.requestId)?.cancel();
         break;
       case CoreEvents.PeerCreated:
@@ -202,6 +220,7 @@ export class RainwayConnection extends EventEmitter {
     const previousId = this.id;
     this.id = BigInt(peerId);
     this.iceServers = iceServers ?? [];
+    this.log(LogLevel.Debug, () => `hello: peer id ${this.id}, ${this.iceServers.length} ICE server(s)${resumeToken ? ", a resume token" : ""}`);
     if (this.#readyResolvers) {
       this.resumeToken = resumeToken;
       this.#readyResolvers.resolve(this);
@@ -251,6 +270,7 @@ export class RainwayConnection extends EventEmitter {
   async #reopen(attempt) {
     let socket = null;
     const slot = { close() {} };
+    this.log(LogLevel.Debug, () => `reconnection attempt ${attempt}: opening a WebSocket`);
     this.#socket = slot; // stands for the socket until it exists, so that a loss meanwhile drops it
     const handlers = {
       onOpen: () => {
@@ -294,6 +314,7 @@ export class RainwayConnection extends EventEmitter {
     else if (payload.code === CoreError.Timeout && this.#readyResolvers) this.#closeReason = "The Rainway gateway did not answer in time.";
     else this.#closeReason ??= this.#lossReason ?? Messages.gatewayLost;
     const error = this.#closedError();
+    this.log(LogLevel.Info, () => `the gateway connection is closed: ${error.message.replace(/^Rainway SDK Error: /, "")}`);
     for (const request of this.#requests.values()) request.cancel();
     if (this.#readyResolvers) {
       this.#readyResolvers.reject(error);
@@ -307,6 +328,7 @@ export class RainwayConnection extends EventEmitter {
     const attempt = this.#attempts.get(requestId);
     if (!attempt) return;
     this.#attempts.delete(requestId);
+    this.log(LogLevel.Debug, () => `the request to peer ${attempt.target} failed (${this.#runtime.core.errorName(code)})`);
     const reasons = {
       [CoreError.Rejected]: () => Messages.rejected(attempt.target, message),
       [CoreError.Unreachable]: () => Messages.targetOffline,
@@ -317,6 +339,7 @@ export class RainwayConnection extends EventEmitter {
   }
 
   #onPeerRequest({ requestId, source, sourceExternalId }) {
+    this.log(LogLevel.Debug, () => `peer ${source} (external id "${sourceExternalId}") asks to connect (request ${requestId})`);
     const connection = this;
     let settled = false;
     let cancelled = false;
@@ -344,6 +367,7 @@ export class RainwayConnection extends EventEmitter {
         if (settled) throw new RainwayError(`The request from ${request.id} was already answered.`);
         settled = true;
         connection.#requests.delete(requestId);
+        connection.log(LogLevel.Debug, () => `rejecting the request of peer ${request.id}`);
         const status = connection.#runtime.call((core) => core.connectionReject(connection.#handle, requestId, reason));
         if (status < 0) throw new RainwayError(`Couldn't reject the request: ${connection.#runtime.core.errorName(status)}`);
       },
@@ -359,6 +383,7 @@ export class RainwayConnection extends EventEmitter {
       return Promise.reject(error);
     }
     this.#requests.delete(requestId);
+    this.log(LogLevel.Debug, () => `accepting the request of peer ${id}`);
     const timeoutMs = this.#options.connectTimeoutMs;
     return new Promise((resolve, reject) => {
       // The core reports the new peer (PeerCreated) during this call; it picks up the resolvers here.

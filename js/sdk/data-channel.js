@@ -3,7 +3,7 @@
 // the RTCDataChannel only as fast as it drains.
 import { EventEmitter } from "./events.js";
 import { RainwayError } from "./errors.js";
-import { MessageEventType } from "./enums.js";
+import { DataChannelMode, LogLevel, MessageEventType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { toBytes } from "../core/wasm.js";
 import { CHANNEL_HIGH_WATER } from "../platform/rtc.js";
@@ -58,6 +58,7 @@ export class DataChannel extends EventEmitter {
     this.mode = mode;
     this.peer = peer;
     runtime.register(handle, this);
+    this.log(LogLevel.Debug, () => `opening (${DataChannelMode[mode]}, messages up to ${options.maxMessage} bytes)`);
     link.attach({
       onOpen: () => this.#runtime.call((core) => core.channelReportOpen(this.#handle)),
       onMessage: (chunk) => this.#receive(chunk),
@@ -85,6 +86,7 @@ export class DataChannel extends EventEmitter {
   /** Closes the channel on both sides. */
   close() {
     if (this.#closed) return;
+    this.log(LogLevel.Debug, "closing");
     this.#link.close();
     this.#runtime.call((core) => core.channelClose(this.#handle, CoreError.Closed));
   }
@@ -141,14 +143,14 @@ export class DataChannel extends EventEmitter {
 
   #receive(chunk) {
     const status = this.#runtime.call((core, now) => core.channelReceive(this.#handle, chunk, now));
-    if (status < 0) this.log(2, `channel "${this.id}": chunk refused (${this.#runtime.core.errorName(status)})`);
+    if (status < 0) this.log(2, `chunk refused (${this.#runtime.core.errorName(status)})`);
   }
 
   /** @internal Core → RTCDataChannel. */
   onSend(transport, bytes) {
     if (this.#link.send(bytes) || this.#closed) return;
     // A reliable channel must not lose a chunk silently: a failed send ends the channel, with "close".
-    this.log(2, `channel "${this.id}": a send failed; closing the channel`);
+    this.log(2, "a send failed; closing the channel");
     this.#runtime.call((core) => core.channelClose(this.#handle, CoreError.Closed));
   }
 
@@ -156,6 +158,7 @@ export class DataChannel extends EventEmitter {
   onEvent(code, payload) {
     switch (code) {
       case CoreEvents.ChannelOpen:
+        this.log(LogLevel.Debug, "open");
         this.#open = true;
         this.#opening?.resolve(this);
         this.#opening = null;
@@ -218,6 +221,7 @@ export class DataChannel extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     this.#open = false;
+    this.log(LogLevel.Debug, () => `closed (${this.#runtime.core.errorName(code)})`);
     this.#runtime.unregister(this.#handle);
     clearTimeout(this.#pumpTimer);
     this.#pumpTimer = null;

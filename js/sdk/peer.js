@@ -2,18 +2,34 @@
 // the state; this object mirrors it and turns core events into the public events.
 import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
-import { DataChannelMode, InputLevel, PeerState, StreamType } from "./enums.js";
+import { DataChannelMode, InputLevel, LogLevel, PeerState, StreamType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, chunkSizeFor } from "./data-channel.js";
 import { CHANNELS_PER_PEER_MAX, CoreError } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { InboundStream, OutboundStream, checkPlaybackSupport, streamInfo } from "./streams.js";
+import { LOG_TARGETS, describeCandidate, messageType, redact } from "./log.js";
 
 const DEFAULT_VIDEO = { codec: "avc1.42e01f", width: 1280, height: 720, frameRate: 30 };
 const DEFAULT_AUDIO = { codec: "opus", sampleRate: 48000, channels: 2 };
 const EMPTY_KEY = "A".repeat(40); // 30 zero bytes in base64; the core puts a fresh key in its place
 
 const SIGNAL_KINDS = { offer: 1, answer: 2, candidate: 3 };
+/** Control messages logged only at Trace: the media path's round-trip probes. */
+const PROBE_MESSAGES = new Set(["ping", "pong"]);
+
+/** A stream's media for the log: "avc1.42e01f 1280x720 at 30 fps, opus 48000 Hz 2 ch". */
+function describeMedia({ video, audio }) {
+  const parts = [];
+  if (video) parts.push(`${video.codec} ${video.width}x${video.height} at ${video.frameRate} fps`);
+  if (audio) parts.push(`${audio.codec} ${audio.sampleRate} Hz ${audio.channels} ch`);
+  return parts.join(", ") || "no media";
+}
+
+/** A signaling message for the log: its kind, and for a candidate what it offers (never the SDP, which holds credentials). */
+function describeSignal(kind, data) {
+  return kind === "candidate" ? `candidate ${describeCandidate(data?.candidate)}` : kind;
+}
 
 function configBytes(data) {
   try {
@@ -31,6 +47,7 @@ export class Peer extends EventEmitter {
   #state = PeerState.New;
   #ready; // {resolve, reject, timeoutMs} until the peer is first Connected
   #closed = false;
+  #streamLog;
 
   /** @internal Created by RainwayConnection when the core reports a new peer. */
   constructor({ runtime, handle, connection, id, externalId, ready, log }) {
@@ -39,7 +56,9 @@ export class Peer extends EventEmitter {
     this.#handle = handle;
     this.#connection = connection;
     this.#ready = ready;
-    this.log = log;
+    /** This peer's log (PeerConnection); its channels and streams write under their own targets. */
+    this.log = log.for(LOG_TARGETS.PeerConnection).about(`peer ${id}`);
+    this.#streamLog = log.for(LOG_TARGETS.Stream).about(`peer ${id}`);
     /** @type {bigint} */
     this.id = id;
     this.externalId = externalId;
@@ -65,6 +84,8 @@ export class Peer extends EventEmitter {
   /** @internal Starts the RTCPeerConnection once the facade exists. */
   attachLink(link) {
     this.#link = link;
+    link.logStates(this.log);
+    this.log(LogLevel.Debug, () => `starting WebRTC as the ${link.offerer ? "offerer" : "answerer"}`);
     link.start();
     // Signaling that arrived while WebRTC was still loading is applied now, in order.
     for (const { kind, data } of this.#earlySignals.splice(0)) link.handleSignal(kind, data);
@@ -143,7 +164,7 @@ export class Peer extends EventEmitter {
           mode,
           link,
           options: settings,
-          log: this.log,
+          log: this.log.for(LOG_TARGETS.DataChannel).about(`peer ${this.id}, channel "${id}"`),
           opening: {
             resolve: (channel) => {
               done();
@@ -164,7 +185,7 @@ export class Peer extends EventEmitter {
   /** @internal The other side opened a channel. */
   acceptRemoteChannel(link) {
     if (this.#closed || link.label.startsWith("RW_") || this.dataChannels.has(link.label) || this.#openingChannels.has(link.label)) {
-      this.log(2, `peer ${this.id}: refused a data channel "${link.label}" from the other side`);
+      this.log(2, `refused a data channel "${link.label}" from the other side`);
       link.close();
       return;
     }
@@ -174,7 +195,7 @@ export class Peer extends EventEmitter {
       reject: () => {},
     });
     if (typeof result === "number") {
-      this.log(2, `peer ${this.id}: refused a data channel "${link.label}" from the other side (${this.#channelError(result)})`);
+      this.log(2, `refused a data channel "${link.label}" from the other side (${this.#channelError(result)})`);
       link.close();
     }
   }
@@ -216,8 +237,9 @@ export class Peer extends EventEmitter {
 
   /** @internal Glue → core: a control-channel message. */
   reportControlMessage(text) {
+    this.#logControl("received", text);
     const status = this.#runtime.call((core, now) => core.peerControlReceive(this.#handle, text, now));
-    if (status < 0) this.log(2, `peer ${this.id}: control message refused (${this.#runtime.core.errorName(status)})`);
+    if (status < 0) this.log(2, () => `control message "${messageType(text)}" refused (${this.#runtime.core.errorName(status)})`);
   }
 
   /** @internal Glue → core: a media-channel message. */
@@ -228,12 +250,12 @@ export class Peer extends EventEmitter {
   /** @internal Glue → core: an input-channel message. */
   reportInput(message) {
     const status = this.#runtime.call((core) => core.peerInputReceive(this.#handle, message));
-    if (status < 0) this.log(2, `peer ${this.id}: input message refused (${this.#runtime.core.errorName(status)})`);
+    if (status < 0) this.log(2, `input message refused (${this.#runtime.core.errorName(status)})`);
   }
 
   /** @internal Core → input channel. */
   _sendInput(bytes) {
-    if (!this.#link?.sendInput(bytes)) this.log(2, `peer ${this.id}: input not sent (input channel closed)`);
+    if (!this.#link?.sendInput(bytes)) this.log(2, "input not sent (input channel closed)");
   }
 
   /** @internal Bytes waiting in a media channel. */
@@ -248,13 +270,31 @@ export class Peer extends EventEmitter {
 
   /** @internal Core → control channel. */
   onSend(transport, bytes) {
-    if (!this.#link?.sendControl(new TextDecoder().decode(bytes))) this.log(2, `peer ${this.id}: control message not sent (channel closed)`);
+    const text = new TextDecoder().decode(bytes);
+    this.#logControl("sent", text);
+    if (!this.#link?.sendControl(text)) this.log(2, () => `control message "${messageType(text)}" not sent (channel closed)`);
+  }
+
+  /**
+   * A control message for the log: its type at Debug (with the reason of a keyframe request: see
+   * InboundStream), the whole of it less its secrets (a stream's key) at Trace.
+   */
+  #logControl(direction, text) {
+    if (!this.log.enabled(LogLevel.Debug)) return;
+    const type = messageType(text);
+    if (this.log.enabled(LogLevel.Trace)) this.log(LogLevel.Trace, `${direction} ${redact(text)}`);
+    else if (!PROBE_MESSAGES.has(type)) this.log(LogLevel.Debug, `${direction} "${type}"`);
+    if (type === "keyframe-request" && direction === "sent") {
+      const { streamId } = JSON.parse(text);
+      this.streams.get(streamId)?._keyframeRequested();
+    }
   }
 
   /** @internal Glue → core reports. */
   reportSignal(kind, data) {
+    this.log(LogLevel.Debug, () => `sending ${describeSignal(kind, data)}`);
     const status = this.#runtime.call((core) => core.peerSignal(this.#handle, SIGNAL_KINDS[kind], JSON.stringify(data)));
-    if (status < 0) this.log(2, `signal ${kind} to ${this.id} not sent: ${this.#runtime.core.errorName(status)}`);
+    if (status < 0) this.log(2, `signal ${kind} not sent: ${this.#runtime.core.errorName(status)}`);
   }
 
   reportRtcState(code) {
@@ -266,13 +306,14 @@ export class Peer extends EventEmitter {
   }
 
   reportError(error) {
-    this.log(1, `peer ${this.id}: ${error?.message ?? error}`);
+    this.log(1, `${error?.message ?? error}`);
     this.#runtime.call((core) => core.peerClose(this.#handle, CoreError.Closed));
   }
 
   /** @internal Core → facade. */
   onEvent(code, payload) {
     if (code === CoreEvents.PeerSignal) {
+      this.log(LogLevel.Debug, () => `received ${describeSignal(payload.kind, payload.data)}`);
       if (this.#link) this.#link.handleSignal(payload.kind, payload.data);
       else this.#earlySignals.push(payload); // the RTCPeerConnection is not there yet
     } else if (code === CoreEvents.PeerState) {
@@ -284,6 +325,7 @@ export class Peer extends EventEmitter {
     } else if (code === CoreEvents.StreamAnnounced) {
       this.#onStreamAnnounced(payload);
     } else if (code === CoreEvents.StreamRejected) {
+      this.#streamLog(LogLevel.Debug, () => `the host rejected stream request ${payload.requestId}: ${payload.reason}`);
       this.#streamRequests.get(payload.requestId)?.reject(new RainwayError(payload.reason || "The host rejected the stream request."));
       this.#streamRequests.delete(payload.requestId);
     }
@@ -311,6 +353,7 @@ export class Peer extends EventEmitter {
     }
     const requestId = this.#runtime.call((core) => core.peerRequestStream(this.#handle, permissions));
     if (requestId < 0) return Promise.reject(new RainwayError(`Couldn't request stream: ${this.#runtime.core.errorName(requestId)}`));
+    this.#streamLog(LogLevel.Debug, () => `requesting a stream (request ${requestId}, permissions ${permissions})`);
     const timeoutMs = this.#ready?.timeoutMs ?? this.#streamTimeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -336,6 +379,7 @@ export class Peer extends EventEmitter {
   /** Asks the host to announce every active stream again ("stream-announcement" events). */
   async forceStreamAnnouncements() {
     if (this.#closed) throw new RainwayError("Couldn't forceStreamAnnouncements. Peer disconnected.");
+    this.#streamLog(LogLevel.Debug, "asking the host to announce its streams again");
     const status = this.#runtime.call((core) => core.peerListStreams(this.#handle));
     if (status < 0) throw new RainwayError(`Couldn't forceStreamAnnouncements: ${this.#runtime.core.errorName(status)}`);
   }
@@ -343,11 +387,13 @@ export class Peer extends EventEmitter {
   #join(info, options) {
     if (this.#closed) throw new RainwayError("Couldn't join the stream: peer is disconnected");
     checkPlaybackSupport();
+    this.#streamLog(LogLevel.Debug, () => `joining stream ${info.streamId}`);
     let stream = null;
     const result = this.#runtime.open(
       (core, now) => core.peerJoinStream(this.#handle, info.streamId, now),
       (handle) => {
-        stream = new InboundStream({ runtime: this.#runtime, handle, peer: this, info, options });
+        const log = this.#streamLog.about(`peer ${this.id}, stream ${info.streamId}`);
+        stream = new InboundStream({ runtime: this.#runtime, handle, peer: this, info, options, log });
         this.streams.set(info.streamId, stream);
         return stream;
       },
@@ -359,6 +405,7 @@ export class Peer extends EventEmitter {
   #onStreamAnnounced({ requestId, stream }) {
     const info = streamInfo(stream);
     const pending = this.#streamRequests.get(requestId);
+    this.#streamLog(LogLevel.Debug, () => `the host announced stream ${info.streamId} (${describeMedia(info)})${pending ? `, answering request ${requestId}` : ", unasked"}`);
     if (pending) {
       this.#streamRequests.delete(requestId);
       try {
@@ -372,6 +419,7 @@ export class Peer extends EventEmitter {
   }
 
   #onStreamRequested({ requestId, permissions }) {
+    this.#streamLog(LogLevel.Debug, () => `the client asks for a stream (request ${requestId}, permissions ${permissions})`);
     let answered = false;
     const answer = () => {
       if (answered) throw new RainwayError("This stream request was already answered.");
@@ -387,6 +435,7 @@ export class Peer extends EventEmitter {
       },
       reject: (reason = "") => {
         answer();
+        this.#streamLog(LogLevel.Debug, () => `rejecting stream request ${requestId}`);
         const status = this.#runtime.call((core) => core.peerRejectStream(this.#handle, requestId, String(reason)));
         if (status < 0) throw new RainwayError(`Couldn't reject the stream request: ${this.#runtime.core.errorName(status)}`);
       },
@@ -416,10 +465,12 @@ export class Peer extends EventEmitter {
       ...(audio ? { audio } : {}),
     };
     const announcement = JSON.stringify({ type: "stream-announce", requestId, stream });
+    this.#streamLog(LogLevel.Debug, () => `announcing stream ${id} (${describeMedia(streamInfo(stream))})${requestId ? `, answering request ${requestId}` : ", unasked"}`);
     const result = this.#runtime.open(
       (core) => core.peerAnnounceStream(this.#handle, announcement, requestId),
       (handle) => {
-        const outbound = new OutboundStream({ runtime: this.#runtime, handle, peer: this, id, permissions, info: streamInfo(stream) });
+        const log = this.#streamLog.about(`peer ${this.id}, stream ${id}`);
+        const outbound = new OutboundStream({ runtime: this.#runtime, handle, peer: this, id, permissions, info: streamInfo(stream), log });
         this.outboundStreams.set(id, outbound);
         return outbound;
       },
@@ -444,6 +495,7 @@ export class Peer extends EventEmitter {
   }
 
   #setState(state) {
+    this.log(LogLevel.Debug, () => `state ${PeerState[state]}`);
     this.#state = state;
     if (this.#ready) {
       if (state === PeerState.Connected) {
@@ -476,7 +528,8 @@ export class Peer extends EventEmitter {
         ),
       );
     }
-    if (wasReady && code === CoreError.Timeout) this.log(2, `peer ${this.id}: Disconnected for too long (its other side is gone); closed`);
+    if (wasReady && code === CoreError.Timeout) this.log(2, "Disconnected for too long (its other side is gone); closed");
+    else this.log(LogLevel.Debug, () => `closed (${this.#runtime.core.errorName(code)})${state}`);
     if (this.#state !== PeerState.Failed) {
       this.#state = PeerState.Failed;
       if (wasReady) this.emit("connection-state-change", PeerState.Failed);

@@ -2,6 +2,7 @@
 import { EventEmitter } from "./events.js";
 import { Messages, RainwayError } from "./errors.js";
 import { LogLevel } from "./enums.js";
+import { DEFAULT_LOG_LEVEL, LOG_TARGETS, createLog, describeUrl } from "./log.js";
 import { RainwayConnection } from "./connection.js";
 import { checkIceOptions } from "./ice-servers.js";
 import { Runtime } from "./runtime.js";
@@ -82,19 +83,51 @@ function connectOptions(options) {
 
 export class RainwaySDK extends EventEmitter {
   #runtime = null;
+  #logLevel = DEFAULT_LOG_LEVEL;
+  // The sink of every log the SDK's objects write (js/sdk/log.js).
+  #logSink = {
+    wants: (level) => level <= this.#logLevel && level > LogLevel.Silent && this.listenerCount("log") > 0,
+    write: (level, target, message) => this.log(level, target, message),
+  };
+  #log = createLog(this.#logSink, LOG_TARGETS.Runtime);
 
   get version() {
     return SDK_VERSION;
   }
 
-  /** Emits a line to the "log" event: (level, target, message). */
+  /**
+   * Petrichor: the most detailed level the "log" event carries (default LogLevel.Info; Silent: none).
+   * 0.5 had no setter and sent every line; its apps filter by level themselves, which still works.
+   */
+  get logLevel() {
+    return this.#logLevel;
+  }
+
+  set logLevel(level) {
+    if (!Number.isInteger(level) || LogLevel[level] === undefined) {
+      throw new RainwayError(`logLevel must be a LogLevel (${LogLevel.Silent} Silent to ${LogLevel.Trace} Trace), not ${String(level)}.`);
+    }
+    this.#logLevel = level;
+  }
+
+  /**
+   * Emits a line to the "log" event: (level, target, message). A handler that throws does not break
+   * the SDK's work in progress: its error is rethrown on its own (an uncaught exception, as before).
+   */
   log(level, target, message) {
-    this.emit("log", level, target, message);
+    try {
+      this.emit("log", level, target, message);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   #loadRuntime() {
     this.#runtime ??= Runtime.create().then((runtime) => {
-      runtime.onError = (error) => this.log(LogLevel.Error, "Runtime", `an output could not be handled: ${error?.stack ?? error}`);
+      runtime.onError = (error) => this.#log(LogLevel.Error, () => `an output could not be handled: ${error?.stack ?? error}`);
+      this.#log(LogLevel.Debug, "the core is loaded");
       return runtime;
     }, (error) => {
       this.#runtime = null; // a later call may retry
@@ -109,7 +142,8 @@ export class RainwaySDK extends EventEmitter {
     const runtime = await this.#loadRuntime();
     const store = resumeTokenStore(settings.gatewayUrl, settings.apiKey);
     const resumeToken = settings.resumeToken ?? store.load() ?? "";
-    const log = (level, message) => this.log(level, "RainwayConnection", message);
+    const log = createLog(this.#logSink, LOG_TARGETS.Gateway);
+    log(LogLevel.Debug, () => `connecting to ${describeUrl(settings.gatewayUrl)} (external id "${settings.externalId}"${resumeToken ? ", with a resume token" : ""})`);
 
     let connection = null;
     let settle;
@@ -153,7 +187,7 @@ export class RainwaySDK extends EventEmitter {
       clearTimeout(timer);
     }
     if (connection.resumeToken) store.save(connection.resumeToken);
-    log(LogLevel.Info, `connected to ${settings.gatewayUrl} as peer ${connection.id}`);
+    log(LogLevel.Info, `connected to ${describeUrl(settings.gatewayUrl)} as peer ${connection.id}`);
     return connection;
   }
 

@@ -11,13 +11,16 @@ test("the original's runtime exports are all present", () => {
     "AudioCodec", "AudioContainer", "ButtonAction", "DataChannelMode", "InputLevel", "InputType", "LogLevel",
     "MessageEventType", "MouseButton", "PeerState", "PenFlags", "PenMask", "ScrollAxis", "StreamFit", "StreamType",
     "TouchMask", "VideoCodecType", "VideoContainer", "VideoReadyState", "VirtualKey", "WindowsPointerFlags",
-    "XInputButtons", "KeyboardAction", "RainwayError", "EventEmitter", "RainwayConnection", "Peer",
+    "XInputButtons", "KeyboardAction", "RainwayError", "EventEmitter", "RainwayConnection", "Peer", "DataChannel",
+    "InboundStream", "OutboundStream", "HeldKeys", "RainwaySDK",
   ]) {
     assert.ok(sdk[name] !== undefined, `${name} is exported`);
   }
   assert.equal(typeof rainway.connect, "function");
   assert.equal(typeof rainway.getMediaCapabilities, "function");
   assert.equal(typeof rainway.version, "string");
+  assert.ok(rainway instanceof sdk.RainwaySDK);
+  assert.equal(rainway.logLevel, sdk.LogLevel.Info, "Petrichor's log level, Info until the app sets it");
 });
 
 test("enums are numeric with reverse mapping, with the original's numbers", () => {

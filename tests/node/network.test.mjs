@@ -235,7 +235,7 @@ test("log events carry (level, target, message)", async () => {
   rainway.addEventListener("log", handler);
   try {
     const a = await client("key_a1", "alice");
-    assert.ok(lines.some((l) => l.level === 3 && l.target === "RainwayConnection" && l.message.includes(String(a.id))));
+    assert.ok(lines.some((l) => l.level === 3 && l.target === "Gateway" && l.message.includes(String(a.id))));
   } finally {
     rainway.removeEventListener("log", handler);
   }
