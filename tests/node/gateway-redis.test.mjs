@@ -319,3 +319,24 @@ test("while Redis is down each gateway serves its own peers and refuses the othe
   b.send({ type: "connect", requestId: "to-late", target: late.id });
   assert.equal((await late.next("request")).source, b.id);
 });
+
+test("a gateway that stops cleanly tells the others' peers at once and leaves nothing of its own in Redis", { timeout: 120_000 }, async (t) => {
+  const { redis, first, second } = await startCluster(t);
+  const requester = await Client.hello(first.url);
+  const silent = await Client.hello(second.url);
+  t.after(() => requester.close());
+  requester.send({ type: "connect", requestId: "pending", target: silent.id });
+  await silent.next("request");
+
+  second.child.kill("SIGTERM");
+  const failed = await requester.next((message) => message.requestId === "pending");
+  assert.equal(failed.message, NOT_CONNECTED);
+  assert.equal((await second.exited).code, 0);
+
+  const { Redis } = await import("ioredis");
+  const inspector = new Redis(redis.url);
+  t.after(() => inspector.disconnect());
+  assert.deepEqual(await inspector.keys("petrichor:peer:*"), [`petrichor:peer:${requester.id}`]);
+  assert.equal(await inspector.zcard("petrichor:processes"), 1, "only the first gateway is alive");
+  assert.equal((await inspector.keys("petrichor:members:*")).length, 1);
+});
