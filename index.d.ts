@@ -42,11 +42,15 @@ export type SimpleEvent = () => void | Promise<void>;
 export type EventName<Events> = keyof Events & string;
 export type EventHandler<Events extends EventProvider<Events>, E extends EventName<Events>> = Events[E];
 
-/** Handlers run synchronously in registration order with positional arguments. */
+/**
+ * Handlers run synchronously in registration order with positional arguments. Whatever a handler
+ * returns is ignored, so one that returns something else than 0.5's `void | Promise<void>`
+ * (`(request) => request.accept()`, `(frame) => frames.push(frame)`) is taken too.
+ */
 export declare class EventEmitter<Events extends EventProvider<Events>> {
-  addEventListener<E extends EventName<Events>>(name: E, handler: Events[E]): void;
+  addEventListener<E extends EventName<Events>>(name: E, handler: (...args: Parameters<Events[E]>) => unknown): void;
   /** Without a handler, removes every handler of the event. */
-  removeEventListener<E extends EventName<Events>>(name: E, handler?: Events[E]): void;
+  removeEventListener<E extends EventName<Events>>(name: E, handler?: (...args: Parameters<Events[E]>) => unknown): void;
   removeAllEventListeners(): void;
   emit<E extends EventName<Events>>(name: E, ...args: Parameters<Events[E]>): void;
 }
@@ -486,7 +490,8 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   permissions: InputLevel;
   /**
    * One H.264 access unit (Annex-B); returns the number of packets made (0: dropped whole, because the
-   * send queue is too deep or the frame depends on a dropped one; a "keyframe-request" follows).
+   * send queue is too deep or the frame depends on a dropped one, and a "keyframe-request" follows; or
+   * because the stream has closed, which an encoder's late output must not turn into an error).
    */
   sendVideo(chunk: EncodedChunkLike): number;
   /**

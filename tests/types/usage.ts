@@ -322,6 +322,8 @@ async function namedTypes(sdk: RainwaySDK): Promise<void> {
     await request.accept();
   };
   connection.addEventListener("peer-request", onRequest);
+  // Handlers may return anything; it is ignored.
+  connection.addEventListener("peer-request", (request) => request.accept());
   const id: PeerId = connection.id;
   const peer = await connection.connect(id);
   const onPeerClose: PeerEvents["close"] = () => console.log("gone");
@@ -347,6 +349,8 @@ async function namedTypes(sdk: RainwaySDK): Promise<void> {
   const stream = await peer.createStream(create);
   const onStats: StreamEvents["stats"] = (stats) => console.log(stats.latencyMs);
   stream.addEventListener("stats", onStats);
+  const frames: EncodedFrame[] = [];
+  stream.addEventListener("frame", (frame) => frames.push(frame));
   const fullscreen: FullscreenOptions_2 = { lockKeyboard: true };
   await stream.requestFullscreen(fullscreen);
   document.body.append(stream.container);
