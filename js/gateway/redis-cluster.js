@@ -125,7 +125,7 @@ export function resolveRedisOptions(option) {
     throw new TypeError('redis must be a redis:// or rediss:// URL, or an object with such a "url".');
   }
   const { url, prefix = "petrichor:", heartbeatMs = HEARTBEAT_MS, processTtlMs = PROCESS_TTL_MS } = options;
-  if (typeof prefix !== "string" || /[\s]/.test(prefix)) throw new TypeError("redis.prefix must be a string without spaces.");
+  if (typeof prefix !== "string" || /\s/.test(prefix)) throw new TypeError("redis.prefix must be a string without spaces.");
   for (const [name, value] of [["heartbeatMs", heartbeatMs], ["processTtlMs", processTtlMs]]) {
     if (!Number.isFinite(value) || value < 100) throw new TypeError(`redis.${name} must be at least 100.`);
   }
