@@ -340,3 +340,26 @@ test("a gateway that stops cleanly tells the others' peers at once and leaves no
   assert.equal(await inspector.zcard("petrichor:processes"), 1, "only the first gateway is alive");
   assert.equal((await inspector.keys("petrichor:members:*")).length, 1);
 });
+
+test("a resume token with takeOver moves a live session to another process: the old one ends, the id follows", { timeout: 120_000 }, async (t) => {
+  const { first, second } = await startCluster(t);
+  const old = await Client.hello(second.url);
+  const partner = await Client.hello(second.url);
+  t.after(() => partner.close());
+  // A pending attempt of the old session: its requester hears that it went away.
+  partner.send({ type: "connect", requestId: "to-old", target: old.id });
+  await old.next("request");
+
+  const moved = await Client.hello(first.url, "key-a", old.resumeToken);
+  t.after(() => moved.close());
+  assert.equal(moved.id, old.id);
+  const replaced = await old.next((message) => message.type === "alert" && message.level === "fatal");
+  assert.equal(replaced.code, 91);
+  assert.equal((await old.closedWithin(WAIT)).code, 4091);
+  const gone = await partner.next((message) => message.requestId === "to-old");
+  assert.equal(gone.message, NOT_CONNECTED);
+
+  // The id is reachable on its new process, from the old one's peers too.
+  partner.send({ type: "connect", requestId: "to-moved", target: old.id });
+  assert.equal((await moved.next("request")).source, partner.id);
+});
