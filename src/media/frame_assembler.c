@@ -1,5 +1,10 @@
 #include "media/frame_assembler.h"
 
+/* Bounded work whatever arrives: finding the next held packet reads a bitmap a word at a time, the
+ * earliest arrival beyond a gap comes from a queue in arrival order (amortized O(1)), and a run of
+ * missing packets is given up in one step. A packet or a poll costs at most O(max_packets / 64) beyond
+ * the packets it hands out or frees, each of which is touched a bounded number of times. */
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +15,7 @@ enum { SLOT_EMPTY = 0, SLOT_HELD = 1, SLOT_DONE = 2 /* received, since handed ou
 
 typedef struct pt_fa_slot {
   int64_t seq; /* extended sequence number of the packet held in, or last through, this slot */
+  uint32_t epoch; /* the sequence (see restart) seq belongs to */
   uint8_t state;
   uint8_t marker;
   uint32_t timestamp;
@@ -23,6 +29,10 @@ struct pt_frame_assembler {
   pt_keyframe_classifier classify;
   void *classify_context;
   pt_fa_slot *slots;        /* a ring of max_packets slots indexed by extended sequence number */
+  uint64_t *held_bits;      /* one bit per slot: set while the slot holds a packet */
+  int64_t *arrivals;        /* sequence numbers in arrival order, a ring of 2 × max_packets (see earliest_beyond) */
+  uint32_t arrivals_head, arrivals_count;
+  uint32_t epoch;           /* advanced at each restart */
   const uint8_t **payloads; /* scratch for handing out one frame */
   size_t *lengths;
   int started;              /* a packet arrived: base, scan and highest mean something */
@@ -50,14 +60,85 @@ struct pt_frame_assembler {
   pt_frame_assembler_counters counters;
 };
 
-static pt_fa_slot *slot_of(const pt_frame_assembler *a, int64_t seq) {
+static size_t index_of(const pt_frame_assembler *a, int64_t seq) {
   int64_t n = (int64_t)a->config.max_packets;
-  return &a->slots[((seq % n) + n) % n]; /* sequence numbers go negative after a backward restart */
+  return (size_t)(((seq % n) + n) % n); /* sequence numbers go negative after a backward restart */
+}
+
+static pt_fa_slot *slot_of(const pt_frame_assembler *a, int64_t seq) {
+  return &a->slots[index_of(a, seq)];
+}
+
+static void set_held_bit(pt_frame_assembler *a, size_t index, int held) {
+  uint64_t bit = (uint64_t)1 << (index % 64);
+  if (held) a->held_bits[index / 64] |= bit;
+  else a->held_bits[index / 64] &= ~bit;
 }
 
 static pt_fa_slot *held(const pt_frame_assembler *a, int64_t seq) {
   pt_fa_slot *slot = slot_of(a, seq);
   return slot->state == SLOT_HELD && slot->seq == seq ? slot : NULL;
+}
+
+/* The first held sequence number in [from, to), or `to`; [from, to) lies within the window. Reads the
+ * bitmap a word at a time. */
+static int64_t next_held(pt_frame_assembler *a, int64_t from, int64_t to) {
+  size_t n = a->config.max_packets;
+  int64_t seq = from;
+  while (seq < to) {
+    size_t index = index_of(a, seq);
+    size_t span = 64 - index % 64; /* slots from here to the end of this word, or of the ring */
+    if (index + span > n) span = n - index;
+    uint64_t bits = a->held_bits[index / 64] >> (index % 64);
+    if (span < 64) bits &= ((uint64_t)1 << span) - 1;
+    a->counters.work++;
+    if (bits != 0) {
+      int64_t found = seq + __builtin_ctzll(bits);
+      if (found >= to) return to;
+      if (held(a, found) != NULL) return found;
+      seq = found + 1; /* a slot of another sequence number: cannot happen within the window */
+      continue;
+    }
+    seq += (int64_t)span;
+  }
+  return to;
+}
+
+/* Removes from the front of the arrival queue what can no longer lie beyond a gap: packets released, or at or
+ * before scan (which only moves forward until a restart, which empties the queue). */
+static void drop_stale_arrivals(pt_frame_assembler *a) {
+  uint32_t capacity = 2 * a->config.max_packets;
+  while (a->arrivals_count > 0) {
+    int64_t seq = a->arrivals[a->arrivals_head];
+    if (seq > a->scan && held(a, seq) != NULL) return;
+    a->arrivals_head = (a->arrivals_head + 1) % capacity;
+    a->arrivals_count--;
+    a->counters.work++;
+  }
+}
+
+/* Queues a stored packet in arrival order. A full queue is compacted first: at most max_packets of its
+ * entries are held, so compaction is rare and amortized O(1). */
+static void note_arrival(pt_frame_assembler *a, int64_t seq) {
+  uint32_t capacity = 2 * a->config.max_packets;
+  drop_stale_arrivals(a);
+  if (a->arrivals_count == capacity) {
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < a->arrivals_count; i++) {
+      int64_t queued = a->arrivals[(a->arrivals_head + i) % capacity];
+      if (queued > a->scan && held(a, queued) != NULL) a->arrivals[(a->arrivals_head + kept++) % capacity] = queued;
+    }
+    a->counters.work += a->arrivals_count;
+    a->arrivals_count = kept;
+  }
+  a->arrivals[(a->arrivals_head + a->arrivals_count++) % capacity] = seq;
+}
+
+/* The earliest-arrived packet held beyond scan (the head of the arrival queue, since time only moves
+ * forward), or NULL. */
+static const pt_fa_slot *earliest_beyond(pt_frame_assembler *a) {
+  drop_stale_arrivals(a);
+  return a->arrivals_count > 0 ? held(a, a->arrivals[a->arrivals_head]) : NULL;
 }
 
 /* The extended sequence number closest to the newest one (RFC 3550 A.1). */
@@ -90,8 +171,10 @@ static void release(pt_frame_assembler *a, pt_fa_slot *slot, int discarded) {
   free(slot->payload);
   slot->payload = NULL;
   slot->state = SLOT_DONE;
+  set_held_bit(a, (size_t)(slot - a->slots), 0);
   a->held_bytes -= slot->length;
   a->held_packets--;
+  a->counters.work++;
 }
 
 static void release_range(pt_frame_assembler *a, int64_t from, int64_t to, int discarded) {
@@ -134,6 +217,7 @@ static int hand_out(pt_frame_assembler *a, int64_t end, double now_ms, pt_frame_
 static int advance_head(pt_frame_assembler *a, double now_ms, pt_frame_sink sink, void *sink_context) {
   while (a->started) {
     const pt_fa_slot *slot = held(a, a->scan);
+    a->counters.work++;
     if (slot == NULL) return PT_OK;
     if (a->synced && slot->timestamp != held(a, a->base)->timestamp) {
       /* A new timestamp without a marker before it: where the frame ends cannot be known. */
@@ -170,35 +254,13 @@ static void update_gap(pt_frame_assembler *a) {
   a->gap_open = 1;
   a->gap_paused_ms = 0;
   a->gap_seq = a->scan;
-  a->gap_since_ms = held(a, a->highest)->arrival_ms;
-  for (int64_t seq = a->scan + 1; seq < a->highest; seq++) {
-    const pt_fa_slot *slot = held(a, seq);
-    if (slot != NULL && slot->arrival_ms < a->gap_since_ms) a->gap_since_ms = slot->arrival_ms;
-  }
+  const pt_fa_slot *earliest = earliest_beyond(a); /* the gap is open: highest is held, beyond it */
+  a->gap_since_ms = earliest != NULL ? earliest->arrival_ms : a->last_arrival_ms;
 }
 
-/* Complete frames (marker to marker, no hole, one timestamp) held beyond the gap. */
-static uint32_t frames_behind_gap(const pt_frame_assembler *a) {
-  uint32_t count = 0;
-  int at_start = 0, in_frame = 0;
-  uint32_t timestamp = 0;
-  for (int64_t seq = a->scan + 1; seq <= a->highest; seq++) {
-    const pt_fa_slot *slot = held(a, seq);
-    if (slot == NULL) {
-      at_start = in_frame = 0;
-      continue;
-    }
-    if (at_start) {
-      in_frame = 1;
-      timestamp = slot->timestamp;
-    } else if (in_frame && slot->timestamp != timestamp) {
-      in_frame = 0;
-    }
-    if (slot->marker && in_frame) count++;
-    at_start = slot->marker;
-    if (slot->marker) in_frame = 0;
-  }
-  return count;
+/* Packets held beyond the gap: everything held but [base, scan), which is held whole. */
+static uint32_t packets_behind_gap(const pt_frame_assembler *a) {
+  return a->held_packets - (uint32_t)(a->scan - a->base);
 }
 
 /* With pause_when_idle, a gap's wait does not count time in which nothing arrived at all for longer than
@@ -214,14 +276,16 @@ static double gap_pause(const pt_frame_assembler *a, double now_ms) {
 
 static int gap_expired(const pt_frame_assembler *a, double now_ms) {
   if (now_ms >= a->gap_since_ms + a->config.reorder_ms + gap_pause(a, now_ms)) return 1;
-  return a->config.max_frames_behind > 0 && frames_behind_gap(a) >= a->config.max_frames_behind;
+  return a->config.max_packets_behind > 0 && packets_behind_gap(a) >= a->config.max_packets_behind;
 }
 
-/* Declares the missing packet at scan lost, with what was held of its frame before it. */
+/* Declares the missing packets from scan to the next held one lost, with what was held of their frame before
+ * them. (One at a time would come to the same: the packets beyond, so the gap's age, stay the same.) */
 static void give_up_gap(pt_frame_assembler *a, double now_ms) {
   release_range(a, a->base, a->scan, 1);
-  a->counters.lost++;
-  a->base = a->scan = a->scan + 1;
+  int64_t next = next_held(a, a->scan + 1, a->highest + 1);
+  a->counters.lost += (double)(next - a->scan);
+  a->base = a->scan = next;
   lose_sync(a, now_ms);
 }
 
@@ -252,25 +316,34 @@ static int make_room(pt_frame_assembler *a, int64_t seq, size_t length, double n
                      void *sink_context) {
   int64_t window = (int64_t)a->config.max_packets;
   while (seq >= a->base && (seq - a->base >= window || a->held_bytes + length > a->config.max_bytes)) {
-    if (a->held_packets == 0 && seq - a->base >= window) { /* a long jump: no need to walk it */
-      a->counters.lost += (double)(seq - window + 1 - a->base);
-      a->base = a->scan = seq - window + 1;
+    if (held(a, a->base) == NULL) { /* skip the missing run at the head in one step */
+      int64_t limit = seq - a->base >= window ? seq - window + 1 : seq + 1; /* how far the head may have to go */
+      int64_t end = limit < a->base + window ? limit : a->base + window;
+      int64_t to = next_held(a, a->base, end);
+      if (to == end) to = limit; /* nothing held before the limit */
+      a->counters.lost += (double)(to - a->base);
+      a->base = to;
+      if (a->scan < a->base) a->scan = a->base;
       lose_sync(a, now_ms);
-      continue;
+    } else {
+      evict_head(a, now_ms);
     }
-    evict_head(a, now_ms);
     int status = advance_head(a, now_ms, sink, sink_context);
     if (status != PT_OK) return status;
   }
   return PT_OK;
 }
 
-/* The sender started a new sequence: forget the old one. */
+/* The sender started a new sequence: forget the old one (what is held, found through the bitmap; slots of the old
+ * sequence keep their epoch, so none reads as a duplicate of the new one). */
 static void restart(pt_frame_assembler *a, int64_t seq, double now_ms) {
-  for (uint32_t i = 0; i < a->config.max_packets; i++) {
-    if (a->slots[i].state == SLOT_HELD) release(a, &a->slots[i], 1);
-    a->slots[i].state = SLOT_EMPTY;
+  size_t words = (a->config.max_packets + 63) / 64;
+  for (size_t w = 0; w < words; w++) {
+    a->counters.work++;
+    while (a->held_bits[w] != 0) release(a, &a->slots[w * 64 + (size_t)__builtin_ctzll(a->held_bits[w])], 1);
   }
+  a->epoch++;
+  a->arrivals_count = 0;
   a->base = a->scan = a->highest = seq;
   a->gap_open = 0;
   a->restart_valid = 0;
@@ -283,7 +356,7 @@ static void restart(pt_frame_assembler *a, int64_t seq, double now_ms) {
 static int behind_window(pt_frame_assembler *a, int64_t seq, uint16_t wire_seq, double now_ms) {
   if (seq >= a->base - (int64_t)a->config.max_packets) {
     const pt_fa_slot *slot = slot_of(a, seq);
-    if (slot->state == SLOT_DONE && slot->seq == seq) a->counters.duplicates++;
+    if (slot->state == SLOT_DONE && slot->seq == seq && slot->epoch == a->epoch) a->counters.duplicates++;
     else a->counters.too_old++;
     return 0;
   }
@@ -322,9 +395,11 @@ int pt_frame_assembler_create(pt_frame_assembler **out, const pt_frame_assembler
   pt_frame_assembler *a = calloc(1, sizeof *a);
   if (a == NULL) return PT_ERR_NO_MEMORY;
   a->slots = calloc(config->max_packets, sizeof *a->slots);
+  a->held_bits = calloc((config->max_packets + 63) / 64, sizeof *a->held_bits);
+  a->arrivals = calloc(2 * (size_t)config->max_packets, sizeof *a->arrivals);
   a->payloads = calloc(config->max_packets, sizeof *a->payloads);
   a->lengths = calloc(config->max_packets, sizeof *a->lengths);
-  if (a->slots == NULL || a->payloads == NULL || a->lengths == NULL) {
+  if (a->slots == NULL || a->held_bits == NULL || a->arrivals == NULL || a->payloads == NULL || a->lengths == NULL) {
     pt_frame_assembler_destroy(a);
     return PT_ERR_NO_MEMORY;
   }
@@ -340,6 +415,8 @@ void pt_frame_assembler_destroy(pt_frame_assembler *a) {
   if (a == NULL) return;
   for (uint32_t i = 0; a->slots != NULL && i < a->config.max_packets; i++) free(a->slots[i].payload);
   free(a->slots);
+  free(a->held_bits);
+  free(a->arrivals);
   free(a->payloads);
   free(a->lengths);
   free(a);
@@ -382,8 +459,10 @@ int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t
   }
   if (payload_length > 0) memcpy(copy, packet + header, (size_t)payload_length);
   uint32_t timestamp = ((uint32_t)packet[4] << 24) | ((uint32_t)packet[5] << 16) | ((uint32_t)packet[6] << 8);
-  *slot_of(a, seq) = (pt_fa_slot){seq, SLOT_HELD, (uint8_t)(packet[1] >> 7), timestamp | packet[7], now_ms, copy,
-                                  (size_t)payload_length};
+  *slot_of(a, seq) = (pt_fa_slot){seq, a->epoch, SLOT_HELD, (uint8_t)(packet[1] >> 7), timestamp | packet[7],
+                                  now_ms, copy, (size_t)payload_length};
+  set_held_bit(a, index_of(a, seq), 1);
+  note_arrival(a, seq);
   a->held_packets++;
   a->held_bytes += (size_t)payload_length;
   if (seq > a->highest) a->highest = seq;

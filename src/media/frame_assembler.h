@@ -22,7 +22,8 @@ typedef struct pt_frame_assembler_config {
   size_t max_bytes;             /* budget of buffered payload bytes (> 0) */
   double reorder_ms;            /* how long a gap may stay open before it counts as loss (e.g. 50) */
   double keyframe_interval_ms;  /* minimum time between keyframe requests (e.g. 500) */
-  uint32_t max_frames_behind;   /* loss without waiting once this many complete frames wait behind a gap; 0 off */
+  uint32_t max_packets_behind;  /* loss without waiting once this many packets are held beyond a gap (audio: one
+                                   packet a frame); 0 off */
   int pause_when_idle;          /* a gap's wait does not count time in which nothing arrived (see PT_FA_IDLE_MS) */
 } pt_frame_assembler_config;
 
@@ -50,6 +51,7 @@ typedef struct pt_frame_assembler_counters {
   double keyframe_requests;    /* requests taken by pt_frame_assembler_take_keyframe_request */
   double restarts;             /* sequence restarts: two consecutive packets far behind the window */
   double last_assembly_ms, max_assembly_ms; /* earliest arrival of a handed-out frame's packets to its hand-out */
+  double work;                 /* slots, bitmap words and queue entries visited: what bounds the cost (tests) */
 } pt_frame_assembler_counters;
 
 /* Creates an assembler (PT_ERR_INVALID_ARGUMENT for a bad config, PT_ERR_NO_MEMORY). A NULL classifier calls

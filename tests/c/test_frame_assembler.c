@@ -103,8 +103,8 @@ static void expect_frame(size_t index, size_t first, size_t count, int keyframe)
   }
 }
 
-static pt_frame_assembler *make(uint32_t max_packets, size_t max_bytes, uint32_t frames_behind) {
-  pt_frame_assembler_config config = {max_packets, max_bytes, 50, 500, frames_behind};
+static pt_frame_assembler *make(uint32_t max_packets, size_t max_bytes, uint32_t packets_behind) {
+  pt_frame_assembler_config config = {max_packets, max_bytes, 50, 500, packets_behind};
   pt_frame_assembler *a = NULL;
   CHECK_EQ(pt_frame_assembler_create(&a, &config, classify, NULL), PT_OK);
   forget_frames();
@@ -362,25 +362,23 @@ static void test_window_overflow_declares_loss_without_time(void) {
   pt_frame_assembler_destroy(a);
 }
 
-static void test_complete_frames_behind_a_gap_declare_loss(void) {
-  pt_frame_assembler *a = make(512, 1 << 20, 3);
+static void test_packets_behind_a_gap_declare_loss(void) {
+  pt_frame_assembler *a = make(512, 1 << 20, 3); /* audio-like: a packet a frame */
   size_t n = 0;
   uint16_t seq = 9;
   frame(&n, &seq, 0, 1, 40, 0); /* pk[0] */
   frame(&n, &seq, 1, 1, 40, 1); /* pk[1] */
-  frame(&n, &seq, 2, 2, 40, 0); /* pk[2..3], pk[2] lost */
-  frame(&n, &seq, 3, 2, 40, 0); /* pk[4..5]: after a marker that never came: not complete */
-  frame(&n, &seq, 4, 1, 40, 0); /* pk[6] */
-  frame(&n, &seq, 5, 2, 40, 0); /* pk[7..8] */
-  frame(&n, &seq, 6, 1, 40, 1); /* pk[9] */
+  frame(&n, &seq, 2, 1, 40, 0); /* pk[2], lost */
+  frame(&n, &seq, 3, 1, 40, 0); /* pk[3] */
+  frame(&n, &seq, 4, 1, 40, 0); /* pk[4] */
+  frame(&n, &seq, 5, 1, 40, 1); /* pk[5] */
   push_range(a, 0, 2, 0);
-  push_range(a, 3, 8, 1);
-  CHECK(counters(a).lost == 0); /* two complete frames behind the gap */
-  push(a, 8, 2);
-  CHECK(counters(a).lost == 1); /* three */
-  push(a, 9, 3);
-  CHECK_EQ(got_count, 2);
-  expect_frame(1, 9, 1, 1);
+  push_range(a, 3, 5, 1);
+  CHECK(counters(a).lost == 0); /* two packets behind the gap */
+  push(a, 5, 2);
+  CHECK(counters(a).lost == 1); /* three: no more waiting */
+  CHECK_EQ(got_count, 2);       /* pk[3] and pk[4] follow the loss: dropped until the keyframe */
+  expect_frame(1, 5, 1, 1);
   pt_frame_assembler_destroy(a);
 }
 
@@ -642,12 +640,12 @@ static int by_key(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
-static void run_random_stream(uint32_t seed, uint32_t frames_behind) {
+static void run_random_stream(uint32_t seed, uint32_t packets_behind) {
   rng_state = seed;
   static stream s;
   memset(&s, 0, sizeof s);
   s.last = -1;
-  s.strict = frames_behind == 0;
+  s.strict = packets_behind == 0;
   s.packets = calloc(STREAM_FRAMES * 40, sizeof *s.packets);
   sent_packet *arrivals = calloc(STREAM_FRAMES * 40 * 2, sizeof *arrivals); /* each at most twice */
   size_t arriving = 0, lost_packets = 0, duplicates = 0;
@@ -688,7 +686,7 @@ static void run_random_stream(uint32_t seed, uint32_t frames_behind) {
   qsort(arrivals, arriving, sizeof *arrivals, by_key);
 
   pt_frame_assembler *a = NULL;
-  pt_frame_assembler_config config = {512, 4 << 20, 50, 500, frames_behind};
+  pt_frame_assembler_config config = {512, 4 << 20, 50, 500, packets_behind};
   CHECK_EQ(pt_frame_assembler_create(&a, &config, classify, NULL), PT_OK);
   double now = 0;
   for (size_t i = 0; i < arriving; i++, now += 1.0) { /* one packet a millisecond */
@@ -735,7 +733,7 @@ static void run_random_stream(uint32_t seed, uint32_t frames_behind) {
 static void test_random_stream_with_loss_and_reordering(void) {
   run_random_stream(0x9e3779b9u, 0);
   run_random_stream(12345u, 0);
-  run_random_stream(0x9e3779b9u, 2); /* an eager rule: maybe a false loss, never a bad frame */
+  run_random_stream(0x9e3779b9u, 4); /* an eager rule: maybe a false loss, never a bad frame */
 }
 
 static int fuzz_sink(void *context, const uint8_t *const *payloads, const size_t *lengths, size_t count,
@@ -751,7 +749,7 @@ static void test_random_bytes_do_not_crash(void) {
   rng_state = 0xdeadbeefu;
   size_t frames = 0;
   pt_frame_assembler *a = NULL;
-  pt_frame_assembler_config config = {32, 600, 20, 100, 2};
+  pt_frame_assembler_config config = {32, 600, 20, 100, 6};
   CHECK_EQ(pt_frame_assembler_create(&a, &config, classify, NULL), PT_OK);
   uint8_t p[76];
   uint16_t cursor = 0;
@@ -785,6 +783,86 @@ static void test_random_bytes_do_not_crash(void) {
   pt_frame_assembler_destroy(a);
 }
 
+static int drop_frame(void *context, const uint8_t *const *payloads, const size_t *lengths, size_t count,
+                      uint32_t timestamp, double first_arrival_ms, int keyframe) {
+  (void)context, (void)payloads, (void)lengths, (void)count, (void)timestamp, (void)first_arrival_ms, (void)keyframe;
+  return PT_OK;
+}
+
+/* Arrival patterns a peer can choose, fed one packet a millisecond (half a window at once for
+ * PATTERN_HALF_WINDOW) with polls at the deadlines. */
+enum { PATTERN_IN_ORDER, PATTERN_EVERY_OTHER, PATTERN_JUMPS, PATTERN_RESTARTS, PATTERN_RANDOM, PATTERN_HALF_WINDOW };
+
+static uint16_t pattern_seq(int pattern, size_t i, int *marker) {
+  *marker = i % 4 == 3;
+  switch (pattern) {
+    case PATTERN_EVERY_OTHER: /* a gap after every packet */
+      return (uint16_t)(2 * i);
+    case PATTERN_JUMPS: /* each packet a window and more ahead of the last */
+      *marker = 1;
+      return (uint16_t)(i * 1500);
+    case PATTERN_RESTARTS: /* pairs far behind the window: a restart every other packet */
+      return (uint16_t)((i / 2) * 20000 + i % 2);
+    case PATTERN_RANDOM:
+      *marker = rng() % 2;
+      return (uint16_t)rng();
+    case PATTERN_HALF_WINDOW: /* 500 single-packet gaps open at once, then all expire in one poll */
+      return (uint16_t)((i / 500) * 1024 + 2 * (i % 500) + 1);
+    default:
+      return (uint16_t)i;
+  }
+}
+
+/* The most work one call did, and the work per packet over the whole pattern. */
+static void pattern_work(int pattern, uint32_t packets_behind, double *per_call, double *per_packet) {
+  rng_state = 12345;
+  pt_frame_assembler_config config = {1024, 8u << 20, 40, 250, packets_behind, packets_behind == 0};
+  pt_frame_assembler *a = NULL;
+  CHECK_EQ(pt_frame_assembler_create(&a, &config, classify, NULL), PT_OK);
+  uint8_t packet[12 + 100], payload[100] = {'K'};
+  const size_t count = 20000;
+  double most = 0, before = 0;
+  for (size_t i = 0; i < count; i++) {
+    double now = pattern == PATTERN_HALF_WINDOW ? (double)(i / 500) * 100 : (double)i;
+    double deadline = pt_frame_assembler_deadline(a);
+    if (deadline >= 0 && deadline <= now) {
+      CHECK_EQ(pt_frame_assembler_poll(a, now, drop_frame, NULL), PT_OK);
+      double work = counters(a).work;
+      if (work - before > most) most = work - before;
+      before = work;
+    }
+    int marker;
+    uint16_t seq = pattern_seq(pattern, i, &marker);
+    size_t length = rtp(packet, seq, (uint32_t)(i / 4) * 3000, marker, payload, sizeof payload);
+    CHECK_EQ(pt_frame_assembler_push(a, packet, length, now, drop_frame, NULL), PT_OK);
+    double work = counters(a).work;
+    if (work - before > most) most = work - before;
+    before = work;
+  }
+  CHECK_EQ(pt_frame_assembler_poll(a, (double)count + 10000, drop_frame, NULL), PT_OK);
+  *per_call = most;
+  *per_packet = counters(a).work / (double)count;
+  pt_frame_assembler_destroy(a);
+}
+
+static void test_hostile_arrival_patterns_cost_bounded_work(void) {
+  const char *names[] = {"in order", "every other", "jumps", "restarts", "random", "half a window of gaps"};
+  for (uint32_t packets_behind = 0; packets_behind <= 8; packets_behind += 8) {
+    double in_order_call, in_order_packet;
+    pattern_work(PATTERN_IN_ORDER, packets_behind, &in_order_call, &in_order_packet);
+    for (int pattern = PATTERN_EVERY_OTHER; pattern <= PATTERN_HALF_WINDOW; pattern++) {
+      double per_call, per_packet;
+      pattern_work(pattern, packets_behind, &per_call, &per_packet);
+      printf("  %s (packets behind %u): at most %.0f per call, %.1f per packet (in order: %.0f, %.1f)\n",
+             names[pattern], packets_behind, per_call, per_packet, in_order_call, in_order_packet);
+      /* Amortized: a few visits per packet; one call: a window's worth (the old assembler did a window
+       * per gap, so a window squared in one poll, and a window per packet while a gap was open). */
+      CHECK(per_packet <= 8 * in_order_packet + 16);
+      CHECK(per_call <= 4 * 1024);
+    }
+  }
+}
+
 int main(void) {
   RUN(test_in_order_frames_of_1_2_and_150_packets);
   RUN(test_reordered_packets_still_make_whole_frames_in_order);
@@ -795,7 +873,7 @@ int main(void) {
   RUN(test_lost_marker_packet_is_loss);
   RUN(test_starts_waiting_for_a_keyframe);
   RUN(test_window_overflow_declares_loss_without_time);
-  RUN(test_complete_frames_behind_a_gap_declare_loss);
+  RUN(test_packets_behind_a_gap_declare_loss);
   RUN(test_byte_budget_declares_loss);
   RUN(test_malformed_packets_are_refused_and_counted);
   RUN(test_deadline_follows_the_gap_and_the_request_rate);
@@ -805,6 +883,7 @@ int main(void) {
   RUN(test_bad_configs_are_refused);
   RUN(test_random_stream_with_loss_and_reordering);
   RUN(test_random_bytes_do_not_crash);
+  RUN(test_hostile_arrival_patterns_cost_bounded_work);
   forget_frames();
   return 0;
 }
