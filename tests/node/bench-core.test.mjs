@@ -1,9 +1,10 @@
-// The benches of the core and the SDK in Node (`npm run bench -- core`) on a tiny input, so that their
+// The benches of the core and the SDK in Node (`npm run bench -- core`) and of the gateway on a tiny input, so that their
 // code keeps working between runs of the real thing; the figures themselves mean nothing at this size.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { measureCoreReceive } from "../../bench/core-receive.mjs";
 import { measureDataChannelRate } from "../../bench/data-channel-rate.mjs";
+import { measureGatewayRelay } from "../../bench/gateway-relay.mjs";
 
 test("the receive-path bench runs: every packet through the core's path and unprotect alone", { timeout: 60000 }, async () => {
   const result = await measureCoreReceive({ rounds: 1, frames: 30, others: 20 });
@@ -18,4 +19,12 @@ test("the data-channel rate bench runs: both paths deliver every message", { tim
   const result = await measureDataChannelRate({ rounds: 1, batches: 2, count: 50 });
   assert.equal(result.count, 100);
   assert.ok(result.raw > 0 && result.petrichor > 0 && result.ratio > 0);
+});
+
+test("the gateway relay bench runs: paired clients relay through the gateway and the bare relay", { timeout: 120000 }, async () => {
+  const [row] = await measureGatewayRelay({ sizes: [40], seconds: 2 });
+  for (const figures of [row.gateway, row.bare]) {
+    assert.ok(figures.relayed > 0 && figures.relayed <= figures.sent + 40, JSON.stringify(figures));
+    assert.ok(figures.p50Ms > 0 && figures.cpuUsPerMessage > 0 && Number.isFinite(figures.bytesPerClient), JSON.stringify(figures));
+  }
 });
