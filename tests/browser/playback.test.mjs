@@ -76,6 +76,17 @@ test("a Node host's live H.264 + Opus plays in Chromium: decoded pictures of the
     const { framesReceived, framesDecoded, framesDropped } = playback.video;
     assert.ok(framesDecoded >= 0.95 * (framesReceived - framesDropped), JSON.stringify(playback.video));
     assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
+    // The page logs at Debug: the decoders say how they were set up, and the first keyframe is asked for with why.
+    const logs = await page.evaluate(() => window.logs);
+    for (const pattern of [
+      /^Decoder: peer \d+, stream \d+: video decoder configured: avc1\.42e01e, (prefer-hardware|no-preference), optimised for latency$/,
+      /^Decoder: .*: audio decoder configured: opus, 48000 Hz, 2 channel\(s\)/,
+      /^Decoder: .*: picture size 320x240$/,
+      /^Decoder: .*: decoding from a keyframe/,
+      /^Stream: .*: requesting a keyframe: /,
+    ]) {
+      assert.ok(logs.some((line) => pattern.test(line)), `a log line matching ${pattern}`);
+    }
 
     // pause() stops the pictures, play() brings them back (from a keyframe).
     await page.evaluate(() => window.stream.pause());
@@ -130,6 +141,8 @@ test("a decoder error recovers at the next keyframe instead of leaving a black p
     // A fresh decoder, a keyframe, and pictures again within a second.
     await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, afterError, { timeout: 1500 });
     assert.equal((await page.evaluate(() => window.playback())).readyState, "Playing");
+    const logs = await page.evaluate(() => window.logs);
+    assert.ok(logs.some((line) => /^Stream: .*: requesting a keyframe: the decoder needs one: a fresh decoder after an error$/.test(line)), logs.join("\n"));
   } finally {
     await page.close();
     host.stop();
