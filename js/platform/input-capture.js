@@ -3,7 +3,7 @@
 // clipboard, the container's size, focus and page visibility. Touch and pen go to TouchInput,
 // gamepads to GamepadInput. Every captured input is an OutgoingInput object handed to
 // hooks.send(input), which returns true when it went out; this module decides nothing else.
-import { ButtonAction, InputLevel, InputType, KeyboardAction, MouseButton, ScrollAxis } from "../sdk/enums.js";
+import { ButtonAction, InputLevel, InputType, KeyboardAction, LogLevel, MouseButton, ScrollAxis } from "../sdk/enums.js";
 import { GamepadInput } from "./gamepad-input.js";
 import { TouchInput } from "./touch-input.js";
 
@@ -38,7 +38,7 @@ export class InputCapture {
   /**
    * hooks: send(input) → boolean; mapKey(code) → VirtualKey (0: unmapped); toRemote(x, y) → {x, y} |
    * undefined; scale() → CSS pixels per remote pixel; releaseKeys(); pause(); play(); isPaused();
-   * log(level, message).
+   * log: a log of js/sdk/log.js (level, message or a function building it).
    */
   constructor(container, hooks, level) {
     this.#container = container;
@@ -58,7 +58,14 @@ export class InputCapture {
     on(this.#textSink, "input", (event) => !event.isComposing && (this.#textSink.value = ""));
     on(container, "paste", (event) => this.#onPaste(event));
     on(container, "focus", () => this.#onFocus());
-    on(container, "focusout", (event) => !container.contains(event.relatedTarget) && hooks.releaseKeys());
+    on(container, "focusout", (event) => {
+      if (container.contains(event.relatedTarget)) return;
+      hooks.log(LogLevel.Debug, "focus lost: keys released, capture stops");
+      hooks.releaseKeys();
+    });
+    on(document, "pointerlockchange", () =>
+      hooks.log(LogLevel.Debug, () => (document.pointerLockElement === container ? "pointer locked: the mouse moves relatively" : "pointer lock released")),
+    );
     for (const type of ["pointerdown", "pointermove", "pointerup", "pointercancel", "pointerrawupdate"]) {
       on(container, type, (event) => this.#onPointer(event));
     }
@@ -79,6 +86,7 @@ export class InputCapture {
 
   /** Applies a new InputLevel: listeners stay, but only what it allows is captured. */
   setLevel(level) {
+    this.#hooks.log(LogLevel.Debug, () => `capturing ${["Keyboard", "Mouse", "Gamepad", "Clipboard"].filter((name) => level & InputLevel[name]).join(", ") || "nothing"} (InputLevel ${level})`);
     this.#level = level;
     this.#touch.setEnabled((level & InputLevel.Mouse) !== 0);
     this.#gamepads.setLevel(level & InputLevel.Gamepad);
@@ -130,6 +138,7 @@ export class InputCapture {
   }
 
   #onFocus() {
+    this.#hooks.log(LogLevel.Debug, "focused: capturing input");
     if (globalThis.matchMedia?.("(pointer: fine)").matches) this.#textSink.focus({ preventScroll: true });
     // The host's paste should paste what this machine copied: offer the local clipboard on focus.
     if (this.#allows(InputLevel.Clipboard) && navigator.clipboard?.readText) {
@@ -259,6 +268,7 @@ export class InputCapture {
 
   #onVisibility() {
     if (document.visibilityState === "hidden") {
+      this.#hooks.log(LogLevel.Debug, "page hidden: keys released, stream paused");
       this.#hooks.releaseKeys();
       if (!this.#hooks.isPaused()) {
         this.#pausedByVisibility = true;
