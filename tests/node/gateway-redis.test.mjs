@@ -41,6 +41,14 @@ class Client extends GatewayClient {
     return client;
   }
 
+  /** Sends a connect to `target` (another Client); resolves with the request it received, whose stamped source is this client. */
+  async reaches(target, requestId) {
+    this.send({ type: "connect", requestId, target: target.id });
+    const request = await target.next((message) => message.type === "request" && message.requestId === requestId);
+    assert.equal(request.source, this.id);
+    return request;
+  }
+
   /** Sends a connect and resolves with the gateway's first answer about it: the request reaching `target` is not awaited. */
   async connectAnswer(target, requestId = `r-${randomBytes(4).toString("hex")}`) {
     this.send({ type: "connect", requestId, target });
@@ -199,9 +207,7 @@ test("a killed gateway's peers vanish from the other, its pending attempts fail,
   await roundTrip(local, remote, "before the kill");
 
   // A pending attempt from the first gateway to a peer of the second.
-  requester.send({ type: "connect", requestId: "pending", target: silent.id });
-  const request = await silent.next("request");
-  assert.equal(request.source, requester.id);
+  await requester.reaches(silent, "pending");
 
   const moved = nextEvent(mover, "reconnected", WAIT);
   second.child.kill("SIGKILL");
@@ -252,9 +258,7 @@ test("across processes a peer reaches only its own organisation", { timeout: 120
   const warned = await otherOrg.next((message) => message.type === "alert" && message.requestId === "cross-org");
   assert.equal(warned.code, 10);
   // A's own key on the other process reaches it, with the true source stamped.
-  sameOrg.send({ type: "connect", requestId: "same-org", target: targetA.id });
-  const request = await targetA.next("request");
-  assert.equal(request.source, sameOrg.id);
+  await sameOrg.reaches(targetA, "same-org");
   // And a resume token of organisation A does not give organisation B its id.
   const impostor = await Client.hello(first.url, "key-b", targetA.resumeToken);
   t.after(() => impostor.close());
@@ -270,15 +274,13 @@ test("pending caps are kept by the target's process for requesters on every proc
   const near = await Client.hello(first.url);
   const far = await Client.hello(second.url);
   t.after(() => [target, near, far].forEach((client) => client.close()));
-  far.send({ type: "connect", requestId: "far", target: target.id });
-  await target.next("request");
+  await far.reaches(target, "far");
   const full = await near.connectAnswer(target.id, "near");
   assert.equal(full.message, "Too many pending connection attempts to this peer.");
   // Cancelled across processes, the slot is free again.
   far.send({ type: "cancel", requestId: "far", target: target.id });
   assert.equal((await target.next("cancel")).source, far.id);
-  near.send({ type: "connect", requestId: "near-again", target: target.id });
-  assert.equal((await target.next("request")).source, near.id);
+  await near.reaches(target, "near-again");
 });
 
 test("while Redis is down each gateway serves its own peers and refuses the others' clearly; it recovers when Redis is back", { timeout: 120_000 }, async (t) => {
@@ -299,8 +301,7 @@ test("while Redis is down each gateway serves its own peers and refuses the othe
   assert.equal(answer.code, 90);
   assert.equal(answer.message, UNREACHABLE);
   // Its own peers still reach each other, and new clients are still welcome.
-  a.send({ type: "connect", requestId: "local", target: c.id });
-  assert.equal((await c.next("request")).source, a.id);
+  await a.reaches(c, "local");
   const late = await Client.hello(first.url);
   t.after(() => late.close());
 
@@ -316,8 +317,7 @@ test("while Redis is down each gateway serves its own peers and refuses the othe
   assert.ok(request, "a peer of the first gateway reaches one of the second once Redis is back");
   assert.equal(request.source, a.id);
   // The late client, welcomed while Redis was down, is reachable from the other gateway too.
-  b.send({ type: "connect", requestId: "to-late", target: late.id });
-  assert.equal((await late.next("request")).source, b.id);
+  await b.reaches(late, "to-late");
 });
 
 test("a gateway that stops cleanly tells the others' peers at once and leaves nothing of its own in Redis", { timeout: 120_000 }, async (t) => {
@@ -325,8 +325,7 @@ test("a gateway that stops cleanly tells the others' peers at once and leaves no
   const requester = await Client.hello(first.url);
   const silent = await Client.hello(second.url);
   t.after(() => requester.close());
-  requester.send({ type: "connect", requestId: "pending", target: silent.id });
-  await silent.next("request");
+  await requester.reaches(silent, "pending");
 
   second.child.kill("SIGTERM");
   const failed = await requester.next((message) => message.requestId === "pending");
@@ -347,8 +346,7 @@ test("a resume token with takeOver moves a live session to another process: the 
   const partner = await Client.hello(second.url);
   t.after(() => partner.close());
   // A pending attempt of the old session: its requester hears that it went away.
-  partner.send({ type: "connect", requestId: "to-old", target: old.id });
-  await old.next("request");
+  await partner.reaches(old, "to-old");
 
   const moved = await Client.hello(first.url, "key-a", old.resumeToken);
   t.after(() => moved.close());
@@ -360,6 +358,5 @@ test("a resume token with takeOver moves a live session to another process: the 
   assert.equal(gone.message, NOT_CONNECTED);
 
   // The id is reachable on its new process, from the old one's peers too.
-  partner.send({ type: "connect", requestId: "to-moved", target: old.id });
-  assert.equal((await moved.next("request")).source, partner.id);
+  await partner.reaches(moved, "to-moved");
 });
