@@ -1,6 +1,6 @@
 // The SDK's logs, delivered as rainway's "log" event: (level, target, message). Each layer writes
 // under its own target (LOG_TARGETS). Lines more detailed than rainway.logLevel, or written while
-// nobody listens, cost one comparison: a message that takes work to build is passed as a function,
+// nobody listens, cost a check of the level: a message that takes work to build is passed as a function,
 // which runs only for a line that is delivered. No line carries a secret (API keys, resume tokens,
 // SDP, ICE credentials, SRTP keys): redact() strips them from the messages that are dumped at Trace.
 import { LogLevel } from "./enums.js";
