@@ -12,6 +12,9 @@ if(EMSCRIPTEN)
   set(CMAKE_SYSTEM_PROCESSOR wasm32)
 endif()
 add_subdirectory(${PT_SRTP_SOURCE_DIR} ${CMAKE_BINARY_DIR}/third_party/srtp2 EXCLUDE_FROM_ALL)
+# The list of streams is ours (src/media/srtp_stream_list.c says why), through libsrtp2's own extension point.
+target_compile_definitions(srtp2 PRIVATE SRTP_NO_STREAM_LIST)
+target_sources(srtp2 PRIVATE ${CMAKE_SOURCE_DIR}/src/media/srtp_stream_list.c)
 add_library(pt_srtp2 INTERFACE)
 target_link_libraries(pt_srtp2 INTERFACE srtp2)
 

@@ -14,12 +14,16 @@ struct pt_srtp_session {
   pt_srtp_direction direction;
 };
 
-/* libsrtp2 keeps one process-wide crypto kernel; it is set up on first use and never torn down. */
+/* libsrtp2 keeps one process-wide crypto kernel; it is set up on first use and never torn down. A set-up
+ * that failed half-way (memory) is undone, so that the next call starts afresh instead of failing for ever
+ * on what the first one registered. */
 static int ensure_srtp_initialised(void) {
   static int initialised = 0;
   if (!initialised) {
-    if (srtp_init() != srtp_err_status_ok) {
-      return PT_ERR_SRTP;
+    srtp_err_status_t result = srtp_init();
+    if (result != srtp_err_status_ok) {
+      srtp_shutdown();
+      return result == srtp_err_status_alloc_fail ? PT_ERR_NO_MEMORY : PT_ERR_SRTP;
     }
     initialised = 1;
   }

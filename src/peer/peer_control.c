@@ -68,8 +68,14 @@ static int on_announce(pt_core *core, pt_handle peer, const pt_control_message *
   int status = pt_peer_remember_announcement(core, peer, &m->stream);
   if (status != PT_OK) return status;
   cJSON *payload = cJSON_CreateObject();
-  cJSON_AddNumberToObject(payload, "requestId", m->request_id);
-  cJSON_AddItemToObject(payload, "stream", describe(&m->stream));
+  cJSON *stream = describe(&m->stream);
+  /* Out of memory, the description must not leak: it is freed with the payload only once attached. */
+  if (payload == NULL || stream == NULL || cJSON_AddNumberToObject(payload, "requestId", m->request_id) == NULL ||
+      !cJSON_AddItemToObject(payload, "stream", stream)) {
+    cJSON_Delete(stream);
+    cJSON_Delete(payload);
+    return PT_ERR_NO_MEMORY;
+  }
   return pt_core_emit_object(core, peer, PT_EVENT_STREAM_ANNOUNCED, payload);
 }
 
