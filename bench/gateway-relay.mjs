@@ -57,10 +57,10 @@ class BenchClient {
 async function startServer(kind) {
   // GATEWAY_BENCH_NODE_OPTIONS adds flags to the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = process.env.GATEWAY_BENCH_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
-  const child = fork(SERVER, [kind], { execArgv: ["--expose-gc", ...extra], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const child = fork(SERVER, [kind], { execArgv: ["--expose-gc", ...extra], stdio: ["ignore", process.env.GATEWAY_BENCH_STDOUT ? "inherit" : "ignore", "inherit", "ipc"] });
   const [message] = await limit(30_000, `starting the ${kind} server`, once(child, "message"));
-  const stats = async () => {
-    child.send("stats");
+  const stats = async (request = "stats") => {
+    child.send(request);
     const [reply] = await limit(30_000, "reading the server's stats", once(child, "message"));
     return reply;
   };
@@ -90,7 +90,7 @@ async function measureOne(kind, clients, seconds) {
   const server = await startServer(kind);
   const all = [];
   try {
-    const idle = await server.stats();
+    const idle = await server.stats("memory");
     for (let start = 0; start < clients; start += CONNECT_BATCH) {
       const batch = [];
       for (let i = start; i < Math.min(clients, start + CONNECT_BATCH); i++) batch.push(new BenchClient(server.url, i));
@@ -98,7 +98,7 @@ async function measureOne(kind, clients, seconds) {
       all.push(...batch);
     }
     for (let i = 0; i + 1 < all.length; i += 2) await limit(30_000, "pairing clients", pair(kind, all[i], all[i + 1]));
-    const connected = await server.stats();
+    const connected = await server.stats("memory");
 
     const latencies = [];
     let measuring = false;
