@@ -81,7 +81,7 @@ async function selectedPair(pc) {
 test("the hello gives each client TURN credentials of its own in coturn's REST scheme; a pong refreshes them after half their lifetime", async (t) => {
   const ttlSeconds = 4;
   const gateway = await startTurnGateway(t, { ttlSeconds }, { iceServers: [{ urls: "stun:127.0.0.1:3478" }] });
-  const client = await GatewayClient.open(gateway.url);
+  const client = await GatewayClient.open(gateway.url, {}, 10_000);
   t.after(() => client.ws.close());
   const before = Math.floor(Date.now() / 1000);
   client.send({ type: "hello", version: 2, apiKey: "key" });
@@ -137,12 +137,15 @@ test("bad turn options are TypeErrors naming the option; petrichor gateway takes
   const folder = mkdtempSync(join(tmpdir(), "petrichor-turn-"));
   t.after(() => rmSync(folder, { recursive: true, force: true }));
   const secretFile = join(folder, "turn-secret");
+  const keysFile = join(folder, "keys.json");
   writeFileSync(secretFile, `${SECRET}\n`);
-  const cli = await startCliGateway(t, ["--turn-url", coturn.url, "--turn-secret-file", secretFile, "--turn-ttl", "600"], { stderr: "pipe" });
-  const client = await GatewayClient.open(cli.url);
+  writeFileSync(keysFile, JSON.stringify(KEYS));
+  const flags = ["--keys", keysFile, "--turn-url", coturn.url, "--turn-secret-file", secretFile, "--turn-ttl", "600"];
+  const cli = await startCliGateway(t, flags, { stderr: "pipe" });
+  const client = await GatewayClient.open(cli.url, {}, 10_000);
   t.after(() => client.ws.close());
   const before = Math.floor(Date.now() / 1000);
-  client.send({ type: "hello", version: 2, apiKey: cli.stdout().match(/Development API key[^:]*: (\S+)/)[1] });
+  client.send({ type: "hello", version: 2, apiKey: "key" });
   const hello = await client.next("hello");
   const turn = turnServerOf(hello.iceServers);
   assert.ok(turn.expiry >= before + 600 && turn.expiry <= Math.floor(Date.now() / 1000) + 600);
@@ -224,7 +227,8 @@ test("expired credentials are refused by coturn: a relay-only connect fails at o
 });
 
 test("a long-lived client gets fresh TURN credentials through its heartbeat, and its next peers use them", { timeout: 120_000 }, async (t) => {
-  const gateway = await startTurnGateway(t, { ttlSeconds: 10 });
+  // Renewed once at most 8 s are left: the renewed ones have that long to make the next peer's allocation.
+  const gateway = await startTurnGateway(t, { ttlSeconds: 16 });
   const { client, host, close } = await connectPair(gateway, { iceTransportPolicy: "relay", heartbeatIntervalMs: 200 });
   t.after(close);
   const first = turnServerOf(client.iceServers);
@@ -234,11 +238,10 @@ test("a long-lived client gets fresh TURN credentials through its heartbeat, and
 
   const before = created.length;
   const accepted = nextEvent(host, "peer-request").then(([request]) => request.accept());
-  const [clientPeer] = await Promise.all([client.connect(host.id), accepted]);
+  await Promise.all([client.connect(host.id), accepted]);
   const own = created.slice(before).map(({ configuration }) => turnServerOf(configuration.iceServers)).find((server) => server.id === String(client.id));
   assert.ok(own && own.expiry >= fresh.expiry, "the new RTCPeerConnection has the refreshed credentials");
   await coturn.waitForLog(new RegExp(`user <${own.username}>: incoming packet ALLOCATE processed, success`));
-  assert.ok(clientPeer.state !== undefined);
 });
 
 test("ICE options are checked: bad iceServers or iceTransportPolicy, and relay-only without any TURN server, are RainwayErrors that say so", async (t) => {
