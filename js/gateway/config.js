@@ -1,6 +1,7 @@
 // Gateway configuration: the API keys (which organisation owns each) and the ICE servers announced
 // in the hello. Everything is checked at start so that a bad configuration fails loudly, once.
 import { createHash, randomBytes } from "node:crypto";
+import { accessTokenKey } from "./access-tokens.js";
 import { isWellFormed } from "./protocol.js";
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]{1,128}$/;
@@ -10,10 +11,16 @@ const MAX_ICE_URLS = 4;
 const MAX_ICE_URL_CHARS = 512;
 const MAX_ICE_CREDENTIAL_BYTES = 256;
 
-/** API key → organisation. Keys are looked up by their SHA-256 so lookups leak no key prefix through timing. */
+/**
+ * API key → organisation. Keys are looked up by their SHA-256 so lookups leak no key prefix through
+ * timing. Also each key's access-token key (access-tokens.js) by its key id.
+ */
 export class Keyring {
   constructor(entries) {
     this.orgs = new Map();
+    // Key ids are 72 bits: two keys sharing one (odds about n²/2⁷³ for n keys) would leave the first's
+    // tokens refused as not genuine, nothing worse.
+    this.tokenKeys = new Map();
     for (const [key, org] of entries) {
       if (typeof key !== "string" || !PRINTABLE_ASCII.test(key)) {
         throw new TypeError("Every API key must be 1 to 128 printable ASCII characters (0x21 to 0x7e).");
@@ -22,6 +29,8 @@ export class Keyring {
         throw new TypeError(`The organisation of API key "${key.slice(0, 4)}…" must be a non-empty string.`);
       }
       this.orgs.set(digest(key), org);
+      const { keyId, tagKey } = accessTokenKey(key);
+      this.tokenKeys.set(keyId, { tagKey, org });
     }
   }
 
@@ -32,6 +41,11 @@ export class Keyring {
   /** The organisation owning `apiKey`, or null. */
   organisationOf(apiKey) {
     return this.orgs.get(digest(apiKey)) ?? null;
+  }
+
+  /** {tagKey, org} of the key whose access tokens carry `keyId`, or undefined. */
+  accessTokenKey(keyId) {
+    return this.tokenKeys.get(keyId);
   }
 }
 

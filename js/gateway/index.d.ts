@@ -109,7 +109,8 @@ export interface GatewayOptions {
   /** Interface of the gateway's own HTTP server. Ignored with `server`. Default "127.0.0.1". */
   host?: string;
   /**
-   * API key → organisation name. Peers only reach peers of their own organisation. When undefined,
+   * API key → organisation name. Peers only reach peers of their own organisation; a hello may also
+   * present an access token minted with one of these keys (`mintAccessToken`). When undefined,
    * PETRICHOR_API_KEYS is read (a JSON object, or comma-separated key=org pairs); when there are
    * still no keys, a development key is generated and returned as `devKey`.
    */
@@ -198,6 +199,35 @@ export declare const AlertCode: Readonly<{
   /** Petrichor's own: another connection took over this session's peer id with its resume token (close 4091). */
   SessionReplaced: 91;
 }>;
+
+export interface MintAccessTokenOptions {
+  /** One of the gateway's API keys: the token admits to its organisation, and dies with it. */
+  apiKey: string;
+  /**
+   * The externalId the token is for: a hello presenting it must carry this externalId (the page passes
+   * the same one to `rainway.connect`). At most 256 bytes of UTF-8, no control characters. Default "".
+   */
+  externalId?: string;
+  /** How long the token admits new sessions, in whole seconds, 1 … 86,400. Default 300. */
+  ttlSeconds?: number;
+  /** The time of minting, in ms since 1970. Default: now. */
+  now?: number;
+}
+
+/**
+ * Mints an access token (docs/PROTOCOL.md, "Access tokens") on an app's backend: a page passes it to
+ * `rainway.connect({ apiKey: token, externalId })` instead of the API key, which then never reaches
+ * the page. Signed with a key derived from `apiKey`, so any gateway holding that key honours it,
+ * until it expires, for this externalId only. A session started with it reconnects after the expiry
+ * with its resume token. Throws a TypeError for options no hello could carry.
+ */
+export function mintAccessToken(options: MintAccessTokenOptions): string;
+
+/** An access token's lifetime when `ttlSeconds` is not given, in seconds (300). */
+export declare const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: number;
+
+/** The longest lifetime of an access token, in seconds (86,400: a day). */
+export declare const MAX_ACCESS_TOKEN_TTL_SECONDS: number;
 
 /** How long a resume token is honoured by default after it was issued, in ms (48 h). */
 export declare const RESUME_TOKEN_TTL_MS: number;

@@ -17,6 +17,7 @@ import { GatewaySocketServer } from "./server.js";
 import { resolveTurn } from "./turn.js";
 
 export { AlertCode, MAX_VERSION, MIN_VERSION } from "./protocol.js";
+export { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS, mintAccessToken } from "./access-tokens.js";
 export { DEFAULT_LIMITS } from "./limits.js";
 export { RESUME_TOKEN_TTL_MS } from "./resume-tokens.js";
 export { DEFAULT_TURN_TTL_SECONDS } from "./turn.js";

@@ -28,6 +28,7 @@ import {
   validatePeerMessage,
   validatePing,
 } from "./protocol.js";
+import { AccessTokenRefusal, checkAccessToken, isAccessToken } from "./access-tokens.js";
 import { AttemptState, AttemptTable, OpenRefusal } from "./attempts.js";
 import { PeerRegistry } from "./peers.js";
 import { ResumeTokens } from "./resume-tokens.js";
@@ -36,7 +37,7 @@ export const ClientState = Object.freeze({ Hello: "hello", Ready: "ready", Close
 
 export const NOT_CONNECTED = "The target peer is not connected.";
 const INVALID_KEY = "The Rainway API key is invalid.";
-const TOO_MANY_FAILED_HELLOS = "Too many hellos with an invalid API key from this address; try again later.";
+const TOO_MANY_FAILED_HELLOS = "Too many hellos with an invalid API key or access token from this address; try again later.";
 const EXPIRED = "The connection request expired unanswered.";
 export const REPLACED = "Another connection took over this peer id with its resume token.";
 export const TOO_MANY_PENDING = {
@@ -139,10 +140,10 @@ export class Router {
 
   /** The key check, once the client's address may have one, and the answering hello. */
   admit(client, hello, version) {
-    const org = this.keyring.organisationOf(hello.apiKey);
-    if (org === null) {
+    const { org, refusal } = this.authenticate(hello);
+    if (refusal) {
       this.failedHellos?.failed(client.address);
-      return client.fatal(AlertCode.AccessDenied, INVALID_KEY);
+      return client.fatal(AlertCode.AccessDenied, refusal);
     }
     const claim = this.tokens.verify(org, hello.resumeToken);
     const holder = claim ? this.registry.get(claim) : undefined;
@@ -153,6 +154,20 @@ export class Router {
       holder.client.fatal(AlertCode.SessionReplaced, REPLACED);
     }
     this.register(client, { org, externalId: hello.externalId, claim, takeOver: hello.takeOver }, version);
+  }
+
+  /** The organisation the hello's API key or access token admits it to: {org}, or {refusal} (the alert's message). */
+  authenticate({ apiKey, externalId, resumeToken }) {
+    const org = this.keyring.organisationOf(apiKey);
+    if (org !== null) return { org };
+    if (!isAccessToken(apiKey)) return { refusal: INVALID_KEY };
+    const checked = checkAccessToken(apiKey, externalId, (keyId) => this.keyring.accessTokenKey(keyId), Date.now());
+    if (checked.refusal || !checked.expired) return checked;
+    // The expiry bounds when a token may start a session, not how long the session lasts: the SDK
+    // reconnects with the token it was given, so a hello that resumes a session of the token's
+    // organisation (its resume token is the session's credential) is let in after the expiry too.
+    if (this.tokens.verify(checked.org, resumeToken)) return { org: checked.org };
+    return { refusal: AccessTokenRefusal.Expired };
   }
 
   /** Gives the client its peer id (the claimed one when it is free, else a fresh one), then welcome(). */
