@@ -61,7 +61,12 @@ export declare class RainwayError extends Error {
 }
 
 export interface RainwayConnectOptions {
+  /**
+   * An API key, or (Petrichor) an access token the app's backend minted with one
+   * (`mintAccessToken` of "petrichor/gateway"), so that pages never hold the key.
+   */
   apiKey: string;
+  /** With an access token, the externalId it was minted for. */
   externalId?: string;
   /** ws:// or wss:// URL of the gateway; defaults to PETRICHOR_GATEWAY_URL, then /gateway on the page's origin. */
   gatewayUrl?: string;

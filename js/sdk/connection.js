@@ -11,6 +11,7 @@ import { openGatewaySocket } from "../platform/websocket.js";
 import { CoreError } from "../core/core.js";
 import { LogLevel } from "./enums.js";
 import { messageType, redact } from "./log.js";
+import { isAccessToken } from "./access-token.js";
 
 /** Alert codes the core reports in its events (docs/PROTOCOL.md, "Alerts"). */
 const ALERT_CLOSE_NOTIFY = 0;
@@ -307,8 +308,10 @@ export class RainwayConnection extends EventEmitter {
     this.#runtime.unregister(this.#handle);
     this.#socket?.close(3000, "closed");
     this.#socket = null;
-    if (payload.alertCode === ALERT_ACCESS_DENIED) this.#closeReason = Messages.invalidKey;
-    else if (payload.alertCode === ALERT_SESSION_REPLACED) this.#closeReason = Messages.sessionReplaced;
+    if (payload.alertCode === ALERT_ACCESS_DENIED) {
+      // A key's refusal keeps 0.5's words; a token's says which rule it broke (expired, another externalId…).
+      this.#closeReason = isAccessToken(this.#options.apiKey) && payload.message ? payload.message : Messages.invalidKey;
+    } else if (payload.alertCode === ALERT_SESSION_REPLACED) this.#closeReason = Messages.sessionReplaced;
     else if (payload.alertCode === ALERT_CLOSE_NOTIFY) this.#closeReason ??= Messages.gatewayClosed;
     else if (payload.alertCode !== undefined) this.#closeReason = Messages.gatewayFatal;
     else if (payload.code === CoreError.Timeout && this.#readyResolvers) this.#closeReason = "The Rainway gateway did not answer in time.";

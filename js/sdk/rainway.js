@@ -8,6 +8,7 @@ import { checkIceOptions } from "./ice-servers.js";
 import { Runtime } from "./runtime.js";
 import { openGatewaySocket } from "../platform/websocket.js";
 import { resolveGatewayUrl, resumeTokenStore } from "../platform/environment.js";
+import { resumeScope } from "./access-token.js";
 
 export const SDK_VERSION = "0.1.0";
 const DEFAULT_CONNECT_TIMEOUT_MS = 30000;
@@ -140,7 +141,7 @@ export class RainwaySDK extends EventEmitter {
   async connect(options) {
     const settings = connectOptions(options);
     const runtime = await this.#loadRuntime();
-    const store = resumeTokenStore(settings.gatewayUrl, settings.apiKey);
+    const store = resumeTokenStore(settings.gatewayUrl, resumeScope(settings.apiKey));
     const resumeToken = settings.resumeToken ?? store.load() ?? "";
     const log = createLog(this.#logSink, LOG_TARGETS.Gateway);
     log(LogLevel.Debug, () => `connecting to ${describeUrl(settings.gatewayUrl)} (external id "${settings.externalId}"${resumeToken ? ", with a resume token" : ""})`);
