@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The `petrichor` command: `gateway` runs the signaling server, `host` streams a Linux display.
+// The `petrichor` command: `gateway` runs the signaling server, `host` streams a Linux display,
+// `token` mints an access token.
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { startGateway } from "./gateway/index.js";
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS, mintAccessToken, startGateway } from "./gateway/index.js";
 
 const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys keys.json] [--ice url ...]
                          [--origin https://app.example ...] [--limits limits.json]
@@ -12,6 +13,7 @@ const USAGE = `usage: petrichor gateway [--port 8080] [--host 127.0.0.1] [--keys
                          [--turn-url turn:host:3478 ... --turn-secret-file secret [--turn-ttl s]]
                          [--redis redis://host:6379]
        petrichor host (--display :0 | --app "command") (--allow id ... | --accept-all) [options]
+       petrichor token --key-file FILE [--external-id ID] [--ttl 300]
        petrichor --version
 
 gateway: runs the signaling server.
@@ -57,6 +59,13 @@ host: streams an X11 display (or one app in a virtual display) and injects the i
   --bitrate N    starting video bits per second; default 2000000
   --software     never use a hardware encoder
   --id-file F    keeps the peer id across restarts; default ~/.cache/petrichor/host-id
+
+token: prints an access token that a page passes as its apiKey instead of the key (README,
+"Access tokens"); an app's backend mints one per page with mintAccessToken of petrichor/gateway.
+  --key-file F   a file holding the API key to mint with (or PETRICHOR_API_KEY)
+  --external-id ID  the externalId the token is for; the page connects with the same one;
+                 default none ("")
+  --ttl S        seconds the token admits new sessions, 1 to ${MAX_ACCESS_TOKEN_TTL_SECONDS}; default ${DEFAULT_ACCESS_TOKEN_TTL_SECONDS}
 `;
 
 /** Thrown for anything the user typed wrong: usage on stderr, exit 2. */
@@ -270,7 +279,41 @@ async function runHost(args) {
   }
 }
 
-const COMMANDS = { gateway: runGateway, host: runHost };
+const TOKEN_OPTIONS = {
+  "--key-file": ["keyFile", "string"],
+  "--external-id": ["externalId", "string"],
+  "--ttl": ["ttlSeconds", "count"],
+};
+
+async function runToken(args) {
+  const options = parseArgs(args, TOKEN_OPTIONS, { externalId: "", ttlSeconds: DEFAULT_ACCESS_TOKEN_TTL_SECONDS });
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  // The key comes from a file or the environment, never the command line other users can read.
+  let apiKey = process.env.PETRICHOR_API_KEY;
+  if (options.keyFile !== undefined) {
+    try {
+      apiKey = (await readFile(options.keyFile, "utf8")).trim();
+    } catch (error) {
+      throw new Error(`cannot read the API key from ${options.keyFile}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+    }
+  }
+  if (!apiKey) throw new UsageError("token needs --key-file (or PETRICHOR_API_KEY)");
+  if (options.ttlSeconds < 1 || options.ttlSeconds > MAX_ACCESS_TOKEN_TTL_SECONDS) {
+    throw new UsageError(`--ttl must be 1 to ${MAX_ACCESS_TOKEN_TTL_SECONDS} seconds`);
+  }
+  let token;
+  try {
+    token = mintAccessToken({ apiKey, externalId: options.externalId, ttlSeconds: options.ttlSeconds });
+  } catch (error) {
+    throw new UsageError(error.message.replace(/^mintAccessToken: /, ""));
+  }
+  process.stdout.write(`${token}\n`);
+}
+
+const COMMANDS = { gateway: runGateway, host: runHost, token: runToken };
 
 async function main(argv) {
   const [command, ...args] = argv;
