@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import rainway, { InputLevel } from "../../js/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
+import { mintAccessToken } from "../../js/gateway/index.js";
 import { GatewayClient, startCliGateway } from "../helpers/gateway-client.mjs";
 import { nextEvent, sleep, until } from "../helpers/events.mjs";
 import { freePort } from "../helpers/ports.mjs";
@@ -144,10 +145,11 @@ const portOf = (url) => Number(new URL(url).port);
 
 const same = (a, b) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
-test("SDK peers on two gateway processes find each other through Redis, chat over a data channel and stream", { timeout: 120_000 }, async (t) => {
+test("SDK peers on two gateway processes find each other through Redis (one with an access token), chat over a data channel and stream", { timeout: 120_000 }, async (t) => {
   const { first, second } = await startCluster(t);
   const host = await rainway.connect({ apiKey: "key-a", externalId: "host", gatewayUrl: first.url });
-  const viewer = await rainway.connect({ apiKey: "key-a", externalId: "viewer", gatewayUrl: second.url });
+  // The viewer holds no key, only an access token: the other process, sharing the keys, honours it.
+  const viewer = await rainway.connect({ apiKey: mintAccessToken({ apiKey: "key-a", externalId: "viewer" }), externalId: "viewer", gatewayUrl: second.url });
   t.after(() => {
     viewer.close();
     host.close();

@@ -201,7 +201,18 @@ async function core(): Promise<void> {
 void network();
 void core();
 
-import { startGateway, AlertCode, DEFAULT_TURN_TTL_SECONDS, RESUME_TOKEN_TTL_MS, type GatewayOptions, type GatewayTurnOptions } from "petrichor/gateway";
+import {
+  startGateway,
+  mintAccessToken,
+  AlertCode,
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  DEFAULT_TURN_TTL_SECONDS,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
+  RESUME_TOKEN_TTL_MS,
+  type GatewayOptions,
+  type GatewayTurnOptions,
+  type MintAccessTokenOptions,
+} from "petrichor/gateway";
 
 async function gateway(): Promise<void> {
   const options: GatewayOptions = {
@@ -220,6 +231,12 @@ async function gateway(): Promise<void> {
   const port: number = running.port;
   const devKey: string | undefined = running.devKey;
   console.log(url, port, devKey);
+  // A backend mints a token; its page connects with it where 0.5 put the key.
+  const mint: MintAccessTokenOptions = { apiKey: "key", externalId: "alice", ttlSeconds: DEFAULT_ACCESS_TOKEN_TTL_SECONDS };
+  const token: string = mintAccessToken(mint);
+  const page: RainwayConnection = await rainway.connect({ apiKey: token, externalId: "alice", gatewayUrl: url });
+  page.close();
+  console.log(mintAccessToken({ apiKey: "key", ttlSeconds: MAX_ACCESS_TOKEN_TTL_SECONDS, now: Date.now() }));
   await running.close();
 }
 
