@@ -574,7 +574,8 @@ function gatewayFailed(text) {
 }
 
 try {
-  const { apiKey, hostId } = await (await fetch("/demo-config.json")).json();
+  // The demo server mints a short-lived access token for this page; its API key never comes here.
+  const { accessToken, externalId, hostId } = await (await fetch("/demo-config.json")).json();
   demoHostId = hostId;
   if (hostId) {
     $("demo-host-id").textContent = hostId;
@@ -588,7 +589,7 @@ try {
       }
     });
   }
-  connection = await rainway.connect({ apiKey, externalId: `${navigator.userAgent.match(/(Firefox|Edg|Chrome|Chromium|Safari)\/\d+/)?.[0] ?? "browser"} tab` });
+  connection = await rainway.connect({ apiKey: accessToken, externalId });
   $("gateway-status").textContent = "connected";
   $("gateway-status").className = "ok";
   $("own-id").textContent = String(connection.id);

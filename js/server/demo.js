@@ -1,13 +1,15 @@
 // The demo server of `npm start` (Node only): on one origin,
 //   /          the demo page (web/), with the SDK (js/) and the core (dist/)
 //   /gateway   the gateway (WebSocket)
-//   /demo-config.json   which API key the demo page should use
+//   /demo-config.json   what the demo page connects with: a fresh access token (never the API key,
+//                       which stays on this server, as an app's backend keeps its own) and the
+//                       externalId it is for, and the demo host's peer id
 // With tls ({cert, key}, PEM) the site is HTTPS and the gateway WSS; the demo host then reaches the
 // gateway through a plain WebSocket listener on loopback (it need not trust the certificate).
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { startStaticServer } from "./static.js";
-import { startGateway } from "../gateway/index.js";
+import { mintAccessToken, startGateway } from "../gateway/index.js";
 import { parseKeysText } from "../gateway/config.js";
 import { startDemoHost } from "../host/demo-host.js";
 
@@ -28,8 +30,12 @@ export async function startDemoServer({ host = "127.0.0.1", port = 0, keys, log,
     tls,
     handlers: {
       "/demo-config.json": (req, res) => {
+        if (apiKey === undefined) return res.writeHead(503, { "Retry-After": "1" }).end(); // the gateway is still starting
+        // The demo has no accounts: a page is named after its browser, as an app would name it after its user.
+        const externalId = `${(req.headers["user-agent"] ?? "").match(/(Firefox|Edg|Chrome|Chromium|Safari)\/\d+/)?.[0] ?? "browser"} tab`;
+        const accessToken = mintAccessToken({ apiKey, externalId });
         res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-        res.end(JSON.stringify({ apiKey, hostId: hostId === undefined ? null : String(hostId) }));
+        res.end(JSON.stringify({ accessToken, externalId, hostId: hostId === undefined ? null : String(hostId) }));
       },
     },
   });

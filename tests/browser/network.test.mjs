@@ -1,6 +1,7 @@
 // The npm start page in Debian's Chromium: two tabs connect to the gateway on the same origin, one
 // connects to the other's peer id, both show the peer Connected, and they chat over a data channel.
-// A reload keeps the peer id.
+// A reload keeps the peer id. The page connects with an access token the demo server mints; the API
+// key never reaches it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startDemoServer } from "../../js/server/demo.js";
@@ -71,6 +72,32 @@ test("two tabs of the demo page connect to each other", async () => {
   for (const page of [first, second]) assert.doesNotMatch(await page.textContent("body"), /Failed|Rainway/);
   await first.close();
   await second.close();
+});
+
+test("the demo page connects with an access token: nothing it fetches or sends holds the API key", async () => {
+  const page = await browser.newPage();
+  const fetched = [];
+  page.on("response", (response) => fetched.push(response.body().then((body) => ({ url: response.url(), body }), () => ({ url: response.url(), body: null }))));
+  const sent = [];
+  page.on("websocket", (socket) => socket.on("framesent", ({ payload }) => sent.push(String(payload))));
+  await page.goto(`${demo.url}/`);
+  await ownId(page);
+  const responses = await Promise.all(fetched);
+  const config = responses.find(({ url }) => new URL(url).pathname === "/demo-config.json");
+  const { accessToken, externalId } = JSON.parse(config.body.toString());
+  assert.match(accessToken, /^at1\./);
+  assert.match(externalId, /^Chrome\/\d+ tab$/);
+  for (const { url, body } of responses) {
+    assert.ok(body, `the body of ${url} was read`);
+    assert.equal(body.includes(demo.apiKey), false, `${url} holds the API key`);
+  }
+  assert.ok(responses.some(({ url }) => url.endsWith(".wasm")), "the core was among them");
+  const hello = JSON.parse(sent[0]);
+  assert.equal(hello.type, "hello");
+  assert.equal(hello.apiKey, accessToken);
+  assert.equal(hello.externalId, externalId);
+  for (const frame of sent) assert.equal(frame.includes(demo.apiKey), false);
+  await page.close();
 });
 
 test("a connection to an unknown peer id is said in plain words under the form", async () => {
