@@ -11,6 +11,7 @@ export const CoreError = Object.freeze({
   MissingField: -11,
   WrongType: -12,
   BadValue: -13,
+  UnexpectedMessage: -15,
   State: -16,
   Timeout: -17,
   Closed: -22,
@@ -111,6 +112,7 @@ export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 
 const INPUT_FIELD_SIZE = 32;
+const CONTROL_MESSAGE_MAX = 16384; // PT_CONTROL_MAX_MESSAGE (src/peer/control_messages.h)
 const INPUT_RECORD_MAX = 65552; // the largest record (src/input/input_record.h PT_INPUT_MAX_RECORD) // room for the name of the input field a stream_send_input refused
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
@@ -359,6 +361,36 @@ export class Core {
   /** Client: the decoder needs a keyframe (asked within the core's rate limit). */
   streamRequestKeyframe(stream, nowMs) {
     return this.exports.stream_request_keyframe(stream, nowMs);
+  }
+
+  /**
+   * Client: hands the stream's receive path to a media worker's core; returns the stream-announce
+   * message (text, with the stream's key) for that core's streamOpenReceiver, or an error code.
+   */
+  streamHandOff(stream) {
+    const capacity = CONTROL_MESSAGE_MAX + 1;
+    const out = this.wasm.alloc(capacity);
+    try {
+      const length = this.exports.stream_hand_off(stream, out, capacity);
+      return length < 0 ? length : this.wasm.readCString(out);
+    } finally {
+      this.wasm.free(out);
+    }
+  }
+
+  /** Client: sends the keyframe request a handed-off stream's receiver asked for. */
+  streamSendKeyframeRequest(stream) {
+    return this.exports.stream_send_keyframe_request(stream);
+  }
+
+  /** A media worker's core: opens a receiver from streamHandOff's message; returns its handle or an error. */
+  streamOpenReceiver(announcement, nowMs) {
+    return this.wasm.withBuffers([announcement], (ptr, length) => this.exports.stream_open_receiver(ptr, length, nowMs));
+  }
+
+  /** Feeds one media-channel message to a receiver; CoreError.UnexpectedMessage when it is not the receiver's. */
+  streamReceive(stream, kind, message, nowMs) {
+    return this.wasm.withBuffers([message], (ptr, length) => this.exports.stream_receive(stream, kind, ptr, length, nowMs));
   }
 
   streamRequestBitrate(stream, bitsPerSecond) {

@@ -281,17 +281,15 @@ int pt_peer_media_receive(pt_core *core, pt_handle peer, pt_media_kind kind, uin
                           double now_ms) {
   if (packet == NULL || length < 12) return PT_ERR_MALFORMED;
   pt_media_kind stream_kind;
-  if (pt_feedback_is_feedback(packet, length)) {
-    /* Feedback names the media SSRC it is about: a host's outbound stream, or a client's inbound one. */
-    uint32_t media = ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
-    if (packet[1] == 204) media = ((uint32_t)packet[4] << 24) | ((uint32_t)packet[5] << 16) | ((uint32_t)packet[6] << 8) | packet[7];
-    pt_handle stream = pt_stream_find_by_ssrc(core, peer, media, 0, &stream_kind);
-    if (stream == 0) stream = pt_stream_find_by_ssrc(core, peer, media, 1, &stream_kind);
+  int feedback;
+  uint32_t ssrc = pt_stream_message_ssrc(packet, length, &feedback);
+  if (feedback) {
+    /* Feedback is about a host's outbound stream, or a client's inbound one. */
+    pt_handle stream = pt_stream_find_by_ssrc(core, peer, ssrc, 0, &stream_kind);
+    if (stream == 0) stream = pt_stream_find_by_ssrc(core, peer, ssrc, 1, &stream_kind);
     if (stream == 0 || stream_kind != kind) return PT_ERR_UNEXPECTED_MESSAGE;
     return pt_stream_receive_feedback(core, stream, kind, packet, length, now_ms);
   }
-  /* The SSRC is in the clear in SRTP; it says which stream a packet belongs to. */
-  uint32_t ssrc = ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
   pt_handle stream = pt_stream_find_by_ssrc(core, peer, ssrc, 1, &stream_kind);
   if (stream == 0 || stream_kind != kind) return PT_ERR_UNEXPECTED_MESSAGE;
   return pt_stream_receive_packet(core, stream, kind, packet, length, now_ms);

@@ -39,6 +39,7 @@ typedef struct pt_stream {
   pt_input_receiver input_receiver;
   pt_video_sender *video_sender;      /* outbound: pacing, retransmission, FEC, rate control */
   pt_video_receiver *video_receiver;  /* inbound: NACKs, FEC recovery, reports */
+  int handed_off;                     /* inbound: another core receives its media (pt_stream_hand_off) */
   pt_stream_counters counters;
 } pt_stream;
 
@@ -142,7 +143,8 @@ static pt_handle register_stream(pt_core *core, pt_stream *stream) {
   pt_input_sender_init(&stream->input_sender, !stream->inbound, stream->description.stream_id);
   pt_core_register_kind(core, PT_KIND_STREAM, &stream_kind);
   pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
-  int status = handle < 0 ? handle : pt_peer_add_stream(core, stream->peer, handle);
+  /* A receiver (pt_stream_open_receiver) belongs to no peer. */
+  int status = handle < 0 ? handle : stream->peer == 0 ? PT_OK : pt_peer_add_stream(core, stream->peer, handle);
   if (status != PT_OK) {
     if (handle > 0) pt_core_release(core, handle, PT_KIND_STREAM, NULL);
     destroy_stream(stream);
@@ -192,12 +194,10 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
   return register_stream(core, stream);
 }
 
-pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *d, double now_ms) {
-  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
-  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
-  if (status != PT_OK) return status;
-  if (ids_in_use(core, peer, d->stream_id, 1)) return PT_ERR_EXISTS;
+/* A client stream of a peer, or of none (peer 0: a receiver in another core than the peer's). */
+static pt_handle create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *d, double now_ms) {
   pt_stream *stream = calloc(1, sizeof *stream);
+  int status;
   if (stream == NULL) return PT_ERR_NO_MEMORY;
   stream->peer = peer;
   stream->inbound = 1;
@@ -222,6 +222,35 @@ pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_strea
     return status;
   }
   return register_stream(core, stream);
+}
+
+pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *d, double now_ms) {
+  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
+  if (ids_in_use(core, peer, d->stream_id, 1)) return PT_ERR_EXISTS;
+  return create_inbound(core, peer, d, now_ms);
+}
+
+pt_handle pt_stream_open_receiver(pt_core *core, const pt_stream_description *d, double now_ms) {
+  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
+  if (!d->video_codec[0] && !d->audio_codec[0]) return PT_ERR_BAD_VALUE;
+  return create_inbound(core, 0, d, now_ms);
+}
+
+int pt_stream_hand_off(pt_core *core, pt_handle handle, char *out, size_t capacity, size_t *length) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (!stream->inbound || stream->peer == 0 || out == NULL || length == NULL) return PT_ERR_STATE;
+  pt_control_message *message = calloc(1, sizeof *message);
+  if (message == NULL) return PT_ERR_NO_MEMORY;
+  message->type = PT_CONTROL_STREAM_ANNOUNCE;
+  message->stream = stream->description;
+  status = pt_control_build(message, out, capacity, length);
+  free(message);
+  if (status == PT_OK) stream->handed_off = 1;
+  return status;
 }
 
 /* Queues one packet (or feedback message) on the stream's media channel of the call's kind. */
@@ -348,7 +377,9 @@ static int request_keyframes(pt_core *core, pt_handle handle, pt_stream *stream,
   for (int k = 0; k < 2; k++) {
     if (stream->assembler[k] != NULL && pt_frame_assembler_take_keyframe_request(stream->assembler[k], now_ms)) {
       stream->counters.keyframe_requests++;
-      int status = pt_peer_request_keyframe(core, handle);
+      /* A receiver has no control channel: the glue carries the request to the stream's own core. */
+      int status = stream->peer != 0 ? pt_peer_request_keyframe(core, handle)
+                                     : pt_core_emit_json(core, handle, PT_EVENT_KEYFRAME_REQUESTED, "{}");
       if (status != PT_OK) return status;
     }
   }
@@ -366,7 +397,8 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
-  if (!stream->inbound || (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) || stream->assembler[kind] == NULL) {
+  if (!stream->inbound || stream->handed_off || (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) ||
+      stream->assembler[kind] == NULL) {
     return PT_ERR_STATE;
   }
   int rtp_length = pt_srtp_unprotect(stream->srtp, packet, length);
@@ -400,7 +432,9 @@ int pt_stream_receive_feedback(pt_core *core, pt_handle handle, pt_media_kind ki
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
-  if (kind != PT_MEDIA_VIDEO || (stream->video_sender == NULL && stream->video_receiver == NULL)) return PT_ERR_STATE;
+  if (kind != PT_MEDIA_VIDEO || stream->handed_off || (stream->video_sender == NULL && stream->video_receiver == NULL)) {
+    return PT_ERR_STATE;
+  }
   pt_feedback *feedback = malloc(sizeof *feedback);
   if (feedback == NULL) return PT_ERR_NO_MEMORY;
   status = pt_feedback_parse(message, length, feedback);
@@ -449,6 +483,15 @@ int pt_stream_request_keyframe(pt_core *core, pt_handle handle, double now_ms) {
   status = request_keyframes(core, handle, stream, now_ms);
   pt_core_reschedule(core, handle);
   return status;
+}
+
+int pt_stream_send_keyframe_request(pt_core *core, pt_handle handle) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (!stream->inbound || stream->peer == 0) return PT_ERR_STATE;
+  stream->counters.keyframe_requests++;
+  return pt_peer_request_keyframe(core, handle);
 }
 
 static int emit_input(void *context, const uint8_t *message, size_t length) {
@@ -539,28 +582,51 @@ int pt_stream_input_level(const pt_core *core, pt_handle handle, uint32_t *input
   return PT_OK;
 }
 
+/* Whether an SSRC is one of the stream's (video, audio, or the video's FEC), and of which kind. */
+static int owns_ssrc(const pt_stream *stream, uint32_t ssrc, pt_media_kind *kind) {
+  if (stream->codec[PT_MEDIA_VIDEO] && (stream->description.video_ssrc == ssrc || pt_stream_fec_ssrc(stream->description.video_ssrc) == ssrc)) {
+    *kind = PT_MEDIA_VIDEO;
+    return 1;
+  }
+  if (stream->codec[PT_MEDIA_AUDIO] && stream->description.audio_ssrc == ssrc) {
+    *kind = PT_MEDIA_AUDIO;
+    return 1;
+  }
+  return 0;
+}
+
 pt_handle pt_stream_find_by_ssrc(const pt_core *core, pt_handle peer, uint32_t ssrc, int inbound, pt_media_kind *kind) {
   const pt_handle *streams = NULL;
   int count = pt_peer_streams(core, peer, &streams);
   for (int i = 0; i < count; i++) { /* the peer's streams only: one or two, whatever else the core holds */
-    pt_handle h = streams[i];
     int status;
-    const pt_stream *stream = lookup(core, h, &status);
-    if (stream == NULL || stream->inbound != (inbound != 0)) continue;
-    if (stream->codec[PT_MEDIA_VIDEO] && stream->description.video_ssrc == ssrc) {
-      *kind = PT_MEDIA_VIDEO;
-      return h;
-    }
-    if (stream->codec[PT_MEDIA_AUDIO] && stream->description.audio_ssrc == ssrc) {
-      *kind = PT_MEDIA_AUDIO;
-      return h;
-    }
-    if (stream->codec[PT_MEDIA_VIDEO] && pt_stream_fec_ssrc(stream->description.video_ssrc) == ssrc) {
-      *kind = PT_MEDIA_VIDEO;
-      return h;
-    }
+    const pt_stream *stream = lookup(core, streams[i], &status);
+    if (stream != NULL && stream->inbound == (inbound != 0) && owns_ssrc(stream, ssrc, kind)) return streams[i];
   }
   return 0;
+}
+
+uint32_t pt_stream_message_ssrc(const uint8_t *message, size_t length, int *feedback) {
+  *feedback = pt_feedback_is_feedback(message, length);
+  if (length < 12) return 0;
+  /* Feedback names the media SSRC it is about (a sender report at bytes 4-7); SRTP has its SSRC in the clear. */
+  size_t at = *feedback && message[1] == 204 ? 4 : 8;
+  return ((uint32_t)message[at] << 24) | ((uint32_t)message[at + 1] << 16) | ((uint32_t)message[at + 2] << 8) | message[at + 3];
+}
+
+int pt_stream_receive_message(pt_core *core, pt_handle handle, pt_media_kind kind, uint8_t *message, size_t length,
+                              double now_ms) {
+  int status;
+  pt_stream *stream = lookup(core, handle, &status);
+  if (stream == NULL) return status;
+  if (message == NULL || length < 12) return PT_ERR_MALFORMED;
+  int feedback;
+  pt_media_kind owned;
+  if (!stream->inbound || !owns_ssrc(stream, pt_stream_message_ssrc(message, length, &feedback), &owned) || owned != kind) {
+    return PT_ERR_UNEXPECTED_MESSAGE;
+  }
+  return feedback ? pt_stream_receive_feedback(core, handle, kind, message, length, now_ms)
+                  : pt_stream_receive_packet(core, handle, kind, message, length, now_ms);
 }
 
 pt_handle pt_stream_find(const pt_core *core, pt_handle peer, uint8_t stream_id, int inbound) {

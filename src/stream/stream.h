@@ -46,6 +46,30 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
 pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *description,
                                    double now_ms);
 
+/* Client, for a media worker: hands the stream's receive path to another core. Writes the stream-announce
+ * message (key and SSRCs included; NUL-terminated) that pt_stream_open_receiver takes there; from then on
+ * this stream takes no media or feedback (PT_ERR_STATE) and its own assembler never asks for keyframes:
+ * the receiver decides, and the glue carries its requests back (pt_stream_send_keyframe_request). */
+int pt_stream_hand_off(pt_core *core, pt_handle stream, char *out, size_t capacity, size_t *length);
+
+/* A receiver: a client stream that belongs to no peer (a media worker's core), from a handed-off
+ * description. It takes messages through pt_stream_receive_message; its feedback goes out as
+ * PT_OUTPUT_SEND on PT_TRANSPORT_VIDEO for its handle, and a keyframe request, within the assembler's
+ * rate limit, as PT_EVENT_KEYFRAME_REQUESTED for the glue to carry to the stream's own core. */
+pt_handle pt_stream_open_receiver(pt_core *core, const pt_stream_description *description, double now_ms);
+
+/* Feeds one media-channel message (SRTP media, FEC or feedback) to a client stream when it names one of
+ * the stream's SSRCs for that kind; PT_ERR_UNEXPECTED_MESSAGE when it is another stream's. */
+int pt_stream_receive_message(pt_core *core, pt_handle stream, pt_media_kind kind, uint8_t *message, size_t length,
+                              double now_ms);
+
+/* The SSRC a media-channel message is about (an SRTP packet's own, or the media SSRC feedback names), and
+ * whether it is feedback. 0 for a message shorter than an RTP header. */
+uint32_t pt_stream_message_ssrc(const uint8_t *message, size_t length, int *feedback);
+
+/* Client: sends a keyframe request for a handed-off stream now (its receiver's core rate-limits them). */
+int pt_stream_send_keyframe_request(pt_core *core, pt_handle stream);
+
 /* Host: packetizes and protects one encoded frame (H.264 access unit in Annex-B, or one Opus packet),
  * timestamp in microseconds, at now_ms with channel_buffered bytes waiting in the media channel; queues
  * the packets on PT_TRANSPORT_VIDEO / PT_TRANSPORT_AUDIO (video paced: some leave at later deadlines).

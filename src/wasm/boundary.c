@@ -289,7 +289,10 @@ int32_t pt_wasm_stream_end(int32_t stream, const char *reason, uint32_t reason_l
   int status = copy_text(text, sizeof text, reason, reason_length);
   if (status != PT_OK) return status;
   pt_handle peer = pt_stream_peer(&the_core, stream);
-  if (peer == 0) return pt_registry_get(&the_core.registry, stream, PT_KIND_STREAM, NULL);
+  if (peer == 0) { /* a receiver (or a bad handle): it just closes */
+    status = pt_registry_get(&the_core.registry, stream, PT_KIND_STREAM, NULL);
+    return status == PT_OK ? pt_stream_close(&the_core, stream, PT_ERR_CLOSED) : status;
+  }
   pt_stream_description description;
   pt_stream_description_of(&the_core, stream, &description);
   int inbound = pt_stream_find(&the_core, peer, description.stream_id, 1) == stream;
@@ -390,6 +393,33 @@ int32_t pt_wasm_peer_input_receive(int32_t peer, const uint8_t *message, uint32_
 }
 
 int32_t pt_wasm_input_key_code(const char *code, uint32_t length) { return pt_virtual_key_of_code(code, length); }
+
+int32_t pt_wasm_stream_hand_off(int32_t stream, char *out, uint32_t capacity) {
+  if (!core_ready) return PT_ERR_STATE;
+  size_t length = 0;
+  int status = pt_stream_hand_off(&the_core, stream, out, capacity, &length);
+  return status != PT_OK ? status : (int32_t)length;
+}
+
+int32_t pt_wasm_stream_send_keyframe_request(int32_t stream) {
+  return core_ready ? pt_stream_send_keyframe_request(&the_core, stream) : PT_ERR_STATE;
+}
+
+int32_t pt_wasm_stream_open_receiver(const char *json, uint32_t length, double now_ms) {
+  if (!core_ready) return PT_ERR_STATE;
+  pt_control_message *message = malloc(sizeof *message);
+  if (message == NULL) return PT_ERR_NO_MEMORY;
+  int status = pt_control_parse(json, length, message);
+  if (status == PT_OK && message->type != PT_CONTROL_STREAM_ANNOUNCE) status = PT_ERR_BAD_VALUE;
+  if (status == PT_OK) status = pt_stream_open_receiver(&the_core, &message->stream, now_ms);
+  free(message);
+  return status;
+}
+
+int32_t pt_wasm_stream_receive(int32_t stream, int32_t kind, uint8_t *message, uint32_t length, double now_ms) {
+  if (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) return PT_ERR_INVALID_ARGUMENT;
+  return core_ready ? pt_stream_receive_message(&the_core, stream, (pt_media_kind)kind, message, length, now_ms) : PT_ERR_STATE;
+}
 
 int32_t pt_wasm_stream_counters(int32_t stream, void *out) {
   if (!core_ready) return PT_ERR_STATE;

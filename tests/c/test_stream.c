@@ -258,11 +258,80 @@ static void test_coalesced_moves_leave_on_the_core_deadline(void) {
   pt_core_destroy(&core);
 }
 
+/* A media worker's path: the client's stream hands its receive path to a receiver (here in the same core)
+ * that belongs to no peer; the receiver assembles frames, sends its feedback itself and asks for keyframes
+ * through an event, which the stream's own core then sends. */
+static void test_a_handed_off_stream_is_received_by_a_receiver(void) {
+  pt_handle outbound, inbound;
+  streams(&outbound, &inbound);
+  static char announce[PT_CONTROL_MAX_MESSAGE + 1];
+  size_t length = 0;
+  CHECK_EQ(pt_stream_hand_off(&core, outbound, announce, sizeof announce, &length), PT_ERR_STATE); /* a host's */
+  CHECK_EQ(pt_stream_hand_off(&core, inbound, announce, 8, &length) < 0, 1);
+  CHECK_EQ(pt_stream_hand_off(&core, inbound, announce, sizeof announce, &length), PT_OK);
+  CHECK_EQ(strlen(announce), length);
+  static pt_control_message message;
+  CHECK_EQ(pt_control_parse(announce, length, &message), PT_OK);
+  CHECK_EQ(message.type, PT_CONTROL_STREAM_ANNOUNCE);
+  pt_stream_description original;
+  CHECK_EQ(pt_stream_description_of(&core, inbound, &original), PT_OK);
+  CHECK(memcmp(message.stream.srtp_key, original.srtp_key, sizeof original.srtp_key) == 0);
+  CHECK_EQ(message.stream.video_ssrc, original.video_ssrc);
+  pt_handle receiver = pt_stream_open_receiver(&core, &message.stream, 0);
+  CHECK(receiver > 0);
+  CHECK_EQ(pt_stream_hand_off(&core, receiver, announce, sizeof announce, &length), PT_ERR_STATE);
+  drain_all();
+  static uint8_t frame[3000];
+  for (int i = 0; i < 3; i++) {
+    size_t size = make_frame(frame, i, 1, sizeof frame);
+    CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, size, i * 33333.0, clock_ms, 0) > 1);
+    int n = take_packets(outbound);
+    /* The handed-off stream takes no media; the receiver takes its own, not another kind's. */
+    CHECK_EQ(pt_peer_media_receive(&core, client_peer, PT_MEDIA_VIDEO, packets[0], packet_lengths[0], 10.0 * i), PT_ERR_STATE);
+    CHECK_EQ(pt_stream_receive_message(&core, receiver, PT_MEDIA_AUDIO, packets[0], packet_lengths[0], 10.0 * i),
+             PT_ERR_UNEXPECTED_MESSAGE);
+    for (int p = 0; p < n; p++) {
+      CHECK_EQ(pt_stream_receive_message(&core, receiver, PT_MEDIA_VIDEO, packets[p], packet_lengths[p], 10.0 * i), PT_OK);
+    }
+    if (i == 0) {
+      /* The first frame's start cannot be verified: a keyframe is asked for, as an event of the receiver. */
+      int asked = 0;
+      pt_output_info info;
+      int type;
+      while ((type = pt_output_queue_peek(&core.outputs, &info)) != PT_OUTPUT_NONE) {
+        if (type == PT_OUTPUT_EVENT && info.handle == receiver && info.code == PT_EVENT_KEYFRAME_REQUESTED) asked++;
+        CHECK(!(type == PT_OUTPUT_SEND && info.code == PT_TRANSPORT_CONTROL)); /* nothing on the control channel */
+        pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf);
+      }
+      CHECK_EQ(asked, 1);
+      continue;
+    }
+    expect_frame(receiver, frame, size, 1);
+    drain_all();
+  }
+  /* Another stream's packet (a stale SSRC) is not the receiver's. */
+  packets[0][11] ^= 1;
+  CHECK_EQ(pt_stream_receive_message(&core, receiver, PT_MEDIA_VIDEO, packets[0], packet_lengths[0], 100), PT_ERR_UNEXPECTED_MESSAGE);
+  CHECK_EQ(pt_stream_receive_message(&core, receiver, PT_MEDIA_VIDEO, packets[0], 5, 100), PT_ERR_MALFORMED);
+  pt_stream_counters counters;
+  CHECK_EQ(pt_stream_counters_of(&core, receiver, &counters), PT_OK);
+  CHECK(counters.video_frames == 2 && counters.keyframe_requests >= 1);
+  /* The stream's own core sends what the receiver asked for; a receiver has no peer to send it to. */
+  CHECK_EQ(pt_stream_send_keyframe_request(&core, inbound), PT_OK);
+  expect_output(PT_OUTPUT_SEND, client_peer, PT_TRANSPORT_CONTROL);
+  CHECK(strstr(out_buf, "keyframe-request") != NULL);
+  CHECK_EQ(pt_stream_send_keyframe_request(&core, receiver), PT_ERR_STATE);
+  CHECK_EQ(pt_stream_close(&core, receiver, PT_ERR_CLOSED), PT_OK);
+  expect_output(PT_OUTPUT_EVENT, receiver, PT_EVENT_STREAM_CLOSED);
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_frames_cross_srtp_and_assembly_byte_identical);
   RUN(test_tampered_and_replayed_packets_are_dropped_and_counted);
   RUN(test_bad_frames_and_roles);
   RUN(test_input_reaches_the_host_within_its_level_only);
   RUN(test_coalesced_moves_leave_on_the_core_deadline);
+  RUN(test_a_handed_off_stream_is_received_by_a_receiver);
   return 0;
 }
