@@ -32,11 +32,13 @@ static int signal_kind_from_name(const char *name) {
   return PT_ERR_BAD_VALUE;
 }
 
+/* A peer id field: an optional one may be absent or empty (0); a required one holds an id (a request "from"
+ * peer 0 could only ever be answered with an error). */
 static int get_peer_id(const cJSON *root, const char *name, int required, uint64_t *peer_id) {
   char text[24];
   *peer_id = 0;
   int status = pt_json_get_string(root, name, required, PT_CHARSET_TOKEN, text, sizeof text);
-  if (status != PT_OK || text[0] == '\0') {
+  if (status != PT_OK || (text[0] == '\0' && !required)) {
     return status;
   }
   return pt_peer_id_parse(text, peer_id);

@@ -1,5 +1,6 @@
 #include "gateway/gateway_messages.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -107,6 +108,18 @@ static void test_parse_rejects_bad_messages(void) {
   CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"a b\",\"source\":\"7\"}"), PT_ERR_BAD_VALUE);
   CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"1\",\"source\":7}"), PT_ERR_WRONG_TYPE);
   CHECK_EQ(PARSE("{\"type\":\"request\",\"requestId\":\"1\",\"source\":\"0\"}"), PT_ERR_BAD_VALUE);
+  /* Found by fuzz_gateway: an empty source passed as peer 0 (tests/fuzz/corpus/gateway/regression-empty-source). */
+  static const char *const empty_source[] = {"request", "accept", "reject", "cancel"};
+  for (size_t i = 0; i < sizeof empty_source / sizeof empty_source[0]; i++) {
+    char message[128];
+    snprintf(message, sizeof message, "{\"type\":\"%s\",\"requestId\":\"1\",\"source\":\"\"}", empty_source[i]);
+    CHECK_EQ(PARSE(message), PT_ERR_BAD_VALUE);
+  }
+  CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"\",\"kind\":\"offer\",\"data\":{\"sdp\":\"\"}}"),
+           PT_ERR_BAD_VALUE);
+  /* An alert's target is optional: empty is none. */
+  CHECK_EQ(PARSE("{\"type\":\"alert\",\"level\":\"warning\",\"code\":90,\"target\":\"\"}"), PT_OK);
+  CHECK_EQ(in.target, 0);
   CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"pranswer\",\"data\":{}}"),
            PT_ERR_BAD_VALUE);
   CHECK_EQ(PARSE("{\"type\":\"signal\",\"requestId\":\"1\",\"source\":\"7\",\"kind\":\"offer\"}"), PT_ERR_MISSING_FIELD);
