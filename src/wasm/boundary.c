@@ -70,9 +70,10 @@ int32_t pt_wasm_output_take(uint8_t *buf, uint32_t capacity) {
   return core_ready ? pt_output_queue_take(&the_core.outputs, buf, capacity) : PT_ERR_STATE;
 }
 
-/* Copies a (pointer, length) string from JS into a NUL-terminated field of `capacity` bytes. */
+/* Copies a (pointer, length) string from JS into a NUL-terminated field of `capacity` bytes (NULL is the empty
+ * string). */
 static int copy_text(char *field, size_t capacity, const char *text, uint32_t length) {
-  if ((text == NULL && length > 0) || length >= capacity || memchr(text, 0, length) != NULL) {
+  if ((text == NULL && length > 0) || length >= capacity || (length > 0 && memchr(text, 0, length) != NULL)) {
     return PT_ERR_BAD_VALUE;
   }
   if (length > 0) {
