@@ -102,6 +102,13 @@ export interface RainwayConnectOptions {
    * (connect() and accept() reject with a RainwayError when none gives a candidate). Default "all".
    */
   iceTransportPolicy?: "all" | "relay";
+  /**
+   * Petrichor, browsers: `true` (the default) plays streams in a dedicated worker where the browser
+   * allows (Worker, OffscreenCanvas, WebCodecs, transferable RTCDataChannel): its peers' media channels,
+   * the receive path, decoding and drawing run there, so app work on the main thread cannot stall the
+   * picture. `false`: everything on the main thread, as 0.5.
+   */
+  mediaWorker?: boolean;
 }
 
 /** Petrichor: an ICE server of RainwayConnectOptions.iceServers (shaped like RTCIceServer). */
@@ -271,6 +278,8 @@ export interface IRemoteStreamInfo {
 export interface JoinStreamOptions {
   streamFit?: StreamFit;
   metrics?: boolean;
+  /** Petrichor, browsers: `false` plays this stream on the main thread even where the connection has a media worker. */
+  mediaWorker?: boolean;
 }
 
 export interface CreateStreamOptions extends JoinStreamOptions {

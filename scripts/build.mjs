@@ -1,18 +1,27 @@
 // Builds what is stale: the native core with its unit tests (plain and ASan+UBSan) and the wasm module.
 // CMake decides what is out of date; configuring happens only for a new build folder or new sources.
-// Usage: node scripts/build.mjs [native|asan|wasm ...]   (default: wasm)
+// Usage: node scripts/build.mjs [native|asan|wasm|fuzz|fuzz32 ...]   (default: wasm)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PACKAGES, ROOT, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
+import { bundleWorker } from "./worker-bundle.mjs";
 
 export const TARGETS = {
   native: { dir: "build/native", type: "RelWithDebInfo", args: [] },
   asan: { dir: "build/native-asan", type: "Debug", args: ["-DPT_SANITIZE=ON"] },
   wasm: { dir: "build/wasm", type: "Release", args: [], emscripten: true },
+  // libFuzzer harnesses (tests/fuzz; scripts/fuzz.mjs builds only those targets): x86-64, and 32-bit x86 as
+  // wasm32's pointers are 32-bit. Clang, ASan+UBSan, the core instrumented for coverage.
+  fuzz: { dir: "build/fuzz", type: "RelWithDebInfo", args: fuzzArgs("") },
+  fuzz32: { dir: "build/fuzz32", type: "RelWithDebInfo", args: fuzzArgs("-m32") },
 };
+
+function fuzzArgs(flags) {
+  return ["-DCMAKE_C_COMPILER=clang", "-DPT_FUZZ=ON", "-DPT_SANITIZE=ON", `'-DCMAKE_C_FLAGS=${flags} -fsanitize=fuzzer-no-link'`];
+}
 
 function shell(script) {
   // Every command runs after sourcing emsdk.env, so that the README's environment is the one used.
@@ -89,6 +98,20 @@ export function writeBundledCore() {
   );
 }
 
+export const MEDIA_WORKER_FILE = join(ROOT, "dist/petrichor-media-worker.js");
+
+/** dist/petrichor-media-worker.js as it should be: the media worker as one script, in a string, for bundled apps. */
+export function mediaWorkerModule() {
+  const code = bundleWorker(join(ROOT, "js/platform/media-worker.js"));
+  return `// Written by scripts/build.mjs: js/platform/media-worker.js and what it imports, as one worker script, for bundled browser apps.\nexport default ${JSON.stringify(code)};\n`;
+}
+
+/** Writes dist/petrichor-media-worker.js when it is missing or differs from the sources. */
+export function writeMediaWorker() {
+  const text = mediaWorkerModule();
+  if (!existsSync(MEDIA_WORKER_FILE) || readFileSync(MEDIA_WORKER_FILE, "utf8") !== text) writeFileSync(MEDIA_WORKER_FILE, text);
+}
+
 /**
  * Installs build prerequisites, fetches sources, and builds the named build folders; `only` maps a
  * name to the CMake targets to build there (default: all), e.g. {native: ["petrichor-host"]}.
@@ -97,7 +120,10 @@ export function build(names = ["wasm"], { only = {} } = {}) {
   ensureSystemPackages(PACKAGES.build);
   const sources = ensureSourcePackages();
   const dirs = names.map((name) => buildTarget(name, sources, only[name]));
-  if (names.includes("wasm")) writeBundledCore();
+  if (names.includes("wasm")) {
+    writeBundledCore();
+    writeMediaWorker();
+  }
   return dirs;
 }
 

@@ -174,5 +174,9 @@ export declare class Core {
   shutdown(): void;
 }
 
+/** A stream-frame event's payload as the "frame" event's object. */
+export declare function parseFrameEvent(payload: Uint8Array): { kind: "video" | "audio"; type: "key" | "delta"; timestamp: number; assemblyMs: number; data: Uint8Array };
 /** Loads a fresh core module instance and starts its core. */
 export declare function createCore(options?: CoreOptions): Promise<Core>;
+/** A core from an already compiled module (a media worker gets the page's WebAssembly.Module). */
+export declare function createCoreFromModule(module: WebAssembly.Module, options?: CoreOptions): Promise<Core>;

@@ -1,6 +1,6 @@
 // The core as JS sees it: one loaded module, its outputs drained after every call. Functions return
 // the core's integer results; negative numbers are error codes, named by core.errorName(code).
-import { loadCore } from "./wasm.js";
+import { instantiateCore, loadCore } from "./wasm.js";
 
 /** Error codes of src/core/error.h that the SDK reacts to (the wasm test checks them against the core's names). */
 export const CoreError = Object.freeze({
@@ -110,6 +110,19 @@ export const STREAM_COUNTER_NAMES = Object.freeze([
 ]);
 export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
+const KIND_NAMES = ["video", "audio"];
+
+/** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, data}. */
+export function parseFrameEvent(payload) {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  return {
+    kind: KIND_NAMES[payload[0]],
+    type: payload[1] ? "key" : "delta",
+    timestamp: view.getFloat64(4, true),
+    assemblyMs: view.getFloat64(12, true),
+    data: payload.subarray(FRAME_EVENT_HEADER),
+  };
+}
 
 const INPUT_FIELD_SIZE = 32;
 const CONTROL_MESSAGE_MAX = 16384; // PT_CONTROL_MAX_MESSAGE (src/peer/control_messages.h)
@@ -121,6 +134,11 @@ const INITIAL_SCRATCH = 64 * 1024;
 export async function createCore(options = {}) {
   const wasm = await loadCore(options);
   return new Core(wasm, options);
+}
+
+/** A core from an already compiled module (a media worker's, from the page's WebAssembly.Module). */
+export async function createCoreFromModule(module, options = {}) {
+  return new Core(await instantiateCore(module), options);
 }
 
 export class Core {

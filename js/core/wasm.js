@@ -63,7 +63,11 @@ export function compileCore({ url, bytes } = {}) {
 
 /** Instantiates a fresh core (own memory, own registry) and returns its WasmCore wrapper. */
 export async function loadCore(options = {}) {
-  const module = await compileCore(options);
+  return instantiateCore(await compileCore(options));
+}
+
+/** Instantiates a compiled core module (a media worker gets the page's WebAssembly.Module). */
+export async function instantiateCore(module) {
   const core = new WasmCore();
   const instance = await WebAssembly.instantiate(module, core.importObject());
   core.attach(instance);

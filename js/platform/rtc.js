@@ -151,9 +151,10 @@ export class PeerLink {
   /**
    * callbacks: onSignal(kind, data), onRtcState(code), onControlOpen(open), onError(error),
    * onRemoteChannel(ChannelLink) for app channels the other side creates, onControlMessage(text),
-   * onMedia(kind, bytes) for media-channel messages, onInput(bytes) for input-channel messages
+   * onMedia(kind, bytes) for media-channel messages, onInput(bytes) for input-channel messages.
+   * mediaWorker: a MediaWorker (js/platform/media-worker-client.js) to hand the media channels to, or null.
    */
-  constructor(RTCPeerConnectionImpl, { iceServers = [], iceTransportPolicy = "all", offerer, ...callbacks }) {
+  constructor(RTCPeerConnectionImpl, { iceServers = [], iceTransportPolicy = "all", offerer, mediaWorker = null, ...callbacks }) {
     this.offerer = offerer;
     this.#callbacks = callbacks;
     this.#relayOnly = iceTransportPolicy === "relay";
@@ -164,12 +165,20 @@ export class PeerLink {
     this.#control.onclose = () => this.#report(() => callbacks.onControlOpen(false));
     this.#control.onmessage = (event) =>
       this.#report(() => callbacks.onControlMessage?.(typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data)));
-    this.#media = MEDIA_CHANNELS.map(({ label, id }, kind) => {
-      const channel = this.#pc.createDataChannel(label, { negotiated: true, id, ordered: false, maxRetransmits: 0 });
-      channel.binaryType = "arraybuffer";
-      channel.onmessage = (event) => this.#report(() => callbacks.onMedia?.(kind, new Uint8Array(event.data)));
-      return channel;
-    });
+    this.#media = MEDIA_CHANNELS.map(({ label, id }) =>
+      this.#pc.createDataChannel(label, { negotiated: true, id, ordered: false, maxRetransmits: 0 }),
+    );
+    // A media worker takes the media channels now (a channel can move only in the task that made it);
+    // what no stream there takes comes back through onMedia.
+    const onMedia = (kind, bytes) => this.#report(() => callbacks.onMedia?.(kind, bytes));
+    this.mediaWorker = mediaWorker;
+    this.mediaLink = mediaWorker?.adopt(this.#media, onMedia) ?? null;
+    if (!this.mediaLink) {
+      this.#media.forEach((channel, kind) => {
+        channel.binaryType = "arraybuffer";
+        channel.onmessage = (event) => onMedia(kind, new Uint8Array(event.data));
+      });
+    }
     this.#input = this.#pc.createDataChannel(INPUT_CHANNEL.label, { negotiated: true, id: INPUT_CHANNEL.id });
     this.#input.binaryType = "arraybuffer";
     this.#input.onmessage = (event) =>
@@ -271,6 +280,7 @@ export class PeerLink {
 
   /** Sends one media packet (kind 0 video, 1 audio); false when it was dropped (not open, or backed up). */
   sendMedia(kind, bytes) {
+    if (this.mediaLink) return !this.#closed && this.mediaLink.send(kind, bytes); // the worker sends it
     const channel = this.#media[kind];
     if (this.#closed || channel?.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) return false;
     return trySend(channel, bytes);
@@ -278,7 +288,7 @@ export class PeerLink {
 
   /** Bytes waiting in a media channel (kind 0 video, 1 audio). */
   mediaBuffered(kind) {
-    return this.#media[kind]?.bufferedAmount ?? 0;
+    return this.mediaLink ? this.mediaLink.buffered(kind) : (this.#media[kind]?.bufferedAmount ?? 0);
   }
 
   /** Sends one input message; false when the input channel is not open. */
@@ -359,8 +369,9 @@ export class PeerLink {
     // App channels go before the connection that carries them.
     for (const channel of this.#channels) channel.close();
     this.#channels.clear();
+    this.mediaLink?.close(); // the worker's channels close with the connection
     try {
-      for (const channel of this.#media) channel.close();
+      if (!this.mediaLink) for (const channel of this.#media) channel.close();
       this.#input.close();
       this.#control.close();
       this.#pc.close();

@@ -7,6 +7,10 @@ import { closeCodec } from "./codecs.js";
 import { LogLevel } from "../sdk/enums.js";
 
 const MAX_DECODE_QUEUE = 4;
+const PAINT_LOG = 1024; // the latest paint times kept (for tests and benches)
+
+/** Milliseconds on a clock a page and its workers share (each one's performance.now() has its own origin). */
+export const sharedNow = () => performance.timeOrigin + performance.now();
 
 /** True when this platform can decode video with WebCodecs. */
 export function hasWebCodecs() {
@@ -39,11 +43,17 @@ export class VideoPlayer {
   #decodeStarted = new Map(); // timestamp -> performance.now() when handed to the decoder
   #log;
   #skipped = 0; // frames dropped while waiting for a keyframe (for the log)
+  #paints = new Float64Array(PAINT_LOG); // when pictures were drawn (sharedNow), a ring
+  #probe = null;
 
-  /** callbacks: onKeyframeNeeded(reason), onState(name), onError(error), log (a log of js/sdk/log.js) */
-  constructor(canvas, config, callbacks) {
+  /**
+   * canvas: an HTMLCanvasElement, or an OffscreenCanvas in a media worker (then contextOptions asks
+   * for a low-latency context). callbacks: onKeyframeNeeded(reason), onState(name), onError(error),
+   * onSize(width, height) when the picture's size changes, log (a log of js/sdk/log.js)
+   */
+  constructor(canvas, config, callbacks, contextOptions = undefined) {
     this.#canvas = canvas;
-    this.#context = canvas.getContext("2d");
+    this.#context = canvas.getContext("2d", contextOptions);
     this.#config = config;
     this.#callbacks = callbacks;
     this.#log = callbacks.log ?? (() => {});
@@ -72,12 +82,33 @@ export class VideoPlayer {
         this.#log(LogLevel.Debug, () => `picture size ${frame.displayWidth}x${frame.displayHeight}`);
         this.#canvas.width = frame.displayWidth;
         this.#canvas.height = frame.displayHeight;
+        this.#callbacks.onSize?.(frame.displayWidth, frame.displayHeight);
       }
       this.#context.drawImage(frame, 0, 0);
+      this.#paints[this.counters.framesDecoded % PAINT_LOG] = sharedNow();
       this.counters.framesDecoded++;
+      this.#probe?.(frame.timestamp);
     } finally {
       frame.close();
     }
+  }
+
+  /** How many of the latest pictures were drawn between two sharedNow() times. */
+  paintsBetween(from, to) {
+    let count = 0;
+    const kept = Math.min(this.counters.framesDecoded, PAINT_LOG);
+    for (let i = 0; i < kept; i++) if (this.#paints[i] >= from && this.#paints[i] <= to) count++;
+    return count;
+  }
+
+  /**
+   * Benches: after each picture is drawn, copies a region of it (x, y, width, height: fractions of
+   * the picture) scaled to size.width × size.height, and at the next animation frame (the rendering
+   * update that shows it) calls onSample({pixels, timestamp, drawnAt, shownAt, overwritten}) (times
+   * on sharedNow's clock; overwritten: pictures drawn over before one was shown). null stops it.
+   */
+  probe(options) {
+    this.#probe = options ? pictureProbe(this.#canvas, options) : null;
   }
 
   /** A decoder error: count it, start a fresh decoder, and wait for a keyframe instead of going black. */
@@ -144,4 +175,27 @@ export class VideoPlayer {
     this.#decodeStarted.clear();
     this.#callbacks.onState("Disposed");
   }
+}
+
+/** The region reader of VideoPlayer.probe. */
+function pictureProbe(canvas, { region, size, onSample }) {
+  const scratch = new OffscreenCanvas(size.width, size.height);
+  const context = scratch.getContext("2d", { willReadFrequently: true });
+  let pending = null;
+  let overwritten = 0;
+  return (timestamp) => {
+    const drawnAt = sharedNow();
+    const { width, height } = canvas;
+    context.drawImage(canvas, region.x * width, region.y * height, region.width * width, region.height * height, 0, 0, size.width, size.height);
+    if (pending) overwritten++;
+    const sample = { pixels: context.getImageData(0, 0, size.width, size.height).data, timestamp, drawnAt };
+    const first = !pending;
+    pending = sample;
+    if (!first) return;
+    requestAnimationFrame(() => {
+      const shown = pending;
+      pending = null;
+      onSample({ ...shown, shownAt: sharedNow(), overwritten });
+    });
+  };
 }

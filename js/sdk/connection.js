@@ -6,6 +6,7 @@ import { Messages, RainwayError } from "./errors.js";
 import { Peer } from "./peer.js";
 import { CoreEvents } from "./runtime.js";
 import { PeerLink, loadRTCPeerConnection } from "../platform/rtc.js";
+import { mediaWorkerFor } from "../platform/media-worker-client.js";
 import { rtcConfiguration } from "./ice-servers.js";
 import { openGatewaySocket } from "../platform/websocket.js";
 import { CoreError } from "../core/core.js";
@@ -414,10 +415,12 @@ export class RainwayConnection extends EventEmitter {
     this.#runtime.call((core) => core.peerSetDisconnectedTimeout(handle, this.#options.disconnectedTimeoutMs));
     try {
       const RTCPeerConnectionImpl = await loadRTCPeerConnection();
+      const mediaWorker = this.#options.mediaWorker === false ? null : await mediaWorkerFor(this.#runtime, this.log);
       if (peer.disconnected) return;
       const link = new PeerLink(RTCPeerConnectionImpl, {
         ...rtcConfiguration(this.#options.ice, this.iceServers),
         offerer,
+        mediaWorker,
         onSignal: (kind, data) => peer.reportSignal(kind, data),
         onRtcState: (state) => peer.reportRtcState(state),
         onControlOpen: (open) => peer.reportControlOpen(open),

@@ -258,6 +258,11 @@ export class Peer extends EventEmitter {
     if (!this.#link?.sendInput(bytes)) this.log(2, "input not sent (input channel closed)");
   }
 
+  /** @internal The media worker holding this peer's media channels and its link there, or null. */
+  _mediaWorker() {
+    return this.#link?.mediaLink ? { worker: this.#link.mediaWorker, link: this.#link.mediaLink } : null;
+  }
+
   /** @internal Bytes waiting in a media channel. */
   _mediaBuffered(kind) {
     return this.#link?.mediaBuffered(kind) ?? 0;

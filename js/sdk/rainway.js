@@ -55,6 +55,7 @@ function connectOptions(options) {
     heartbeatTimeoutMs = DEFAULT_HEARTBEAT_TIMEOUT_MS,
     iceServers,
     iceTransportPolicy,
+    mediaWorker = true,
   } = options;
   // The same limits as the gateway protocol (docs/PROTOCOL.md), checked here for a clear message.
   if (typeof apiKey !== "string" || !/^[\x21-\x7e]{1,128}$/.test(apiKey)) throw new RainwayError(Messages.invalidKey);
@@ -79,7 +80,8 @@ function connectOptions(options) {
     throw new RainwayError("No gateway URL: pass gatewayUrl, or set PETRICHOR_GATEWAY_URL.");
   }
   const ice = checkIceOptions(iceServers, iceTransportPolicy);
-  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken, liveness, ice };
+  if (typeof mediaWorker !== "boolean") throw new RainwayError("mediaWorker must be true (streams play in a worker where the browser allows) or false.");
+  return { apiKey, externalId, gatewayUrl: url, connectTimeoutMs, disconnectedTimeoutMs, resumeToken, liveness, ice, mediaWorker };
 }
 
 export class RainwaySDK extends EventEmitter {

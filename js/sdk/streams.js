@@ -5,13 +5,13 @@ import { RainwayError } from "./errors.js";
 import { AudioCodec, AudioContainer, InputLevel, InputType, KeyboardAction, LogLevel, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
 import { HeldKeys } from "./held-keys.js";
 import { HostInputType, sendStreamInput } from "./stream-input.js";
-import { VideoPlayer, chooseVideoConfig, hasWebCodecs } from "../platform/video-player.js";
-import { AudioPlayer } from "../platform/audio-player.js";
+import { hasWebCodecs } from "../platform/video-player.js";
+import { LocalPlayback, WorkerPlayback } from "../platform/playback.js";
 import { applyStreamFit, createStreamView, enterFullscreen, hasDom, pictureRect, toRemotePoint } from "../platform/stream-view.js";
 import { InputCapture } from "../platform/input-capture.js";
 import { CursorView } from "../platform/cursor-view.js";
 import { CoreEvents } from "./runtime.js";
-import { FRAME_EVENT_HEADER, MediaKind, Transport } from "../core/core.js";
+import { MediaKind, Transport, parseFrameEvent } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
 import { missingWebCodecsMessage } from "../platform/codecs.js";
@@ -383,16 +383,19 @@ export class InboundStream extends EventEmitter {
     });
     if (this.#metrics) this.#startStats();
     runtime.register(handle, this);
-    if (hasDom()) this.#setupPlayback(info);
+    if (hasDom()) this.#setupPlayback(info, options);
   }
 
   #view = null;
-  #video = null;
-  #audio = null;
+  #playback = null; // LocalPlayback or WorkerPlayback (js/platform/playback.js)
+  #handedOff = false; // the media worker's core receives this stream
   #overlayTimer = null;
 
-  /** Browsers: the container now, the decoders once the configuration is chosen (then a fresh keyframe). */
-  #setupPlayback(info) {
+  /**
+   * Browsers: the container now, the decoders once the configuration is chosen (then a fresh
+   * keyframe); in the peer's media worker unless told not to (options.mediaWorker: false).
+   */
+  #setupPlayback(info, options) {
     this.#view = createStreamView();
     this.container = this.#view.container;
     applyStreamFit(this.#view.canvas, this.streamFit === StreamFit.IsolatedApps);
@@ -415,28 +418,37 @@ export class InboundStream extends EventEmitter {
       this.permissions,
     );
     const decoderLog = this.#log.for(LOG_TARGETS.Decoder);
-    const onError = (error) => decoderLog(LogLevel.Error, () => `${error?.message ?? error}`);
-    if (info.video) {
-      chooseVideoConfig(info.video.codec)
-        .then((config) => {
-          if (this.#ended) return;
-          this.#video = new VideoPlayer(this.#view.canvas, config, {
-            onKeyframeNeeded: (reason) => !this.#ended && this.#requestKeyframe(`the decoder needs one: ${reason}`),
-            onState: (name) => this.#setReadyState(VideoReadyState[name]),
-            onError,
-            log: decoderLog,
-          });
-          this.#requestKeyframe("the decoder is configured and starts at a keyframe");
-        })
-        .catch(onError);
+    const callbacks = {
+      requestKeyframe: (reason) => !this.#ended && this.#requestKeyframe(reason),
+      onState: (name) => this.#setReadyState(VideoReadyState[name]),
+      onError: (error) => decoderLog(LogLevel.Error, () => `${error?.message ?? error}`),
+      log: decoderLog,
+      keyframeReason: (reason) => (this.#keyframeReason = reason),
+      sendKeyframeRequest: () => !this.#ended && this.#runtime.call((core) => core.streamSendKeyframeRequest(this.#handle)),
+      onFrame: (frame) => this.#emitFrame(frame),
+    };
+    const media = options.mediaWorker === false ? null : this.peer._mediaWorker();
+    const announcement = media ? this.#runtime.core.streamHandOff(this.#handle) : null;
+    if (typeof announcement === "string") {
+      this.#handedOff = true;
+      this.#log(LogLevel.Debug, "playing in the media worker");
+      const settings = { canvas: this.#view.canvas, info, announcement, wantFrames: this.listenerCount("frame") > 0 };
+      this.#playback = new WorkerPlayback(media.worker, media.link, settings, callbacks);
+    } else {
+      if (announcement !== null) this.#log(LogLevel.Warning, () => `playing on the main thread: the stream could not be handed to the media worker (${this.#runtime.core.errorName(announcement)})`);
+      this.#playback = new LocalPlayback(this.#view.canvas, info, callbacks);
     }
-    if (info.audio && typeof globalThis.AudioDecoder === "function") {
-      try {
-        this.#audio = new AudioPlayer(info.audio, onError, decoderLog);
-      } catch (error) {
-        onError(error);
-      }
-    }
+  }
+
+  /** The media worker posts frames only while the app listens for them. */
+  addEventListener(name, handler) {
+    super.addEventListener(name, handler);
+    if (name === "frame") this.#playback?.wantFrames(true);
+  }
+
+  removeEventListener(name, handler) {
+    super.removeEventListener(name, handler);
+    if (name === "frame") this.#playback?.wantFrames(this.listenerCount("frame") > 0);
   }
 
   #setReadyState(state) {
@@ -447,12 +459,22 @@ export class InboundStream extends EventEmitter {
 
   /** Playback counters (browsers): decoded, dropped and received frames, decoder errors. */
   playbackCounters() {
-    return { video: this.#video ? { ...this.#video.counters } : null, audio: this.#audio ? { ...this.#audio.counters } : null };
+    return this.#playback?.counters() ?? { video: null, audio: null };
+  }
+
+  /** @internal How many pictures were drawn between two times (performance.timeOrigin + performance.now()). */
+  _paintsBetween(from, to) {
+    return this.#playback?.paintsBetween(from, to) ?? Promise.resolve(0);
+  }
+
+  /** @internal Benches: a region of each picture as drawn (VideoPlayer.probe), or null to stop. */
+  _probePictures(options) {
+    this.#playback?.probe(options);
   }
 
   /** Resumes the Web Audio context (needed after a user gesture under autoplay policies). */
   resumeAudio() {
-    return this.#audio?.resume();
+    return this.#playback?.resumeAudio();
   }
 
   /** Fullscreens the container; locks keyboard and pointer unless told not to. */
@@ -465,18 +487,19 @@ export class InboundStream extends EventEmitter {
   enableVideoStatsOverlay() {
     if (!this.#view || this.#overlayTimer) return;
     this.#view.overlay.style.display = "block";
-    let last = { counters: this.counters(), decoded: this.#video?.counters.framesDecoded ?? 0, at: performance.now() };
+    const video = () => this.playbackCounters().video;
+    let last = { counters: this.counters(), decoded: video()?.framesDecoded ?? 0, at: performance.now() };
     const update = () => {
       const counters = this.counters();
       if (!counters) return;
       const now = performance.now();
       const seconds = (now - last.at) / 1000;
-      const decoded = this.#video?.counters.framesDecoded ?? 0;
+      const decoded = video()?.framesDecoded ?? 0;
       this.#view.overlay.textContent = [
         `fps      ${((decoded - last.decoded) / seconds).toFixed(1)}`,
         `bitrate  ${(((counters.videoBytes - last.counters.videoBytes) * 8) / 1000 / seconds).toFixed(0)} kbps`,
         `lost     ${counters.packetsLost} packets`,
-        `decode   ${(this.#video?.counters.lastDecodeMs ?? 0).toFixed(1)} ms`,
+        `decode   ${(video()?.lastDecodeMs ?? 0).toFixed(1)} ms`,
         `assembly ${counters.lastAssemblyMs.toFixed(1)} ms`,
       ].join("\n");
       last = { counters, decoded, at: now };
@@ -540,8 +563,8 @@ export class InboundStream extends EventEmitter {
 
   /** The size of the remote picture in pixels: the decoded frames', else the announced one. */
   get currentFrameSize() {
-    const canvas = this.#view?.canvas;
-    if (canvas && this.#video?.counters.framesDecoded > 0) return { codecWidth: canvas.width, codecHeight: canvas.height };
+    const picture = this.#playback?.pictureSize;
+    if (picture) return { codecWidth: picture.width, codecHeight: picture.height };
     const video = this.info.video;
     return video?.width > 0 && video?.height > 0 ? { codecWidth: video.width, codecHeight: video.height } : undefined;
   }
@@ -613,8 +636,7 @@ export class InboundStream extends EventEmitter {
     this.#paused = false;
     this.#log(LogLevel.Debug, "playing again");
     this.#record({ type: "resumed" });
-    this.#video?.play();
-    this.#audio?.play();
+    this.#playback?.play();
     this.#requestKeyframe("playing again after a pause");
   }
 
@@ -626,8 +648,7 @@ export class InboundStream extends EventEmitter {
     this.#log(LogLevel.Debug, "paused");
     this.releaseKeys();
     this.#record({ type: "paused" });
-    this.#video?.pause();
-    this.#audio?.pause();
+    this.#playback?.pause();
   }
 
   /** Leaves the stream: the host is told, listeners are removed. */
@@ -651,7 +672,9 @@ export class InboundStream extends EventEmitter {
    */
   #requestKeyframe(reason) {
     this.#keyframeReason = reason;
-    this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
+    // A handed-off stream's receiver decides (in the media worker's core, within its rate limit).
+    if (this.#handedOff) this.#playback.requestKeyframe(reason);
+    else this.#runtime.call((core, now) => core.streamRequestKeyframe(this.#handle, now));
   }
 
   /**
@@ -694,9 +717,11 @@ export class InboundStream extends EventEmitter {
     return this.#report ? { entries: [...this.#report.entries] } : undefined;
   }
 
-  /** Counters kept by the core (null once ended). */
+  /** Counters kept by the core (null once ended); the receive path's come from the media worker's core. */
   counters() {
-    return this.#ended ? null : this.#runtime.core.streamCounters(this.#handle);
+    if (this.#ended) return null;
+    const counters = this.#runtime.core.streamCounters(this.#handle);
+    return this.#playback ? this.#playback.coreCounters(counters) : counters;
   }
 
   #record(entry) {
@@ -749,22 +774,9 @@ export class InboundStream extends EventEmitter {
   onEvent(code, payload) {
     if (code === CoreEvents.StreamFrame) {
       if (this.#paused) return;
-      const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-      const frame = {
-        kind: KIND_NAMES[payload[0]],
-        type: payload[1] ? "key" : "delta",
-        timestamp: view.getFloat64(4, true),
-        assemblyMs: view.getFloat64(12, true),
-        data: payload.subarray(FRAME_EVENT_HEADER),
-      };
-      if (frame.kind === "video") {
-        if (frame.type === "key") this.#keyframeReason = null; // what was asked for came
-        if (this.#log.enabled(LogLevel.Debug)) this.#logLoss();
-        this.#video?.push(frame);
-      } else {
-        this.#audio?.push(frame);
-      }
-      this.emit("frame", frame);
+      const frame = parseFrameEvent(payload);
+      this.#playback?.push(frame);
+      this.#emitFrame(frame);
     } else if (code === CoreEvents.StreamInput) {
       this.#onHostInput(payload);
     } else if (code === CoreEvents.StreamPermissions) {
@@ -779,6 +791,16 @@ export class InboundStream extends EventEmitter {
     }
   }
 
+  /** A frame the core assembled (the page's, or the media worker's when the app listens). */
+  #emitFrame(frame) {
+    if (this.#paused) return;
+    if (frame.kind === "video") {
+      if (frame.type === "key") this.#keyframeReason = null; // what was asked for came
+      if (this.#log.enabled(LogLevel.Debug)) this.#logLoss();
+    }
+    this.emit("frame", frame);
+  }
+
   #dispose(reason) {
     if (this.#ended) return;
     this.#log(LogLevel.Debug, () => (this.#closedLocally ? "left" : reason ? `the host ended the stream: ${reason}` : "ended: the host stopped it or the peer was lost"));
@@ -788,8 +810,7 @@ export class InboundStream extends EventEmitter {
     this.#capture?.dispose();
     this.#cursorView?.remove();
     this.#heldKeys.keys.clear();
-    this.#video?.close();
-    this.#audio?.close();
+    this.#playback?.close();
     this.#view?.container.remove();
     this.#runtime.unregister(this.#handle);
     this.#record({ type: "stopped" });

@@ -28,7 +28,7 @@ function picture() {
   const rainwayDiv = document.querySelector("#player > div");
   const canvas = rainwayDiv?.querySelector("canvas");
   if (!canvas || !window.stream) return null;
-  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  const pixels = window.pictureContext(canvas).getImageData(0, 0, canvas.width, canvas.height).data;
   let digest = 0;
   for (let i = 0; i < pixels.length; i += 4) digest = (Math.imul(digest, 31) + pixels[i] + pixels[i + 1] * 7 + pixels[i + 2] * 13) | 0;
   return {
@@ -37,6 +37,14 @@ function picture() {
     height: canvas.height,
     framesDecoded: window.stream.playbackCounters().video?.framesDecoded ?? 0,
     inRainway: window.stream.container.parentElement === rainwayDiv,
+    // A canvas whose control moved to a media worker's OffscreenCanvas has no context on the page.
+    inWorker: (() => {
+      try {
+        return !canvas.getContext("2d");
+      } catch {
+        return true;
+      }
+    })(),
     rainwayStyle: [rainwayDiv.style.display, rainwayDiv.style.height, rainwayDiv.style.background],
     fallback: Boolean(document.querySelector("#fallback")),
     status: document.querySelector("#status").textContent,
@@ -57,6 +65,7 @@ for (const bundler of Object.keys(BUNDLERS)) {
       await page.waitForFunction((frames) => (window.stream?.playbackCounters().video?.framesDecoded ?? 0) >= frames, 15, { timeout: 60_000 });
       const first = await page.evaluate(picture);
       assert.equal(first.inRainway, true, "the stream's container is inside <Rainway>");
+      assert.equal(first.inWorker, true, "the media worker (from the bundled one-file copy) draws the picture");
       assert.deepEqual(first.rainwayStyle, ["flex", "100%", "rgb(17, 17, 17)"]);
       assert.equal(first.fallback, false, "no fallback while there is a stream");
       assert.deepEqual([first.width, first.height], [320, 240]);

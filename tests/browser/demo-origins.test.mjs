@@ -113,7 +113,7 @@ for (const source of ["camera", "screen"]) {
       () => {
         const canvas = document.querySelector("#stream-view canvas");
         if (!canvas || canvas.width < 16) return false;
-        const context = canvas.getContext("2d");
+        const context = window.pictureContext(canvas);
         const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
         let lit = false;
         for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) lit = true;

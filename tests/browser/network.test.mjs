@@ -140,7 +140,7 @@ test("the demo page watches the demo host's live stream, and typing in it change
       const canvas = document.querySelector("#stream-view canvas");
       const view = document.querySelector("#stream-view .rainway-inner-container");
       if (!canvas || canvas.width !== (Math.round(view.clientWidth) & ~1) || canvas.height !== (Math.round(view.clientHeight) & ~1)) return false;
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height / 4).data;
+      const data = window.pictureContext(canvas).getImageData(0, 0, canvas.width, canvas.height / 4).data;
       for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
       return false;
     },
@@ -153,7 +153,7 @@ test("the demo page watches the demo host's live stream, and typing in it change
   await page.waitForFunction(
     () => {
       const canvas = document.querySelector("#stream-view canvas");
-      const [r, g, b] = canvas.getContext("2d").getImageData(10, canvas.height - 10, 1, 1).data;
+      const [r, g, b] = window.pictureContext(canvas).getImageData(10, canvas.height - 10, 1, 1).data;
       return r > 200 && g < 60 && b < 60;
     },
     null,
@@ -171,7 +171,7 @@ async function waitForSharedPicture(page) {
     () => {
       const canvas = document.querySelector("#stream-view canvas");
       if (!canvas || canvas.width < 16 || canvas.height < 16) return false;
-      const [r, g, b] = canvas.getContext("2d").getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
+      const [r, g, b] = window.pictureContext(canvas).getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
       return Math.abs(r - 32) < 40 && Math.abs(g - 80) < 40 && Math.abs(b - 224) < 40;
     },
     null,
@@ -234,7 +234,7 @@ test("the demo host announces a stream: the page offers it, and Join shows it", 
     () => {
       const canvas = document.querySelector("#stream-view canvas");
       if (!canvas || canvas.width !== 640 || canvas.height !== 360) return false;
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      const data = window.pictureContext(canvas).getImageData(0, 0, canvas.width, canvas.height).data;
       for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
       return false;
     },

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import rainway from "../../js/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
 import { gatewayServerAndBrowser, openPage } from "../helpers/browser.mjs";
+import { closeStream, pauseAndPlay } from "../helpers/client-page.mjs";
 
 const fixture = gatewayServerAndBrowser();
 
@@ -46,8 +47,9 @@ async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
   };
 }
 
-async function clientPage(hostId) {
-  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(hostId) });
+/** A client page playing the host's stream; extra: more of client.html's query (mediaWorker: "0": on the main thread). */
+async function clientPage(hostId, extra = {}) {
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(hostId), ...extra });
   const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/client.html?${query}`);
   await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
   await page.evaluate(() => window.startStream());
@@ -84,26 +86,13 @@ test("a Node host's live H.264 + Opus plays in Chromium: decoded pictures of the
       /^Decoder: .*: picture size 320x240$/,
       /^Decoder: .*: decoding from a keyframe/,
       /^Stream: .*: requesting a keyframe: /,
+      /^Stream: .*: playing in the media worker$/,
     ]) {
       assert.ok(logs.some((line) => pattern.test(line)), `a log line matching ${pattern}`);
     }
 
-    // pause() stops the pictures, play() brings them back (from a keyframe).
-    await page.evaluate(() => window.stream.pause());
-    await sleep(300);
-    const paused = await page.evaluate(() => window.playback().video.framesDecoded);
-    await sleep(700);
-    assert.equal(await page.evaluate(() => window.playback().video.framesDecoded), paused);
-    await page.evaluate(() => window.stream.play());
-    await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, paused, { timeout: 5000 });
-
-    // close() releases the decoders and takes the container out of the page.
-    await page.evaluate(() => window.stream.close());
-    const closed = await page.evaluate(() => window.playback());
-    assert.equal(closed.readyState, "Disposed");
-    assert.equal(closed.attached, false);
-    assert.deepEqual(await page.evaluate(() => window.errors), []);
-    assert.deepEqual(page.errors, []);
+    await pauseAndPlay(page);
+    await closeStream(page);
   } finally {
     await page.close();
     host.stop();
@@ -124,30 +113,32 @@ test("a browser without WebCodecs gets a clear RainwayError instead of a blank e
   }
 });
 
-test("a decoder error recovers at the next keyframe instead of leaving a black picture", { timeout: 60000 }, async () => {
-  const host = await nodeHost({ videoInput: ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], keyframeInterval: 15, durationSeconds: 8 });
-  const page = await clientPage(host.id);
-  try {
-    await page.waitForFunction(() => window.playback().video?.framesDecoded >= 20, null, { timeout: 20000 });
-    // The host sends undecodable "keyframes": an IDR NAL header followed by noise.
-    const garbage = new Uint8Array(3000).map((_, i) => (i * 7919) & 255);
-    garbage.set([0, 0, 0, 1, 0x65]);
-    for (let k = 0; k < 3; k++) {
-      host.state.streams[0].sendVideo({ type: "key", timestamp: 99e6 + k, data: garbage });
-      await sleep(50);
+for (const [path, extra] of [["in the media worker", {}], ["on the main thread", { mediaWorker: "0" }]]) {
+  test(`a decoder error recovers at the next keyframe instead of leaving a black picture (${path})`, { timeout: 60000 }, async () => {
+    const host = await nodeHost({ videoInput: ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], keyframeInterval: 15, durationSeconds: 8 });
+    const page = await clientPage(host.id, extra);
+    try {
+      await page.waitForFunction(() => window.playback().video?.framesDecoded >= 20, null, { timeout: 20000 });
+      // The host sends undecodable "keyframes": an IDR NAL header followed by noise.
+      const garbage = new Uint8Array(3000).map((_, i) => (i * 7919) & 255);
+      garbage.set([0, 0, 0, 1, 0x65]);
+      for (let k = 0; k < 3; k++) {
+        host.state.streams[0].sendVideo({ type: "key", timestamp: 99e6 + k, data: garbage });
+        await sleep(50);
+      }
+      await page.waitForFunction(() => window.playback().video.decoderErrors >= 1, null, { timeout: 5000 });
+      const afterError = await page.evaluate(() => window.playback().video.framesDecoded);
+      // A fresh decoder, a keyframe, and pictures again within a second.
+      await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, afterError, { timeout: 1500 });
+      assert.equal((await page.evaluate(() => window.playback())).readyState, "Playing");
+      const logs = await page.evaluate(() => window.logs);
+      assert.ok(logs.some((line) => /^Stream: .*: requesting a keyframe: the decoder needs one: a fresh decoder after an error$/.test(line)), logs.join("\n"));
+    } finally {
+      await page.close();
+      host.stop();
     }
-    await page.waitForFunction(() => window.playback().video.decoderErrors >= 1, null, { timeout: 5000 });
-    const afterError = await page.evaluate(() => window.playback().video.framesDecoded);
-    // A fresh decoder, a keyframe, and pictures again within a second.
-    await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, afterError, { timeout: 1500 });
-    assert.equal((await page.evaluate(() => window.playback())).readyState, "Playing");
-    const logs = await page.evaluate(() => window.logs);
-    assert.ok(logs.some((line) => /^Stream: .*: requesting a keyframe: the decoder needs one: a fresh decoder after an error$/.test(line)), logs.join("\n"));
-  } finally {
-    await page.close();
-    host.stop();
-  }
-});
+  });
+}
 
 test("loss on the media channel is repaired (retransmission, FEC): the picture never stalls for 1 s, no decoder errors", { timeout: 60000 }, async () => {
   const host = await nodeHost(

@@ -1,6 +1,7 @@
 // Browser test harness: Debian's Chromium driven by playwright-core (never a downloaded browser),
 // pages served from this repository on loopback.
 import { after, before } from "node:test";
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { startGateway } from "../../js/gateway/index.js";
 import { startStaticServer } from "../../js/server/static.js";
@@ -39,15 +40,33 @@ export function serveRepository(extra = {}) {
   });
 }
 
-/** Launches headless Chromium; console errors and page errors are collected on each new page. */
-export async function launchBrowser() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+/**
+ * A GPU in software (SwiftShader) instead of none. Without a GPU, Chromium reads a decoded VideoFrame's
+ * pixels (drawImage, copyTo) through the page's main thread, so a media worker drawing one waits for
+ * a busy main thread; with one (any real GPU, or this) it does not. Costs CPU: only where it matters.
+ */
+export const SOFTWARE_GPU_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"];
+
+/**
+ * Launches headless Chromium; console errors and page errors are collected on each new page.
+ * softwareGpu: SOFTWARE_GPU_ARGS in place of --disable-gpu.
+ */
+export async function launchBrowser({ softwareGpu = false } = {}) {
+  const args = softwareGpu ? [...CHROMIUM_ARGS.filter((arg) => arg !== "--disable-gpu"), ...SOFTWARE_GPU_ARGS] : CHROMIUM_ARGS;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   return browser;
 }
 
-/** Opens a page and records its console errors and uncaught exceptions in page.errors. */
+/** tests/browser/pages/picture.js as a script that defines window.pictureContext(canvas). */
+const PICTURE_SCRIPT = `${readFileSync(`${ROOT}/tests/browser/pages/picture.js`, "utf8").replace(/^export /m, "")}\nwindow.pictureContext = pictureContext;`;
+
+/**
+ * Opens a page and records its console errors and uncaught exceptions in page.errors. The page has
+ * window.pictureContext(canvas) (tests/browser/pages/picture.js) for reading a stream's pixels.
+ */
 export async function openPage(browser, url) {
   const page = await browser.newPage();
+  await page.addInitScript(PICTURE_SCRIPT);
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(String(error)));
   page.on("console", (message) => {

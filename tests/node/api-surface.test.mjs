@@ -84,3 +84,8 @@ test("RainwayError carries the prefix and its name", () => {
 test("getMediaCapabilities without navigator.mediaCapabilities is a RainwayError", async () => {
   await assert.rejects(rainway.getMediaCapabilities({ type: "file" }), (error) => error instanceof RainwayError);
 });
+
+test("Petrichor's mediaWorker option of rainway.connect is a boolean", async () => {
+  const options = { apiKey: "key", gatewayUrl: "ws://127.0.0.1:9/gateway", mediaWorker: "auto" };
+  await assert.rejects(sdk.default.connect(options), (e) => e instanceof sdk.RainwayError && /mediaWorker must be true/.test(e.message));
+});

@@ -13,6 +13,7 @@ import { startGateway } from "../../js/gateway/index.js";
 import { walkPackage } from "../helpers/import-graph.mjs";
 import { install, pack, run } from "../helpers/packages.mjs";
 import { ROOT } from "../helpers/paths.mjs";
+import { mediaWorkerModule } from "../../scripts/build.mjs";
 
 // Conditions as the bundlers set them when they build for browsers (webpack, Vite, esbuild).
 const BROWSER_CONDITIONS = ["browser", "import", "module", "production", "development", "webpack"];
@@ -32,6 +33,7 @@ test("the browser entries (. and ./core) import only files of the package: no no
     assert.deepEqual(graph.external, [], `${subpath}: imports from outside the package`);
     assert.deepEqual(graph.missing, [], `${subpath}: imports of missing files`);
     assert.ok(graph.files.includes("dist/petrichor-wasm.js"), `${subpath}: the core's bytes are part of the graph`);
+    assert.ok(graph.files.includes("dist/petrichor-media-worker.js"), `${subpath}: the media worker's code is part of the graph`);
     assert.ok(!graph.files.includes("js/platform/node.js"), `${subpath}: reaches the Node platform`);
     // import.meta.url would make webpack write the build machine's paths into the app (and warn).
     const code = (file) => readFileSync(join(installed, file), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
@@ -51,9 +53,9 @@ test("under the node condition the Node-only imports are all in js/platform/node
   );
 });
 
-test("the tarball holds the built core, its bundled form, the types, LICENSE and README, and no sources or tests", async () => {
+test("the tarball holds the built core, its bundled form, the media worker as one script, the types, LICENSE and README, and no sources or tests", async () => {
   const files = run("tar", ["-tzf", pack(ROOT)]).trim().split("\n").map((name) => name.replace(/^package\//, ""));
-  for (const name of ["dist/petrichor.wasm", "dist/petrichor-wasm.js", "index.d.ts", "LICENSE", "README.md", "package.json", "js/browser.js", "js/cli.js"]) {
+  for (const name of ["dist/petrichor.wasm", "dist/petrichor-wasm.js", "dist/petrichor-media-worker.js", "index.d.ts", "LICENSE", "README.md", "package.json", "js/browser.js", "js/cli.js"]) {
     assert.ok(files.includes(name), `${name} missing from the tarball`);
   }
   assert.deepEqual(files.filter((name) => /^(src|tests|scripts|bench|build|web|packages)\//.test(name)), []);
@@ -61,6 +63,11 @@ test("the tarball holds the built core, its bundled form, the types, LICENSE and
   assert.ok(WebAssembly.validate(wasm), "dist/petrichor.wasm is a valid module");
   const { default: base64 } = await import(join(installed, "dist/petrichor-wasm.js"));
   assert.ok(gunzipSync(Buffer.from(base64, "base64")).equals(wasm), "the bundled core is the same module");
+  // The media worker as one script: what the build makes of js/platform/media-worker.js now, and it runs
+  // as a classic script (no import or export left).
+  assert.equal(readFileSync(join(installed, "dist/petrichor-media-worker.js"), "utf8"), mediaWorkerModule(), "the bundled media worker is stale");
+  const { default: workerCode } = await import(join(installed, "dist/petrichor-media-worker.js"));
+  assert.doesNotThrow(() => new Function(workerCode), "the media worker parses as a classic script");
   const license = readFileSync(join(installed, "LICENSE"), "utf8");
   assert.match(license, /^MIT License/);
   assert.match(license, /Petrichor contributors/);

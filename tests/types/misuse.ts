@@ -7,6 +7,8 @@ async function misuse(peer: Peer): Promise<void> {
   // @ts-expect-error "logs" is not an event of rainway
   rainway.addEventListener("logs", () => {});
   const connection = await rainway.connect({ apiKey: "key" });
+  // @ts-expect-error mediaWorker is a boolean, not "auto"
+  await rainway.connect({ apiKey: "key", mediaWorker: "auto" });
   // @ts-expect-error "peer_request" is not an event of RainwayConnection
   connection.addEventListener("peer_request", () => {});
   // @ts-expect-error "closed" is not an event of RainwayConnection

@@ -62,7 +62,7 @@ async function network(): Promise<void> {
     heartbeatTimeoutMs: 4000,
   });
   const own: bigint = connection.id;
-  const oldStyle: RainwayConnection = await rainway.connect({ apiKey: "key", reconnect: false, heartbeatIntervalMs: 0 });
+  const oldStyle: RainwayConnection = await rainway.connect({ apiKey: "key", reconnect: false, heartbeatIntervalMs: 0, mediaWorker: false });
   const relay: RainwayIceServer = { urls: ["turn:turn.example:3478?transport=udp"], username: "user", credential: "secret" };
   const relayed: RainwayConnection = await rainway.connect({ apiKey: "key", iceServers: [{ urls: "stun:stun.example:3478" }, relay], iceTransportPolicy: "relay" });
   relayed.close();
@@ -96,7 +96,7 @@ async function network(): Promise<void> {
     console.log(answer.length, channel.id, channel.mode, channel.peer.id, peer.dataChannels.get("chat") === channel);
     peer.addEventListener("datachannel", (remote: DataChannel) => remote.close());
     channel.close();
-    const stream: InboundStream = await peer.createStream({ permissions: InputLevel.All, metrics: true, streamFit: StreamFit.FullDesktop });
+    const stream: InboundStream = await peer.createStream({ permissions: InputLevel.All, metrics: true, streamFit: StreamFit.FullDesktop, mediaWorker: true });
     stream.addEventListener("frame", (frame: EncodedFrame) => console.log(frame.kind, frame.type, frame.timestamp, frame.data.length));
     stream.addEventListener("stats", (stats: StatsSummary) => console.log(stats.videoThroughputKbps));
     stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));

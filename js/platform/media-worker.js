@@ -1,0 +1,296 @@
+// The media worker: a browser client's media path off the page's main thread. It owns the peers'
+// media channels (RW_Video, RW_Audio: transferred to it when the RTCPeerConnection is made), a core
+// of its own (the same wasm, from the page's compiled module) with one receiver per stream handed to
+// it, the VideoDecoder drawing into the stream's OffscreenCanvas and the AudioDecoder. App work on the
+// main thread cannot stall the picture: packets, the core, decoding and painting all run here.
+//
+// The page's core keeps the stream (control, input, permissions, close); this worker's core decides
+// the receive path (SRTP, assembly, NACKs, arrival reports, when to ask for a keyframe). What is not
+// a receiver's here (a host's feedback, a stream played on the main thread) goes to the page.
+// js/platform/media-worker-client.js is the page's side; the messages are listed there.
+import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, parseFrameEvent } from "../core/core.js";
+import { VideoPlayer, chooseVideoConfig } from "./video-player.js";
+import { AudioDecode } from "./audio-player.js";
+
+const COUNTERS_EVERY_MS = 50; // the page's copy of the counters is at most this old while frames flow
+const LOW_LATENCY_CONTEXT = { alpha: false, desynchronized: true };
+const MEDIA_BUFFER_LIMIT = 4 * 1024 * 1024; // live media is dropped rather than queued behind this (as in rtc.js)
+
+let core = null;
+let timer = null;
+const links = new Map(); // link id -> {channels: [video, audio], receivers: Set<Receiver>}
+const receivers = new Map(); // core handle -> Receiver
+const streams = new Map(); // the page's stream key -> Receiver
+
+const post = (message, transfer = []) => self.postMessage(message, transfer);
+const now = () => performance.now();
+
+/** Runs fn(core, now), then does what the core's outputs say. */
+function call(fn) {
+  try {
+    return fn(core, now());
+  } finally {
+    drain();
+  }
+}
+
+function drain() {
+  for (let outputs = core.drain(); outputs.length > 0; outputs = core.drain()) {
+    for (const output of outputs) {
+      try {
+        dispatch(output);
+      } catch (error) {
+        post({ type: "error", message: `an output could not be handled: ${error?.stack ?? error}` });
+      }
+    }
+  }
+}
+
+function dispatch({ kind, handle, code, payload, deadlineMs }) {
+  if (kind === OutputKind.Deadline) return schedule(deadlineMs);
+  const receiver = receivers.get(handle);
+  if (!receiver) return;
+  if (kind === OutputKind.Send) receiver.send(code === Transport.Video ? 0 : 1, payload);
+  else if (code === CoreEvent.StreamFrame) receiver.onFrame(payload);
+  else if (code === CoreEvent.KeyframeRequested) receiver.tell({ keyframeRequest: true });
+}
+
+function schedule(deadlineMs) {
+  clearTimeout(timer);
+  timer = null;
+  if (deadlineMs < 0) return;
+  const fire = () => {
+    if (now() < deadlineMs) {
+      timer = setTimeout(fire, Math.ceil(deadlineMs - now()));
+      return;
+    }
+    timer = null;
+    call((c, t) => c.handleTimeout(t));
+  };
+  timer = setTimeout(fire, Math.max(0, Math.ceil(deadlineMs - now())));
+}
+
+/** One stream's receive path: its receiver in this worker's core, its decoders and its canvas. */
+class Receiver {
+  #handle;
+  #key;
+  #link;
+  #video = null;
+  #audio = null;
+  #paused = false;
+  #closed = false;
+  #wantFrames;
+  #enabled; // log levels the page wants, by level
+  #countersTimer = null;
+
+  constructor({ stream, link, handle, canvas, video, audio, wantFrames, logLevels }) {
+    this.#key = stream;
+    this.#link = link;
+    this.#handle = handle;
+    this.#wantFrames = wantFrames;
+    this.#enabled = logLevels;
+    const log = (level, message) => {
+      if (this.#enabled[level]) this.tell({ log: [level, typeof message === "function" ? message() : message] });
+    };
+    const onError = (error) => this.tell({ error: `${error?.message ?? error}` });
+    if (video) {
+      chooseVideoConfig(video.codec)
+        .then((config) => {
+          if (this.#closed) return;
+          const callbacks = {
+            onKeyframeNeeded: (reason) => this.requestKeyframe(`the decoder needs one: ${reason}`),
+            onState: (state) => !this.#closed && this.tell({ state }),
+            onSize: (width, height) => this.tell({ size: { width, height } }),
+            onError,
+            log,
+          };
+          this.#video = new VideoPlayer(canvas, config, callbacks, LOW_LATENCY_CONTEXT);
+          this.requestKeyframe("the decoder is configured and starts at a keyframe");
+        })
+        .catch(onError);
+    }
+    if (audio && typeof AudioDecoder === "function") {
+      try {
+        const onSamples = (planes, sampleRate) => this.tell({ audio: { planes, sampleRate } }, planes.map((plane) => plane.buffer));
+        this.#audio = new AudioDecode(audio, onSamples, onError, log);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+
+  get link() {
+    return this.#link;
+  }
+
+  tell(message, transfer) {
+    post({ type: "stream", stream: this.#key, ...message }, transfer);
+  }
+
+  /** Offers one media-channel message; false when it is not this receiver's. */
+  receive(kind, bytes, at) {
+    return core.streamReceive(this.#handle, kind, bytes, at) !== CoreError.UnexpectedMessage;
+  }
+
+  send(kind, bytes) {
+    const channel = links.get(this.#link)?.channels[kind];
+    if (channel?.readyState !== "open") return;
+    try {
+      channel.send(bytes);
+    } catch {
+      // the channel is closing: feedback is worthless once late anyway
+    }
+  }
+
+  onFrame(payload) {
+    if (this.#paused || this.#closed) return;
+    const frame = parseFrameEvent(payload);
+    if (frame.kind === "video") this.#video?.push(frame);
+    else this.#audio?.push(frame);
+    if (this.#wantFrames) this.tell({ frame: payload }, [payload.buffer]); // the decoders copied what they need
+    this.#countersSoon();
+  }
+
+  /** The decoder (or the page) needs a keyframe: this core asks, within its rate limit; the page is told why. */
+  requestKeyframe(reason) {
+    if (this.#closed) return;
+    this.tell({ keyframeReason: reason });
+    call((c, t) => c.streamRequestKeyframe(this.#handle, t));
+  }
+
+  #countersSoon() {
+    this.#countersTimer ??= setTimeout(() => {
+      this.#countersTimer = null;
+      this.sendCounters();
+    }, COUNTERS_EVERY_MS);
+  }
+
+  sendCounters() {
+    if (this.#closed) return;
+    this.tell({
+      counters: {
+        core: core.streamCounters(this.#handle),
+        video: this.#video ? { ...this.#video.counters } : null,
+        audio: this.#audio ? { ...this.#audio.counters } : null,
+      },
+    });
+  }
+
+  /** A command from the page's InboundStream. */
+  command(message) {
+    if (message.pause) {
+      this.#paused = true;
+      this.#video?.pause();
+      this.#audio?.pause();
+      this.sendCounters();
+    }
+    if (message.play) {
+      this.#paused = false;
+      this.#video?.play();
+      this.#audio?.play();
+    }
+    if (message.wantFrames !== undefined) this.#wantFrames = message.wantFrames;
+    if (message.logLevels) this.#enabled = message.logLevels;
+    if (message.requestKeyframe) this.requestKeyframe(message.requestKeyframe);
+    if (message.probe !== undefined) {
+      this.#video?.probe(message.probe && { ...message.probe, onSample: (sample) => this.tell({ probe: sample }, [sample.pixels.buffer]) });
+    }
+    if (message.paints) this.tell({ paints: { id: message.paints.id, count: this.#video?.paintsBetween(message.paints.from, message.paints.to) ?? 0 } });
+    if (message.close) this.close();
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#countersTimer);
+    this.#video?.close();
+    this.#audio?.close();
+    receivers.delete(this.#handle);
+    streams.delete(this.#key);
+    links.get(this.#link)?.receivers.delete(this);
+    call((c) => c.streamEnd(this.#handle));
+  }
+}
+
+/** A peer's media channels: each message goes to the receiver it belongs to, else to the page. */
+function adopt(link, channels) {
+  const entry = { channels, receivers: new Set() };
+  links.set(link, entry);
+  channels.forEach((channel, kind) => {
+    channel.binaryType = "arraybuffer";
+    channel.onmessage = ({ data }) => {
+      if (typeof data === "string") return;
+      const bytes = new Uint8Array(data);
+      if (core && entry.receivers.size > 0) {
+        const at = now();
+        let taken = false;
+        try {
+          for (const receiver of entry.receivers) if ((taken = receiver.receive(kind, bytes, at))) break;
+        } finally {
+          drain();
+        }
+        if (taken) return;
+      }
+      post({ type: "media", link, kind, bytes: data }, [data]);
+    };
+  });
+}
+
+function sendPackets({ link, seq, packets }) {
+  const channels = links.get(link)?.channels;
+  if (!channels) return;
+  for (const [kind, bytes] of packets) {
+    const channel = channels[kind];
+    if (channel.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) continue;
+    try {
+      channel.send(bytes);
+    } catch {
+      // closing: live media is dropped, never queued
+    }
+  }
+  post({ type: "buffered", link, seq, amounts: channels.map((channel) => channel.bufferedAmount) });
+}
+
+async function handle(message) {
+  switch (message.type) {
+    case "init":
+      try {
+        core = await createCoreFromModule(message.module);
+        post({ type: "ready" });
+      } catch (error) {
+        post({ type: "failed", message: `${error?.message ?? error}` });
+      }
+      return;
+    case "link":
+      return adopt(message.link, message.channels);
+    case "unlink": {
+      const entry = links.get(message.link);
+      links.delete(message.link);
+      for (const receiver of entry?.receivers ?? []) receiver.close();
+      return;
+    }
+    case "send":
+      return sendPackets(message);
+    case "attach": {
+      const handle = call((c, t) => c.streamOpenReceiver(message.announcement, t));
+      if (handle < 0) {
+        post({ type: "stream", stream: message.stream, failed: core.errorName(handle) });
+        return;
+      }
+      const receiver = new Receiver({ ...message, handle });
+      receivers.set(handle, receiver);
+      streams.set(message.stream, receiver);
+      links.get(message.link)?.receivers.add(receiver);
+      return;
+    }
+    case "stream":
+      return streams.get(message.stream)?.command(message);
+    default:
+  }
+}
+
+// Messages are handled one after another: "init" (which waits for the core) before anything else.
+let queue = Promise.resolve();
+self.onmessage = ({ data }) => {
+  queue = queue.then(() => handle(data));
+};

@@ -1,0 +1,119 @@
+// The media worker: a browser host page (in a Chromium of its own) streams its animated canvas (a frame counter in bit blocks) to
+// client pages whose streams play in the media worker (the default), on the main thread (the
+// connection's mediaWorker: false), or on the main thread for one stream (createStream's
+// mediaWorker: false). A blocked main thread stops the main thread's player, not the worker's.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
+import { closeStream, pauseAndPlay } from "../helpers/client-page.mjs";
+import { startGateway } from "../../js/gateway/index.js";
+
+// The host page runs in a Chromium of its own: pages of one site in one browser can share a renderer
+// process, and with it the main thread that the client pages block.
+const fixture = { gateway: null, server: null, browser: null, hostBrowser: null };
+let hostPage;
+let hostId;
+
+before(async () => {
+  fixture.gateway = await startGateway({ keys: { key: "org" } });
+  fixture.server = await serveRepository();
+  fixture.browser = await launchBrowser({ softwareGpu: true }); // see SOFTWARE_GPU_ARGS
+  fixture.hostBrowser = await launchBrowser();
+  hostPage = await openPage(fixture.hostBrowser, `${fixture.server.url}/test-pages/host.html?${new URLSearchParams({ key: "key", gateway: fixture.gateway.url })}`);
+  await hostPage.waitForSelector("body[data-ready=yes]", { state: "attached" });
+  hostId = await hostPage.evaluate(() => window.startHost());
+});
+after(async () => {
+  await fixture.hostBrowser?.close();
+  await fixture.browser?.close();
+  await fixture.server?.close();
+  await fixture.gateway?.close();
+});
+
+const PATHS = {
+  "the media worker": {},
+  "the main thread (the connection's mediaWorker: false)": { mediaWorker: "0" },
+  "the main thread (createStream's mediaWorker: false)": { streamWorker: "0" },
+};
+
+async function clientPage(extra = {}) {
+  const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(hostId), ...extra });
+  const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/client.html?${query}`);
+  await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
+  await page.evaluate(() => window.startStream());
+  await page.waitForFunction(() => window.playback().video?.framesDecoded >= 10, null, { timeout: 30000 });
+  return page;
+}
+
+test("the media worker keeps decoding and painting while the page's main thread is blocked; the main thread's player paints nothing then", { timeout: 120000 }, async () => {
+  const blocked = {};
+  for (const [name, extra] of Object.entries(PATHS).slice(0, 2)) {
+    const page = await clientPage(extra);
+    try {
+      const counterBefore = await page.evaluate(() => window.counter());
+      // Five blocks of 300 ms, 100 ms apart: app work that holds the main thread.
+      blocked[name] = await page.evaluate(() => window.blockMainThread(300, 5));
+      // Either way the picture moves on afterwards.
+      await page.waitForFunction((before) => window.counter() !== before, counterBefore, { timeout: 10000 });
+      assert.equal(await page.evaluate(() => window.inWorker()), name === "the media worker", `${name}: who draws the picture`);
+      assert.deepEqual(await page.evaluate(() => window.errors), []);
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+    }
+  }
+  const [worker, main] = Object.values(blocked);
+  assert.ok(worker.all > 0 && main.all > 0, JSON.stringify(blocked));
+  assert.equal(main.during, 0, `the main thread's player drew nothing while the main thread was blocked: ${JSON.stringify(blocked)}`);
+  assert.ok(worker.during > main.during, `the worker drew pictures while the main thread was blocked: ${JSON.stringify(blocked)}`);
+});
+
+for (const [name, extra] of Object.entries(PATHS)) {
+  test(`on ${name}: ready states, "frame" events while listened, pause/play, stats and counters, close`, { timeout: 90000 }, async () => {
+    const page = await clientPage(extra);
+    try {
+      assert.equal(await page.evaluate(() => window.inWorker()), name === "the media worker");
+      const logs = await page.evaluate(() => window.logs);
+      assert.equal(logs.some((line) => /^Stream: .*: playing in the media worker$/.test(line)), name === "the media worker");
+      let playback = await page.evaluate(() => window.playback());
+      assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
+      assert.equal(playback.readyState, "Playing");
+      // The core's counters: the receive path's (from the worker's core on that path) and the page's own.
+      assert.ok(playback.counters.videoFrames >= 10 && playback.counters.videoBytes > 0, JSON.stringify(playback.counters));
+      assert.ok(playback.counters.keyframeRequests >= 1, "the first keyframe was asked for");
+
+      // "frame" events: the assembled frames, video and audio, while the app listens.
+      const frames = await page.evaluate(async () => {
+        const seen = { video: 0, audio: 0, keys: 0, empty: 0, timestamps: [] };
+        const listener = (frame) => {
+          seen[frame.kind]++;
+          if (frame.type === "key") seen.keys++;
+          if (!(frame.data instanceof Uint8Array) || frame.data.length === 0) seen.empty++;
+          if (frame.kind === "video") seen.timestamps.push(frame.timestamp);
+        };
+        window.stream.addEventListener("frame", listener);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        window.stream.removeEventListener("frame", listener);
+        const after = seen.video;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { ...seen, afterRemoval: seen.video - after, ordered: seen.timestamps.every((t, i, all) => i === 0 || t > all[i - 1]) };
+      });
+      assert.ok(frames.video >= 10 && frames.audio >= 10, JSON.stringify(frames));
+      assert.equal(frames.empty, 0);
+      assert.equal(frames.afterRemoval, 0);
+      assert.equal(frames.ordered, true);
+
+      await pauseAndPlay(page);
+      playback = await page.evaluate(() => window.playback());
+      assert.equal(playback.readyState, "Playing");
+      assert.ok(playback.audio.framesDecoded > 10, JSON.stringify(playback.audio));
+      assert.equal(playback.video.decoderErrors, 0);
+      const size = await page.evaluate(() => window.stream.currentFrameSize);
+      assert.deepEqual(size, { codecWidth: 320, codecHeight: 240 });
+
+      await closeStream(page);
+    } finally {
+      await page.close();
+    }
+  });
+}

@@ -1,0 +1,24 @@
+// Checks run on a client page (tests/browser/pages/client.html) that plays a stream.
+import assert from "node:assert/strict";
+
+/** pause() stops the pictures (ready state Paused); play() brings them back, from a keyframe. */
+export async function pauseAndPlay(page) {
+  await page.evaluate(() => window.stream.pause());
+  assert.equal((await page.evaluate(() => window.playback())).readyState, "Paused");
+  await page.waitForTimeout(300); // what was decoding when it paused
+  const paused = await page.evaluate(() => window.playback().video.framesDecoded);
+  await page.waitForTimeout(700);
+  assert.equal(await page.evaluate(() => window.playback().video.framesDecoded), paused);
+  await page.evaluate(() => window.stream.play());
+  await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, paused, { timeout: 10000 });
+}
+
+/** close() releases the players and takes the container out of the page; nothing went wrong on the page. */
+export async function closeStream(page) {
+  await page.evaluate(() => window.stream.close());
+  const closed = await page.evaluate(() => window.playback());
+  assert.equal(closed.readyState, "Disposed");
+  assert.equal(closed.attached, false);
+  assert.deepEqual(await page.evaluate(() => window.errors), []);
+  assert.deepEqual(page.errors, []);
+}
