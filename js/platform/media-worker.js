@@ -80,6 +80,7 @@ class Receiver {
   #paused = false;
   #closed = false;
   #wantFrames;
+  #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
   #enabled; // log levels the page wants, by level
   #countersTimer = null;
 
@@ -105,6 +106,7 @@ class Receiver {
             log,
           };
           this.#video = new VideoPlayer(canvas, config, callbacks, LOW_LATENCY_CONTEXT);
+          this.#video.probe(this.#probe);
           this.requestKeyframe("the decoder is configured and starts at a keyframe");
         })
         .catch(onError);
@@ -193,7 +195,8 @@ class Receiver {
     if (message.logLevels) this.#enabled = message.logLevels;
     if (message.requestKeyframe) this.requestKeyframe(message.requestKeyframe);
     if (message.probe !== undefined) {
-      this.#video?.probe(message.probe && { ...message.probe, onSample: (sample) => this.tell({ probe: sample }, [sample.pixels.buffer]) });
+      this.#probe = message.probe && { ...message.probe, onSample: (sample) => this.tell({ probe: sample }, [sample.pixels.buffer]) };
+      this.#video?.probe(this.#probe);
     }
     if (message.paints) this.tell({ paints: { id: message.paints.id, count: this.#video?.paintsBetween(message.paints.from, message.paints.to) ?? 0 } });
     if (message.close) this.close();

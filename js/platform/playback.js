@@ -20,6 +20,7 @@ export class LocalPlayback {
   #video = null;
   #audio = null;
   #closed = false;
+  #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
 
   constructor(canvas, info, callbacks) {
     this.#canvas = canvas;
@@ -34,6 +35,7 @@ export class LocalPlayback {
             onError: callbacks.onError,
             log,
           });
+          this.#video.probe(this.#probe);
           callbacks.requestKeyframe(KEYFRAME_AT_START);
         })
         .catch(callbacks.onError);
@@ -88,6 +90,7 @@ export class LocalPlayback {
   }
 
   probe(options) {
+    this.#probe = options;
     this.#video?.probe(options);
   }
 
