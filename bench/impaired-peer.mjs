@@ -3,8 +3,9 @@
 //   node bench/impaired-peer.mjs host <own address> <bitrate>
 //     serves the SDK and the bench pages and runs a gateway, both on every address of the namespace,
 //     and opens the host page in headless Chromium (which connects to the gateway as a host peer);
-//   node bench/impaired-peer.mjs client <origin>
-//     opens the client page from the host's origin in headless Chromium.
+//   node bench/impaired-peer.mjs client <origin> [software-gpu]
+//     opens the client page from the host's origin in headless Chromium (with a GPU in software, so that
+//     a media worker draws without the main thread: tests/helpers/browser.mjs SOFTWARE_GPU_ARGS).
 // It reports on stdout, one JSON object per line: {ready, ...} once up (or {fatal} and exits), then
 // {reply, result} or {reply, error} for each command read from stdin, one JSON object per line:
 // {id, fn, args} calls window[fn](...args) in the page; {id, fn: "errors"} returns the page's errors;
@@ -13,7 +14,7 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 import { startGateway } from "../js/gateway/index.js";
 import { startStaticServer } from "../js/server/static.js";
-import { CHROMIUM, CHROMIUM_ARGS } from "../tests/helpers/browser.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, SOFTWARE_GPU_ARGS } from "../tests/helpers/browser.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
 
 const print = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
@@ -38,13 +39,14 @@ function shutdown(code = 0) {
 process.once("SIGTERM", () => shutdown(1));
 process.once("SIGINT", () => shutdown(1));
 
-async function openPage(origin, role, query) {
+async function openPage(origin, role, query, softwareGpu = false) {
+  const args = softwareGpu ? [...CHROMIUM_ARGS.filter((arg) => arg !== "--disable-gpu"), ...SOFTWARE_GPU_ARGS] : CHROMIUM_ARGS;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     timeout: 30000,
     // WebCodecs and MediaStreamTrackProcessor need a secure context: the bench's plain http origin is one.
-    args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
+    args: [...args, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   page.errors = [];
@@ -73,8 +75,8 @@ async function main() {
     const id = await page.evaluate((url) => window.startPetrichor(url), gatewayUrl);
     print({ ready: true, origin, gatewayUrl, id });
   } else if (role === "client") {
-    const [origin] = args;
-    await openPage(origin, "client", { key: "key" });
+    const [origin, gpu] = args;
+    await openPage(origin, "client", { key: "key" }, gpu === "software-gpu");
     print({ ready: true });
   } else {
     throw new Error(`unknown role ${role}`);

@@ -10,6 +10,7 @@
 // is not. Nothing leaves the two namespaces. The host page draws 1280 × 720 at 30 fps, every frame
 // carrying its counter and draw time as blocks (bench/pages/impaired-code.js); the client page notes
 // when each frame is first displayed. The bench process drives both over the children's stdin/stdout.
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createImpairedLink } from "../tests/helpers/impaired-link.mjs";
@@ -30,8 +31,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const within = stepTimeLimit("impaired-stream");
 
 
-/** Starts bench/impaired-peer.mjs in a namespace; returns {ready, call(fn, args, timeoutMs), errors(), quit()}. */
-function startPeer(link, ns, name, args) {
+/**
+ * Starts bench/impaired-peer.mjs in a namespace (link: an impaired link, or anything with
+ * spawnIn(ns, command, args) such as loopbackLink); returns {ready, call(fn, args, timeoutMs), errors(), quit()}.
+ */
+export function startPeer(link, ns, name, args) {
   const child = link.spawnIn(ns, process.execPath, [PEER, ...args]);
   let stderr = "";
   child.stderr.on("data", (data) => (stderr = (stderr + data).slice(-4000)));
@@ -89,16 +93,22 @@ function startPeer(link, ns, name, args) {
   return peer;
 }
 
+/** Spawns on this machine's own network, for benches without an impaired link. */
+export const loopbackLink = { spawnIn: (ns, command, args) => spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] }) };
+
+const isPetrichor = (path) => path.startsWith("petrichor");
+
 /**
- * One path for `seconds` after `warmup` s: sets it up, waits for its first frame (at most
+ * One path for `seconds` after `warmup` s: "petrichor" (the client's stream in its media worker),
+ * "petrichor-main" (on its main thread) or "native"; sets it up, waits for its first frame (at most
  * FIRST_FRAME_MS), warms up, notes the host's frame counter at the window's start and end, waits
  * GRACE_MS, stops the path and collects what the client displayed and the host drew.
  */
-async function runPath(host, client, path, { seconds, warmup }) {
+export async function runPath(host, client, path, { seconds, warmup }) {
   const started = Date.now();
   try {
-    if (path === "petrichor") {
-      await client.call("startPetrichor", [], 30000);
+    if (isPetrichor(path)) {
+      await client.call("startPetrichor", [path], 30000);
     } else {
       const offer = await host.call("nativeOffer");
       const answer = await client.call("nativeAnswer", [offer]);
@@ -118,14 +128,14 @@ async function runPath(host, client, path, { seconds, warmup }) {
     await sleep(seconds * 1000);
     const end = await host.call("mark");
     await sleep(GRACE_MS);
-    const shown = await client.call(path === "petrichor" ? "stopPetrichor" : "nativeStop");
-    const hostDiagnostics = await host.call(path === "petrichor" ? "stopPetrichor" : "nativeStop");
+    const shown = await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
+    const hostDiagnostics = await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
     const log = await host.call("drawLog", [start.counter + 1, end.counter]);
     return { ...shown, firstFrameMs, log, hostDiagnostics };
   } catch (error) {
     // Leave both pages ready for the next path.
-    await client.call(path === "petrichor" ? "stopPetrichor" : "nativeStop").catch(() => {});
-    await host.call(path === "petrichor" ? "stopPetrichor" : "nativeStop").catch(() => {});
+    await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
+    await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
     const errors = [...(await host.errors()), ...(await client.errors())];
     throw new Error(`${error.message}${errors.length ? `; page errors: ${errors.slice(-5).join(" | ")}` : ""}`);
   }
@@ -138,7 +148,7 @@ async function runPath(host, client, path, { seconds, warmup }) {
  *     first window frame's draw time to the last one's), counting the window's edges;
  *   glass-to-glass: display time less draw time, for every displayed frame of the window.
  */
-function summarize(run, offsets) {
+export function summarize(run, offsets) {
   const drawnAt = new Map(run.log);
   const produced = run.log.length;
   if (produced === 0) throw new Error("impaired-stream bench: the host drew no frame in the window");

@@ -1,8 +1,9 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
 // BENCHMARKS.md. `npm run bench -- core` runs only the benches of the core and the SDK in Node (SRTP,
 // the receive path, the data-channel message rate, size), `npm run bench -- links` only video over
-// impaired links and the capacity cut, `npm run bench -- gateway` only the gateway's relay; each
-// replaces its sections of BENCHMARKS.md, leaving the others as they were.
+// impaired links and the capacity cut, `npm run bench -- gateway` only the gateway's relay,
+// `npm run bench -- worker` only what the media worker buys (glass-to-glass with an idle and a busy
+// client main thread); each replaces its sections of BENCHMARKS.md, leaving the others as they were.
 // SRTP figures are the median of several runs; input latency is one run of many samples;
 // the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb; video over
 // impaired links runs Petrichor and the native WebRTC track one after the other on the same link, and
@@ -22,9 +23,10 @@ import { measureCapacityCut } from "../bench/capacity-cut.mjs";
 import { measureCoreReceive } from "../bench/core-receive.mjs";
 import { measureDataChannelRate } from "../bench/data-channel-rate.mjs";
 import { measureGatewayRelay } from "../bench/gateway-relay.mjs";
+import { measureMediaWorker } from "../bench/media-worker.mjs";
 
 /** The groups a partial run may pick (none: everything, and the report written anew). */
-const GROUPS = ["core", "links", "gateway"];
+const GROUPS = ["core", "links", "gateway", "worker"];
 const picked = process.argv.slice(2).filter((arg) => GROUPS.includes(arg));
 const runs = (group) => picked.length === 0 || picked.includes(group);
 
@@ -100,6 +102,62 @@ const keyframe = picked.length === 0 ? await attempt(() => measureKeyframeLatenc
 const impaired = runs("links") ? await attempt(() => measureImpairedStreams()) : skipped;
 const cut = runs("links") ? await attempt(() => measureCapacityCut()) : skipped;
 const relay = runs("gateway") ? await attempt(() => measureGatewayRelay()) : skipped;
+const worker = runs("worker") ? await attempt(() => measureMediaWorker({ rounds: 3 })) : skipped;
+
+const WORKER_TITLE = "## The media worker: glass-to-glass with the client's main thread idle and busy (Chromium, 720p30, loopback)";
+
+function workerSection() {
+  if (worker.error) return `${WORKER_TITLE}\n\nNot measured: ${worker.error}\n`;
+  const ms = (value) => (value === null || value === undefined ? "–" : `${value.toFixed(1)} ms`);
+  const names = { petrichor: "Petrichor, media worker", "petrichor-main": "Petrichor, main thread", native: "native WebRTC track (baseline)" };
+  const conditions = { idle: "idle", busy: `busy ${worker.busy.busyMs} ms of every ${worker.busy.periodMs}` };
+  const spread = (values) => (values.length > 1 ? ` (${ms(Math.min(...values))} … ${ms(Math.max(...values))})` : "");
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const lines = [];
+  const figures = {};
+  for (const condition of Object.keys(conditions)) {
+    for (const path of Object.keys(names)) {
+      const runsOf = worker.rows.filter((row) => row.condition === condition && row[path] && !row[path].error).map((row) => row[path]);
+      const failed = worker.rows.filter((row) => row.condition === condition && row[path]?.error).map((row) => row[path].error);
+      if (runsOf.length === 0) {
+        if (failed.length) lines.push(`| ${conditions[condition]} | ${names[path]} | not measured: ${failed[0].replace(/\|/g, "\\|")} | | |`);
+        continue;
+      }
+      const p50 = runsOf.map((r) => r.latencyP50).filter((v) => v !== null);
+      const p99 = runsOf.map((r) => r.latencyP99).filter((v) => v !== null);
+      const shown = runsOf.reduce((sum, r) => sum + r.shown, 0) / runsOf.reduce((sum, r) => sum + r.produced, 0);
+      figures[`${condition} ${path}`] = { p50: median(p50), p99: median(p99) };
+      lines.push(`| ${conditions[condition]} | ${names[path]} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} |`);
+    }
+  }
+  const ratio = (condition, path, key) => {
+    const a = figures[`${condition} ${path}`]?.[key];
+    const b = figures[`${condition} native`]?.[key];
+    return a && b ? (a / b).toFixed(2) : "–";
+  };
+  const ratios = Object.keys(conditions)
+    .map((c) => `${conditions[c]}: worker p50 ${ratio(c, "petrichor", "p50")}, p99 ${ratio(c, "petrichor", "p99")}; main thread p50 ${ratio(c, "petrichor-main", "p50")}, p99 ${ratio(c, "petrichor-main", "p99")}`)
+    .join("; ");
+  return `${WORKER_TITLE}
+
+| client main thread | path | glass-to-glass p50 | p99 | frames shown | longest freeze |
+| --- | --- | --- | --- | --- | --- |
+${lines.join("\n")}
+
+Against the native track (median of the rounds): ${ratios}. Goal (issue 12): p50 ≤ 0.5× and p99 ≤ 1.0× the
+native track's, also with a busy main thread.
+
+Method: \`bench/media-worker.mjs\`: the impaired-stream bench's pages and figures (below: a 1280×720 canvas at
+30 fps whose every frame carries its counter and draw time, sent at most ${worker.bitrate / 1e6} Mbit/s) on this machine's own
+network without impairment, ${worker.rounds} round(s) of every path for ${worker.seconds} s after ${worker.warmup} s of warm-up, the order rotating.
+Petrichor's client reads the code of each picture right after its player draws it (in the worker, or
+on the main thread) and counts it shown at the next animation frame there; the native track's with
+requestVideoFrameCallback at presentationTime. Busy: the client page runs a busy loop of ${worker.busy.busyMs} ms every
+${worker.busy.periodMs} ms on its main thread while the path runs. The client's Chromium has a GPU in software
+(SwiftShader): with none, Chromium reads a decoded picture through the main thread and the worker's
+drawing waits for it. Spread: the lowest and highest of the rounds.
+`;
+}
 
 function gatewaySection() {
   const title = "## Gateway relay: clients each sending one 200-byte signal a second (Node, loopback)";
@@ -445,6 +503,7 @@ if (picked.length > 0) {
     ...(runs("core") ? [srtpSection(), receiveSection(), messagesSection(), sizeSection] : []),
     ...(runs("links") ? [impairedSection(), capacityCutSection()] : []),
     ...(runs("gateway") ? [gatewaySection()] : []),
+    ...(runs("worker") ? [workerSection()] : []),
   ].map(
     (section) =>
       `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- ${picked.join(" ")}\` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores as it ended).\n\n`,
@@ -452,7 +511,8 @@ if (picked.length > 0) {
   const old = readFileSync(`${ROOT}/BENCHMARKS.md`, "utf8");
   const head = old.slice(0, old.search(/^## /m));
   const parts = sections(old);
-  let after = -1;
+  // A section new to the report goes after the one before it in a full report (the media worker's after the impaired links').
+  let after = runs("worker") && !parts.some(([name]) => name === WORKER_TITLE) ? parts.findIndex(([name]) => name.startsWith("## Video over impaired links")) : -1;
   for (const section of fresh) {
     const title = section.split("\n")[0];
     const at = parts.findIndex(([name]) => name === title);
@@ -474,6 +534,7 @@ ${inputSection()}
 ${pipelineSection()}
 ${keyframeSection()}
 ${impairedSection()}
+${workerSection()}
 ${capacityCutSection()}
 ${gatewaySection()}
 ${sizeSection}`;

@@ -83,24 +83,31 @@ export function codeReader() {
     const sx = width / WIDTH;
     const sy = height / HEIGHT;
     context.drawImage(source, CODE.x * sx, CODE.y * sy, CODE.width * sx, CODE.height * sy, 0, 0, CODE.width, CODE.height);
-    const { data } = context.getImageData(0, 0, CODE.width, CODE.height);
-    const bytes = new Uint8Array(8);
-    for (let i = 0; i < 64; i++) {
-      const x0 = (i % CODE.columns) * CODE.block + (CODE.block - SAMPLE) / 2;
-      const y0 = Math.floor(i / CODE.columns) * CODE.block + (CODE.block - SAMPLE) / 2;
-      let sum = 0;
-      for (let y = y0; y < y0 + SAMPLE; y++) {
-        for (let x = x0; x < x0 + SAMPLE; x++) {
-          const at = (y * CODE.width + x) * 4;
-          sum += data[at] + data[at + 1] + data[at + 2];
-        }
-      }
-      if (sum / (3 * SAMPLE * SAMPLE) >= 128) bytes[i >> 3] |= 0x80 >> (i & 7);
-    }
-    const bits = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    if (crc16(bytes.subarray(0, 6)) !== ((bytes[6] << 8) | bytes[7])) return { bits, counter: null };
-    return { bits, counter: (bytes[0] << 16) | (bytes[1] << 8) | bytes[2], timeMs: (bytes[3] << 16) | (bytes[4] << 8) | bytes[5] };
+    return decodeCode(context.getImageData(0, 0, CODE.width, CODE.height).data);
   };
+}
+
+/**
+ * Reads the code from the RGBA pixels of its region scaled to CODE.width × CODE.height: {bits (a
+ * string of 16 hex digits), counter, timeMs}, or {bits, counter: null} when the CRC fails.
+ */
+export function decodeCode(data) {
+  const bytes = new Uint8Array(8);
+  for (let i = 0; i < 64; i++) {
+    const x0 = (i % CODE.columns) * CODE.block + (CODE.block - SAMPLE) / 2;
+    const y0 = Math.floor(i / CODE.columns) * CODE.block + (CODE.block - SAMPLE) / 2;
+    let sum = 0;
+    for (let y = y0; y < y0 + SAMPLE; y++) {
+      for (let x = x0; x < x0 + SAMPLE; x++) {
+        const at = (y * CODE.width + x) * 4;
+        sum += data[at] + data[at + 1] + data[at + 2];
+      }
+    }
+    if (sum / (3 * SAMPLE * SAMPLE) >= 128) bytes[i >> 3] |= 0x80 >> (i & 7);
+  }
+  const bits = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (crc16(bytes.subarray(0, 6)) !== ((bytes[6] << 8) | bytes[7])) return { bits, counter: null };
+  return { bits, counter: (bytes[0] << 16) | (bytes[1] << 8) | bytes[2], timeMs: (bytes[3] << 16) | (bytes[4] << 8) | bytes[5] };
 }
 
 /**

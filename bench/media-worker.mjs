@@ -1,0 +1,61 @@
+// What the media worker buys: glass-to-glass latency of Petrichor's stream played in the client's media
+// worker, on the client's main thread, and the native WebRTC track (the baseline), with the client
+// page idle and with its main thread busy (app work: a busy loop of 20 ms every 100 ms), in one run.
+//
+// The impaired-stream bench's pages and method (bench/impaired-stream.mjs, bench/pages/impaired-*.html)
+// on this machine's own network, no impairment: two headless Chromiums (the host page drawing 1280 × 720
+// at 30 fps, each frame carrying its counter and draw time; the client page noting when each frame is
+// displayed), the client's with a GPU in software (tests/helpers/browser.mjs SOFTWARE_GPU_ARGS: without
+// one Chromium reads decoded pictures through the main thread, which the worker would then wait for).
+import { existsSync } from "node:fs";
+import { ROOT } from "../tests/helpers/paths.mjs";
+import { loopbackLink, runPath, startPeer, summarize } from "./impaired-stream.mjs";
+import { stepTimeLimit } from "./measure.mjs";
+
+const BITRATE = 1_500_000;
+const BUSY = { busyMs: 20, periodMs: 100 };
+export const PATHS = ["petrichor", "petrichor-main", "native"];
+
+const within = stepTimeLimit("media-worker");
+
+/**
+ * Runs every path in each condition ("idle", "busy"), `seconds` each after `warmup` s, the paths'
+ * order rotating from one round to the next; `rounds` rounds. Resolves to {rows: [{condition, round,
+ * petrichor, "petrichor-main", native}], ...parameters}, each path's figures as impaired-stream's
+ * summarize() gives them, or {error}.
+ */
+export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1, conditions = ["idle", "busy"], paths = PATHS } = {}) {
+  if (!existsSync(`${ROOT}/dist/petrichor.wasm`)) throw new Error("media-worker bench: dist/petrichor.wasm is missing (npm run build)");
+  const peers = [];
+  try {
+    const host = startPeer(loopbackLink, null, "host", ["host", "127.0.0.1", String(BITRATE)]);
+    peers.push(host);
+    const { origin, gatewayUrl, id } = await within(60000, "the host side's start", host.ready);
+    const client = startPeer(loopbackLink, null, "client", ["client", origin, "software-gpu"]);
+    peers.push(client);
+    await within(60000, "the client side's start", client.ready);
+    const offsets = { host: await host.call("clockOffset"), client: await client.call("clockOffset") };
+    await client.call("connectPetrichor", [id, gatewayUrl], 30000);
+    const rows = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const condition of conditions) {
+        const row = { condition, round };
+        const shift = (round + rows.length) % paths.length;
+        for (const path of [...paths.slice(shift), ...paths.slice(0, shift)]) {
+          try {
+            if (condition === "busy") await client.call("busyMainThread", [BUSY.busyMs, BUSY.periodMs]);
+            row[path] = summarize(await runPath(host, client, path, { seconds, warmup }), offsets);
+          } catch (error) {
+            row[path] = { error: error.message };
+          } finally {
+            await client.call("busyMainThread", [0, 0]).catch(() => {});
+          }
+        }
+        rows.push(row);
+      }
+    }
+    return { seconds, warmup, rounds, bitrate: BITRATE, busy: BUSY, rows };
+  } finally {
+    await Promise.all(peers.map((peer) => peer.quit()));
+  }
+}

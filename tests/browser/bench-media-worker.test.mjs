@@ -1,0 +1,15 @@
+// The media worker's bench (`npm run bench -- worker`) on a tiny input, so that its code keeps working
+// between runs of the real thing; the figures themselves mean nothing at this size.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PATHS, measureMediaWorker } from "../../bench/media-worker.mjs";
+
+test("the media worker bench runs: every path shows frames with a glass-to-glass latency, with the client's main thread busy", { timeout: 240000 }, async () => {
+  const result = await measureMediaWorker({ seconds: 3, warmup: 1, conditions: ["busy"] });
+  assert.equal(result.rows.length, 1);
+  for (const path of PATHS) {
+    const figures = result.rows[0][path];
+    assert.ok(!figures.error, `${path}: ${figures.error}`);
+    assert.ok(figures.shown > 0 && figures.latencyP50 > 0 && figures.latencyP99 >= figures.latencyP50, `${path}: ${JSON.stringify({ ...figures, diagnostics: undefined })}`);
+  }
+});
