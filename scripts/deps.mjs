@@ -19,6 +19,10 @@ export const PACKAGES = {
   // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, RandR, FFmpeg's libraries,
   // libpulse (audio from the PulseAudio/PipeWire server), Xvfb.
   host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "libxrandr-dev", "libpulse-dev", "xvfb"],
+  // The libFuzzer harnesses (tests/fuzz): clang and its sanitizer and libFuzzer runtimes (x86-64 and i386), GCC's
+  // multilib (the 32-bit C library and headers) and 32-bit libstdc++ (libFuzzer's), and qemu-user to run 32-bit
+  // programs where the kernel cannot.
+  fuzz: ["clang", "libclang-rt-14-dev", "gcc-multilib", "lib32stdc++-12-dev", "qemu-user"],
 };
 
 /** C dependencies: Debian source package and the upstream version we build against. */

@@ -28,7 +28,7 @@ function testFiles(filters) {
 }
 
 try {
-  ensureSystemPackages([...PACKAGES.build, ...PACKAGES.test, ...PACKAGES.host]);
+  ensureSystemPackages([...PACKAGES.build, ...PACKAGES.test, ...PACKAGES.host, ...PACKAGES.fuzz]);
   ensureNpmPackages();
   build(["native", "asan", "wasm"]);
 } catch (error) {
