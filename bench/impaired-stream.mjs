@@ -100,15 +100,16 @@ const isPetrichor = (path) => path.startsWith("petrichor");
 
 /**
  * One path for `seconds` after `warmup` s: "petrichor" (the client's stream in its media worker),
- * "petrichor-main" (on its main thread) or "native"; sets it up, waits for its first frame (at most
+ * "petrichor-main" (on its main thread) or "native" (frameEvents: the client listens for Petrichor's
+ * "frame" events, for the stages); sets it up, waits for its first frame (at most
  * FIRST_FRAME_MS), warms up, notes the host's frame counter at the window's start and end, waits
  * GRACE_MS, stops the path and collects what the client displayed and the host drew.
  */
-export async function runPath(host, client, path, { seconds, warmup }) {
+export async function runPath(host, client, path, { seconds, warmup, frameEvents = true }) {
   const started = Date.now();
   try {
     if (isPetrichor(path)) {
-      await client.call("startPetrichor", [path], 30000);
+      await client.call("startPetrichor", [path, frameEvents], 30000);
     } else {
       const offer = await host.call("nativeOffer");
       const answer = await client.call("nativeAnswer", [offer]);

@@ -22,16 +22,16 @@ const within = stepTimeLimit("media-worker");
  * Runs every path in each condition ("idle", "busy"), `seconds` each after `warmup` s, the paths'
  * order rotating from one round to the next; `rounds` rounds. Resolves to {rows: [{condition, round,
  * petrichor, "petrichor-main", native}], ...parameters}, each path's figures as impaired-stream's
- * summarize() gives them, or {error}.
+ * summarize() gives them, or {error}. softwareGpu: false runs the client's Chromium without a GPU.
  */
-export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1, conditions = ["idle", "busy"], paths = PATHS } = {}) {
+export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1, conditions = ["idle", "busy"], paths = PATHS, softwareGpu = true } = {}) {
   if (!existsSync(`${ROOT}/dist/petrichor.wasm`)) throw new Error("media-worker bench: dist/petrichor.wasm is missing (npm run build)");
   const peers = [];
   try {
     const host = startPeer(loopbackLink, null, "host", ["host", "127.0.0.1", String(BITRATE)]);
     peers.push(host);
     const { origin, gatewayUrl, id } = await within(60000, "the host side's start", host.ready);
-    const client = startPeer(loopbackLink, null, "client", ["client", origin, "software-gpu"]);
+    const client = startPeer(loopbackLink, null, "client", ["client", origin, softwareGpu ? "software-gpu" : "no-gpu"]);
     peers.push(client);
     await within(60000, "the client side's start", client.ready);
     const offsets = { host: await host.call("clockOffset"), client: await client.call("clockOffset") };
@@ -44,7 +44,8 @@ export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1,
         for (const path of [...paths.slice(shift), ...paths.slice(0, shift)]) {
           try {
             if (condition === "busy") await client.call("busyMainThread", [BUSY.busyMs, BUSY.periodMs]);
-            row[path] = summarize(await runPath(host, client, path, { seconds, warmup }), offsets);
+            // No "frame" listener: a media worker posts frames to the page only for one.
+            row[path] = summarize(await runPath(host, client, path, { seconds, warmup, frameEvents: false }), offsets);
           } catch (error) {
             row[path] = { error: error.message };
           } finally {
