@@ -167,7 +167,7 @@ export declare class RainwaySDK extends EventEmitter<RainwayEvents> {
   logLevel: LogLevel;
   connect(options: RainwayConnectOptions): Promise<RainwayConnection>;
   /** Petrichor: what the core holds right now, for leak checks and debugging. */
-  diagnostics(): Promise<{ heapBytes: number; liveObjects: number }>;
+  diagnostics(): Promise<{ heapBytes: number; liveObjects: number; outputBufferBytes: number }>;
   getMediaCapabilities(config: { type: string; video?: VideoConfiguration_2; audio?: unknown }): Promise<DecodingInfo>;
 }
 

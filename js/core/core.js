@@ -169,23 +169,32 @@ export class Core {
     const outputs = [];
     for (;;) {
       const kind = this.exports.output_next(this.#info);
-      if (kind === OutputKind.None) return outputs;
+      if (kind === OutputKind.None) {
+        // A large output (a 64 MiB message) grew the scratch buffer; it is not kept for the next ones.
+        if (this.#scratchSize > INITIAL_SCRATCH) this.#resizeScratch(INITIAL_SCRATCH);
+        return outputs;
+      }
       const view = this.wasm.view();
       const handle = view.getInt32(this.#info + 4, true);
       const code = view.getInt32(this.#info + 8, true);
       const length = view.getUint32(this.#info + 12, true);
       const deadlineMs = view.getFloat64(this.#info + 16, true);
-      if (length > this.#scratchSize) this.#growScratch(length);
+      if (length > this.#scratchSize) this.#resizeScratch(Math.max(length, this.#scratchSize * 2));
       const taken = this.exports.output_take(this.#scratch, this.#scratchSize);
       if (taken < 0) throw new Error(`Petrichor core output failed: ${this.errorName(taken)}`);
       outputs.push({ kind, handle, code, payload: this.wasm.copyOut(this.#scratch, taken), deadlineMs });
     }
   }
 
-  #growScratch(length) {
+  #resizeScratch(size) {
     this.wasm.free(this.#scratch);
-    this.#scratchSize = Math.max(length, this.#scratchSize * 2);
+    this.#scratchSize = size;
     this.#scratch = this.wasm.alloc(this.#scratchSize);
+  }
+
+  /** Bytes of the core's heap held for taking outputs (tests: it shrinks back after a large one). */
+  get scratchBytes() {
+    return this.#scratchSize;
   }
 
   liveObjects() {

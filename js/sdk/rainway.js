@@ -195,12 +195,12 @@ export class RainwaySDK extends EventEmitter {
   }
 
   /**
-   * Petrichor extension: what the core holds right now ({heapBytes, liveObjects}), for leak checks
-   * and debugging. Loads the core if it is not loaded yet.
+   * Petrichor extension: what the core holds right now ({heapBytes, liveObjects, outputBufferBytes}),
+   * for leak checks and debugging. Loads the core if it is not loaded yet.
    */
   async diagnostics() {
     const { core } = await this.#loadRuntime();
-    return { heapBytes: core.wasm.heapUsed(), liveObjects: core.liveObjects() };
+    return { heapBytes: core.wasm.heapUsed(), liveObjects: core.liveObjects(), outputBufferBytes: core.scratchBytes };
   }
 
   /** Thin wrapper over navigator.mediaCapabilities.decodingInfo, as in the original. */

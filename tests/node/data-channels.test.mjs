@@ -131,6 +131,8 @@ test("a 16 MiB message arrives byte-identical; a message over the maximum is ref
     const [message] = await arrived;
     assert.equal(message.data.length, big.length);
     assert.ok(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.length).equals(Buffer.from(big.buffer)));
+    // The buffer the SDK takes the core's outputs into grew for it, and is back to its small size.
+    assert.equal((await rainway.diagnostics()).outputBufferBytes, 64 * 1024);
     assert.throws(
       () => local.send(new Uint8Array(64 * 1024 * 1024 + 1)),
       (e) => e instanceof RainwayError && e.message.includes("larger than channel \"big\" allows (67108864 bytes)"),

@@ -167,8 +167,8 @@ async function network(): Promise<void> {
     });
     const announced: OutboundStream = await peer.announceStream({ type: StreamType.FullDesktop });
     announced.sendAudio({ type: "key", timestamp: 20000, data: new Uint8Array(10) });
-    const { heapBytes, liveObjects } = await rainway.diagnostics();
-    console.log(heapBytes, liveObjects);
+    const { heapBytes, liveObjects, outputBufferBytes } = await rainway.diagnostics();
+    console.log(heapBytes, liveObjects, outputBufferBytes);
     peer.close();
   } catch (error) {
     if (error instanceof RainwayError) console.log(error.message);
