@@ -37,6 +37,7 @@
 #include "core/error.h"
 #include "wasm/boundary.h"
 
+#define FUZZ_WARM_UP_SRTP /* streams and SRTP sessions are made in every run */
 #include "fuzz_support.h"
 
 #define HANDLES 8
@@ -245,13 +246,6 @@ static void step(uint8_t op, uint8_t a, uint8_t b, const uint8_t *bytes, size_t 
   now_ms += 1;
   pt_wasm_handle_timeout(now_ms);
   drain(a * 16u);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_warm_up_srtp();
-  return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {

@@ -18,7 +18,7 @@
  *  0, 2  a packet [sequence delta i8][timestamp delta u8][form u8][length u8][ms × 4 u8]
  *  1     a packet at [sequence u16][timestamp delta u8][form u8][length u8][ms × 4 u8]
  *        form: bit 0 marker, bit 1 padding (bits 5-7 + 1 bytes), bit 2 extension, bits 3-4 CSRC count
- *  3     a raw packet [length u8][bytes]
+ *  3     a packet with a raw header [length u8][bytes] (its payload, if any, is made this harness's)
  *  4     a poll after [ms u16]
  *  5     [u8]: bit 0 want_keyframe, else take_keyframe_request
  *  6     set_timing [reorder ms u8][keyframe interval / 4 ms u8]
@@ -31,6 +31,7 @@
 
 #include "core/error.h"
 #include "media/frame_assembler.h"
+#include "media/rtp_header.h"
 
 #include "fuzz_support.h"
 
@@ -131,6 +132,24 @@ static void push(const uint8_t *packet, size_t length) {
   else packets++;
 }
 
+/* Writes this harness's payload for a packet's sequence number, timestamp and marker into payload[length]. */
+static void write_payload(uint8_t *payload, size_t length, const uint8_t *header) {
+  const uint8_t mark[MARK_SIZE] = {header[2], header[3], header[4], header[5], header[6], header[7], (uint8_t)(header[1] >> 7)};
+  const uint16_t sequence = (uint16_t)(header[2] << 8 | header[3]);
+  for (size_t i = 0; i < length; i++) payload[i] = i < MARK_SIZE ? mark[i] : pattern(sequence, i);
+}
+
+/* A packet with the script's own header bytes (any version, CSRC count, extension length, padding), whose
+ * payload, where the header leaves one, is this harness's, so that what is handed out can still be checked. */
+static void raw_packet(const uint8_t *bytes, size_t length) {
+  uint8_t *packet = fuzz_copy(bytes, length, 0);
+  const int header = pt_rtp_header_size(packet, length);
+  const size_t padding = header >= 0 && (packet[0] & 0x20) ? packet[length - 1] : 0;
+  if (header >= 0 && padding <= length - (size_t)header) write_payload(packet + header, length - header - padding, packet);
+  push(packet, length);
+  free(packet);
+}
+
 /* Builds the packet a script step describes: f = [timestamp delta][form][length][ms × 4]. */
 static void built_packet(uint16_t sequence, const uint8_t *f) {
   uint8_t packet[12 + 60 + 8 + 255 + 8];
@@ -149,8 +168,7 @@ static void built_packet(uint16_t sequence, const uint8_t *f) {
     memcpy(packet + at, "\xbe\xde\x00\x01\x10\xff\x00\x00", 8);
     at += 8;
   }
-  const uint8_t mark[MARK_SIZE] = {packet[2], packet[3], packet[4], packet[5], packet[6], packet[7], (uint8_t)marker};
-  for (size_t i = 0; i < length; i++) packet[at + i] = i < MARK_SIZE ? mark[i] : pattern(sequence, i);
+  write_payload(packet + at, length, packet);
   at += length;
   for (size_t i = 0; i < padding; i++) packet[at++] = (uint8_t)(i + 1 == padding ? padding : 0);
   now_ms += f[3] * 0.25;
@@ -206,7 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
       case 3: {
         const size_t length = f[0] <= size - at ? f[0] : size - at;
-        push(data + at, length);
+        raw_packet(data + at, length);
         at += length;
         break;
       }

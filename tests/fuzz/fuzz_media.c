@@ -43,6 +43,7 @@
 #include "peer/peer_control.h"
 #include "stream/stream.h"
 
+#define FUZZ_WARM_UP_SRTP /* streams and SRTP sessions are made in every run */
 #include "fuzz_support.h"
 
 #define SENT_KEPT 32  /* frames of stream 1 a delivered frame may be */
@@ -291,13 +292,6 @@ static void teardown(void) {
     free(sent[i].bytes);
     sent[i].bytes = NULL;
   }
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_warm_up_srtp();
-  return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "media/srtp_session.h"
 
+#define FUZZ_WARM_UP_SRTP /* streams and SRTP sessions are made in every run */
 #include "fuzz_support.h"
 
 #define KEPT 16
@@ -177,13 +178,6 @@ static void raw_protect(uint8_t spare, uint8_t ssrc, const uint8_t *bytes, size_
     free(original);
   }
   free(packet);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  fuzz_warm_up_srtp();
-  return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -55,6 +55,18 @@ static inline void fuzz_warm_up_srtp(void) {
   pt_srtp_session_destroy(session);
 }
 
+/* A harness that defines FUZZ_WARM_UP_SRTP before including this header gets an LLVMFuzzerInitialize that calls
+ * fuzz_warm_up_srtp. */
+#ifdef FUZZ_WARM_UP_SRTP
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  fuzz_warm_up_srtp();
+  return 0;
+}
+#endif
+
 /* A copy of `length` bytes (zeros for NULL data) in a block of exactly that size (one byte for an empty one),
  * plus a NUL after it when `terminate` (then the block is one byte longer). */
 static inline uint8_t *fuzz_copy(const uint8_t *data, size_t length, int terminate) {
