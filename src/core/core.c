@@ -12,10 +12,11 @@ void pt_core_config_default(pt_core_config *config) {
   config->max_output_bytes = 256u * 1024u * 1024u; /* room for a whole 64 MiB app message and more */
   config->max_output_items = 65536u;
   config->hello_timeout_ms = 10000.0;
+  config->max_reassembly_bytes = (size_t)512 << 20;
 }
 
 int pt_core_init(pt_core *core, const pt_core_config *config) {
-  if (core == NULL || config == NULL || !(config->hello_timeout_ms > 0)) {
+  if (core == NULL || config == NULL || !(config->hello_timeout_ms > 0) || config->max_reassembly_bytes == 0) {
     return PT_ERR_INVALID_ARGUMENT;
   }
   memset(core, 0, sizeof *core);

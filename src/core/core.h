@@ -18,6 +18,7 @@ typedef struct pt_core_config {
   size_t max_output_bytes;   /* output queue byte budget */
   size_t max_output_items;   /* output queue item budget */
   double hello_timeout_ms;   /* how long a gateway connection waits for the gateway's hello */
+  size_t max_reassembly_bytes; /* app-channel reassembly all peers together may hold (> 0) */
 } pt_core_config;
 
 /* Event codes carried by PT_OUTPUT_EVENT items (docs/ARCHITECTURE.md lists their payloads). */
@@ -84,9 +85,11 @@ struct pt_core {
   pt_handle *due;          /* pt_core_handle_timeout: the objects it fires, max_objects of them */
   const pt_kind_ops *kinds[PT_KIND_COUNT];
   pt_output_queue outputs;
+  size_t reassembly_bytes; /* held by every peer's app channels (pt_peer_reserve_reassembly) */
 };
 
-/* Fills the default configuration (4096 objects, 256 MiB / 65536 outputs, 10 s hello timeout). */
+/* Fills the default configuration (4096 objects, 256 MiB / 65536 outputs, 10 s hello timeout, 512 MiB of
+ * reassembly: half the wasm heap's 1 GiB, so that peers at their own limits cannot fill it together). */
 void pt_core_config_default(pt_core_config *config);
 
 /* Creates an empty core; PT_ERR_INVALID_ARGUMENT for a bad config, PT_ERR_NO_MEMORY. */

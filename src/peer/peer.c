@@ -299,12 +299,16 @@ int pt_peer_reserve_reassembly(pt_core *core, pt_handle handle, size_t bytes) {
   pt_peer *peer = lookup(core, handle, &status);
   if (peer == NULL) return status;
   if (bytes > PT_PEER_REASSEMBLY_MAX - peer->reassembly_bytes) return PT_ERR_TOO_LARGE;
+  if (bytes > core->config.max_reassembly_bytes - core->reassembly_bytes) return PT_ERR_TOO_LARGE;
   peer->reassembly_bytes += bytes;
+  core->reassembly_bytes += bytes;
   return PT_OK;
 }
 
 void pt_peer_release_reassembly(pt_core *core, pt_handle handle, size_t bytes) {
   int status;
+  /* The core's count goes down even when the peer is gone already: it counts every peer's bytes. */
+  core->reassembly_bytes -= bytes < core->reassembly_bytes ? bytes : core->reassembly_bytes;
   pt_peer *peer = lookup(core, handle, &status);
   if (peer != NULL) peer->reassembly_bytes -= bytes < peer->reassembly_bytes ? bytes : peer->reassembly_bytes;
 }

@@ -97,11 +97,11 @@ int pt_peer_next_id(pt_core *core, pt_handle peer);
  * smallest chunk size); about an eighth of the wasm heap's 1 GiB (docs/SECURITY.md). */
 #define PT_PEER_REASSEMBLY_MAX ((size_t)130 << 20)
 
-/* Counts `bytes` more reassembly memory held for the peer; PT_ERR_TOO_LARGE (nothing counted) past
- * PT_PEER_REASSEMBLY_MAX. */
+/* Counts `bytes` more reassembly memory held for the peer (and the core); PT_ERR_TOO_LARGE (nothing counted)
+ * past PT_PEER_REASSEMBLY_MAX or the core's max_reassembly_bytes for all peers together. */
 int pt_peer_reserve_reassembly(pt_core *core, pt_handle peer, size_t bytes);
 
-/* Counts `bytes` of reassembly memory released (no-op for a peer already gone). */
+/* Counts `bytes` of reassembly memory released (for the core even when the peer is already gone). */
 void pt_peer_release_reassembly(pt_core *core, pt_handle peer, size_t bytes);
 
 /* Reassembly memory held for the peer's app channels, or a handle error. */

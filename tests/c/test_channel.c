@@ -415,6 +415,36 @@ static void test_reassembly_is_bounded_per_peer(void) {
   pt_core_destroy(&core);
 }
 
+static void test_reassembly_is_bounded_per_core(void) {
+  pt_core_config config;
+  pt_core_config_default(&config);
+  config.max_objects = 16;
+  config.max_reassembly_bytes = 200 * CHUNK; /* small, so that two peers far below their own limits fill it */
+  CHECK_EQ(pt_core_init(&core, &config), PT_OK);
+  accept_two_peers(&peer_a, &peer_b);
+  static uint8_t chunk[PT_CHUNK_HEADER_SIZE + CHUNK];
+  pt_handle a = open_channel(peer_a, "a", PT_CHANNEL_RELIABLE, CHUNK, MAX);
+  pt_handle b = open_channel(peer_b, "b", PT_CHANNEL_RELIABLE, CHUNK, MAX);
+  /* Peer A holds 150 chunks of two unfinished messages. */
+  for (uint32_t i = 0; i < 100; i++) accept_chunk(a, chunk, make_chunk(0, 1, i, CHUNK, MAX, chunk));
+  for (uint32_t i = 0; i < 50; i++) accept_chunk(a, chunk, make_chunk(0, 2, i, CHUNK, MAX, chunk));
+  /* Peer B, nowhere near its own limit, gets only what the core has left. */
+  int status = PT_OK;
+  uint32_t index = 0;
+  while (status == PT_OK && index < 100) status = pt_channel_receive(&core, b, chunk, make_chunk(0, 1, index++, CHUNK, MAX, chunk), 0);
+  CHECK_EQ(status, PT_ERR_TOO_LARGE);
+  CHECK(index > 10 && index < 50);
+  CHECK(pt_peer_reassembly_bytes(&core, peer_a) + pt_peer_reassembly_bytes(&core, peer_b) <= (int64_t)(200 * CHUNK));
+  /* Once A's channel closes, its share is the core's again: B takes a whole message. */
+  CHECK_EQ(pt_channel_close(&core, a, PT_ERR_CLOSED), PT_OK);
+  drain_all();
+  for (uint32_t i = 0; i < 100; i++) accept_chunk(b, chunk, make_chunk(0, 3, i, CHUNK, 100 * CHUNK, chunk));
+  uint32_t id;
+  expect_message(b, &id, 100 * CHUNK);
+  CHECK_EQ(id, 3);
+  pt_core_destroy(&core);
+}
+
 static void test_a_16_mib_message_in_64_kib_chunks_out_of_order(void) {
   two_peers(8);
   const uint32_t size = 64 * 1024, total = 16 * MIB, count = total / size;
@@ -526,6 +556,7 @@ int main(void) {
   RUN(test_channels_per_peer_are_limited);
   RUN(test_reassembly_is_bounded_per_channel);
   RUN(test_reassembly_is_bounded_per_peer);
+  RUN(test_reassembly_is_bounded_per_core);
   RUN(test_a_16_mib_message_in_64_kib_chunks_out_of_order);
   RUN(test_the_714_byte_attack_holds_almost_nothing);
   return 0;
