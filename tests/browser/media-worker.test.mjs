@@ -2,7 +2,7 @@
 // client pages whose streams play in the media worker (the default), on the main thread (the
 // connection's mediaWorker: false), or on the main thread for one stream (createStream's
 // mediaWorker: false). A blocked main thread stops the main thread's player, not the worker's.
-import { after, before, test } from "node:test";
+import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
 import { closeStream, pauseAndPlay } from "../helpers/client-page.mjs";
@@ -19,11 +19,17 @@ before(async () => {
   fixture.server = await serveRepository();
   fixture.browser = await launchBrowser({ softwareGpu: true }); // see SOFTWARE_GPU_ARGS
   fixture.hostBrowser = await launchBrowser();
+});
+// Each test streams from a host page of its own, so that what an earlier test's streams left behind on
+// a host (encoders, peers still closing) cannot slow the next test's host on a busy machine.
+beforeEach(async () => {
+  await hostPage?.close();
   hostPage = await openPage(fixture.hostBrowser, `${fixture.server.url}/test-pages/host.html?${new URLSearchParams({ key: "key", gateway: fixture.gateway.url })}`);
   await hostPage.waitForSelector("body[data-ready=yes]", { state: "attached" });
   hostId = await hostPage.evaluate(() => window.startHost());
 });
 after(async () => {
+  await hostPage?.close();
   await fixture.hostBrowser?.close();
   await fixture.browser?.close();
   await fixture.server?.close();
