@@ -4,7 +4,8 @@
  * Every payload this harness builds says where it belongs: [sequence u16][timestamp u32][marker u8] and then
  * bytes of a pattern of its sequence number, cut to the length the script asks for (0 to 255), inside an RTP
  * header with CSRCs, an extension and padding as the script asks. So a frame handed out is checked whole:
- * consecutive sequence numbers from one past the previous frame's end (unless the sender restarted), one
+ * consecutive sequence numbers from one past the previous frame's end (unless the sender restarted, or jumped so
+ * far since that the 16-bit numbers cannot say which comes first), one
  * timestamp (the one the sink is given), the marker on its last packet only, the pattern intact, at most
  * max_packets packets, arrival no later than now; and a packet found by pt_frame_assembler_lookup is the one
  * of that sequence number. The counters agree with what the harness saw (packets, malformed, frames,
@@ -51,6 +52,7 @@ static double frames, malformed, packets, keyframe_requests, calls;
 static double last_restarts; /* restarts when the last frame was handed out */
 static int have_end;
 static uint16_t last_end;     /* sequence number of the last frame's last packet */
+static int jumped;            /* a packet since then lay 16,384 or more from it: 16-bit order tells nothing */
 
 static uint8_t pattern(uint16_t sequence, size_t i) { return (uint8_t)(sequence * 7u + i); }
 
@@ -94,7 +96,7 @@ static int sink(void *context, const uint8_t *const *payloads, const size_t *len
     }
     FUZZ_CHECK(marker < 0 || marker == (i + 1 == count));
   }
-  if (first >= 0 && have_end && counters.restarts == last_restarts) {
+  if (first >= 0 && have_end && !jumped && counters.restarts == last_restarts) {
     FUZZ_CHECK((uint16_t)(first - last_end) >= 1 && (uint16_t)(first - last_end) < 32768);
   }
   if (first >= 0) {
@@ -104,6 +106,7 @@ static int sink(void *context, const uint8_t *const *payloads, const size_t *len
     have_end = 0;
   }
   last_restarts = counters.restarts;
+  jumped = 0;
   frames++;
   return PT_OK;
 }
@@ -130,6 +133,10 @@ static void push(const uint8_t *packet, size_t length) {
   FUZZ_CHECK(status == PT_OK || status == PT_ERR_MALFORMED);
   if (status == PT_ERR_MALFORMED) malformed++;
   else packets++;
+  if (status == PT_OK && have_end) { /* not malformed: the header is there */
+    const int16_t distance = (int16_t)((packet[2] << 8 | packet[3]) - last_end);
+    if (distance >= 16384 || distance <= -16384) jumped = 1;
+  }
 }
 
 /* Writes this harness's payload for a packet's sequence number, timestamp and marker into payload[length]. */
@@ -208,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   last_sequence = 0;
   last_timestamp = 0;
   frames = malformed = packets = keyframe_requests = calls = last_restarts = 0;
-  have_end = 0;
+  have_end = jumped = 0;
   for (size_t at = 8; at < size;) {
     const uint8_t op = data[at++] % 8;
     if (size - at < FIELDS[op]) break;
