@@ -6,7 +6,8 @@
 //   (none)     a complete Node program: run until it exits, which must be with status 0.
 //   host       a complete Node host that keeps running: run, then visited twice by a viewer that
 //              streams from it and leaves; the host must still be running, silent on stderr. It
-//              prints its peer id ("peer id: <digits>") so that the viewer can find it.
+//              prints its peer id ("peer id: <digits>" and a line end: a partly written line is not read)
+//              so that the viewer can find it.
 //   browser    needs a browser (DOM, WebCodecs): type-checked only.
 //   fragment   a part of an app, using objects the app has by then (GIVENS below): type-checked only.
 //   no-run     complete, but needs what the test cannot give it (said next to it): type-checked only.
@@ -136,9 +137,9 @@ test("the host example streams to a viewer, survives the viewer leaving, and ser
   for (const { i, line } of hosts) {
     const { child, output, exited } = runExample(i);
     try {
-      await until(() => /peer id:? (\d+)/.test(output.stdout) || child.exitCode !== null, 30000);
+      await until(() => /peer id:? (\d+)\n/.test(output.stdout) || child.exitCode !== null, 30000);
       assert.equal(child.exitCode, null, `README.md:${line} exited early\n${output.stdout}${output.stderr}`);
-      const hostId = BigInt(/peer id:? (\d+)/.exec(output.stdout)[1]);
+      const hostId = BigInt(/peer id:? (\d+)\n/.exec(output.stdout)[1]);
       for (const viewer of ["first viewer", "second viewer"]) {
         const connection = await rainway.connect({ apiKey: API_KEY, externalId: viewer, gatewayUrl: gateway.url });
         try {
