@@ -17,6 +17,12 @@ export const TARGETS = {
   // wasm32's pointers are 32-bit. Clang, ASan+UBSan, the core instrumented for coverage.
   fuzz: { dir: "build/fuzz", type: "RelWithDebInfo", args: fuzzArgs("") },
   fuzz32: { dir: "build/fuzz32", type: "RelWithDebInfo", args: fuzzArgs("-m32") },
+  // The same harnesses with clang's source-based coverage and no sanitizer, to replay corpora (npm run fuzz -- --coverage).
+  fuzzcov: {
+    dir: "build/fuzz-coverage",
+    type: "Debug",
+    args: ["-DCMAKE_C_COMPILER=clang", "-DPT_FUZZ=ON", "'-DCMAKE_C_FLAGS=-fprofile-instr-generate -fcoverage-mapping'"],
+  },
 };
 
 function fuzzArgs(flags) {

@@ -5,8 +5,9 @@
 // Where the kernel cannot run 32-bit programs, they run under qemu-i386 (Debian's qemu-user), without
 // LeakSanitizer (which cannot stop the world there; the harnesses compare the heap before and after a run).
 // Usage: npm run fuzz -- [--seconds N (default 60)] [--bits 64|32] [name ...]
+//        npm run fuzz -- --coverage [name ...]   (the lines of src/ the corpora reach, from a coverage build)
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { buildTarget } from "./build.mjs";
 import { PACKAGES, ROOT, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
@@ -93,10 +94,47 @@ function seedList(corpora, file) {
   return [`-seed_inputs=@${file}`];
 }
 
+/**
+ * Replays every harness's corpora (the seeds and what runs found) in a build with clang's source-based coverage and
+ * prints the share of the lines of src/ they reach (the Linux host's programs and the wasm-only random source are
+ * no decoders of the wire and are left out).
+ */
+function coverage(names) {
+  ensureSystemPackages([...PACKAGES.build, ...PACKAGES.fuzz, "llvm-14"]);
+  const dir = buildTarget("fuzzcov", ensureSourcePackages(), harnesses().map((name) => `fuzz_${name}`));
+  const profiles = join(dir, "profiles");
+  rmSync(profiles, { recursive: true, force: true });
+  mkdirSync(profiles, { recursive: true });
+  for (const name of names) {
+    const corpora = [join(ROOT, "build/fuzz-corpus/64", name), join(FUZZ_DIR, "corpus", name)].filter((d) => existsSync(d));
+    log(`replaying the corpora of fuzz_${name}`);
+    const run = spawnSync(join(dir, `fuzz_${name}`), ["-runs=0", ...corpora], {
+      env: { ...process.env, LLVM_PROFILE_FILE: join(profiles, `${name}-%p.profraw`) },
+      encoding: "utf8",
+      maxBuffer: 256 << 20,
+    });
+    if (run.status !== 0) throw new Error(`fuzz_${name} failed to replay its corpora:\n${run.stderr.slice(-3000)}`);
+  }
+  const merged = join(profiles, "merged.profdata");
+  const raw = readdirSync(profiles).map((file) => join(profiles, file));
+  const merge = spawnSync("llvm-profdata-14", ["merge", "-sparse", ...raw, "-o", merged], { encoding: "utf8" });
+  if (merge.status !== 0) throw new Error(`llvm-profdata merge failed: ${merge.stderr}`);
+  const [first, ...others] = names.map((name) => join(dir, `fuzz_${name}`));
+  const report = spawnSync(
+    "llvm-cov-14",
+    ["report", first, ...others.flatMap((binary) => ["-object", binary]), `-instr-profile=${merged}`,
+      "-ignore-filename-regex=(tests/|third_party|/\\.cache/|src/host/|random_wasm)", join(ROOT, "src")],
+    { encoding: "utf8", maxBuffer: 64 << 20 },
+  );
+  if (report.status !== 0) throw new Error(`llvm-cov report failed: ${report.stderr}`);
+  process.stdout.write(report.stdout);
+}
+
 function parseArguments(argv) {
-  const options = { seconds: 60, bits: [64, 32], names: [] };
+  const options = { seconds: 60, bits: [64, 32], names: [], coverage: false };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--seconds") options.seconds = Number(argv[++i]);
+    if (argv[i] === "--coverage") options.coverage = true;
+    else if (argv[i] === "--seconds") options.seconds = Number(argv[++i]);
     else if (argv[i] === "--bits") options.bits = [Number(argv[++i])];
     else options.names.push(argv[i]);
   }
@@ -104,7 +142,7 @@ function parseArguments(argv) {
   const unknown = options.names.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`no harness ${unknown.join(", ")} (there are: ${known.join(" ")})`);
   if (!(options.seconds > 0) || options.bits.some((bits) => bits !== 64 && bits !== 32)) {
-    throw new Error("usage: npm run fuzz -- [--seconds N] [--bits 64|32] [name ...]");
+    throw new Error("usage: npm run fuzz -- [--seconds N] [--bits 64|32] [name ...], or --coverage [name ...]");
   }
   if (options.names.length === 0) options.names = known;
   return options;
@@ -112,6 +150,7 @@ function parseArguments(argv) {
 
 function main() {
   const options = parseArguments(process.argv.slice(2));
+  if (options.coverage) return coverage(options.names);
   const findings = [];
   for (const bits of options.bits) {
     log(`building the harnesses (${bits}-bit)`);
