@@ -264,6 +264,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
     at += length;
   }
   pt_wasm_shutdown();
-  FUZZ_CHECK(fuzz_heap_used() == heap_before);
+  fuzz_check_heap_back(heap_before);
   return 0;
 }

@@ -184,6 +184,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
   pt_peer_close(&core, client, PT_ERR_CLOSED);
   fuzz_drain(&core, on_output, NULL);
   pt_core_destroy(&core);
-  FUZZ_CHECK(fuzz_heap_used() == heap_before);
+  fuzz_check_heap_back(heap_before);
   return 0;
 }

@@ -120,7 +120,7 @@ static void check_counters(size_t heap_base) {
   const double words = (config.max_packets + 63) / 64;
   FUZZ_CHECK(c.work <= WORK_PER_CALL * calls * (words + 1) + WORK_PER_PACKET * packets);
   /* Payloads held: each in a block of its length (at least one byte), within the byte budget. */
-  FUZZ_CHECK(fuzz_heap_used() - heap_base <= config.max_bytes + config.max_packets);
+  fuzz_check_heap_growth(heap_base, config.max_bytes + config.max_packets);
   const double deadline = pt_frame_assembler_deadline(assembler);
   FUZZ_CHECK(deadline == -1.0 || deadline >= 0);
 }
@@ -258,6 +258,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   pt_frame_assembler_destroy(assembler);
   assembler = NULL;
-  FUZZ_CHECK(fuzz_heap_used() == heap_before);
+  fuzz_check_heap_back(heap_before);
   return 0;
 }

@@ -330,9 +330,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     at += length;
     settle();
-    FUZZ_CHECK(fuzz_heap_used() - heap_base <= HEAP_GROWTH_MAX);
+    fuzz_check_heap_growth(heap_base, HEAP_GROWTH_MAX);
   }
   teardown();
-  FUZZ_CHECK(fuzz_heap_used() == heap_before);
+  fuzz_check_heap_back(heap_before);
   return 0;
 }
