@@ -124,7 +124,7 @@ pt_handle pt_channel_create(pt_core *core, pt_handle peer, const char *label, co
   channel->options = *options;
   channel->open_deadline_ms = now_ms + options->open_timeout_ms;
   pt_core_register_kind(core, PT_KIND_CHANNEL, &channel_kind);
-  pt_handle handle = pt_registry_add(&core->registry, PT_KIND_CHANNEL, channel);
+  pt_handle handle = pt_core_add(core, PT_KIND_CHANNEL, channel);
   if (handle < 0) {
     free(channel);
     return handle;
@@ -548,7 +548,7 @@ int pt_channel_close(pt_core *core, pt_handle handle, int reason) {
   if (channel == NULL) return status;
   for (size_t i = 0; i < channel->request_count; i++) fail_request(core, handle, channel->requests[i].id, reason);
   channel->request_count = 0;
-  status = pt_core_emit_error(core, handle, PT_EVENT_CHANNEL_CLOSED, reason);
+  status = pt_core_emit_closing(core, handle, PT_EVENT_CHANNEL_CLOSED, reason, NULL);
   pt_channel_free(core, handle);
   return status;
 }

@@ -33,11 +33,14 @@ int pt_core_init(pt_core *core, const pt_core_config *config) {
   core->timer_entries = calloc(config->max_objects, sizeof *core->timer_entries);
   core->timer_positions = calloc(config->max_objects, sizeof *core->timer_positions);
   core->due = calloc(config->max_objects, sizeof *core->due);
-  if (core->slots == NULL || core->timer_entries == NULL || core->timer_positions == NULL || core->due == NULL) {
+  core->closings = calloc(config->max_objects, sizeof *core->closings);
+  if (core->slots == NULL || core->timer_entries == NULL || core->timer_positions == NULL || core->due == NULL ||
+      core->closings == NULL) {
     free(core->slots);
     free(core->timer_entries);
     free(core->timer_positions);
     free(core->due);
+    free(core->closings);
     core->slots = NULL;
     return PT_ERR_NO_MEMORY;
   }
@@ -59,7 +62,9 @@ void pt_core_destroy(pt_core *core) {
       ops->free(core, h);
     }
   }
+  for (uint32_t i = 0; i < core->config.max_objects; i++) pt_output_queue_release_reserved(core->closings[i]);
   pt_output_queue_clear(&core->outputs);
+  free(core->closings);
   free(core->slots);
   free(core->timer_entries);
   free(core->timer_positions);
@@ -87,11 +92,27 @@ void pt_core_reschedule(pt_core *core, pt_handle handle) {
   publish_deadline(core);
 }
 
+pt_handle pt_core_add(pt_core *core, pt_kind kind, void *object) {
+  if (core == NULL || core->slots == NULL) return PT_ERR_INVALID_ARGUMENT;
+  pt_output_item *closing = pt_output_queue_reserve();
+  if (closing == NULL) return PT_ERR_NO_MEMORY;
+  pt_handle handle = pt_registry_add(&core->registry, kind, object);
+  if (handle <= 0) {
+    pt_output_queue_release_reserved(closing);
+    return handle;
+  }
+  core->closings[pt_registry_index(handle)] = closing;
+  return handle;
+}
+
 int pt_core_release(pt_core *core, pt_handle handle, pt_kind kind, void **object) {
   if (core == NULL || core->slots == NULL) return PT_ERR_INVALID_ARGUMENT;
   int status = pt_registry_release(&core->registry, handle, kind, object);
   if (status == PT_OK) {
-    pt_timer_heap_remove(&core->timers, pt_registry_index(handle));
+    const uint32_t index = pt_registry_index(handle);
+    pt_output_queue_release_reserved(core->closings[index]); /* released silently: its closing event unused */
+    core->closings[index] = NULL;
+    pt_timer_heap_remove(&core->timers, index);
     publish_deadline(core);
   }
   return status;
@@ -141,8 +162,42 @@ int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct 
   return status;
 }
 
+/* {"code": code, "error": "<name>"}: fits a reserved item (error names are short). */
+static void format_error(char *payload, size_t capacity, int code) {
+  snprintf(payload, capacity, "{\"code\":%d,\"error\":\"%s\"}", code, pt_error_name(code));
+}
+
 int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code) {
-  char payload[96];
-  snprintf(payload, sizeof payload, "{\"code\":%d,\"error\":\"%s\"}", code, pt_error_name(code));
+  char payload[PT_OUTPUT_RESERVED_MAX + 1];
+  format_error(payload, sizeof payload, code);
   return pt_core_emit_json(core, handle, event, payload);
+}
+
+int pt_core_emit_closing(pt_core *core, pt_handle handle, pt_event event, int code, struct cJSON *object) {
+  if (core == NULL || core->slots == NULL) {
+    cJSON_Delete(object);
+    return PT_ERR_INVALID_ARGUMENT;
+  }
+  pt_kind kind = pt_registry_kind(&core->registry, handle);
+  const uint32_t index = pt_registry_index(handle);
+  if (kind == PT_KIND_NONE || core->closings[index] == NULL) { /* not live, or its closing event went already */
+    cJSON_Delete(object);
+    return pt_core_emit_error(core, handle, event, code);
+  }
+  char *text = object == NULL ? NULL : cJSON_PrintUnformatted(object);
+  cJSON_Delete(object);
+  char payload[PT_OUTPUT_RESERVED_MAX + 1];
+  if (text != NULL && strlen(text) <= PT_OUTPUT_RESERVED_MAX) {
+    memcpy(payload, text, strlen(text) + 1);
+  } else if (text != NULL && pt_output_queue_push(&core->outputs, PT_OUTPUT_EVENT, handle, (int32_t)event, text,
+                                                  strlen(text)) == PT_OK) {
+    cJSON_free(text);
+    return PT_OK; /* the long form queued; the reserved item goes with the object */
+  } else {
+    format_error(payload, sizeof payload, code); /* memory short: the short form, details dropped */
+  }
+  cJSON_free(text);
+  pt_output_queue_push_reserved(&core->outputs, core->closings[index], handle, (int32_t)event, payload);
+  core->closings[index] = NULL;
+  return PT_OK;
 }

@@ -83,6 +83,7 @@ struct pt_core {
   pt_timer *timer_entries;
   uint32_t *timer_positions;
   pt_handle *due;          /* pt_core_handle_timeout: the objects it fires, max_objects of them */
+  struct pt_output_item **closings; /* by slot: each live object's reserved closing event (pt_core_add) */
   const pt_kind_ops *kinds[PT_KIND_COUNT];
   pt_output_queue outputs;
   size_t reassembly_bytes; /* held by every peer's app channels (pt_peer_reserve_reassembly) */
@@ -111,7 +112,11 @@ int pt_core_handle_timeout(pt_core *core, double now_ms);
  * timers; a stale handle is ignored. */
 void pt_core_reschedule(pt_core *core, pt_handle handle);
 
-/* Releases an object's registry slot and drops its timer; as pt_registry_release. */
+/* Adds an object to the registry with a reserved output item for its closing event; returns its handle, or
+ * PT_ERR_NO_MEMORY / the registry's errors. Every object of a kind with a closing event is added so. */
+pt_handle pt_core_add(pt_core *core, pt_kind kind, void *object);
+
+/* Releases an object's registry slot, its unused closing item and its timer; as pt_registry_release. */
 int pt_core_release(pt_core *core, pt_handle handle, pt_kind kind, void **object);
 
 /* Queues an event whose payload is a NUL-terminated JSON text (sent without the NUL). */
@@ -123,5 +128,10 @@ int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct 
 
 /* Queues an event {"code": code, "error": "<name>"}. */
 int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code);
+
+/* Queues a live object's closing event, which is never lost: `object` (freed here; NULL for just
+ * {"code", "error"}) goes in the item reserved by pt_core_add, or, if longer, in a new one; when memory is
+ * short the event is {"code", "error"} in the reserved item, whatever the queue's budgets. */
+int pt_core_emit_closing(pt_core *core, pt_handle handle, pt_event event, int code, struct cJSON *object);
 
 #endif

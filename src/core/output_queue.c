@@ -40,19 +40,9 @@ void pt_output_queue_clear(pt_output_queue *queue) {
   queue->items = 0;
 }
 
-int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t handle, int32_t code,
-                         const void *payload, size_t length) {
-  if (queue == NULL || (kind != PT_OUTPUT_SEND && kind != PT_OUTPUT_EVENT) ||
-      (payload == NULL && length > 0) || length > UINT32_MAX) {
-    return PT_ERR_INVALID_ARGUMENT;
-  }
-  if (queue->items >= queue->max_items || length > queue->max_bytes - queue->bytes) {
-    return PT_ERR_QUEUE_FULL;
-  }
-  pt_output_item *item = malloc(sizeof *item + length);
-  if (item == NULL) {
-    return PT_ERR_NO_MEMORY;
-  }
+/* Fills an item and appends it to the queue, counting it. */
+static void link_item(pt_output_queue *queue, pt_output_item *item, pt_output_kind kind, int32_t handle, int32_t code,
+                      const void *payload, size_t length) {
   item->next = NULL;
   item->kind = (int32_t)kind;
   item->handle = handle;
@@ -69,7 +59,38 @@ int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t ha
   queue->tail = item;
   queue->bytes += length;
   queue->items++;
+}
+
+int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t handle, int32_t code,
+                         const void *payload, size_t length) {
+  if (queue == NULL || (kind != PT_OUTPUT_SEND && kind != PT_OUTPUT_EVENT) ||
+      (payload == NULL && length > 0) || length > UINT32_MAX) {
+    return PT_ERR_INVALID_ARGUMENT;
+  }
+  if (queue->items >= queue->max_items || length > queue->max_bytes - queue->bytes) {
+    return PT_ERR_QUEUE_FULL;
+  }
+  pt_output_item *item = malloc(sizeof *item + length);
+  if (item == NULL) {
+    return PT_ERR_NO_MEMORY;
+  }
+  link_item(queue, item, kind, handle, code, payload, length);
   return PT_OK;
+}
+
+pt_output_item *pt_output_queue_reserve(void) {
+  return malloc(sizeof(pt_output_item) + PT_OUTPUT_RESERVED_MAX);
+}
+
+void pt_output_queue_push_reserved(pt_output_queue *queue, pt_output_item *item, int32_t handle, int32_t code,
+                                   const char *payload) {
+  size_t length = strlen(payload);
+  if (length > PT_OUTPUT_RESERVED_MAX) length = PT_OUTPUT_RESERVED_MAX; /* callers keep within it */
+  link_item(queue, item, PT_OUTPUT_EVENT, handle, code, payload, length);
+}
+
+void pt_output_queue_release_reserved(pt_output_item *item) {
+  free(item);
 }
 
 void pt_output_queue_set_deadline(pt_output_queue *queue, double deadline_ms) {

@@ -47,6 +47,21 @@ void pt_output_queue_clear(pt_output_queue *queue);
 int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t handle, int32_t code,
                          const void *payload, size_t length);
 
+/* Reserved items: one allocated ahead (when its object is made) for an event that must not be lost to a
+ * failed allocation or a full queue (the object's closing event). */
+#define PT_OUTPUT_RESERVED_MAX 96u /* payload bytes a reserved item holds */
+
+/* Allocates a reserved item; NULL when memory is short. */
+pt_output_item *pt_output_queue_reserve(void);
+
+/* Appends an event in a reserved item, whatever the budgets (never fails); payload is NUL-terminated text of
+ * at most PT_OUTPUT_RESERVED_MAX bytes. The queue owns the item from then on. */
+void pt_output_queue_push_reserved(pt_output_queue *queue, pt_output_item *item, int32_t handle, int32_t code,
+                                   const char *payload);
+
+/* Frees a reserved item that was never pushed. */
+void pt_output_queue_release_reserved(pt_output_item *item);
+
 /* Records the next deadline (negative: none); it is reported once after the queued items. */
 void pt_output_queue_set_deadline(pt_output_queue *queue, double deadline_ms);
 

@@ -82,7 +82,7 @@ pt_handle pt_connection_open(pt_core *core, const pt_client_hello *hello, double
     pt_heartbeat_stop(&connection->heartbeat);
     connection->retry_at_ms = -1.0;
     pt_core_register_kind(core, PT_KIND_CONNECTION, &connection_kind);
-    handle = pt_registry_add(&core->registry, PT_KIND_CONNECTION, connection);
+    handle = pt_core_add(core, PT_KIND_CONNECTION, connection);
   }
   if (handle > 0) {
     status = pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, text, length);
@@ -142,7 +142,7 @@ static int close_with(pt_core *core, pt_handle handle, pt_connection *connection
     cJSON_AddNumberToObject(event, "alertCode", alert_code);
     cJSON_AddStringToObject(event, "message", alert_message != NULL ? alert_message : "");
   }
-  int status = pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_CLOSED, event);
+  int status = pt_core_emit_closing(core, handle, PT_EVENT_CONNECTION_CLOSED, reason, event);
   pt_connection_free(core, handle);
   return status;
 }

@@ -54,7 +54,7 @@ pt_handle pt_peer_create(pt_core *core, pt_handle connection, uint64_t remote_id
   peer->deadline_ms = deadline_ms;
   peer->disconnected_timeout_ms = PT_PEER_DISCONNECTED_TIMEOUT_MS;
   pt_core_register_kind(core, PT_KIND_PEER, &peer_kind);
-  pt_handle handle = pt_registry_add(&core->registry, PT_KIND_PEER, peer);
+  pt_handle handle = pt_core_add(core, PT_KIND_PEER, peer);
   if (handle < 0) {
     free(peer);
     return handle;
@@ -208,7 +208,7 @@ int pt_peer_close(pt_core *core, pt_handle handle, int reason) {
   if (peer == NULL) return status;
   pt_channel_close_all_of(core, handle, PT_ERR_CLOSED); /* channels and streams go before their peer */
   pt_stream_close_all_of(core, handle, PT_ERR_CLOSED);
-  status = pt_core_emit_error(core, handle, PT_EVENT_PEER_CLOSED, reason);
+  status = pt_core_emit_closing(core, handle, PT_EVENT_PEER_CLOSED, reason, NULL);
   pt_peer_free(core, handle);
   return status;
 }

@@ -142,7 +142,7 @@ static pt_handle register_stream(pt_core *core, pt_stream *stream) {
   stream->input_level = stream->description.default_input_level;
   pt_input_sender_init(&stream->input_sender, !stream->inbound, stream->description.stream_id);
   pt_core_register_kind(core, PT_KIND_STREAM, &stream_kind);
-  pt_handle handle = pt_registry_add(&core->registry, PT_KIND_STREAM, stream);
+  pt_handle handle = pt_core_add(core, PT_KIND_STREAM, stream);
   /* A receiver (pt_stream_open_receiver) belongs to no peer. */
   int status = handle < 0 ? handle : stream->peer == 0 ? PT_OK : pt_peer_add_stream(core, stream->peer, handle);
   if (status != PT_OK) {
@@ -716,15 +716,14 @@ int pt_stream_close_with_reason(pt_core *core, pt_handle handle, int code, const
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
   if (!stream->inbound) pt_stream_release_input(core, handle); /* nothing the client held stays held */
+  cJSON *payload = NULL; /* NULL: just the code and its name */
   if (reason != NULL && reason[0] != '\0') {
-    cJSON *payload = cJSON_CreateObject();
+    payload = cJSON_CreateObject();
     cJSON_AddNumberToObject(payload, "code", code);
     cJSON_AddStringToObject(payload, "error", pt_error_name(code));
     cJSON_AddStringToObject(payload, "reason", reason);
-    status = pt_core_emit_object(core, handle, PT_EVENT_STREAM_CLOSED, payload);
-  } else {
-    status = pt_core_emit_error(core, handle, PT_EVENT_STREAM_CLOSED, code);
   }
+  status = pt_core_emit_closing(core, handle, PT_EVENT_STREAM_CLOSED, code, payload);
   pt_stream_free(core, handle);
   return status;
 }

@@ -97,6 +97,25 @@ static void test_peer_outlives_its_gateway_connection(void) {
   pt_core_destroy(&core);
 }
 
+/* Closing events are never lost: with the output queue at its budget (an app that does not drain, or memory
+ * short) the peer's and the connection's still come, in the items reserved when they were made. */
+static void test_closing_events_come_with_the_queue_full(void) {
+  pt_handle connection;
+  pt_handle peer = connected_pair(&connection);
+  int filler = 0;
+  while (pt_output_queue_push(&core.outputs, PT_OUTPUT_SEND, 0, 0, "x", 1) == PT_OK) filler++;
+  CHECK(filler > 0);
+  CHECK_EQ(pt_peer_close(&core, peer, PT_ERR_CLOSED), PT_OK);
+  CHECK_EQ(pt_connection_close(&core, connection, PT_ERR_CLOSED), PT_OK);
+  for (int i = 0; i < filler; i++) expect_output(PT_OUTPUT_SEND, 0, 0);
+  expect_output(PT_OUTPUT_EVENT, peer, PT_EVENT_PEER_CLOSED);
+  CHECK(strcmp(out_buf, "{\"code\":-22,\"error\":\"PT_ERR_CLOSED\"}") == 0);
+  expect_output(PT_OUTPUT_EVENT, connection, PT_EVENT_CONNECTION_CLOSED);
+  CHECK(strcmp(out_buf, "{\"code\":-22,\"error\":\"PT_ERR_CLOSED\"}") == 0);
+  CHECK_EQ(pt_registry_live(&core.registry), 0);
+  pt_core_destroy(&core);
+}
+
 static void test_control_channel_lost_after_connected_is_failure(void) {
   pt_handle connection;
   pt_handle peer = connected_pair(&connection);
@@ -146,6 +165,7 @@ int main(void) {
   RUN(test_timeout_before_connected);
   RUN(test_signaling_both_ways);
   RUN(test_peer_outlives_its_gateway_connection);
+  RUN(test_closing_events_come_with_the_queue_full);
   RUN(test_control_channel_lost_after_connected_is_failure);
   RUN(test_disconnected_too_long_is_closed_and_a_short_outage_is_not);
   return 0;
