@@ -217,7 +217,7 @@ test("a browser host streams an animated canvas and a tone; a browser client sho
   }
 });
 
-test("a browser host scales its picture down when the bitrate asked for is too low for its size", { timeout: 90000 }, async () => {
+test("a browser host scales its picture down when the bitrate asked for is too low for its size", { timeout: 120000 }, async () => {
   const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, scale: "3", bitrate: "900000" });
   const hostPage = await openPage(fixture.browser, `${fixture.server.url}/test-pages/host.html?${query}`);
   await hostPage.waitForSelector("body[data-ready=yes]", { state: "attached" });
@@ -227,8 +227,11 @@ test("a browser host scales its picture down when the bitrate asked for is too l
   const counter = () => client.evaluate(() => window.counter());
   try {
     await client.waitForFunction(() => window.playback().video?.framesDecoded >= 10, null, { timeout: 20000 });
-    // (it may start smaller: the rate controller's first targets can be below what 960 x 720 needs)
-    assert.ok((await client.evaluate(() => window.pixel().width)) > 480, `starts larger than 480 wide: ${await size()}`);
+    // It may start smaller (the rate controller's first targets, or a busy machine's delays, can be below what
+    // 960 x 720 needs); at 900 kbit/s it gets there.
+    await client
+      .waitForFunction(() => window.pixel().width > 480, null, { timeout: 45000 })
+      .catch(async () => assert.fail(`never larger than 480 wide: ${await size()}`));
     // 300 kbit/s is too little for 960 x 720 at 30 fps: the host encodes at most half the width and height
     // (less when resends and parity take a share of the rate).
     await client.evaluate(() => window.stream.requestBitrate(300_000));
