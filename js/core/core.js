@@ -70,6 +70,7 @@ export const CHANNEL_COUNTER_NAMES = Object.freeze([
   "rejectedChunks",
   "unmatchedResponses",
   "requestsTimedOut",
+  "undelivered",
 ]);
 export const CHUNK_HEADER_SIZE = 20;
 /** PT_CHUNK_SIZE_MIN (src/channel/chunk_codec.h): chunks of a message of several are never smaller. */
@@ -107,6 +108,7 @@ export const STREAM_COUNTER_NAMES = Object.freeze([
   "fecRecovered",
   "keyframes",
   "framesSkipped",
+  "packetsDropped",
 ]);
 export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });

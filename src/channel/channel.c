@@ -58,7 +58,10 @@ typedef struct pt_abandoned {
 typedef struct pt_request {
   uint32_t id;
   double deadline_ms;
+  struct pt_output_item *failure; /* its CHANNEL_REQUEST_FAILED event, reserved: the app's promise waits on it */
 } pt_request;
+
+#define PT_REQUEST_FAILED_EVENT_MAX 96u /* {"id", "code", "error"} */
 
 typedef struct pt_channel {
   pt_handle peer;
@@ -164,12 +167,13 @@ int64_t pt_channel_send(pt_core *core, pt_handle handle, pt_message_kind kind, u
   }
   if (kind == PT_MESSAGE_REQUEST) {
     pt_request *grown = realloc(channel->requests, (channel->request_count + 1) * sizeof *grown);
-    if (grown == NULL) {
+    if (grown != NULL) channel->requests = grown;
+    struct pt_output_item *failure = grown == NULL ? NULL : pt_output_queue_reserve(PT_REQUEST_FAILED_EVENT_MAX);
+    if (failure == NULL) {
       free(message);
       return PT_ERR_NO_MEMORY;
     }
-    channel->requests = grown;
-    channel->requests[channel->request_count++] = (pt_request){id, now_ms + channel->options.request_timeout_ms};
+    channel->requests[channel->request_count++] = (pt_request){id, now_ms + channel->options.request_timeout_ms, failure};
   }
   message->next = NULL;
   message->header = (pt_chunk_header){PT_CHUNK_VERSION, (uint8_t)kind, id, 0, channel->options.chunk_size, (uint32_t)length};
@@ -383,6 +387,7 @@ static int store_chunk(pt_core *core, pt_channel *channel, pt_partial *partial, 
 static int remove_request(pt_channel *channel, uint32_t id) {
   for (size_t i = 0; i < channel->request_count; i++) {
     if (channel->requests[i].id == id) {
+      pt_output_queue_release_reserved(channel->requests[i].failure); /* answered */
       channel->requests[i] = channel->requests[--channel->request_count];
       return 1;
     }
@@ -517,6 +522,15 @@ int pt_channel_receive(pt_core *core, pt_handle handle, const uint8_t *bytes, si
   const uint8_t *payload = bytes + PT_CHUNK_HEADER_SIZE;
   if (header.total <= header.chunk_size) status = receive_whole(core, handle, channel, &header, payload);
   else status = receive_part(core, handle, channel, &header, payload, now_ms);
+  if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) {
+    /* A valid message our side could not take or hand over. A reliable channel promises every message, in
+     * order: it closes, saying why, rather than go on with one missing. */
+    channel->counters.undelivered++;
+    if (channel->options.mode == PT_CHANNEL_RELIABLE) {
+      pt_channel_close(core, handle, status);
+      return status;
+    }
+  }
   /* A whole message that answers nothing leaves the timers as they were. */
   if (header.total > header.chunk_size || header.kind == PT_MESSAGE_RESPONSE) pt_core_reschedule(core, handle);
   return status;
@@ -536,17 +550,18 @@ int pt_channel_counters_of(const pt_core *core, pt_handle handle, pt_channel_cou
   return PT_OK;
 }
 
-static int fail_request(pt_core *core, pt_handle handle, uint32_t id, int code) {
-  char payload[96];
-  snprintf(payload, sizeof payload, "{\"id\":%u,\"code\":%d,\"error\":\"%s\"}", id, code, pt_error_name(code));
-  return pt_core_emit_json(core, handle, PT_EVENT_CHANNEL_REQUEST_FAILED, payload);
+/* Queues a request's CHANNEL_REQUEST_FAILED in its reserved item (never lost). */
+static int fail_request(pt_core *core, pt_handle handle, pt_request *request, int code) {
+  char payload[PT_REQUEST_FAILED_EVENT_MAX + 1];
+  snprintf(payload, sizeof payload, "{\"id\":%u,\"code\":%d,\"error\":\"%s\"}", request->id, code, pt_error_name(code));
+  return pt_core_emit_reserved(core, &request->failure, handle, PT_EVENT_CHANNEL_REQUEST_FAILED, NULL, payload);
 }
 
 int pt_channel_close(pt_core *core, pt_handle handle, int reason) {
   int status;
   pt_channel *channel = lookup(core, handle, &status);
   if (channel == NULL) return status;
-  for (size_t i = 0; i < channel->request_count; i++) fail_request(core, handle, channel->requests[i].id, reason);
+  for (size_t i = 0; i < channel->request_count; i++) fail_request(core, handle, &channel->requests[i], reason);
   channel->request_count = 0;
   status = pt_core_emit_closing(core, handle, PT_EVENT_CHANNEL_CLOSED, reason, NULL);
   pt_channel_free(core, handle);
@@ -597,10 +612,10 @@ int pt_channel_handle_timeout(pt_core *core, pt_handle handle, double now_ms) {
   }
   for (size_t i = 0; i < channel->request_count;) {
     if (now_ms >= channel->requests[i].deadline_ms) {
-      uint32_t id = channel->requests[i].id;
+      pt_request request = channel->requests[i];
       channel->requests[i] = channel->requests[--channel->request_count];
       channel->counters.requests_timed_out++;
-      status = fail_request(core, handle, id, PT_ERR_TIMEOUT);
+      status = fail_request(core, handle, &request, PT_ERR_TIMEOUT);
       if (status != PT_OK) return status;
     } else {
       i++;
@@ -623,6 +638,7 @@ void pt_channel_free(pt_core *core, pt_handle handle) {
     free(channel->queue_head);
     channel->queue_head = next;
   }
+  for (size_t i = 0; i < channel->request_count; i++) pt_output_queue_release_reserved(channel->requests[i].failure);
   free(channel->requests);
   free(channel);
 }

@@ -40,6 +40,8 @@ typedef struct pt_channel_counters {
                               * reassembly limit, of a dropped message */
   double unmatched_responses;
   double requests_timed_out;
+  double undelivered;        /* whole messages the core could not hand over (memory short, output queue full);
+                              * on a reliable channel the first one closes it */
 } pt_channel_counters;
 
 /* Creates a channel with that label on a peer (PT_ERR_EXISTS for a label in use, PT_ERR_BAD_VALUE for

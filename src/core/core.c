@@ -94,7 +94,7 @@ void pt_core_reschedule(pt_core *core, pt_handle handle) {
 
 pt_handle pt_core_add(pt_core *core, pt_kind kind, void *object) {
   if (core == NULL || core->slots == NULL) return PT_ERR_INVALID_ARGUMENT;
-  pt_output_item *closing = pt_output_queue_reserve();
+  pt_output_item *closing = pt_output_queue_reserve(PT_CORE_CLOSING_MAX);
   if (closing == NULL) return PT_ERR_NO_MEMORY;
   pt_handle handle = pt_registry_add(&core->registry, kind, object);
   if (handle <= 0) {
@@ -162,42 +162,46 @@ int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct 
   return status;
 }
 
-/* {"code": code, "error": "<name>"}: fits a reserved item (error names are short). */
+/* {"code": code, "error": "<name>"}: fits a closing item (error names are short). */
 static void format_error(char *payload, size_t capacity, int code) {
   snprintf(payload, capacity, "{\"code\":%d,\"error\":\"%s\"}", code, pt_error_name(code));
 }
 
 int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code) {
-  char payload[PT_OUTPUT_RESERVED_MAX + 1];
+  char payload[PT_CORE_CLOSING_MAX + 1];
   format_error(payload, sizeof payload, code);
   return pt_core_emit_json(core, handle, event, payload);
 }
 
-int pt_core_emit_closing(pt_core *core, pt_handle handle, pt_event event, int code, struct cJSON *object) {
-  if (core == NULL || core->slots == NULL) {
-    cJSON_Delete(object);
-    return PT_ERR_INVALID_ARGUMENT;
-  }
-  pt_kind kind = pt_registry_kind(&core->registry, handle);
-  const uint32_t index = pt_registry_index(handle);
-  if (kind == PT_KIND_NONE || core->closings[index] == NULL) { /* not live, or its closing event went already */
-    cJSON_Delete(object);
-    return pt_core_emit_error(core, handle, event, code);
-  }
+int pt_core_emit_reserved(pt_core *core, struct pt_output_item **reserved, pt_handle handle, pt_event event,
+                          struct cJSON *object, const char *short_form) {
   char *text = object == NULL ? NULL : cJSON_PrintUnformatted(object);
   cJSON_Delete(object);
-  char payload[PT_OUTPUT_RESERVED_MAX + 1];
-  if (text != NULL && strlen(text) <= PT_OUTPUT_RESERVED_MAX) {
-    memcpy(payload, text, strlen(text) + 1);
+  if (*reserved == NULL) { /* nothing was reserved: as any event */
+    int status = pt_core_emit_json(core, handle, event, text != NULL ? text : short_form);
+    cJSON_free(text);
+    return status;
+  }
+  const char *payload = short_form; /* memory short: details dropped */
+  if (text != NULL && strlen(text) <= pt_output_queue_reserved_capacity(*reserved)) {
+    payload = text;
   } else if (text != NULL && pt_output_queue_push(&core->outputs, PT_OUTPUT_EVENT, handle, (int32_t)event, text,
                                                   strlen(text)) == PT_OK) {
-    cJSON_free(text);
-    return PT_OK; /* the long form queued; the reserved item goes with the object */
-  } else {
-    format_error(payload, sizeof payload, code); /* memory short: the short form, details dropped */
+    payload = NULL; /* the long form went in a new item */
   }
+  if (payload != NULL) pt_output_queue_push_reserved(&core->outputs, *reserved, handle, (int32_t)event, payload);
+  else pt_output_queue_release_reserved(*reserved);
+  *reserved = NULL;
   cJSON_free(text);
-  pt_output_queue_push_reserved(&core->outputs, core->closings[index], handle, (int32_t)event, payload);
-  core->closings[index] = NULL;
   return PT_OK;
+}
+
+int pt_core_emit_closing(pt_core *core, pt_handle handle, pt_event event, int code, struct cJSON *object) {
+  char short_form[PT_CORE_CLOSING_MAX + 1];
+  format_error(short_form, sizeof short_form, code);
+  if (core == NULL || core->slots == NULL || pt_registry_kind(&core->registry, handle) == PT_KIND_NONE) {
+    cJSON_Delete(object);
+    return core == NULL || core->slots == NULL ? PT_ERR_INVALID_ARGUMENT : pt_core_emit_json(core, handle, event, short_form);
+  }
+  return pt_core_emit_reserved(core, &core->closings[pt_registry_index(handle)], handle, event, object, short_form);
 }

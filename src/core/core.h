@@ -67,6 +67,8 @@ typedef enum pt_transport {
 
 typedef struct pt_core pt_core;
 
+#define PT_CORE_CLOSING_MAX 96u /* payload bytes an object's reserved closing event holds */
+
 /* What the core needs of one kind of object; each module registers its kind's before adding the first
  * object of that kind. Every member may be NULL. */
 typedef struct pt_kind_ops {
@@ -129,9 +131,16 @@ int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct 
 /* Queues an event {"code": code, "error": "<name>"}. */
 int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code);
 
-/* Queues a live object's closing event, which is never lost: `object` (freed here; NULL for just
- * {"code", "error"}) goes in the item reserved by pt_core_add, or, if longer, in a new one; when memory is
- * short the event is {"code", "error"} in the reserved item, whatever the queue's budgets. */
+/* Queues an event that must not be lost in *reserved (pt_output_queue_reserve; the queue takes it, and
+ * *reserved becomes NULL): `object` printed (freed here; NULL for short_form) if it fits, else in a new item;
+ * when that fails, short_form (NUL-terminated, within the reserved capacity) in the reserved item, whatever
+ * the queue's budgets. With *reserved NULL, as pt_core_emit_json. */
+struct pt_output_item;
+int pt_core_emit_reserved(pt_core *core, struct pt_output_item **reserved, pt_handle handle, pt_event event,
+                          struct cJSON *object, const char *short_form);
+
+/* Queues a live object's closing event in the item pt_core_add reserved (pt_core_emit_reserved): `object`
+ * (freed here), or NULL for {"code", "error"}, which is also the short form. */
 int pt_core_emit_closing(pt_core *core, pt_handle handle, pt_event event, int code, struct cJSON *object);
 
 #endif

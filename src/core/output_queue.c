@@ -78,14 +78,20 @@ int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t ha
   return PT_OK;
 }
 
-pt_output_item *pt_output_queue_reserve(void) {
-  return malloc(sizeof(pt_output_item) + PT_OUTPUT_RESERVED_MAX);
+pt_output_item *pt_output_queue_reserve(size_t capacity) {
+  pt_output_item *item = capacity <= UINT32_MAX ? malloc(sizeof *item + capacity) : NULL;
+  if (item != NULL) item->length = (uint32_t)capacity; /* until pushed: what it holds */
+  return item;
+}
+
+size_t pt_output_queue_reserved_capacity(const pt_output_item *item) {
+  return item == NULL ? 0 : item->length;
 }
 
 void pt_output_queue_push_reserved(pt_output_queue *queue, pt_output_item *item, int32_t handle, int32_t code,
                                    const char *payload) {
   size_t length = strlen(payload);
-  if (length > PT_OUTPUT_RESERVED_MAX) length = PT_OUTPUT_RESERVED_MAX; /* callers keep within it */
+  if (length > item->length) length = item->length; /* callers keep within it */
   link_item(queue, item, PT_OUTPUT_EVENT, handle, code, payload, length);
 }
 

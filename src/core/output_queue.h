@@ -47,15 +47,17 @@ void pt_output_queue_clear(pt_output_queue *queue);
 int pt_output_queue_push(pt_output_queue *queue, pt_output_kind kind, int32_t handle, int32_t code,
                          const void *payload, size_t length);
 
-/* Reserved items: one allocated ahead (when its object is made) for an event that must not be lost to a
- * failed allocation or a full queue (the object's closing event). */
-#define PT_OUTPUT_RESERVED_MAX 96u /* payload bytes a reserved item holds */
+/* Reserved items: allocated ahead (when an object, a connection attempt or a channel request is made) for
+ * the event that ends it, which must not be lost to a failed allocation or a full queue. */
 
-/* Allocates a reserved item; NULL when memory is short. */
-pt_output_item *pt_output_queue_reserve(void);
+/* Allocates a reserved item for a payload of up to `capacity` bytes; NULL when memory is short. */
+pt_output_item *pt_output_queue_reserve(size_t capacity);
 
-/* Appends an event in a reserved item, whatever the budgets (never fails); payload is NUL-terminated text of
- * at most PT_OUTPUT_RESERVED_MAX bytes. The queue owns the item from then on. */
+/* The payload bytes a reserved item (not yet pushed) holds; 0 for NULL. */
+size_t pt_output_queue_reserved_capacity(const pt_output_item *item);
+
+/* Appends an event in a reserved item, whatever the budgets (never fails); payload is NUL-terminated text
+ * within the item's capacity. The queue owns the item from then on. */
 void pt_output_queue_push_reserved(pt_output_queue *queue, pt_output_item *item, int32_t handle, int32_t code,
                                    const char *payload);
 

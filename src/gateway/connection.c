@@ -19,7 +19,12 @@ typedef struct pt_attempt {
   char external_id[PT_EXTERNAL_ID_MAX + 1]; /* incoming: the requester's */
   double deadline_ms; /* outgoing: when it times out (what is left then is the new peer's time to connect);
                          incoming: when it is refused unanswered */
+  struct pt_output_item *failure; /* outgoing: its REQUEST_FAILED event, reserved (see fail_attempt) */
 } pt_attempt;
+
+#define PT_REQUEST_FAILED_MAX 192u /* the reserved event's payload: ids, code and error; not the message */
+
+#define PT_RECONNECT_RETRY_MS 100.0 /* a reconnection that could not be announced is tried again after this */
 
 typedef struct pt_connection {
   pt_connection_state state;
@@ -108,18 +113,32 @@ int pt_connection_send(pt_core *core, pt_handle handle, const char *message, siz
   return pt_output_queue_push(&core->outputs, PT_OUTPUT_SEND, handle, PT_TRANSPORT_GATEWAY, message, length);
 }
 
-/* Queues PT_EVENT_REQUEST_FAILED for an outgoing attempt and forgets it. */
+/* Forgets an outgoing attempt that succeeded or was never made. */
+static void forget_attempt(pt_attempt *attempt) {
+  attempt->used = 0;
+  pt_output_queue_release_reserved(attempt->failure);
+  attempt->failure = NULL;
+}
+
+/* Queues PT_EVENT_REQUEST_FAILED for an outgoing attempt and forgets it. The event is never lost (the app's
+ * connect() waits for it): it goes in the item reserved with the attempt, without the message when memory
+ * is short. */
 static int fail_attempt(pt_core *core, pt_handle handle, pt_attempt *attempt, int code, const char *message) {
-  char target[24];
+  char target[24], short_form[PT_REQUEST_FAILED_MAX + 1];
   pt_peer_id_format(attempt->peer, target, sizeof target);
+  snprintf(short_form, sizeof short_form, "{\"requestId\":\"%s\",\"target\":\"%s\",\"code\":%d,\"error\":\"%s\"}",
+           attempt->request_id, target, code, pt_error_name(code)); /* ids are digits, no escaping */
   cJSON *event = cJSON_CreateObject();
   cJSON_AddStringToObject(event, "requestId", attempt->request_id);
   cJSON_AddStringToObject(event, "target", target);
   cJSON_AddNumberToObject(event, "code", code);
   cJSON_AddStringToObject(event, "error", pt_error_name(code));
-  cJSON_AddStringToObject(event, "message", message != NULL ? message : "");
+  if (cJSON_AddStringToObject(event, "message", message != NULL ? message : "") == NULL) {
+    cJSON_Delete(event); /* incomplete: the short form instead */
+    event = NULL;
+  }
   attempt->used = 0;
-  return pt_core_emit_object(core, handle, PT_EVENT_REQUEST_FAILED, event);
+  return pt_core_emit_reserved(core, &attempt->failure, handle, PT_EVENT_REQUEST_FAILED, event, short_form);
 }
 
 /* Builds and queues {"type":…,"requestId":…,"target":…} for an attempt. */
@@ -302,11 +321,16 @@ static int on_accept(pt_core *core, pt_handle handle, pt_connection *connection,
                      double now_ms) {
   pt_attempt *attempt = find_attempt(connection->outgoing, in->request_id, in->source);
   if (attempt == NULL) return PT_ERR_UNEXPECTED_MESSAGE;
-  attempt->used = 0;
   /* The attempt's remaining time is the peer's time to connect. */
   double deadline = attempt->deadline_ms > now_ms ? attempt->deadline_ms : now_ms;
   pt_handle peer = pt_peer_create(core, handle, in->source, in->source_external_id, in->request_id, 1, deadline);
-  return peer < 0 ? peer : PT_OK;
+  if (peer < 0) { /* (memory short) the app's connect() fails, saying why */
+    send_simple(core, handle, PT_GATEWAY_CANCEL, attempt->request_id, attempt->peer);
+    fail_attempt(core, handle, attempt, peer, NULL);
+    return peer;
+  }
+  forget_attempt(attempt);
+  return PT_OK;
 }
 
 static int on_alert(pt_core *core, pt_handle handle, pt_connection *connection, const pt_gateway_inbound *in,
@@ -393,6 +417,14 @@ int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, 
   } else if (connection->state == PT_CONNECTION_READY) {
     /* A bad message after the hello is reported to the caller; the session goes on. */
     status = parsed == PT_OK ? dispatch(core, handle, connection, in, data, now_ms) : parsed;
+    if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) {
+      /* A message our side could not take: the gateway's stream of messages is reliable, and this one is
+       * missing. A peer's signaling cannot go on without it: that peer closes; anything else, the link is
+       * taken as lost (the session resumes on a new socket, pending attempts are told). */
+      pt_handle peer = parsed == PT_OK && in->type == PT_GATEWAY_SIGNAL ? pt_peer_find(core, handle, in->source) : 0;
+      if (peer > 0) pt_peer_close(core, peer, status);
+      else lose(core, handle, connection, status, -1, NULL, now_ms);
+    }
   } else {
     status = PT_ERR_STATE; /* no socket while waiting to reconnect */
   }
@@ -421,9 +453,11 @@ int pt_connection_request(pt_core *core, pt_handle handle, uint64_t target, doub
   snprintf(attempt->request_id, sizeof attempt->request_id, "%u", number);
   attempt->peer = target;
   attempt->deadline_ms = now_ms + timeout_ms;
-  status = send_simple(core, handle, PT_GATEWAY_CONNECT, attempt->request_id, target);
+  attempt->failure = pt_output_queue_reserve(PT_REQUEST_FAILED_MAX);
+  status = attempt->failure == NULL ? PT_ERR_NO_MEMORY
+                                    : send_simple(core, handle, PT_GATEWAY_CONNECT, attempt->request_id, target);
   if (status != PT_OK) {
-    attempt->used = 0;
+    forget_attempt(attempt);
     return status;
   }
   attempt->used = 1;
@@ -510,12 +544,17 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
   if (connection->state == PT_CONNECTION_WAITING) {
     if (now_ms < connection->retry_at_ms) return PT_OK;
     /* Time for the next attempt: the glue opens a socket and reports it (socket_open / socket_closed). */
+    char event[64];
+    snprintf(event, sizeof event, "{\"attempt\":%u}", connection->attempt);
+    status = pt_core_emit_json(core, handle, PT_EVENT_CONNECTION_RECONNECT, event);
+    if (status != PT_OK) { /* (memory short) the glue was not told: the attempt waits a little */
+      connection->retry_at_ms = now_ms + PT_RECONNECT_RETRY_MS;
+      return status;
+    }
     connection->state = PT_CONNECTION_OPENING;
     connection->retry_at_ms = -1.0;
     connection->hello_deadline_ms = now_ms + core->config.hello_timeout_ms;
-    cJSON *event = cJSON_CreateObject();
-    cJSON_AddNumberToObject(event, "attempt", connection->attempt);
-    return pt_core_emit_object(core, handle, PT_EVENT_CONNECTION_RECONNECT, event);
+    return PT_OK;
   }
   if (connection->hello_deadline_ms >= 0 && now_ms >= connection->hello_deadline_ms) {
     return lose(core, handle, connection, PT_ERR_TIMEOUT, -1, NULL, now_ms);
@@ -610,6 +649,8 @@ int pt_connection_socket_closed(pt_core *core, pt_handle handle, double now_ms) 
 void pt_connection_free(pt_core *core, pt_handle handle) {
   void *object = NULL;
   if (pt_core_release(core, handle, PT_KIND_CONNECTION, &object) == PT_OK) {
+    pt_connection *connection = object;
+    for (size_t i = 0; i < PT_PENDING_ATTEMPTS_MAX; i++) forget_attempt(&connection->outgoing[i]);
     free(object);
   }
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "gateway/json_syntax.h"
 
 int pt_json_parse_object(const char *json, size_t length, size_t max_length, cJSON **object) {
   if (json == NULL || object == NULL) {
@@ -18,7 +19,8 @@ int pt_json_parse_object(const char *json, size_t length, size_t max_length, cJS
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithLengthOpts(json, length, &end, 0);
   if (root == NULL) {
-    return PT_ERR_MALFORMED;
+    /* cJSON says the same for bad JSON and for memory it could not get: good JSON means the latter. */
+    return pt_json_syntax_valid(json, length) ? PT_ERR_NO_MEMORY : PT_ERR_MALFORMED;
   }
   /* cJSON stops after the first value; anything but whitespace after it makes the message invalid. */
   while (end < json + length && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')) {

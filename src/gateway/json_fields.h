@@ -16,7 +16,8 @@ typedef enum pt_charset {
 } pt_charset;
 
 /* Parses exactly `length` bytes as one JSON object (PT_ERR_TOO_LARGE above max_length,
- * PT_ERR_MALFORMED for bad JSON, trailing bytes or a non-object); caller frees with cJSON_Delete. */
+ * PT_ERR_MALFORMED for bad JSON, trailing bytes or a non-object, PT_ERR_NO_MEMORY for good JSON that
+ * memory was short for); caller frees with cJSON_Delete. */
 int pt_json_parse_object(const char *json, size_t length, size_t max_length, cJSON **object);
 
 /* Requires field "type" to be the string `type`: PT_ERR_MISSING_FIELD, _WRONG_TYPE, _UNEXPECTED_MESSAGE. */

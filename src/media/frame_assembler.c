@@ -201,12 +201,19 @@ static int hand_out(pt_frame_assembler *a, int64_t end, double now_ms, pt_frame_
   if (deliver) {
     a->waiting = 0;
     a->dropped_valid = 0;
-    a->counters.frames++;
     a->counters.last_assembly_ms = now_ms - first_arrival_ms;
     if (a->counters.last_assembly_ms > a->counters.max_assembly_ms) {
       a->counters.max_assembly_ms = a->counters.last_assembly_ms;
     }
     status = sink(sink_context, a->payloads, a->lengths, count, timestamp, first_arrival_ms, keyframe);
+    if (status == PT_OK) {
+      a->counters.frames++;
+    } else {
+      /* The sink could not take it (undecodable, or memory short): dropped, and what depends on it must not
+       * be decoded either, so a keyframe is waited for (and asked for). */
+      deliver = 0;
+      enter_waiting(a, now_ms);
+    }
   }
   release_range(a, a->base, end + 1, !deliver);
   return status;
@@ -425,9 +432,22 @@ void pt_frame_assembler_destroy(pt_frame_assembler *a) {
 int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t length, double now_ms,
                             pt_frame_sink sink, void *sink_context) {
   if (a == NULL || sink == NULL) return PT_ERR_INVALID_ARGUMENT;
+  /* Before anything changes: a packet there is no memory for is as one lost on the way. */
+  uint8_t *copy = malloc(length > 0 ? length : 1);
+  if (copy == NULL) return PT_ERR_NO_MEMORY;
+  return pt_frame_assembler_push_into(a, packet, length, copy, now_ms, sink, sink_context);
+}
+
+int pt_frame_assembler_push_into(pt_frame_assembler *a, const uint8_t *packet, size_t length, uint8_t *copy,
+                                 double now_ms, pt_frame_sink sink, void *sink_context) {
+  if (a == NULL || sink == NULL || copy == NULL) {
+    free(copy);
+    return PT_ERR_INVALID_ARGUMENT;
+  }
   int header;
   int64_t payload_length = payload_length_of(packet, length, &header);
   if (payload_length < 0) {
+    free(copy);
     a->counters.malformed++;
     return PT_ERR_MALFORMED;
   }
@@ -443,14 +463,16 @@ int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t
     a->waiting_since_ms = now_ms;
   }
   int64_t seq = extend(a, wire_seq);
-  if (seq < a->base && !behind_window(a, seq, wire_seq, now_ms)) return PT_OK;
+  if (seq < a->base && !behind_window(a, seq, wire_seq, now_ms)) {
+    free(copy);
+    return PT_OK;
+  }
   if (seq >= a->base) a->restart_valid = 0;
   if (held(a, seq) != NULL) {
+    free(copy);
     a->counters.duplicates++;
     return PT_OK;
   }
-  uint8_t *copy = malloc(payload_length > 0 ? (size_t)payload_length : 1);
-  if (copy == NULL) return PT_ERR_NO_MEMORY;
   int status = make_room(a, seq, (size_t)payload_length, now_ms, sink, sink_context);
   if (status != PT_OK || seq < a->base) { /* a sink error, or the packet alone is over the byte budget */
     free(copy);

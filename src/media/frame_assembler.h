@@ -70,6 +70,12 @@ void pt_frame_assembler_destroy(pt_frame_assembler *a);
 int pt_frame_assembler_push(pt_frame_assembler *a, const uint8_t *packet, size_t length, double now_ms,
                             pt_frame_sink sink, void *sink_context);
 
+/* As pt_frame_assembler_push, with the memory for the packet's payload allocated by the caller (malloc, at least
+ * `length` bytes; never NULL), before anything it cannot undo (SRTP's replay window): the assembler owns and
+ * frees it whatever the outcome. */
+int pt_frame_assembler_push_into(pt_frame_assembler *a, const uint8_t *packet, size_t length, uint8_t *copy,
+                                 double now_ms, pt_frame_sink sink, void *sink_context);
+
 /* Lets time pass: declares loss for gaps older than reorder_ms and hands out frames that became deliverable;
  * pt_frame_assembler_take_keyframe_request then says whether to ask for a keyframe. */
 int pt_frame_assembler_poll(pt_frame_assembler *a, double now_ms, pt_frame_sink sink, void *sink_context);

@@ -105,6 +105,8 @@ int pt_srtp_unprotect(pt_srtp_session *session, uint8_t *packet, size_t length) 
       return PT_ERR_SRTP_REPLAY;
     case srtp_err_status_bad_param:
       return PT_ERR_MALFORMED;
+    case srtp_err_status_alloc_fail: /* a new SSRC's stream */
+      return PT_ERR_NO_MEMORY;
     default:
       return PT_ERR_SRTP;
   }

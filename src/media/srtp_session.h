@@ -26,7 +26,8 @@ int pt_srtp_session_create(pt_srtp_session **session, const uint8_t *master_key,
 int pt_srtp_protect(pt_srtp_session *session, uint8_t *packet, size_t length, size_t capacity);
 
 /* Verifies and decrypts the SRTP packet in place; returns the RTP length or PT_ERR_MALFORMED /
- * PT_ERR_SRTP_AUTH (tampered) / PT_ERR_SRTP_REPLAY (seen before or too old) / PT_ERR_STATE / PT_ERR_SRTP. */
+ * PT_ERR_SRTP_AUTH (tampered) / PT_ERR_SRTP_REPLAY (seen before or too old) / PT_ERR_STATE / PT_ERR_NO_MEMORY (a
+ * new SSRC's stream could not be made; the next packet of it tries again) / PT_ERR_SRTP. */
 int pt_srtp_unprotect(pt_srtp_session *session, uint8_t *packet, size_t length);
 
 /* Fills a fresh random master key from the platform's CSPRNG. */

@@ -103,8 +103,7 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
   int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
   if (status != PT_OK) return status;
   pt_control_message *m = malloc(sizeof *m);
-  if (m == NULL) return PT_ERR_NO_MEMORY;
-  status = pt_control_parse(json, length, m);
+  status = m == NULL ? PT_ERR_NO_MEMORY : pt_control_parse(json, length, m);
   pt_handle outbound = status == PT_OK ? pt_stream_find(core, peer, (uint8_t)m->stream_id, 0) : 0;
   pt_handle inbound = status == PT_OK ? pt_stream_find(core, peer, (uint8_t)m->stream_id, 1) : 0;
   cJSON *payload;
@@ -160,6 +159,11 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
     }
   }
   free(m);
+  if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) {
+    /* A valid message our side could not act on: the two sides' views of their streams part ways from here,
+     * so the link closes, saying why, rather than go on with a step missing. */
+    pt_peer_close(core, peer, status);
+  }
   return status;
 }
 
@@ -306,5 +310,9 @@ int pt_peer_input_receive(pt_core *core, pt_handle peer, const uint8_t *message,
   /* Host → client input is for this side's inbound stream of that id, client → host for its outbound one. */
   pt_handle stream = pt_stream_find(core, peer, stream_id, to_client);
   if (stream == 0) return PT_ERR_UNEXPECTED_MESSAGE;
-  return pt_stream_receive_input(core, stream, message + PT_INPUT_HEADER_SIZE, length - PT_INPUT_HEADER_SIZE);
+  status = pt_stream_receive_input(core, stream, message + PT_INPUT_HEADER_SIZE, length - PT_INPUT_HEADER_SIZE);
+  /* Input is reliable so that no key up is lost: one our side could not take (memory short, queue full)
+   * ends the link, saying why, as for the control channel. */
+  if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) pt_peer_close(core, peer, status);
+  return status;
 }

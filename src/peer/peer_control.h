@@ -14,7 +14,8 @@
 /* Builds and queues a control message to the peer. */
 int pt_peer_control_send(pt_core *core, pt_handle peer, const pt_control_message *message);
 
-/* Feeds one message from the peer's control channel; refused messages return their error (the link stays). */
+/* Feeds one message from the peer's control channel; refused messages return their error (the link stays);
+ * one our side cannot act on for want of memory or queue room closes the peer with that error. */
 int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, size_t length, double now_ms);
 
 /* Client: asks the host for a stream; returns the request id (> 0). */
@@ -53,7 +54,8 @@ int pt_peer_request_keyframe(pt_core *core, pt_handle stream);
 int pt_peer_media_receive(pt_core *core, pt_handle peer, pt_media_kind kind, uint8_t *packet, size_t length,
                           double now_ms);
 
-/* Feeds one message from the peer's input channel to the stream its header names. */
+/* Feeds one message from the peer's input channel to the stream its header names; one our side cannot take
+ * for want of memory or queue room closes the peer with that error (input is reliable). */
 int pt_peer_input_receive(pt_core *core, pt_handle peer, const uint8_t *message, size_t length);
 
 #endif

@@ -338,7 +338,7 @@ static int deliver_frame(void *context, const uint8_t *const *payloads, const si
   pt_media_kind kind = call->kind;
   size_t bound = pt_rtp_depacketized_bound(stream->codec[kind], lengths, count);
   uint8_t *event = malloc(FRAME_EVENT_HEADER + bound + 1);
-  if (event == NULL) return PT_ERR_NO_MEMORY;
+  if (event == NULL) return PT_ERR_NO_MEMORY; /* the assembler counts the frame dropped */
   size_t length = 0;
   int depacketized_keyframe = 0;
   int status = pt_rtp_depacketize(stream->codec[kind], payloads, lengths, count, event + FRAME_EVENT_HEADER, bound + 1,
@@ -365,11 +365,9 @@ static int deliver_frame(void *context, const uint8_t *const *payloads, const si
     double *bytes = kind == PT_MEDIA_VIDEO ? &stream->counters.video_bytes : &stream->counters.audio_bytes;
     (*frames)++;
     *bytes += (double)length;
-  } else {
-    stream->counters.frames_dropped++;
   }
   free(event);
-  return status == PT_ERR_MALFORMED ? PT_OK : status; /* an undecodable frame is dropped, the stream goes on */
+  return status; /* an error: the assembler drops the frame (counted) and waits for a keyframe */
 }
 
 /* Sends the keyframe requests the assemblers call for. */
@@ -401,21 +399,30 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
       stream->assembler[kind] == NULL) {
     return PT_ERR_STATE;
   }
-  int rtp_length = pt_srtp_unprotect(stream->srtp, packet, length);
+  pt_video_receiver *video = kind == PT_MEDIA_VIDEO ? stream->video_receiver : NULL;
+  /* The SSRC is in the clear: a parity packet goes to the receiver; a media packet's memory in the assembler
+   * is taken before SRTP marks its sequence number seen, so that one there is no memory for is as lost on
+   * the way and its retransmission is not refused as a replay. */
+  uint32_t ssrc = length < 12 ? 0
+                              : ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
+  int parity = video != NULL && ssrc == pt_stream_fec_ssrc(stream->description.video_ssrc);
+  uint8_t *copy = parity ? NULL : malloc(length > 0 ? length : 1);
+  int rtp_length = !parity && copy == NULL ? PT_ERR_NO_MEMORY : pt_srtp_unprotect(stream->srtp, packet, length);
   if (rtp_length < 0) {
-    stream->counters.srtp_rejected++;
+    free(copy);
+    if (rtp_length == PT_ERR_NO_MEMORY) stream->counters.packets_dropped++; /* (or a new SSRC's SRTP stream) */
+    else stream->counters.srtp_rejected++;
     return rtp_length;
   }
   pt_stream_call call = {core, handle, stream, kind, NULL, 0, now_ms};
-  pt_video_receiver *video = kind == PT_MEDIA_VIDEO ? stream->video_receiver : NULL;
-  uint32_t ssrc = ((uint32_t)packet[8] << 24) | ((uint32_t)packet[9] << 16) | ((uint32_t)packet[10] << 8) | packet[11];
-  if (video != NULL && ssrc == pt_stream_fec_ssrc(stream->description.video_ssrc)) {
+  if (parity) {
     status = pt_video_receiver_on_fec(video, packet, (size_t)rtp_length, now_ms);
   } else {
     if (kind == PT_MEDIA_VIDEO) stream->counters.video_packets++;
     else stream->counters.audio_packets++;
     if (video != NULL) pt_video_receiver_on_media(video, packet, (size_t)rtp_length, now_ms);
-    status = assemble(&call, packet, (size_t)rtp_length);
+    status = pt_frame_assembler_push_into(stream->assembler[kind], packet, (size_t)rtp_length, copy, now_ms,
+                                          deliver_frame, &call);
   }
   if (video != NULL) {
     int recovered = pt_video_receiver_recover(video, now_ms, assemble, &call);

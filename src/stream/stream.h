@@ -36,6 +36,8 @@ typedef struct pt_stream_counters {
    * packets FEC rebuilt, keyframes sent, frames the host dropped to keep its queue short */
   double target_bps, estimate_bps, loss_fraction, rtt_ms, nacks, retransmitted, fec_packets, fec_recovered, keyframes,
       frames_skipped;
+  double packets_dropped; /* media packets this side could not take for want of memory (asked for again
+                             like lost ones where they leave a gap) */
 } pt_stream_counters;
 
 /* Creates a host stream on a peer from a description whose stream id, SSRCs and key the core fills

@@ -111,7 +111,7 @@ PT_EXPORT(channel_backlog) double pt_wasm_channel_backlog(int32_t channel);
 /* Feeds one received RTCDataChannel message. */
 PT_EXPORT(channel_receive) int32_t pt_wasm_channel_receive(int32_t channel, const uint8_t *chunk, uint32_t length,
                                                            double now_ms);
-/* Writes the channel's counters (struct pt_channel_counters: 10 float64) to out. */
+/* Writes the channel's counters (struct pt_channel_counters: 11 float64) to out. */
 PT_EXPORT(channel_counters) int32_t pt_wasm_channel_counters(int32_t channel, void *out);
 /* Closes the channel with a reason code (queues its close event). */
 PT_EXPORT(channel_close) int32_t pt_wasm_channel_close(int32_t channel, int32_t reason);
@@ -182,7 +182,7 @@ PT_EXPORT(stream_open_receiver) int32_t pt_wasm_stream_open_receiver(const char 
  * is not the receiver's (another stream's, or feedback for the peer's own streams). */
 PT_EXPORT(stream_receive) int32_t pt_wasm_stream_receive(int32_t stream, int32_t kind, uint8_t *message, uint32_t length,
                                                          double now_ms);
-/* Writes the stream's counters (struct pt_stream_counters: 28 float64) to out. */
+/* Writes the stream's counters (struct pt_stream_counters: 29 float64) to out. */
 PT_EXPORT(stream_counters) int32_t pt_wasm_stream_counters(int32_t stream, void *out);
 
 /* ---- exports: SRTP sessions ---- */

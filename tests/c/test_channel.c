@@ -544,6 +544,42 @@ static void test_the_714_byte_attack_holds_almost_nothing(void) {
   pt_core_destroy(&core);
 }
 
+/* A whole message the core cannot hand over (here: the output queue at its budget, an app that stopped draining;
+ * memory short is the same, tests/c/test_allocation_failures.c): a reliable channel closes, saying why, rather
+ * than go on with a message missing; an unreliable one drops it, counts it, and goes on. */
+static void test_a_message_that_cannot_be_handed_over(void) {
+  for (int mode = PT_CHANNEL_UNRELIABLE; mode <= PT_CHANNEL_RELIABLE; mode++) {
+    pt_handle a, b;
+    two_channels((pt_channel_mode)mode, &a, &b);
+    for (int i = 0; i < 2; i++) {
+      CHECK(pt_channel_send(&core, a, PT_MESSAGE_STANDALONE, 0, (const uint8_t *)"hi", 2, 0) > 0);
+    }
+    CHECK(pt_channel_pull(&core, a, 1u << 20) > 0);
+    static uint8_t chunks[2][PT_CHUNK_HEADER_SIZE + CHUNK];
+    int lengths[2];
+    for (int i = 0; i < 2; i++) {
+      lengths[i] = expect_output(PT_OUTPUT_SEND, a, PT_TRANSPORT_CHANNEL);
+      memcpy(chunks[i], out_buf, (size_t)lengths[i]);
+    }
+    int filler = 0;
+    while (pt_output_queue_push(&core.outputs, PT_OUTPUT_SEND, 0, 0, "x", 1) == PT_OK) filler++;
+    CHECK_EQ(pt_channel_receive(&core, b, chunks[0], (size_t)lengths[0], 0), PT_ERR_QUEUE_FULL);
+    for (int i = 0; i < filler; i++) expect_output(PT_OUTPUT_SEND, 0, 0);
+    if (mode == PT_CHANNEL_RELIABLE) {
+      expect_output(PT_OUTPUT_EVENT, b, PT_EVENT_CHANNEL_CLOSED);
+      CHECK(strstr(out_buf, "\"code\":-7") != NULL);
+      CHECK_EQ(pt_channel_receive(&core, b, chunks[1], (size_t)lengths[1], 0), PT_ERR_STALE_HANDLE);
+    } else {
+      pt_channel_counters counters;
+      CHECK_EQ(pt_channel_counters_of(&core, b, &counters), PT_OK);
+      CHECK(counters.undelivered == 1 && counters.messages_received == 0);
+      CHECK_EQ(pt_channel_receive(&core, b, chunks[1], (size_t)lengths[1], 0), PT_OK);
+      expect_output(PT_OUTPUT_EVENT, b, PT_EVENT_CHANNEL_MESSAGE);
+    }
+    pt_core_destroy(&core);
+  }
+}
+
 int main(void) {
   RUN(test_messages_of_every_size_arrive_whole_and_in_order);
   RUN(test_request_response_and_timeout);
@@ -559,5 +595,6 @@ int main(void) {
   RUN(test_reassembly_is_bounded_per_core);
   RUN(test_a_16_mib_message_in_64_kib_chunks_out_of_order);
   RUN(test_the_714_byte_attack_holds_almost_nothing);
+  RUN(test_a_message_that_cannot_be_handed_over);
   return 0;
 }

@@ -515,23 +515,30 @@ static void test_deadline_follows_the_gap_and_the_request_rate(void) {
   pt_frame_assembler_destroy(a);
 }
 
-static void test_sink_error_stops_the_hand_out_and_keeps_the_rest(void) {
+/* A frame the sink could not take (memory short, queue full, undecodable) is dropped; the frames that depend
+ * on it are not handed out: the assembler waits for (and asks for) a keyframe. */
+static void test_a_sink_error_drops_the_frame_and_waits_for_a_keyframe(void) {
   pt_frame_assembler *a = make(512, 1 << 20, 0);
   size_t n = 0;
   uint16_t seq = 1;
   frame(&n, &seq, 0, 1, 40, 0); /* pk[0] */
   frame(&n, &seq, 1, 2, 40, 1); /* pk[1..2] */
   frame(&n, &seq, 2, 1, 40, 0); /* pk[3] */
+  frame(&n, &seq, 3, 1, 40, 1); /* pk[4] */
   push_range(a, 0, 2, 0);
   push(a, 3, 0);
   sink_status = PT_ERR_QUEUE_FULL;
   CHECK_EQ(pt_frame_assembler_push(a, pk[2].data, pk[2].length, 1, record, NULL), PT_ERR_QUEUE_FULL);
-  CHECK_EQ(got_count, 1);
+  CHECK_EQ(got_count, 1); /* offered once, refused */
   sink_status = PT_OK;
   CHECK_EQ(pt_frame_assembler_poll(a, 2, record, NULL), PT_OK);
+  CHECK_EQ(got_count, 1); /* the delta frame after it is not handed out */
+  CHECK_EQ(counters(a).frames, 0);
+  CHECK(counters(a).frames_dropped >= 2);
+  CHECK_EQ(pt_frame_assembler_take_keyframe_request(a, 3), 1);
+  push(a, 4, 4);
   CHECK_EQ(got_count, 2);
-  expect_frame(0, 1, 2, 1);
-  expect_frame(1, 3, 1, 0);
+  expect_frame(1, 4, 1, 1); /* the next keyframe */
   pt_frame_assembler_destroy(a);
 }
 
@@ -741,8 +748,9 @@ static int fuzz_sink(void *context, const uint8_t *const *payloads, const size_t
   (void)payloads, (void)timestamp, (void)first_arrival_ms, (void)keyframe;
   CHECK(count >= 1 && count <= 32);
   for (size_t i = 0; i < count; i++) CHECK(lengths[i] <= 64);
+  if (rng() % 16 == 0) return PT_ERR_QUEUE_FULL; /* refused: dropped, not counted as handed out */
   (*(size_t *)context)++;
-  return rng() % 16 == 0 ? PT_ERR_QUEUE_FULL : PT_OK;
+  return PT_OK;
 }
 
 static void test_random_bytes_do_not_crash(void) {
@@ -878,7 +886,7 @@ int main(void) {
   RUN(test_malformed_packets_are_refused_and_counted);
   RUN(test_deadline_follows_the_gap_and_the_request_rate);
   RUN(test_a_gap_waits_out_a_stall);
-  RUN(test_sink_error_stops_the_hand_out_and_keeps_the_rest);
+  RUN(test_a_sink_error_drops_the_frame_and_waits_for_a_keyframe);
   RUN(test_sequence_restart);
   RUN(test_bad_configs_are_refused);
   RUN(test_random_stream_with_loss_and_reordering);

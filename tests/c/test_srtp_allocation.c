@@ -92,7 +92,7 @@ static void test_a_failed_allocation_for_a_new_ssrc_drops_only_that_packet(void)
       pt_srtp_session_destroy(receiver);
       break;
     }
-    CHECK(status < 0);
+    CHECK_EQ(status, PT_ERR_NO_MEMORY);
     length = make_rtp(packet, sequence++, 0x1234);
     protected_length = pt_srtp_protect(sender, packet, length, sizeof packet);
     CHECK_EQ(pt_srtp_unprotect(receiver, packet, (size_t)protected_length), (int)length);

@@ -7,7 +7,8 @@
  *  - as any other gateway message: a signal's data comes out normalised (normalising it again changes
  *    nothing); a message about an attempt has a request id and a peer id in range;
  *  - as signal data of each kind: normalised text normalises to itself;
- *  - as a peer id: one that parses formats back to the same text.
+ *  - as a peer id: one that parses formats back to the same text;
+ *  - as JSON: what the syntax check (src/gateway/json_syntax.c) calls valid, cJSON parses.
  * Then the line is a step for one connection of a core with room for 16 objects: a line that starts with
  * '!' is an action (below), any other is a message from the gateway. The outputs are drained after every
  * step and checked (fuzz_support.h); the hellos the core sends parse as client hellos. Incoming requests
@@ -30,6 +31,7 @@
 #include "gateway/connection.h"
 #include "gateway/gateway_messages.h"
 #include "gateway/hello_codec.h"
+#include "gateway/json_syntax.h"
 #include "peer/peer.h"
 
 #include "fuzz_support.h"
@@ -107,6 +109,15 @@ static void check_signal_data(const char *line, size_t length) {
     FUZZ_CHECK(normalised == strlen(data));
     check_normalised((pt_signal_kind)kind, data, normalised);
   }
+}
+
+/* The JSON syntax check and cJSON agree where it matters: what the check calls valid, cJSON parses (with
+ * memory to spare), since the core reads a cJSON failure on valid JSON as memory run out. */
+static void check_json_syntax(const char *line, size_t length) {
+  if (!pt_json_syntax_valid(line, length)) return;
+  cJSON *parsed = cJSON_ParseWithLength(line, length);
+  FUZZ_CHECK(parsed != NULL);
+  cJSON_Delete(parsed);
 }
 
 static void check_peer_id(const char *line) {
@@ -225,6 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t size) {
     check_inbound(line, length);
     check_signal_data(line, length);
     check_peer_id(line);
+    check_json_syntax(line, length);
     if (length > 0 && line[0] == '!') {
       act(line + 1, length - 1);
     } else {
