@@ -480,6 +480,10 @@ int pt_frame_assembler_push_into(pt_frame_assembler *a, const uint8_t *packet, s
     return status;
   }
   if (payload_length > 0) memcpy(copy, packet + header, (size_t)payload_length);
+  if ((size_t)payload_length < length) { /* only the payload is counted against the budget: only it is held */
+    uint8_t *smaller = realloc(copy, payload_length > 0 ? (size_t)payload_length : 1);
+    if (smaller != NULL) copy = smaller;
+  }
   uint32_t timestamp = ((uint32_t)packet[4] << 24) | ((uint32_t)packet[5] << 16) | ((uint32_t)packet[6] << 8);
   *slot_of(a, seq) = (pt_fa_slot){seq, a->epoch, SLOT_HELD, (uint8_t)(packet[1] >> 7), timestamp | packet[7],
                                   now_ms, copy, (size_t)payload_length};
