@@ -15,6 +15,8 @@ const DEFAULT_AUDIO = { codec: "opus", sampleRate: 48000, channels: 2 };
 const EMPTY_KEY = "A".repeat(40); // 30 zero bytes in base64; the core puts a fresh key in its place
 
 const SIGNAL_KINDS = { offer: 1, answer: 2, candidate: 3 };
+/** Stream requests held for a "stream-request" listener not yet added (see Peer#unheardStreamRequests). */
+const UNHEARD_STREAM_REQUESTS = 16;
 /** Control messages logged only at Trace: the media path's round-trip probes. */
 const PROBE_MESSAGES = new Set(["ping", "pong"]);
 
@@ -48,6 +50,12 @@ export class Peer extends EventEmitter {
   #ready; // {resolve, reject, timeoutMs} until the peer is first Connected
   #closed = false;
   #streamLog;
+  /**
+   * Stream requests that came before any "stream-request" listener: a client may ask as soon as its side is
+   * connected, before the host's accept() has resolved and its listener is on. Handed to the first
+   * listener added; at most UNHEARD_STREAM_REQUESTS (the rest are refused at once).
+   */
+  #unheardStreamRequests = [];
 
   /** @internal Created by RainwayConnection when the core reports a new peer. */
   constructor({ runtime, handle, connection, id, externalId, ready, log }) {
@@ -423,6 +431,16 @@ export class Peer extends EventEmitter {
     this.emit("stream-announcement", { info, join: async (options = {}) => this.#join(info, options) });
   }
 
+  addEventListener(name, handler) {
+    super.addEventListener(name, handler);
+    if (name !== "stream-request" || this.#unheardStreamRequests.length === 0) return;
+    const waiting = this.#unheardStreamRequests.splice(0);
+    // After the caller's own code has run, as an event would be.
+    queueMicrotask(() => {
+      for (const request of waiting) if (!this.#closed) this.emit("stream-request", request);
+    });
+  }
+
   #onStreamRequested({ requestId, permissions }) {
     this.#streamLog(LogLevel.Debug, () => `the client asks for a stream (request ${requestId}, permissions ${permissions})`);
     let answered = false;
@@ -431,7 +449,7 @@ export class Peer extends EventEmitter {
       if (this.#closed) throw new RainwayError("Couldn't answer the stream request: peer is disconnected");
       answered = true;
     };
-    this.emit("stream-request", {
+    const request = {
       id: requestId,
       permissions,
       accept: async (options = {}) => {
@@ -444,7 +462,15 @@ export class Peer extends EventEmitter {
         const status = this.#runtime.call((core) => core.peerRejectStream(this.#handle, requestId, String(reason)));
         if (status < 0) throw new RainwayError(`Couldn't reject the stream request: ${this.#runtime.core.errorName(status)}`);
       },
-    });
+    };
+    if (this.listenerCount("stream-request") > 0) {
+      this.emit("stream-request", request);
+    } else if (this.#unheardStreamRequests.length < UNHEARD_STREAM_REQUESTS) {
+      this.#streamLog(LogLevel.Debug, () => `no "stream-request" listener yet: request ${requestId} waits for one`);
+      this.#unheardStreamRequests.push(request);
+    } else {
+      request.reject("The host is not taking stream requests.");
+    }
   }
 
   /** Host: offers a stream to this peer without being asked; resolves with the OutboundStream. */
@@ -542,6 +568,7 @@ export class Peer extends EventEmitter {
     this.#connection._removePeer(this);
     for (const request of this.#streamRequests.values()) request.reject(new RainwayError("Couldn't request stream: peer is disconnected"));
     this.#streamRequests.clear();
+    this.#unheardStreamRequests = [];
     this.streams.clear();
     this.outboundStreams.clear();
     this.dataChannels.clear();

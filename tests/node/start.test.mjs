@@ -92,6 +92,21 @@ function httpsText(url, ca) {
   });
 }
 
+/** Listens on the port as soon as it is free (within 60 s). */
+async function holdPort(port) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const server = createServer();
+    const error = await new Promise((resolve) => {
+      server.once("error", resolve);
+      server.listen(port, "127.0.0.1", () => resolve(null));
+    });
+    if (error === null) return server;
+    if (error.code !== "EADDRINUSE" || Date.now() > deadline) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 test("npm start on a fresh clone installs, builds with progress, serves the demo; a taken port is one clear line", { timeout: 15 * 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "petrichor-clone-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -147,9 +162,9 @@ test("npm start on a fresh clone installs, builds with progress, serves the demo
   assert.doesNotMatch(second.output, /\bat .*\.m?js:\d+|EADDRINUSE/);
   await first.stop();
 
-  // Also when something else holds the port, with the build already done.
-  const holder = createServer().listen(port, "127.0.0.1");
-  await new Promise((resolve) => holder.once("listening", resolve));
+  // Also when something else holds the port, with the build already done (once the first demo's process has
+  // let it go: on a busy machine that can come after first.stop() returns).
+  const holder = await holdPort(port);
   t.after(() => holder.close());
   const third = npmStart(t, dir, { PORT: String(port) });
   assert.notEqual((await third.exited).code, 0);

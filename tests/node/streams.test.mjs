@@ -3,7 +3,7 @@
 // assembly) and comes out as "frame" events.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import rainway, { InputLevel, InputType, KeyboardAction, RainwayError, StreamType, VirtualKey } from "../../js/index.js";
+import rainway, { InputLevel, InputType, KeyboardAction, LogLevel, RainwayError, StreamType, VirtualKey } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
 import { nextEvent, sleep, until } from "../helpers/events.mjs";
@@ -219,6 +219,27 @@ test("stream requests: rejection with the host's reason, announcements, forced a
     assert.match(carried, /^bad news(é)+$/);
     assert.ok(new TextEncoder().encode(carried).length <= 1024 && carried.length > 500);
   } finally {
+    close();
+  }
+});
+
+test("a stream request that reaches the host before it listens for one waits for its listener", { timeout: 30000 }, async () => {
+  const { clientPeer, hostPeer, close } = await hostAndClient();
+  const level = rainway.logLevel;
+  const waiting = [];
+  const onLog = (logLevel, target, message) => message.includes("waits for one") && waiting.push(message);
+  rainway.logLevel = LogLevel.Debug;
+  rainway.addEventListener("log", onLog);
+  try {
+    const requested = clientPeer.createStream({ permissions: InputLevel.Mouse });
+    await until(() => waiting.length === 1, 10000); // arrived, nobody listening yet
+    hostPeer.addEventListener("stream-request", (request) => request.accept({ type: StreamType.AppIsolation }));
+    const stream = await requested;
+    assert.equal(stream.permissions, InputLevel.Mouse);
+    assert.equal(hostPeer.outboundStreams.size, 1);
+  } finally {
+    rainway.removeEventListener("log", onLog);
+    rainway.logLevel = level;
     close();
   }
 });
