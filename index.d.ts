@@ -280,7 +280,15 @@ export interface JoinStreamOptions {
   metrics?: boolean;
   /** Petrichor, browsers: `false` plays this stream on the main thread even where the connection has a media worker. */
   mediaWorker?: boolean;
+  /** Petrichor, browsers: when decoded pictures are shown (see `InboundStream.playout`); "instant" by default. */
+  playout?: PlayoutPolicy;
 }
+
+/**
+ * Petrichor: when decoded pictures are shown. "instant": as soon as each is decoded (the lowest latency);
+ * "smooth": after a small adaptive delay (at most 150 ms) that evens out the network's jitter.
+ */
+export type PlayoutPolicy = "instant" | "smooth";
 
 export interface CreateStreamOptions extends JoinStreamOptions {
   permissions: InputLevel;
@@ -651,6 +659,8 @@ export declare class InboundStream extends EventEmitter<StreamEvents> {
    */
   readonly container: HTMLElement;
   readonly videoReadyState: VideoReadyState;
+  /** Petrichor, browsers: the playout policy; settable at any time (a bad value throws a RainwayError). */
+  playout: PlayoutPolicy;
   /** The remote picture's size: the decoded frames', else the announced one. */
   readonly currentFrameSize:
     | { codecWidth: number; codecHeight: number; streamBounds?: IDesktopRect; fullDesktopBounds?: IDesktopRect }

@@ -197,10 +197,10 @@ export class MediaWorker {
    * Plays a stream in the worker: `handler(message)` gets its "stream" messages. Returns
    * {command(message), detach()}; the canvas (an OffscreenCanvas) is transferred.
    */
-  attach(link, { announcement, canvas, video, audio, wantFrames, logLevels }, handler) {
+  attach(link, { announcement, canvas, video, audio, wantFrames, playout, logLevels }, handler) {
     const stream = this.#nextId++;
     this.#streams.set(stream, handler);
-    this.post({ type: "attach", stream, link: link.id, announcement, canvas, video, audio, wantFrames, logLevels }, [canvas]);
+    this.post({ type: "attach", stream, link: link.id, announcement, canvas, video, audio, wantFrames, playout, logLevels }, [canvas]);
     return {
       command: (message, transfer = []) => this.post({ type: "stream", stream, ...message }, transfer),
       detach: () => {

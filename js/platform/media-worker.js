@@ -83,9 +83,11 @@ class Receiver {
   #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
   #enabled; // log levels the page wants, by level
   #countersTimer = null;
+  #playout; // the playout policy, kept for a player still being configured
 
-  constructor({ stream, link, handle, canvas, video, audio, wantFrames, logLevels }) {
+  constructor({ stream, link, handle, canvas, video, audio, wantFrames, logLevels, playout }) {
     this.#key = stream;
+    this.#playout = playout;
     this.#link = link;
     this.#handle = handle;
     this.#wantFrames = wantFrames;
@@ -104,6 +106,7 @@ class Receiver {
             onSize: (width, height) => this.tell({ size: { width, height } }),
             onError,
             log,
+            playout: this.#playout,
           };
           this.#video = new VideoPlayer(canvas, config, callbacks, LOW_LATENCY_CONTEXT);
           this.#video.probe(this.#probe);
@@ -192,6 +195,10 @@ class Receiver {
       this.#audio?.play();
     }
     if (message.wantFrames !== undefined) this.#wantFrames = message.wantFrames;
+    if (message.playout) {
+      this.#playout = message.playout;
+      this.#video?.setPlayout(message.playout);
+    }
     if (message.logLevels) this.#enabled = message.logLevels;
     if (message.requestKeyframe) this.requestKeyframe(message.requestKeyframe);
     if (message.probe !== undefined) {

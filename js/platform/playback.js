@@ -21,9 +21,11 @@ export class LocalPlayback {
   #audio = null;
   #closed = false;
   #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
+  #playout; // the playout policy, kept for a player still being configured
 
   constructor(canvas, info, callbacks) {
     this.#canvas = canvas;
+    this.#playout = callbacks.playout;
     const { log } = callbacks;
     if (info.video) {
       chooseVideoConfig(info.video.codec)
@@ -34,6 +36,7 @@ export class LocalPlayback {
             onState: callbacks.onState,
             onError: callbacks.onError,
             log,
+            playout: this.#playout,
           });
           this.#video.probe(this.#probe);
           callbacks.requestKeyframe(KEYFRAME_AT_START);
@@ -70,6 +73,11 @@ export class LocalPlayback {
   }
 
   wantFrames() {}
+
+  setPlayout(policy) {
+    this.#playout = policy;
+    this.#video?.setPlayout(policy);
+  }
 
   resumeAudio() {
     return this.#audio?.resume();
@@ -121,7 +129,7 @@ export class WorkerPlayback {
   #onProbe = null;
 
   /** link: the peer's MediaLink; announcement: the page core's streamHandOff for this stream. */
-  constructor(worker, link, { canvas, info, announcement, wantFrames }, callbacks) {
+  constructor(worker, link, { canvas, info, announcement, wantFrames, playout }, callbacks) {
     this.#callbacks = callbacks;
     const offscreen = canvas.transferControlToOffscreen();
     if (info.audio && typeof globalThis.AudioDecoder === "function") {
@@ -133,7 +141,7 @@ export class WorkerPlayback {
     }
     this.#stream = worker.attach(
       link,
-      { announcement, canvas: offscreen, video: info.video, audio: this.#audio ? info.audio : undefined, wantFrames, logLevels: this.#logLevels() },
+      { announcement, canvas: offscreen, video: info.video, audio: this.#audio ? info.audio : undefined, wantFrames, playout, logLevels: this.#logLevels() },
       (message) => this.#onMessage(message),
     );
   }
@@ -188,6 +196,10 @@ export class WorkerPlayback {
 
   wantFrames(want) {
     this.#stream.command({ wantFrames: want });
+  }
+
+  setPlayout(policy) {
+    this.#stream.command({ playout: policy });
   }
 
   resumeAudio() {

@@ -1,10 +1,12 @@
 // Browser video playback: encoded frames → WebCodecs VideoDecoder (latency-optimised, hardware
-// preferred, software as fallback) → each VideoFrame drawn into a canvas at once and closed. The
+// preferred, software as fallback) → each VideoFrame drawn into a canvas when the playout policy says
+// (js/platform/playout.js: at once, or after a small delay that evens out jitter) and closed. The
 // decode queue is bounded: when it backs up, frames are dropped up to the next keyframe and one is
 // asked for, rather than falling behind. A decoder error recovers the same way.
 import { RainwayError } from "../sdk/errors.js";
 import { closeCodec } from "./codecs.js";
 import { LogLevel } from "../sdk/enums.js";
+import { PlayoutPolicy, PlayoutScheduler } from "./playout.js";
 
 const MAX_DECODE_QUEUE = 4;
 const PAINT_LOG = 1024; // the latest paint times kept (for tests and benches)
@@ -45,11 +47,14 @@ export class VideoPlayer {
   #skipped = 0; // frames dropped while waiting for a keyframe (for the log)
   #paints = new Float64Array(PAINT_LOG); // when pictures were drawn (sharedNow), a ring
   #probe = null;
+  #playout;
+  #playoutTimer = null;
 
   /**
    * canvas: an HTMLCanvasElement, or an OffscreenCanvas in a media worker (then contextOptions asks
    * for a low-latency context). callbacks: onKeyframeNeeded(reason), onState(name), onError(error),
-   * onSize(width, height) when the picture's size changes, log (a log of js/sdk/log.js)
+   * onSize(width, height) when the picture's size changes, log (a log of js/sdk/log.js); playout: the
+   * policy (PlayoutPolicy, "instant" by default)
    */
   constructor(canvas, config, callbacks, contextOptions = undefined) {
     this.#canvas = canvas;
@@ -57,13 +62,14 @@ export class VideoPlayer {
     this.#config = config;
     this.#callbacks = callbacks;
     this.#log = callbacks.log ?? (() => {});
-    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, lastDecodeMs: 0 };
+    this.#playout = new PlayoutScheduler(callbacks.playout ?? PlayoutPolicy.Instant);
+    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, lastDecodeMs: 0, playoutDelayMs: 0 };
     this.#createDecoder();
   }
 
   #createDecoder() {
     this.#decoder = new VideoDecoder({
-      output: (frame) => this.#draw(frame),
+      output: (frame) => this.#decoded(frame),
       error: (error) => this.#recover(error),
     });
     this.#decoder.configure(this.#config);
@@ -72,12 +78,53 @@ export class VideoPlayer {
     this.#callbacks.onState("WaitingForKeyframe");
   }
 
+  /** A decoded picture: shown now or held, as the playout policy says. */
+  #decoded(frame) {
+    if (this.#closed) {
+      frame.close();
+      return;
+    }
+    const now = performance.now();
+    const started = this.#decodeStarted.get(frame.timestamp);
+    this.#decodeStarted.delete(frame.timestamp);
+    if (started !== undefined) this.counters.lastDecodeMs = now - started;
+    for (const due of this.#playout.arrive(frame, frame.timestamp / 1000, now)) this.#draw(due);
+    this.counters.playoutDelayMs = this.#playout.delayMs;
+    this.#schedulePlayout();
+  }
+
+  /** Wakes up when the next held picture is due. */
+  #schedulePlayout() {
+    const due = this.#playout.nextDue;
+    if (due === null || this.#playoutTimer !== null) return;
+    this.#playoutTimer = setTimeout(() => {
+      this.#playoutTimer = null;
+      if (this.#closed) return;
+      for (const frame of this.#playout.showDue(performance.now())) this.#draw(frame);
+      this.#schedulePlayout();
+    }, Math.max(0, due - performance.now()));
+  }
+
+  /** The playout policy (PlayoutPolicy): "instant" or "smooth". */
+  get playout() {
+    return this.#playout.policy;
+  }
+
+  setPlayout(policy) {
+    this.#playout.setPolicy(policy);
+    for (const frame of this.#playout.showDue(performance.now())) this.#draw(frame);
+    this.counters.playoutDelayMs = this.#playout.delayMs;
+    this.#log(LogLevel.Debug, () => `playout: ${policy}`);
+  }
+
+  /** Drops the pictures held for playout (closing them). */
+  #dropHeld() {
+    for (const frame of this.#playout.takeAll()) frame.close();
+  }
+
   #draw(frame) {
     try {
       if (this.#closed) return;
-      const started = this.#decodeStarted.get(frame.timestamp);
-      this.#decodeStarted.delete(frame.timestamp);
-      if (started !== undefined) this.counters.lastDecodeMs = performance.now() - started;
       if (this.#canvas.width !== frame.displayWidth || this.#canvas.height !== frame.displayHeight) {
         this.#log(LogLevel.Debug, () => `picture size ${frame.displayWidth}x${frame.displayHeight}`);
         this.#canvas.width = frame.displayWidth;
@@ -157,6 +204,7 @@ export class VideoPlayer {
 
   pause() {
     this.#paused = true;
+    this.#dropHeld();
     this.#callbacks.onState("Paused");
   }
 
@@ -171,6 +219,8 @@ export class VideoPlayer {
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#dropHeld();
+    clearTimeout(this.#playoutTimer);
     closeCodec(this.#decoder);
     this.#decodeStarted.clear();
     this.#callbacks.onState("Disposed");

@@ -10,6 +10,7 @@ import { LocalPlayback, WorkerPlayback } from "../platform/playback.js";
 import { applyStreamFit, createStreamView, enterFullscreen, hasDom, pictureRect, toRemotePoint } from "../platform/stream-view.js";
 import { InputCapture } from "../platform/input-capture.js";
 import { CursorView } from "../platform/cursor-view.js";
+import { PlayoutPolicy } from "../platform/playout.js";
 import { CoreEvents } from "./runtime.js";
 import { MediaKind, Transport, parseFrameEvent } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
@@ -372,6 +373,7 @@ export class InboundStream extends EventEmitter {
     this.container = undefined;
     this.videoReadyState = VideoReadyState.Detached;
     this.#metrics = options.metrics === true;
+    this.#playout = options.playout ?? PlayoutPolicy.Instant;
     this.#report = this.#metrics ? { entries: [] } : undefined;
     this.#record({
       type: "started",
@@ -388,6 +390,25 @@ export class InboundStream extends EventEmitter {
 
   #view = null;
   #playback = null; // LocalPlayback or WorkerPlayback (js/platform/playback.js)
+  #playout;
+
+  /**
+   * When decoded pictures are shown (js/platform/playout.js): "instant" (the default: as soon as each is
+   * decoded) or "smooth" (after a small adaptive delay that evens out the network's jitter). Settable at
+   * any time; also an option of createStream and join.
+   */
+  get playout() {
+    return this.#playout;
+  }
+
+  set playout(policy) {
+    if (policy !== PlayoutPolicy.Instant && policy !== PlayoutPolicy.Smooth) {
+      throw new RainwayError(`playout must be "instant" or "smooth", not ${JSON.stringify(policy)}.`);
+    }
+    this.#playout = policy;
+    this.#playback?.setPlayout(policy);
+    this.#log(LogLevel.Debug, () => `playout: ${policy}`);
+  }
   #handedOff = false; // the media worker's core receives this stream
   #overlayTimer = null;
 
@@ -426,13 +447,14 @@ export class InboundStream extends EventEmitter {
       keyframeReason: (reason) => (this.#keyframeReason = reason),
       sendKeyframeRequest: () => !this.#ended && this.#runtime.call((core) => core.streamSendKeyframeRequest(this.#handle)),
       onFrame: (frame) => this.#emitFrame(frame),
+      playout: this.#playout,
     };
     const media = options.mediaWorker === false ? null : this.peer._mediaWorker();
     const announcement = media ? this.#runtime.core.streamHandOff(this.#handle) : null;
     if (typeof announcement === "string") {
       this.#handedOff = true;
       this.#log(LogLevel.Debug, "playing in the media worker");
-      const settings = { canvas: this.#view.canvas, info, announcement, wantFrames: this.listenerCount("frame") > 0 };
+      const settings = { canvas: this.#view.canvas, info, announcement, wantFrames: this.listenerCount("frame") > 0, playout: this.#playout };
       this.#playback = new WorkerPlayback(media.worker, media.link, settings, callbacks);
     } else {
       if (announcement !== null) this.#log(LogLevel.Warning, () => `playing on the main thread: the stream could not be handed to the media worker (${this.#runtime.core.errorName(announcement)})`);

@@ -123,3 +123,27 @@ for (const [name, extra] of Object.entries(PATHS)) {
     }
   });
 }
+
+for (const [name, extra] of Object.entries(PATHS).slice(0, 2)) {
+  test(`on ${name}: smooth playout delays pictures by the jitter it sees, and instant playout again by none`, { timeout: 90000 }, async () => {
+    const page = await clientPage({ ...extra, playout: "smooth" });
+    try {
+      assert.equal(await page.evaluate(() => window.stream.playout), "smooth");
+      // The decoder's output is never perfectly even: smooth playout waits a little, within its bound.
+      await page.waitForFunction(() => window.playback().video?.playoutDelayMs > 0, null, { timeout: 20000 });
+      const smooth = (await page.evaluate(() => window.playback())).video;
+      assert.ok(smooth.playoutDelayMs <= 150, JSON.stringify(smooth));
+      let counter = await page.evaluate(() => window.counter());
+      await page.waitForFunction((before) => window.counter() !== before, counter, { timeout: 10000 });
+      await page.evaluate(() => (window.stream.playout = "instant"));
+      await page.waitForFunction(() => window.playback().video.playoutDelayMs === 0, null, { timeout: 10000 });
+      counter = await page.evaluate(() => window.counter());
+      await page.waitForFunction((before) => window.counter() !== before, counter, { timeout: 10000 });
+      assert.equal(await page.evaluate(() => window.stream.playout), "instant");
+      assert.deepEqual(await page.evaluate(() => window.errors), []);
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+}

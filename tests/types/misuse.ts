@@ -9,6 +9,8 @@ async function misuse(peer: Peer): Promise<void> {
   const connection = await rainway.connect({ apiKey: "key" });
   // @ts-expect-error mediaWorker is a boolean, not "auto"
   await rainway.connect({ apiKey: "key", mediaWorker: "auto" });
+  // @ts-expect-error playout is "instant" or "smooth"
+  await peer.createStream({ permissions: InputLevel.All, playout: "buffered" });
   // @ts-expect-error "peer_request" is not an event of RainwayConnection
   connection.addEventListener("peer_request", () => {});
   // @ts-expect-error "closed" is not an event of RainwayConnection

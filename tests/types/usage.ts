@@ -24,6 +24,7 @@ import rainway, {
   PenMask,
   HeldKeys,
   type OutgoingInput,
+  type PlayoutPolicy,
   type IGamepadReport,
   type IGamepadRumble,
   type RainwayInputEvent,
@@ -96,7 +97,9 @@ async function network(): Promise<void> {
     console.log(answer.length, channel.id, channel.mode, channel.peer.id, peer.dataChannels.get("chat") === channel);
     peer.addEventListener("datachannel", (remote: DataChannel) => remote.close());
     channel.close();
-    const stream: InboundStream = await peer.createStream({ permissions: InputLevel.All, metrics: true, streamFit: StreamFit.FullDesktop, mediaWorker: true });
+    const stream: InboundStream = await peer.createStream({ permissions: InputLevel.All, metrics: true, streamFit: StreamFit.FullDesktop, mediaWorker: true, playout: "smooth" });
+    const playout: PlayoutPolicy = stream.playout;
+    stream.playout = playout === "smooth" ? "instant" : "smooth";
     stream.addEventListener("frame", (frame: EncodedFrame) => console.log(frame.kind, frame.type, frame.timestamp, frame.data.length));
     stream.addEventListener("stats", (stats: StatsSummary) => console.log(stats.videoThroughputKbps));
     stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));
