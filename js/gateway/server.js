@@ -55,10 +55,11 @@ class SocketClient {
   }
 
   send(message) {
-    const text = JSON.stringify(message);
-    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return false;
+    // Encoded once: its length checked, then sent as a text frame as it is (ws would encode a string again).
+    const bytes = Buffer.from(JSON.stringify(message));
+    if (bytes.length > MAX_MESSAGE_BYTES) return false;
     if (this.ws.readyState !== WebSocket.OPEN) return true;
-    this.ws.send(text);
+    this.ws.send(bytes, { binary: false });
     // A client that does not read its socket makes the gateway hold everything sent to it.
     if (this.ws.bufferedAmount > this.server.limits.maxSendBufferBytes) this.server.overfed(this);
     return true;

@@ -18,6 +18,7 @@
 
 #include "channel/channel.h"
 #include "check.h"
+#include "h264_frames.h"
 #include "core/core.h"
 #include "stream/stream.h"
 #include "wasm/boundary.h"
@@ -320,14 +321,6 @@ static const char announcement[] =
     "\"videoSsrc\":0,\"audioSsrc\":0,\"srtpKey\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
     "\"video\":{\"codec\":\"avc1.42e01f\",\"width\":64,\"height\":64,\"frameRate\":30},"
     "\"audio\":{\"codec\":\"opus\",\"sampleRate\":48000,\"channels\":2}}}";
-
-static size_t make_frame(uint8_t *frame, int index, int key, size_t size) {
-  static const uint8_t start[] = {0, 0, 0, 1};
-  memcpy(frame, start, 4);
-  frame[4] = key ? 0x65 : 0x41;
-  for (size_t i = 5; i < size; i++) frame[i] = (uint8_t)(i * 13 + (size_t)index);
-  return size;
-}
 
 /* The whole session on a new connection of the (initialised) core; the outcome is in s->result. */
 static void run_session(session *s) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core_harness.h"
+#include "h264_frames.h"
 #include "media/feedback.h"
 #include "stream/video_sender.h"
 #include "peer/peer.h"
@@ -57,14 +58,6 @@ static int take_packets(pt_handle outbound) {
     packet_lengths[n++] = (size_t)length;
   }
   return n;
-}
-
-static size_t make_frame(uint8_t *frame, int index, int key, size_t size) {
-  static const uint8_t start[] = {0, 0, 0, 1};
-  memcpy(frame, start, 4);
-  frame[4] = key ? 0x65 : 0x41;
-  for (size_t i = 5; i < size; i++) frame[i] = (uint8_t)(i * 13 + (size_t)index);
-  return size;
 }
 
 /* Takes the client's feedback messages (video channel sends of the inbound stream) queued next. */
