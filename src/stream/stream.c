@@ -32,6 +32,8 @@ typedef struct pt_stream {
   pt_rtp_packetizer packetizer[2];    /* outbound */
   pt_frame_assembler *assembler[2];   /* inbound */
   int have_timestamp[2];              /* inbound: timestamp extension across RTP wraparound */
+  int have_first[2];                  /* outbound: the first frame's timestamp, that the others are counted from */
+  double first_us[2];
   uint32_t last_rtp[2];
   int64_t extended_rtp[2];
   uint32_t input_level;               /* InputLevel granted to the client */
@@ -286,6 +288,11 @@ static int ask_encoder(pt_core *core, pt_handle handle, pt_stream *stream, doubl
   return status;
 }
 
+/* The nearest whole number (halves away from zero), for values well within int64. */
+static int64_t nearest(double x) {
+  return x >= 0 ? (int64_t)(x + 0.5) : -(int64_t)(-x + 0.5);
+}
+
 int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, const uint8_t *frame, size_t length,
                          double timestamp_us, double now_ms, size_t channel_buffered) {
   int status;
@@ -296,7 +303,15 @@ int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, co
   if (length > PT_STREAM_MAX_FRAME) return PT_ERR_TOO_LARGE;
   uint8_t buffer[PT_STREAM_MAX_PACKET + PT_SRTP_MAX_OVERHEAD];
   pt_stream_call call = {core, handle, stream, kind, buffer, sizeof buffer, now_ms};
-  uint32_t rtp_timestamp = (uint32_t)(uint64_t)(timestamp_us * clock_rate[kind] / 1e6 + 0.5); /* RTP wraps at 2^32 */
+  /* Rounded from the first frame's time, not from zero: the app's timestamps are whole microseconds, a
+   * tick is not (1/48,000 s), and a 20 ms step rounded on its own at both ends could come out a tick short. */
+  if (!stream->have_first[kind]) {
+    stream->have_first[kind] = 1;
+    stream->first_us[kind] = timestamp_us;
+  }
+  const int64_t ticks = nearest(stream->first_us[kind] * clock_rate[kind] / 1e6) +
+                        nearest((timestamp_us - stream->first_us[kind]) * clock_rate[kind] / 1e6);
+  uint32_t rtp_timestamp = (uint32_t)(uint64_t)ticks; /* RTP wraps at 2^32 */
   if (kind == PT_MEDIA_VIDEO &&
       !pt_video_sender_begin_frame(stream->video_sender, length, frame_is_keyframe(stream->codec[kind], frame, length),
                                    channel_buffered, now_ms)) {

@@ -319,6 +319,34 @@ static void test_a_handed_off_stream_is_received_by_a_receiver(void) {
   pt_core_destroy(&core);
 }
 
+/* RTP timestamps step by exactly a frame's ticks although the app's timestamps are whole microseconds: 20 ms
+ * of Opus is 960 ticks of 48 kHz whether the microseconds between two frames come out 20000 or 19999
+ * (truncated on the host), whatever the first frame's time (here 11 µs: 0.528 of a tick, where rounding
+ * each timestamp on its own gave 959). */
+static void test_rtp_timestamps_step_by_whole_frames(void) {
+  pt_handle outbound, inbound;
+  streams(&outbound, &inbound);
+  static const double sent_us[] = {11, 11 + 19999, 11 + 39999, 11 + 60000};
+  uint32_t rtp[4];
+  for (int i = 0; i < 4; i++) {
+    static const uint8_t opus[40] = {0x78};
+    CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_AUDIO, opus, sizeof opus, sent_us[i], clock_ms, 0) >= 1);
+    int found = 0;
+    pt_output_info info;
+    while (pt_output_queue_peek(&core.outputs, &info) != PT_OUTPUT_NONE) {
+      int length = pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf);
+      if (info.kind != PT_OUTPUT_SEND || info.handle != outbound || info.code != PT_TRANSPORT_AUDIO || length < 12) continue;
+      const uint8_t *p = (const uint8_t *)out_buf;
+      rtp[i] = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+      found = 1;
+    }
+    CHECK(found);
+  }
+  for (int i = 1; i < 4; i++) CHECK_EQ(rtp[i] - rtp[i - 1], 960);
+  CHECK_EQ(rtp[0], 1); /* 11 µs: the nearest tick */
+  pt_core_destroy(&core);
+}
+
 int main(void) {
   RUN(test_frames_cross_srtp_and_assembly_byte_identical);
   RUN(test_tampered_and_replayed_packets_are_dropped_and_counted);
@@ -326,5 +354,6 @@ int main(void) {
   RUN(test_input_reaches_the_host_within_its_level_only);
   RUN(test_coalesced_moves_leave_on_the_core_deadline);
   RUN(test_a_handed_off_stream_is_received_by_a_receiver);
+  RUN(test_rtp_timestamps_step_by_whole_frames);
   return 0;
 }
