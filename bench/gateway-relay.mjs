@@ -64,8 +64,14 @@ async function measureOne(kind, clients, seconds) {
     const after = await server.stats();
     const own = process.cpuUsage(ownBefore);
     const results = await Promise.all(workers.map((worker) => (worker.postMessage({ do: "stop" }), reply(worker, "stopping the clients", 30_000))));
-    const latencies = Float64Array.from(results.flatMap((r) => Array.from(r.latencies))).sort();
-    const relayed = results.reduce((sum, r) => sum + r.relayed, 0);
+    const latencies = new Float64Array(results.reduce((sum, r) => sum + r.latencies.length, 0));
+    let at = 0;
+    for (const r of results) {
+      latencies.set(r.latencies, at);
+      at += r.latencies.length;
+    }
+    latencies.sort();
+    const relayed = latencies.length;
     return {
       clients,
       sent: results.reduce((sum, r) => sum + r.sent, 0),

@@ -16,11 +16,15 @@ const PERCENTILE = 0.95;
 const HELD_MAX = 6; // pictures held at most (decoders have few output buffers): past it, the oldest is shown
 const RESYNC_MS = 1000; // a picture this much later than expected restarts the clock (a pause, a stall)
 
-/** Throws unless `policy` names a policy. */
-export function checkPlayoutPolicy(policy) {
-  if (policy !== PlayoutPolicy.Instant && policy !== PlayoutPolicy.Smooth) {
-    throw new TypeError(`playout must be "instant" or "smooth", not ${JSON.stringify(policy)}`);
-  }
+/** Whether `policy` names a policy. */
+export const isPlayoutPolicy = (policy) => policy === PlayoutPolicy.Instant || policy === PlayoutPolicy.Smooth;
+
+/** The message for a value that names no policy. */
+export const badPlayoutMessage = (policy) => `playout must be "instant" or "smooth", not ${JSON.stringify(policy)}.`;
+
+/** Throws (TypeError: a caller's mistake inside the SDK) unless `policy` names a policy. */
+function checkPlayoutPolicy(policy) {
+  if (!isPlayoutPolicy(policy)) throw new TypeError(badPlayoutMessage(policy));
   return policy;
 }
 

@@ -7,21 +7,14 @@ import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, chunkSizeFor } from "./data-channel.js";
 import { CHANNELS_PER_PEER_MAX, CoreError } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
-import { InboundStream, OutboundStream, checkPlaybackSupport, streamInfo } from "./streams.js";
+import { InboundStream, OutboundStream, checkPlaybackSupport, checkPlayout, streamInfo } from "./streams.js";
 import { LOG_TARGETS, describeCandidate, messageType, redact } from "./log.js";
-import { PlayoutPolicy } from "../platform/playout.js";
 
 const DEFAULT_VIDEO = { codec: "avc1.42e01f", width: 1280, height: 720, frameRate: 30 };
 const DEFAULT_AUDIO = { codec: "opus", sampleRate: 48000, channels: 2 };
 const EMPTY_KEY = "A".repeat(40); // 30 zero bytes in base64; the core puts a fresh key in its place
 
 const SIGNAL_KINDS = { offer: 1, answer: 2, candidate: 3 };
-/** A createStream/join option `playout`, if given, must name a policy. */
-function checkPlayoutOption(playout) {
-  if (playout !== undefined && playout !== PlayoutPolicy.Instant && playout !== PlayoutPolicy.Smooth) {
-    throw new RainwayError(`playout must be "instant" or "smooth", not ${JSON.stringify(playout)}.`);
-  }
-}
 
 /** Stream requests held for a "stream-request" listener not yet added (see Peer#unheardStreamRequests). */
 const UNHEARD_STREAM_REQUESTS = 16;
@@ -373,7 +366,7 @@ export class Peer extends EventEmitter {
       return Promise.reject(new RainwayError("permissions must be an InputLevel."));
     }
     try {
-      checkPlayoutOption(options?.playout);
+      if (options?.playout !== undefined) checkPlayout(options.playout);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -413,7 +406,7 @@ export class Peer extends EventEmitter {
   #join(info, options) {
     if (this.#closed) throw new RainwayError("Couldn't join the stream: peer is disconnected");
     checkPlaybackSupport();
-    checkPlayoutOption(options?.playout);
+    if (options?.playout !== undefined) checkPlayout(options.playout);
     this.#streamLog(LogLevel.Debug, () => `joining stream ${info.streamId}`);
     let stream = null;
     const result = this.#runtime.open(

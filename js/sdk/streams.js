@@ -10,13 +10,18 @@ import { LocalPlayback, WorkerPlayback } from "../platform/playback.js";
 import { applyStreamFit, createStreamView, enterFullscreen, hasDom, pictureRect, toRemotePoint } from "../platform/stream-view.js";
 import { InputCapture } from "../platform/input-capture.js";
 import { CursorView } from "../platform/cursor-view.js";
-import { PlayoutPolicy } from "../platform/playout.js";
+import { PlayoutPolicy, badPlayoutMessage, isPlayoutPolicy } from "../platform/playout.js";
 import { CoreEvents } from "./runtime.js";
 import { MediaKind, Transport, parseFrameEvent } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
 import { missingWebCodecsMessage } from "../platform/codecs.js";
 import { LOG_TARGETS, silentLog } from "./log.js";
+
+/** Throws a RainwayError unless `policy` names a playout policy (InboundStream.playout, the createStream/join option). */
+export function checkPlayout(policy) {
+  if (!isPlayoutPolicy(policy)) throw new RainwayError(badPlayoutMessage(policy));
+}
 
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
@@ -402,9 +407,7 @@ export class InboundStream extends EventEmitter {
   }
 
   set playout(policy) {
-    if (policy !== PlayoutPolicy.Instant && policy !== PlayoutPolicy.Smooth) {
-      throw new RainwayError(`playout must be "instant" or "smooth", not ${JSON.stringify(policy)}.`);
-    }
+    checkPlayout(policy);
     this.#playout = policy;
     this.#playback?.setPlayout(policy);
     this.#log(LogLevel.Debug, () => `playout: ${policy}`);

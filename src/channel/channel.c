@@ -522,7 +522,7 @@ int pt_channel_receive(pt_core *core, pt_handle handle, const uint8_t *bytes, si
   const uint8_t *payload = bytes + PT_CHUNK_HEADER_SIZE;
   if (header.total <= header.chunk_size) status = receive_whole(core, handle, channel, &header, payload);
   else status = receive_part(core, handle, channel, &header, payload, now_ms);
-  if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) {
+  if (pt_error_is_shortage(status)) {
     /* A valid message our side could not take or hand over. A reliable channel promises every message, in
      * order: it closes, saying why, rather than go on with one missing. */
     channel->counters.undelivered++;

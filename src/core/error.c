@@ -37,3 +37,7 @@ const char *pt_error_name(int code) {
       return "PT_ERR_UNKNOWN";
   }
 }
+
+int pt_error_is_shortage(int code) {
+  return code == PT_ERR_NO_MEMORY || code == PT_ERR_QUEUE_FULL;
+}

@@ -35,4 +35,8 @@ typedef enum pt_error {
 /* Stable identifier for an error code ("PT_ERR_STALE_HANDLE"); "PT_ERR_UNKNOWN" for others. */
 const char *pt_error_name(int code);
 
+/* 1 when the error means our side ran short (memory, room in the output queue) rather than the input was
+ * bad: the callers of a reliable stream of messages then close or resume it instead of going on without one. */
+int pt_error_is_shortage(int code);
+
 #endif

@@ -417,7 +417,7 @@ int pt_connection_receive(pt_core *core, pt_handle handle, const char *message, 
   } else if (connection->state == PT_CONNECTION_READY) {
     /* A bad message after the hello is reported to the caller; the session goes on. */
     status = parsed == PT_OK ? dispatch(core, handle, connection, in, data, now_ms) : parsed;
-    if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) {
+    if (pt_error_is_shortage(status)) {
       /* A message our side could not take: the gateway's stream of messages is reliable, and this one is
        * missing. A peer's signaling cannot go on without it: that peer closes; anything else, the link is
        * taken as lost (the session resumes on a new socket, pending attempts are told). */

@@ -159,7 +159,7 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
     }
   }
   free(m);
-  if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) {
+  if (pt_error_is_shortage(status)) {
     /* A valid message our side could not act on: the two sides' views of their streams part ways from here,
      * so the link closes, saying why, rather than go on with a step missing. */
     pt_peer_close(core, peer, status);
@@ -313,6 +313,6 @@ int pt_peer_input_receive(pt_core *core, pt_handle peer, const uint8_t *message,
   status = pt_stream_receive_input(core, stream, message + PT_INPUT_HEADER_SIZE, length - PT_INPUT_HEADER_SIZE);
   /* Input is reliable so that no key up is lost: one our side could not take (memory short, queue full)
    * ends the link, saying why, as for the control channel. */
-  if (status == PT_ERR_NO_MEMORY || status == PT_ERR_QUEUE_FULL) pt_peer_close(core, peer, status);
+  if (pt_error_is_shortage(status)) pt_peer_close(core, peer, status);
   return status;
 }
