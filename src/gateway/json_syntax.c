@@ -130,7 +130,8 @@ static int value(cursor *c, int depth) {
 int pt_json_syntax_valid(const char *json, size_t length) {
   if (json == NULL) return 0;
   cursor c = {(const unsigned char *)json, (const unsigned char *)json + length};
-  if (length >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) c.at += 3;
+  /* cJSON skips a BOM only when more than one byte follows it. */
+  if (length > 4 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) c.at += 3;
   skip_space(&c);
   if (!value(&c, 0)) return 0;
   skip_space(&c);
