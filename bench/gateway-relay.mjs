@@ -1,19 +1,21 @@
 // Gateway relay bench: N WebSocket clients in pairs, each relaying one ~200-byte signal a second to
 // its partner through the server, spread evenly over the second. The server runs in a child process
 // (gateway-relay-server.mjs) so its CPU per relayed message and its memory per client are its own;
-// the clients run in worker threads (gateway-relay-clients.mjs); the baseline is a bare `ws` relay in
-// the same kind of process, measured in the same run.
-import { fork } from "node:child_process";
+// the clients are one native thread (gateway_load.c, built with the native tree) so that on two cores
+// the figures are the server's; the baseline is a bare `ws` relay in the same kind of process,
+// measured in the same run.
+import { fork, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { percentile, stepTimeLimit } from "./measure.mjs";
 
 const SERVER = fileURLToPath(new URL("./gateway-relay-server.mjs", import.meta.url));
-const CLIENTS = new URL("./gateway-relay-clients.mjs", import.meta.url);
+const LOAD = fileURLToPath(new URL("../build/native/gateway_load", import.meta.url));
 const CLIENTS_PER_ADDRESS = 1000; // under the gateway's per-address connection limit
-const CONNECT_BATCH = 250;
-const CLIENT_WORKERS = 2; // threads the clients are spread over (pairs stay within one)
 const limit = stepTimeLimit("gateway relay");
 
 async function startServer(kind) {
@@ -34,47 +36,52 @@ async function startServer(kind) {
   return { ...message.ready, stats, stop };
 }
 
-/** A reply of a client worker, or its error. */
-async function reply(worker, what, ms) {
-  const [message] = await limit(ms, what, once(worker, "message"));
-  if (message.error) throw new Error(`gateway relay bench: ${what}: ${message.error}`);
-  return message;
+/** The native clients (gateway_load): `command(line, what)` sends a command and, unless told not to, returns its JSON answer. */
+function startClients(server, kind, clients, latencyFile) {
+  if (!existsSync(LOAD)) throw new Error(`${LOAD} is missing: build it (node scripts/build.mjs native)`);
+  const { port, pathname } = new URL(server.url);
+  const child = spawn(LOAD, [port, pathname, server.apiKey, kind, String(clients), String(CLIENTS_PER_ADDRESS), latencyFile], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = once(child, "exit");
+  const command = async (line, what, ms = 30_000, answered = true) => {
+    child.stdin.write(`${line}\n`);
+    if (!answered) return null;
+    const next = await limit(ms, what, Promise.race([lines.next(), exited.then(([code]) => ({ done: true, code }))]));
+    if (next.done) throw new Error(`gateway relay bench: ${what}: the clients exited (${next.code})`);
+    const answer = JSON.parse(next.value);
+    if (answer.error) throw new Error(`gateway relay bench: ${what}: ${answer.error}`);
+    return answer;
+  };
+  const stop = async () => {
+    child.stdin.end();
+    if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, 10_000, false))]))) child.kill("SIGKILL");
+  };
+  return { command, stop };
 }
 
 /** One server kind at one size: {clients, p50Ms, p99Ms, maxMs, cpuUsPerMessage, bytesPerClient, relayed, sent, ...}. */
 async function measureOne(kind, clients, seconds) {
   const server = await startServer(kind);
-  const workers = [];
+  const scratch = mkdtempSync(join(tmpdir(), "petrichor-relay-"));
+  let load = null;
   try {
     const idle = await server.stats("memory");
-    // Each worker an even share (pairs stay within it), the last one the rest.
-    const share = Math.max(2, 2 * Math.floor(clients / CLIENT_WORKERS / 2));
-    for (let first = 0; first < clients; first += share) {
-      const count = Math.min(share, clients - first);
-      workers.push(new Worker(CLIENTS, { workerData: { url: server.url, apiKey: server.apiKey, kind, first, count, clientsPerAddress: CLIENTS_PER_ADDRESS, connectBatch: CONNECT_BATCH } }));
-    }
-    await Promise.all(workers.map((worker) => (worker.postMessage({ do: "connect" }), reply(worker, "connecting and pairing clients", 180_000))));
+    load = startClients(server, kind, clients, join(scratch, "latencies"));
+    await load.command("connect", "connecting and pairing clients", 180_000);
     const connected = await server.stats("memory");
-    for (const worker of workers) worker.postMessage({ do: "start" });
+    await load.command("start", "starting", 0, false);
     await new Promise((resolve) => setTimeout(resolve, 3000)); // warm-up
-    for (const worker of workers) worker.postMessage({ do: "measure" });
-    const ownBefore = process.cpuUsage();
+    await load.command("measure", "measuring", 0, false);
     const before = await server.stats();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const after = await server.stats();
-    const own = process.cpuUsage(ownBefore);
-    const results = await Promise.all(workers.map((worker) => (worker.postMessage({ do: "stop" }), reply(worker, "stopping the clients", 30_000))));
-    const latencies = new Float64Array(results.reduce((sum, r) => sum + r.latencies.length, 0));
-    let at = 0;
-    for (const r of results) {
-      latencies.set(r.latencies, at);
-      at += r.latencies.length;
-    }
-    latencies.sort();
+    const result = await load.command("stop", "stopping the clients");
+    const bytes = readFileSync(join(scratch, "latencies"));
+    const latencies = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8).slice().sort();
     const relayed = latencies.length;
     return {
       clients,
-      sent: results.reduce((sum, r) => sum + r.sent, 0),
+      sent: result.sent,
       relayed,
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
@@ -85,13 +92,14 @@ async function measureOne(kind, clients, seconds) {
       serverLoopDelayP99Ms: after.loopDelayP99Ms,
       bytesPerClient: (connected.heapBytes - idle.heapBytes) / clients,
       rssPerClient: (connected.rssBytes - idle.rssBytes) / clients,
-      // The clients' side (every worker of this process): when it is late, so are the figures above.
-      clientsCpuPercent: ((own.user + own.system) / (seconds * 1e6)) * 100,
-      clientsLoopDelayP99Ms: Math.max(...results.map((r) => r.loopDelayP99Ms)),
+      // The clients' side: when it is late, so are the figures above.
+      clientsCpuPercent: (result.cpuUs / (seconds * 1e6)) * 100,
+      clientsLoopDelayP99Ms: result.loopDelayP99Ms,
     };
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await load?.stop();
     await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

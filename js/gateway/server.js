@@ -1,16 +1,15 @@
 // The gateway's WebSocket side: accepts upgrades on one path, turns frames into router calls,
 // enforces sizes, rates, per-address and send-buffer limits, the hello deadline and liveness, and
 // shuts every client down on close().
-import { STATUS_CODES } from "node:http";
-import { WebSocket, WebSocketServer } from "ws";
 import { AddressCounter, addressKey } from "./address-limits.js";
 import { InboundThrottle } from "./inbound-throttle.js";
 import { PingWheel } from "./ping-wheel.js";
 import { TokenBucket } from "./token-bucket.js";
 import { AlertCode, AlertLevel, MAX_MESSAGE_BYTES, alert, checkFrame } from "./protocol.js";
 import { ClientState } from "./router.js";
+import { ReadyState, acceptWebSocket, refuseUpgrade } from "./websocket.js";
 
-/** Frames above this close the socket (1009) inside ws; up to it, oversize messages are only refused. */
+/** Messages above this close the socket (1009) as their header is read; up to it, oversize messages are only refused. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** How long a closing client may take to answer the close handshake before it is cut off. */
 export const CLOSE_GRACE_MS = 1000;
@@ -55,11 +54,10 @@ class SocketClient {
   }
 
   send(message) {
-    // Encoded once: its length checked, then sent as a text frame as it is (ws would encode a string again).
-    const bytes = Buffer.from(JSON.stringify(message));
-    if (bytes.length > MAX_MESSAGE_BYTES) return false;
-    if (this.ws.readyState !== WebSocket.OPEN) return true;
-    this.ws.send(bytes, { binary: false });
+    const text = JSON.stringify(message);
+    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return false;
+    if (this.ws.readyState !== ReadyState.Open) return true;
+    this.ws.send(text);
     // A client that does not read its socket makes the gateway hold everything sent to it.
     if (this.ws.bufferedAmount > this.server.limits.maxSendBufferBytes) this.server.overfed(this);
     return true;
@@ -135,15 +133,6 @@ export class GatewaySocketServer {
     this.handshakes = new AddressCounter(limits.maxHandshakesPerAddress); // sockets not yet past their hello
     this.clients = new Set();
     this.closing = null;
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: MAX_FRAME_BYTES,
-      perMessageDeflate: false,
-      // One message per socket per turn of the event loop: a socket whose read holds thousands of
-      // tiny frames cannot keep every other socket waiting while they are parsed.
-      allowSynchronousEvents: false,
-    });
     this.pings = new PingWheel({ intervalMs: pingIntervalMs, visit: (client) => this.ping(client) });
     this.sweeper = setInterval(() => this.failedHellos?.sweep(), pingIntervalMs);
     this.sweeper.unref();
@@ -186,7 +175,10 @@ export class GatewaySocketServer {
       this.connections.remove(address);
       this.endHandshake(slot);
     });
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, slot));
+    // One message per socket per turn of the event loop (see websocket.js): a socket whose read holds
+    // thousands of tiny frames cannot keep every other socket waiting while they are parsed.
+    const ws = acceptWebSocket(request, socket, head, { maxPayload: MAX_FRAME_BYTES });
+    if (ws) this.accept(ws, slot);
   }
 
   accept(ws, slot) {
@@ -303,20 +295,9 @@ export class GatewaySocketServer {
         else client.fatal(AlertCode.CloseNotify, "The gateway is shutting down.");
       });
     }
-    this.closing = Promise.all(clients.map((client) => client.closed)).then(() => this.wss.close());
+    this.closing = Promise.all(clients.map((client) => client.closed)).then(() => {});
     return this.closing;
   }
-}
-
-/** Answers an upgrade with a plain HTTP error and closes the connection once it is written. */
-function refuseUpgrade(socket, status, message) {
-  const body = `${message}\n`;
-  socket.once("finish", () => socket.destroy());
-  socket.once("error", () => {});
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }
 
 function pathOf(url) {
