@@ -104,14 +104,22 @@ async function measureOne(kind, clients, seconds) {
 }
 
 /**
- * Measures the gateway and the bare relay at each size, one after the other.
- * Returns [{clients, gateway, bare}] with measureOne's figures for each.
+ * Measures the gateway and the bare relay at each size, `rounds` times each, the kinds taking turns.
+ * Returns [{clients, gateway, bare}]: for each kind, measureOne's figures of the round with the median
+ * p99, with `p99Spread` [lowest, highest] over the rounds.
  */
-export async function measureGatewayRelay({ sizes = [1000, 5000, 10000], seconds = 20, kinds = ["bare", "gateway"] } = {}) {
+export async function measureGatewayRelay({ sizes = [1000, 5000, 10000], seconds = 20, kinds = ["bare", "gateway"], rounds = 3 } = {}) {
   const rows = [];
   for (const clients of sizes) {
+    const runs = Object.fromEntries(kinds.map((kind) => [kind, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of kinds) runs[kind].push(await measureOne(kind, clients, seconds));
+    }
     const row = { clients };
-    for (const kind of kinds) row[kind] = await measureOne(kind, clients, seconds);
+    for (const kind of kinds) {
+      const byP99 = runs[kind].sort((x, y) => x.p99Ms - y.p99Ms);
+      row[kind] = { ...byP99[Math.floor((byP99.length - 1) / 2)], p99Spread: [byP99[0].p99Ms, byP99.at(-1).p99Ms] };
+    }
     rows.push(row);
   }
   return rows;
@@ -121,5 +129,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const sizes = (process.argv[2] ?? "1000").split(",").map(Number);
   const seconds = Number(process.argv[3] ?? 10);
   const kinds = process.argv[4]?.split(",");
-  console.log(JSON.stringify(await measureGatewayRelay({ sizes, seconds, kinds }), null, 1));
+  const rounds = Number(process.argv[5] ?? 1);
+  console.log(JSON.stringify(await measureGatewayRelay({ sizes, seconds, kinds, rounds }), null, 1));
 }

@@ -268,6 +268,10 @@ static void open_client(int index) {
   if (c->fd < 0) fail("socket failed (too many open files?)");
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  /* Closed with a reset at exit: 10,000 connections in TIME_WAIT would keep the kernel busy with their
+   * timers for a minute, through the next measurement. */
+  struct linger reset = {.l_onoff = 1, .l_linger = 0};
+  setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   struct sockaddr_in local = {.sin_family = AF_INET};
   local.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)(2 + index / per_address));
   if (bind(c->fd, (struct sockaddr *)&local, sizeof local) != 0) fail("bind failed");

@@ -165,41 +165,44 @@ function gatewaySection() {
   const ms = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
   const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
   const line = (name, r) =>
-    `| ${r.clients.toLocaleString("en")} | ${name} | ${ms(r.p50Ms)} / ${ms(r.p99Ms)} / ${ms(r.maxMs)} ms | ${ms(r.serverLoopDelayP99Ms)} ms | ${r.cpuUsPerMessage.toFixed(1)} µs (${r.cpuPercent.toFixed(0)} % of a core) | ${kb(r.bytesPerClient)} heap, ${kb(r.rssPerClient)} RSS | ${r.relayed.toLocaleString("en")} of ${r.sent.toLocaleString("en")} | ${r.clientsCpuPercent.toFixed(0)} %, loop delay p99 ${ms(r.clientsLoopDelayP99Ms)} ms |`;
+    `| ${r.clients.toLocaleString("en")} | ${name} | ${ms(r.p50Ms)} / ${ms(r.p99Ms)} / ${ms(r.maxMs)} ms | ${ms(r.p99Spread[0])} … ${ms(r.p99Spread[1])} ms | ${ms(r.serverLoopDelayP99Ms)} ms | ${r.cpuUsPerMessage.toFixed(1)} µs (${r.cpuPercent.toFixed(0)} % of a core) | ${kb(r.bytesPerClient)} heap, ${kb(r.rssPerClient)} RSS | ${r.relayed.toLocaleString("en")} of ${r.sent.toLocaleString("en")} | ${r.clientsCpuPercent.toFixed(0)} %, loop delay p99 ${ms(r.clientsLoopDelayP99Ms)} ms |`;
   return `${title}
 
-| clients | server | relay p50 / p99 / max | server's event-loop delay p99 | server CPU per relayed message | memory per client | relayed in the window | clients' process CPU |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| clients | server | relay p50 / p99 / max (median round) | p99 over the rounds | server's event-loop delay p99 | server CPU per relayed message | memory per client | relayed in the window | clients' CPU |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${relay.flatMap((row) => [line("bare \`ws\` relay (baseline)", row.bare), line("Petrichor gateway", row.gateway)]).join("\n")}
 
-Method: ${"`"}bench/gateway-relay.mjs${"`"}. The server runs alone in a child process; the clients (${"`"}ws${"`"}, a thousand per
-127.0.0.x source address) run in two worker threads of the bench's process (each its own heap and event
-loop, so that one's collections stall only half of them; pairs stay within a worker), connect, say
-hello and pair up (a connection request accepted through the gateway), then each sends one signal (an
-ICE candidate, 236 bytes of JSON) a second to its partner, in the millisecond of the second its index
-gives it, so that the load is even (sent by the clock: a late timer catches up); after a 3 s warm-up,
-20 s are measured. Latency is from the sender's ${"`"}send${"`"} to the partner's message event, on the
-worker's clock (a relayed signal's time is read from its bytes, not parsed); the server's event-loop
-delay is what it adds by itself; CPU is the server process's user + system time over the window; memory is the
-server's heap (used + external) and RSS after a full GC once every client is paired, less the same
-before the first connected. The baseline is a bare ${"`"}ws${"`"} server in the same kind of process that parses
-each message and forwards it to the socket it names, checking nothing. The clients' own CPU and
-event-loop delay are given because latency includes them: on two cores the clients share the
-machine with the server. Goal: p99 ≤ 5 ms at 10,000 clients.
+Method: ${"`"}bench/gateway-relay.mjs${"`"}, three rounds of each server at each size, the two taking turns; the
+row is the round with the median p99. The server runs alone in a child process. The clients are one
+native thread (${"`"}bench/gateway_load.c${"`"}: epoll, a thousand connections per 127.0.0.x source address),
+so that on two cores they take one at most and add no collector's pauses of their own: the figures
+are the server's. They connect, say hello and pair up (a connection request accepted through the
+gateway), then each sends one signal (an ICE candidate, 236 bytes of JSON) a second to its partner,
+in the millisecond of the second its index gives it, so that the load is even (sent by the clock: a
+late tick catches up); after a 3 s warm-up, 20 s are measured. Latency is from the sender's write to
+the partner's read of the frame, on one clock (a relayed signal's time is read from its bytes); the
+server's event-loop delay is what it adds by itself; CPU is the server process's user + system time
+over the window; memory is the server's heap (used + external) and RSS after a full GC once every
+client is paired, less the same before the first connected. The baseline is a bare ${"`"}ws${"`"} server in
+the same kind of process that parses each message and forwards it to the socket it names, checking
+nothing. Goal (issue 15): p99 ≤ 5 ms at 10,000 clients.
 
-Where the time goes (a CPU profile of the server at 10,000 clients, and \`--trace-gc\`): about a third
-of the server's busy time is the kernel's socket write (\`writev\`, one per relayed message) and most of
-the rest is \`ws\` reading and framing and the event loop, as in the bare relay; the gateway's own
-checks and routing are about 3 µs a message (5 before field lengths were counted instead of encoded, a
-quarter of it then). The tail had two causes: every ping went out in one loop (10,000 socket writes
-holding the event loop for hundreds of milliseconds every 15 s; now a group every 20 ms), and
-V8's young-generation collections: at 10,000 clients one every ~230 ms pausing the process ~6 ms
-(more under load), each freeing ~11 MB (about 5 KB of garbage per relayed message, mostly \`ws\`'s
-framing and buffers) and promoting ~0.8 MB, in the bare relay too. The server's own event-loop delay
-(its column) is therefore 14–23 ms at p99 for both servers in runs of its own, and the clients' about as
-much, on the same two cores: the 5 ms goal is out of reach here. No V8 flag helped consistently (1–3 runs each at 10,000
-clients, p99: default 20–37 ms, \`--single-threaded-gc\` 19–43, \`--max-semi-space-size=1\` 57, \`=4\` 87,
-\`=64\` rarer pauses ten times longer).
+What changed the gateway's tail (each measured at 10,000 clients): every ping went out in one loop
+(10,000 socket writes every 15 s; now a group every 20 ms); field byte lengths were encoded just to be
+counted; and above all ${"`"}ws${"`"}: about 5 KB of garbage per relayed message, and objects kept until the
+client's next message a second later, so that each young-generation collection (one every ~230 ms)
+paused the process ~6–9 ms and promoted ~1 MB. The gateway now has its own server side of RFC 6455
+(${"`"}js/gateway/websocket.js${"`"}): frames are read in place from each socket read and written as one
+buffer, and nothing allocated for a message outlives it. Collections now come every ~370 ms,
+pause 1–4 ms and promote nothing; CPU per message went from ~68 to ~45–55 µs, of which about four
+fifths is the kernel's socket write (one per relayed message: loopback TCP does the receiver's work
+too). Before this, the bench's clients (${"`"}ws${"`"} in two Node worker threads) took half a core and
+paused for their own collections; with them, the gateway measured 20–73 ms at p99 and the bare relay
+27–36 ms. What is left of the tail: besides the collections, stretches of tens of milliseconds in
+which this two-core virtual machine runs the server slower than messages arrive (its event loop
+then takes ~10 ms a turn, ~1,024 sockets' worth), not tied to a collection or to any timer of ours;
+pinning the server and the clients to a core each did not remove them, nor did V8's
+${"`"}--max-semi-space-size=64${"`"} (collections every 1.5 s) or ${"`"}--single-threaded-gc${"`"}.
 `;
 }
 
