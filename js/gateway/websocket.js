@@ -92,7 +92,7 @@ export class ServerWebSocket extends EventEmitter {
     socket.setNoDelay(true);
     socket.setTimeout(0); // the HTTP server's timeouts were for the request
     socket.on("data", (chunk) => this.read(chunk));
-    socket.on("error", (error) => this.emit("error", error));
+    socket.on("error", (error) => this.reportError(error));
     socket.once("close", () => {
       this.readyState = ReadyState.Closed;
       clearTimeout(this.closeTimer);
@@ -104,7 +104,8 @@ export class ServerWebSocket extends EventEmitter {
       if (this.readyState === ReadyState.Open) this.readyState = ReadyState.Closing;
       socket.end();
     });
-    if (head?.length) this.read(head);
+    // After the caller has attached its listeners (and before any later read, which comes from I/O).
+    if (head?.length) process.nextTick(() => this.read(head));
   }
 
   /** Bytes written and not yet handed to the kernel. */
@@ -195,12 +196,17 @@ export class ServerWebSocket extends EventEmitter {
     this.pending = this.pendingMore = null;
     this.fragments = null;
     if (this.readyState === ReadyState.Closed) return;
-    this.emit("error", new Error(message));
+    this.reportError(new Error(message));
     this.readyState = ReadyState.Closing;
     this.closeCode = code;
     this.sendClose(code, "");
     this.socket.end();
     this.dropLater();
+  }
+
+  /** An "error" event for whoever listens; never a throw (EventEmitter throws an unheard "error"). */
+  reportError(error) {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
   read(chunk) {

@@ -58,11 +58,15 @@ const closeFrame = (code, reason = "") => {
   return frame(0x8, payload);
 };
 
-/** A raw client after the opening handshake: frames() yields the server's frames; closed resolves at the TCP close. */
-async function rawClient(port) {
+/**
+ * A raw client after the opening handshake: next() gives the server's frames; closed resolves at the TCP
+ * close. `early` is written with the request, in the same write (the server gets it as the upgrade's head).
+ */
+async function rawClient(port, early = Buffer.alloc(0)) {
   const socket = connect(port, "127.0.0.1");
   await once(socket, "connect");
-  socket.write(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  const request = `GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  socket.write(Buffer.concat([Buffer.from(request), early]));
   let buffer = Buffer.alloc(0);
   const waiting = [];
   const closed = once(socket, "close");
@@ -262,4 +266,26 @@ test("closing: the server's close is answered or the connection is dropped after
 
   // After a close, sending is a no-op rather than an error.
   serverSide.send("late");
+});
+
+test("frames sent with the upgrade request reach the listeners: a message is echoed, a bad frame closes with 1002 and the server lives", { timeout: 20_000 }, async (t) => {
+  const { port } = await startEcho(t);
+  const early = await rawClient(port, text("first"));
+  assert.equal((await early.next()).payload.toString(), "first");
+  early.socket.destroy();
+  const bad = await rawClient(port, text("x", { masked: false }));
+  assert.equal(await closedWith(bad), 1002);
+  const after = await rawClient(port, text("still here"));
+  assert.equal((await after.next()).payload.toString(), "still here");
+  after.socket.destroy();
+});
+
+test("a WebSocket nobody listens to for errors does not throw on a protocol error", { timeout: 20_000 }, async (t) => {
+  const server = createServer();
+  server.on("upgrade", (request, socket, head) => acceptWebSocket(request, socket, head, { maxPayload: MAX_PAYLOAD }));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  t.after(() => server.close());
+  const client = await rawClient(server.address().port, text("x", { rsv: 0x20 }));
+  assert.equal(await closedWith(client), 1002);
 });
