@@ -16,6 +16,10 @@ import { isUtf8 } from "node:buffer";
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** How long a closing connection may take to finish the closing handshake before it is dropped. */
 export const CLOSE_TIMEOUT_MS = 5000;
+/** Frames one fragmented message may have (each costs a view, even an empty one); more close with 1009. */
+export const MAX_FRAGMENTS = 1024;
+/** Unsent bytes past which pings go unanswered: a peer that pings and never reads cannot grow our buffer. */
+export const PONG_BUFFER_LIMIT = 64 * 1024;
 const KEY = /^[A-Za-z0-9+/]{22}==$/; // 16 bytes, base64
 
 export const ReadyState = Object.freeze({ Connecting: 0, Open: 1, Closing: 2, Closed: 3 });
@@ -305,6 +309,7 @@ export class ServerWebSocket extends EventEmitter {
         this.fragmentsBytes = 0;
         this.fragmentsBinary = opcode === Opcode.Binary;
       }
+      if (this.fragments.length >= MAX_FRAGMENTS) return this.fail(1009, `a message in over ${MAX_FRAGMENTS} fragments`), 1;
       this.fragments.push(payload);
       this.fragmentsBytes += length;
       return 1;
@@ -325,7 +330,7 @@ export class ServerWebSocket extends EventEmitter {
 
   control(opcode, payload) {
     if (opcode === Opcode.Ping) {
-      if (this.readyState !== ReadyState.Open) return;
+      if (this.readyState !== ReadyState.Open || this.socket.writableLength > PONG_BUFFER_LIMIT) return;
       const frame = this.frame(Opcode.Pong, payload.length);
       payload.copy(frame, frame.length - payload.length);
       this.socket.write(frame);

@@ -197,7 +197,7 @@ test("protocol errors close with 1002 (masking, reserved bits, opcodes, control 
   assert.equal(errors.length, cases.length);
 });
 
-test("UTF-8 and sizes: text that is not UTF-8 closes with 1007, a message over maxPayload with 1009 from its header alone", { timeout: 20_000 }, async (t) => {
+test("UTF-8 and sizes: text that is not UTF-8 closes with 1007, a message over maxPayload (or 1,024 fragments) with 1009 from its header alone", { timeout: 20_000 }, async (t) => {
   const { port } = await startEcho(t);
   const badText = await rawClient(port);
   badText.socket.write(frame(0x1, Buffer.from([0x68, 0xc3, 0x28])));
@@ -219,6 +219,10 @@ test("UTF-8 and sizes: text that is not UTF-8 closes with 1007, a message over m
   const fragments = await rawClient(port);
   fragments.socket.write(Buffer.concat([frame(0x2, Buffer.alloc(3000), { fin: false }), frame(0x0, Buffer.alloc(3000))]));
   assert.equal(await closedWith(fragments), 1009);
+
+  const pieces = await rawClient(port);
+  pieces.socket.write(Buffer.concat([frame(0x2, Buffer.alloc(0), { fin: false }), ...Array.from({ length: 1100 }, () => frame(0x0, Buffer.alloc(0), { fin: false }))]));
+  assert.equal(await closedWith(pieces), 1009, "a message in more than 1,024 fragments, even empty ones");
 
   // Exactly maxPayload is fine.
   const exact = await rawClient(port);
