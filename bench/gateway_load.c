@@ -260,6 +260,14 @@ static void on_writable(client *c) {
   queue_bytes(c, "", 0);
 }
 
+/* One epoll event of a client's socket. */
+static void on_client_event(const struct epoll_event *event) {
+  client *c = &clients[event->data.u32];
+  if (event->events & (EPOLLERR | EPOLLHUP)) fail("a connection failed");
+  if (event->events & EPOLLOUT) on_writable(c);
+  if (event->events & EPOLLIN) on_readable(c);
+}
+
 static void open_client(int index) {
   client *c = &clients[index];
   c->index = index;
@@ -300,12 +308,7 @@ static int on_command(void) {
       struct epoll_event events[256];
       int n = epoll_wait(epoll_fd, events, 256, 30000);
       if (n <= 0) fail("setting up timed out");
-      for (int i = 0; i < n; i++) {
-        client *c = &clients[events[i].data.u32];
-        if (events[i].events & (EPOLLERR | EPOLLHUP)) fail("a connection failed");
-        if (events[i].events & EPOLLOUT) on_writable(c);
-        if (events[i].events & EPOLLIN) on_readable(c);
-      }
+      for (int i = 0; i < n; i++) on_client_event(&events[i]);
     }
     printf("{\"connected\":true}\n");
   } else if (strncmp(line, "start", 5) == 0) {
@@ -390,10 +393,7 @@ int main(int argc, char **argv) {
         if (!on_command()) return 0;
         continue;
       }
-      client *c = &clients[events[i].data.u32];
-      if (events[i].events & (EPOLLERR | EPOLLHUP)) fail("a connection failed");
-      if (events[i].events & EPOLLOUT) on_writable(c);
-      if (events[i].events & EPOLLIN) on_readable(c);
+      on_client_event(&events[i]);
     }
   }
 }

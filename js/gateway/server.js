@@ -55,9 +55,10 @@ class SocketClient {
 
   send(message) {
     const text = JSON.stringify(message);
-    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return false;
+    const length = Buffer.byteLength(text); // counted once: checked here, framed by sendText
+    if (length > MAX_MESSAGE_BYTES) return false;
     if (this.ws.readyState !== ReadyState.Open) return true;
-    this.ws.send(text);
+    this.ws.sendText(text, length);
     // A client that does not read its socket makes the gateway hold everything sent to it.
     if (this.ws.bufferedAmount > this.server.limits.maxSendBufferBytes) this.server.overfed(this);
     return true;

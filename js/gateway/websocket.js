@@ -89,7 +89,8 @@ export class ServerWebSocket extends EventEmitter {
     this.fragmentsBytes = 0;
     this.fragmentsBinary = false;
     this.parsing = false;
-    this.resumeScheduled = false;
+    this.parseScheduled = false;
+    this.failed = false; // a protocol error closed it: what else arrives is read and dropped
     this.closeCode = 1006;
     this.closeReason = "";
     this.closeSent = false;
@@ -100,8 +101,7 @@ export class ServerWebSocket extends EventEmitter {
     socket.once("close", () => {
       this.readyState = ReadyState.Closed;
       clearTimeout(this.closeTimer);
-      this.pending = this.pendingMore = null;
-      this.fragments = null;
+      this.forgetInput();
       this.emit("close", this.closeCode, this.closeReason);
     });
     socket.on("end", () => {
@@ -119,17 +119,16 @@ export class ServerWebSocket extends EventEmitter {
 
   /** Sends a text message (a string, or bytes that are UTF-8) or, with `binary`, a binary one. */
   send(data, { binary = false } = {}) {
+    if (typeof data === "string" && !binary) this.sendText(data);
+    else if (this.readyState === ReadyState.Open) this.writeFrame(binary ? Opcode.Binary : Opcode.Text, typeof data === "string" ? Buffer.from(data) : data);
+  }
+
+  /** Sends `text` as a text message; `byteLength` is its UTF-8 length, for a caller that has counted it already. */
+  sendText(text, byteLength = Buffer.byteLength(text)) {
     if (this.readyState !== ReadyState.Open) return;
-    if (typeof data === "string") {
-      const length = Buffer.byteLength(data);
-      const frame = this.frame(binary ? Opcode.Binary : Opcode.Text, length);
-      frame.write(data, frame.length - length);
-      this.socket.write(frame);
-    } else {
-      const frame = this.frame(binary ? Opcode.Binary : Opcode.Text, data.length);
-      data.copy(frame, frame.length - data.length);
-      this.socket.write(frame);
-    }
+    const frame = this.frame(Opcode.Text, byteLength);
+    frame.write(text, frame.length - byteLength);
+    this.socket.write(frame);
   }
 
   ping() {
@@ -184,21 +183,33 @@ export class ServerWebSocket extends EventEmitter {
     return frame;
   }
 
+  /** Writes one frame carrying `payload` (bytes). */
+  writeFrame(opcode, payload) {
+    const frame = this.frame(opcode, payload.length);
+    payload.copy(frame, frame.length - payload.length);
+    this.socket.write(frame);
+  }
+
   sendClose(code, reason) {
     if (this.closeSent) return;
     this.closeSent = true;
-    const reasonBytes = Buffer.from(reason).subarray(0, 123);
-    const frame = this.frame(Opcode.Close, 2 + reasonBytes.length);
-    frame.writeUInt16BE(code, frame.length - 2 - reasonBytes.length);
-    reasonBytes.copy(frame, frame.length - reasonBytes.length);
-    this.socket.write(frame);
+    const payload = Buffer.allocUnsafe(125); // a control frame's most
+    payload.writeUInt16BE(code, 0);
+    const written = payload.write(reason, 2); // whole characters only, so a long reason stays UTF-8
+    this.writeFrame(Opcode.Close, payload.subarray(0, 2 + written));
+  }
+
+  /** Forgets what was read and not yet delivered. */
+  forgetInput() {
+    this.pending = this.pendingMore = null;
+    this.buffered = 0;
+    this.fragments = null;
   }
 
   /** A protocol error: tells the peer why (once), and ends the connection. */
   fail(code, message) {
-    this.failed = true; // what else arrives is read and dropped
-    this.pending = this.pendingMore = null;
-    this.fragments = null;
+    this.failed = true;
+    this.forgetInput();
     if (this.readyState === ReadyState.Closed) return;
     this.reportError(new Error(message));
     this.readyState = ReadyState.Closing;
@@ -222,10 +233,10 @@ export class ServerWebSocket extends EventEmitter {
   }
 
   scheduleParse() {
-    if (this.resumeScheduled) return;
-    this.resumeScheduled = true;
+    if (this.parseScheduled) return;
+    this.parseScheduled = true;
     setImmediate(() => {
-      this.resumeScheduled = false;
+      this.parseScheduled = false;
       this.parse();
     });
   }
@@ -331,9 +342,7 @@ export class ServerWebSocket extends EventEmitter {
   control(opcode, payload) {
     if (opcode === Opcode.Ping) {
       if (this.readyState !== ReadyState.Open || this.socket.writableLength > PONG_BUFFER_LIMIT) return;
-      const frame = this.frame(Opcode.Pong, payload.length);
-      payload.copy(frame, frame.length - payload.length);
-      this.socket.write(frame);
+      this.writeFrame(Opcode.Pong, payload);
     } else if (opcode === Opcode.Pong) {
       this.emit("pong", payload);
     } else {
@@ -351,8 +360,7 @@ export class ServerWebSocket extends EventEmitter {
       this.closeReason = reason;
       this.readyState = ReadyState.Closing;
       this.sendClose(code === 1005 ? 1000 : code, "");
-      this.pending = this.pendingMore = null;
-      this.buffered = 0;
+      this.forgetInput();
       this.socket.end();
       this.dropLater();
     }

@@ -1,6 +1,7 @@
 /* A JSON syntax check that allocates nothing: whether bytes are one JSON value (RFC 8259, containers nested
  * at most PT_JSON_DEPTH_MAX deep, surrogate escapes paired as cJSON requires), optionally after a UTF-8 BOM
- * (with more than one byte after it, as cJSON), with whitespace around it. It tells why cJSON failed to parse a text: bad JSON, or memory. */
+ * (with more than one byte after it, as cJSON), with whitespace around it. It tells why cJSON failed to
+ * parse a text: bad JSON, or memory. */
 #ifndef PT_GATEWAY_JSON_SYNTAX_H
 #define PT_GATEWAY_JSON_SYNTAX_H
 
