@@ -32,9 +32,11 @@ export class AttemptTable {
     this.pendingTimeoutMs = pendingTimeoutMs;
     this.maxAccepted = maxAccepted;
     this.now = now;
-    this.byKey = new Map(); // "requester/requestId" → attempt ("/" is not a requestId character)
+    // requester → Map of requestId → attempt, oldest first (bounded by the caps). Two lookups by the
+    // strings as they arrived: a joined key would be a new string to hash for every relayed signal.
+    this.byRequester = new Map();
     this.byPeer = new Map(); // peerId → Set of attempts it is part of, either side
-    this.byRequester = new Map(); // peerId → Set of attempts it opened, oldest first (bounded by the caps)
+    this.count = 0;
     this.pendingFrom = new Map(); // requester → number of its pending attempts
     this.pendingTo = new Map(); // target → number of pending attempts towards it
     this.pending = new Set(); // pending attempts, oldest first: the order in which they expire
@@ -42,7 +44,7 @@ export class AttemptTable {
 
   /** The attempt `requester` opened as `requestId`, or undefined. */
   get(requester, requestId) {
-    return this.byKey.get(key(requester, requestId));
+    return this.byRequester.get(requester)?.get(requestId);
   }
 
   /** Null when `requester` may open one more pending attempt towards `target`, else an OpenRefusal. */
@@ -55,8 +57,10 @@ export class AttemptTable {
   /** Records a new pending attempt; the caller checked that the key is free and canOpen(). */
   open(requester, requestId, target) {
     const attempt = { requester, requestId, target, state: AttemptState.Pending, openedAt: this.now() };
-    this.byKey.set(key(requester, requestId), attempt);
-    index(this.byRequester, requester).add(attempt);
+    let opened = this.byRequester.get(requester);
+    if (!opened) this.byRequester.set(requester, (opened = new Map()));
+    opened.set(requestId, attempt);
+    this.count++;
     index(this.byPeer, requester).add(attempt);
     index(this.byPeer, target).add(attempt);
     this.countPending(attempt, 1);
@@ -67,12 +71,12 @@ export class AttemptTable {
     this.countPending(attempt, -1);
     attempt.state = AttemptState.Accepted;
     // Move it to the end of the requester's set so that eviction takes the oldest acceptance.
-    const opened = index(this.byRequester, attempt.requester);
-    opened.delete(attempt);
-    opened.add(attempt);
+    const opened = this.byRequester.get(attempt.requester);
+    opened.delete(attempt.requestId);
+    opened.set(attempt.requestId, attempt);
     let accepted = 0;
-    for (const other of opened) if (other.state === AttemptState.Accepted) accepted++;
-    for (const other of opened) {
+    for (const other of opened.values()) if (other.state === AttemptState.Accepted) accepted++;
+    for (const other of opened.values()) {
       if (accepted <= this.maxAccepted) break;
       if (other.state === AttemptState.Accepted) {
         this.remove(other);
@@ -82,11 +86,12 @@ export class AttemptTable {
   }
 
   remove(attempt) {
-    const k = key(attempt.requester, attempt.requestId);
-    if (this.byKey.get(k) !== attempt) return; // already removed (its key may even be in use again)
-    this.byKey.delete(k);
+    const opened = this.byRequester.get(attempt.requester);
+    if (opened?.get(attempt.requestId) !== attempt) return; // already removed (its key may even be in use again)
+    opened.delete(attempt.requestId);
+    if (opened.size === 0) this.byRequester.delete(attempt.requester);
+    this.count--;
     this.countPending(attempt, -1);
-    unindex(this.byRequester, attempt.requester, attempt);
     unindex(this.byPeer, attempt.requester, attempt);
     unindex(this.byPeer, attempt.target, attempt);
   }
@@ -125,12 +130,12 @@ export class AttemptTable {
   }
 
   /** Every attempt. */
-  [Symbol.iterator]() {
-    return this.byKey.values();
+  *[Symbol.iterator]() {
+    for (const opened of this.byRequester.values()) yield* opened.values();
   }
 
   get size() {
-    return this.byKey.size;
+    return this.count;
   }
 }
 
@@ -151,8 +156,4 @@ function adjust(counts, peerId, delta) {
   const count = (counts.get(peerId) ?? 0) + delta;
   if (count > 0) counts.set(peerId, count);
   else counts.delete(peerId);
-}
-
-function key(requester, requestId) {
-  return `${requester}/${requestId}`;
 }
