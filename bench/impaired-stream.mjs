@@ -126,13 +126,15 @@ export async function runPath(host, client, path, { seconds, warmup, frameEvents
     }
     await sleep(warmup * 1000);
     const start = await host.call("mark");
+    const cpuFrom = await client.call("cpuMs");
     await sleep(seconds * 1000);
     const end = await host.call("mark");
+    const clientCpuPercent = ((await client.call("cpuMs")) - cpuFrom) / (seconds * 10);
     await sleep(GRACE_MS);
     const shown = await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
     const hostDiagnostics = await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
     const log = await host.call("drawLog", [start.counter + 1, end.counter]);
-    return { ...shown, firstFrameMs, log, hostDiagnostics };
+    return { ...shown, firstFrameMs, log, hostDiagnostics, clientCpuPercent };
   } catch (error) {
     // Leave both pages ready for the next path.
     await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
@@ -192,6 +194,7 @@ export function summarize(run, offsets) {
     unreadable,
     mismatched,
     firstFrameMs: run.firstFrameMs,
+    clientCpuPercent: run.clientCpuPercent, // the client's browser, all its processes, in % of one core
     overwritten: run.overwritten ?? undefined,
     diagnostics: { client: run.diagnostics ?? null, host: run.hostDiagnostics ? { ...run.hostDiagnostics, sent: undefined } : null },
   };

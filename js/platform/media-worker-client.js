@@ -4,7 +4,8 @@
 //
 // Messages, page → worker: init {module} (the page's compiled core), link {link, channels} (a peer's
 // RW_Video and RW_Audio, transferred), unlink {link}, send {link, seq, packets: [[kind, bytes]]},
-// attach {stream, link, announcement, canvas (an OffscreenCanvas), video, audio, wantFrames,
+// attach {stream, link, announcement, picture ({writable} of a video track or {canvas}, an
+// OffscreenCanvas; transferred), video, audio, wantFrames,
 // logLevels}, stream {stream, pause | play | close | wantFrames | logLevels | requestKeyframe (a
 // reason) | probe | paints}.
 // Worker → page: ready, failed {message}, error {message}, media {link, kind, bytes} (what no
@@ -195,12 +196,13 @@ export class MediaWorker {
 
   /**
    * Plays a stream in the worker: `handler(message)` gets its "stream" messages. Returns
-   * {command(message), detach()}; the canvas (an OffscreenCanvas) is transferred.
+   * {command(message), detach()}; the picture's writable or OffscreenCanvas is transferred.
    */
-  attach(link, { announcement, canvas, video, audio, wantFrames, playout, logLevels }, handler) {
+  attach(link, { announcement, picture, video, audio, wantFrames, playout, logLevels }, handler) {
     const stream = this.#nextId++;
     this.#streams.set(stream, handler);
-    this.post({ type: "attach", stream, link: link.id, announcement, canvas, video, audio, wantFrames, playout, logLevels }, [canvas]);
+    const transfer = [picture.writable ?? picture.canvas];
+    this.post({ type: "attach", stream, link: link.id, announcement, picture, video, audio, wantFrames, playout, logLevels }, transfer);
     return {
       command: (message, transfer = []) => this.post({ type: "stream", stream, ...message }, transfer),
       detach: () => {

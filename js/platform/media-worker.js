@@ -1,7 +1,8 @@
 // The media worker: a browser client's media path off the page's main thread. It owns the peers'
 // media channels (RW_Video, RW_Audio: transferred to it when the RTCPeerConnection is made), a core
 // of its own (the same wasm, from the page's compiled module) with one receiver per stream handed to
-// it, the VideoDecoder drawing into the stream's OffscreenCanvas and the AudioDecoder. App work on the
+// it, the VideoDecoder writing to the stream's video track (or drawing into its OffscreenCanvas) and
+// the AudioDecoder. App work on the
 // main thread cannot stall the picture: packets, the core, decoding and painting all run here.
 //
 // The page's core keeps the stream (control, input, permissions, close); this worker's core decides
@@ -10,6 +11,7 @@
 // js/platform/media-worker-client.js is the page's side; the messages are listed there.
 import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, parseFrameEvent } from "../core/core.js";
 import { VideoPlayer, chooseVideoConfig } from "./video-player.js";
+import { CanvasSink, TrackSink } from "./picture-sink.js";
 import { AudioDecode } from "./audio-player.js";
 
 const COUNTERS_EVERY_MS = 50; // the page's copy of the counters is at most this old while frames flow
@@ -70,7 +72,7 @@ function schedule(deadlineMs) {
   timer = setTimeout(fire, Math.max(0, Math.ceil(deadlineMs - now())));
 }
 
-/** One stream's receive path: its receiver in this worker's core, its decoders and its canvas. */
+/** One stream's receive path: its receiver in this worker's core, its decoders and its picture. */
 class Receiver {
   #handle;
   #key;
@@ -85,7 +87,7 @@ class Receiver {
   #countersTimer = null;
   #playout; // the playout policy, kept for a player still being configured
 
-  constructor({ stream, link, handle, canvas, video, audio, wantFrames, logLevels, playout }) {
+  constructor({ stream, link, handle, picture, video, audio, wantFrames, logLevels, playout }) {
     this.#key = stream;
     this.#playout = playout;
     this.#link = link;
@@ -108,7 +110,8 @@ class Receiver {
             log,
             playout: this.#playout,
           };
-          this.#video = new VideoPlayer(canvas, config, callbacks, LOW_LATENCY_CONTEXT);
+          const sink = picture.writable ? new TrackSink(picture.writable) : new CanvasSink(picture.canvas, LOW_LATENCY_CONTEXT);
+          this.#video = new VideoPlayer(sink, config, callbacks);
           this.#video.probe(this.#probe);
           this.requestKeyframe("the decoder is configured and starts at a keyframe");
         })

@@ -1,14 +1,16 @@
 // A browser InboundStream's players, in one of two places with the same interface:
-//   LocalPlayback: VideoDecoder → the container's canvas and AudioDecoder → Web Audio on the page's
+//   LocalPlayback: VideoDecoder → the container's picture and AudioDecoder → Web Audio on the page's
 //     main thread; the page's core assembles the frames and InboundStream pushes them here.
 //   WorkerPlayback: the stream's receive path in the media worker (js/platform/media-worker.js): its
-//     core, VideoDecoder → the canvas's OffscreenCanvas and AudioDecoder run there; only decoded
+//     core, VideoDecoder → the picture (the <video>'s track writable, or the canvas's
+//     OffscreenCanvas) and AudioDecoder run there; only decoded
 //     sound, the counters, ready states and (when the app listens) the "frame" events come back.
 // callbacks: requestKeyframe(reason) (LocalPlayback: the page's core asks), onState(name),
 // onError(message), log (a log of js/sdk/log.js); WorkerPlayback also keyframeReason(reason) (the
 // worker's core asks, the page's log says why), sendKeyframeRequest() (the worker's core decided to
 // ask: the page's core sends it) and onFrame(frame).
 import { VideoPlayer, chooseVideoConfig } from "./video-player.js";
+import { CanvasSink, TrackSink, endVideoTrack, videoTrackWritable } from "./picture-sink.js";
 import { AudioOutput, AudioPlayer } from "./audio-player.js";
 import { parseFrameEvent } from "../core/core.js";
 import { LogLevel } from "../sdk/enums.js";
@@ -16,22 +18,24 @@ import { LogLevel } from "../sdk/enums.js";
 const KEYFRAME_AT_START = "the decoder is configured and starts at a keyframe";
 
 export class LocalPlayback {
-  #canvas;
+  #view;
   #video = null;
   #audio = null;
   #closed = false;
   #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
   #playout; // the playout policy, kept for a player still being configured
 
-  constructor(canvas, info, callbacks) {
-    this.#canvas = canvas;
+  /** view: the stream's view (js/platform/stream-view.js), whose picture this plays into. */
+  constructor(view, info, callbacks) {
+    this.#view = view;
     this.#playout = callbacks.playout;
     const { log } = callbacks;
     if (info.video) {
       chooseVideoConfig(info.video.codec)
         .then((config) => {
           if (this.#closed) return;
-          this.#video = new VideoPlayer(canvas, config, {
+          const sink = view.video ? new TrackSink(videoTrackWritable(view.video)) : new CanvasSink(view.canvas);
+          this.#video = new VideoPlayer(sink, config, {
             onKeyframeNeeded: (reason) => !this.#closed && callbacks.requestKeyframe(`the decoder needs one: ${reason}`),
             onState: callbacks.onState,
             onError: callbacks.onError,
@@ -69,7 +73,7 @@ export class LocalPlayback {
 
   /** The decoded picture's size, or undefined before the first. */
   get pictureSize() {
-    return this.#video?.counters.framesDecoded > 0 ? { width: this.#canvas.width, height: this.#canvas.height } : undefined;
+    return this.#video?.pictureSize;
   }
 
   wantFrames() {}
@@ -107,6 +111,7 @@ export class LocalPlayback {
     this.#closed = true;
     this.#video?.close();
     this.#audio?.close();
+    endVideoTrack(this.#view.video);
   }
 }
 
@@ -118,6 +123,7 @@ const RECEIVE_COUNTERS = [
 ];
 
 export class WorkerPlayback {
+  #view;
   #stream;
   #callbacks;
   #audio = null;
@@ -129,9 +135,11 @@ export class WorkerPlayback {
   #onProbe = null;
 
   /** link: the peer's MediaLink; announcement: the page core's streamHandOff for this stream. */
-  constructor(worker, link, { canvas, info, announcement, wantFrames, playout }, callbacks) {
+  constructor(worker, link, { view, info, announcement, wantFrames, playout }, callbacks) {
     this.#callbacks = callbacks;
-    const offscreen = canvas.transferControlToOffscreen();
+    this.#view = view;
+    // The picture goes to the worker: the <video>'s track writable, or the canvas's OffscreenCanvas.
+    const picture = view.video ? { writable: videoTrackWritable(view.video) } : { canvas: view.canvas.transferControlToOffscreen() };
     if (info.audio && typeof globalThis.AudioDecoder === "function") {
       try {
         this.#audio = new AudioOutput(info.audio.sampleRate ?? 48000, callbacks.log);
@@ -141,7 +149,7 @@ export class WorkerPlayback {
     }
     this.#stream = worker.attach(
       link,
-      { announcement, canvas: offscreen, video: info.video, audio: this.#audio ? info.audio : undefined, wantFrames, playout, logLevels: this.#logLevels() },
+      { announcement, picture, video: info.video, audio: this.#audio ? info.audio : undefined, wantFrames, playout, logLevels: this.#logLevels() },
       (message) => this.#onMessage(message),
     );
   }
@@ -236,6 +244,7 @@ export class WorkerPlayback {
     this.#closed = true;
     this.#stream.detach();
     this.#audio?.close();
+    endVideoTrack(this.#view.video);
     for (const resolve of this.#queries.values()) resolve(0);
     this.#callbacks.onState("Disposed");
   }

@@ -1,12 +1,15 @@
 // The DOM of an InboundStream in a browser: the container the app inserts into its page (a focusable
-// div holding a canvas that keeps the picture's aspect ratio) and the optional stats overlay.
+// div holding the picture, which keeps its aspect ratio) and the optional stats overlay. The picture
+// is a muted <video> showing a generated track where the browser has one (as 0.5 showed a <video>
+// where it could), else a canvas (js/platform/picture-sink.js).
+import { hasTrackSink } from "./picture-sink.js";
 
 /** True when running with a DOM. */
 export function hasDom() {
   return typeof globalThis.document?.createElement === "function";
 }
 
-/** Builds the container, its canvas and its (hidden) stats overlay. */
+/** Builds the container, its picture ({video} or {canvas}) and its (hidden) stats overlay. */
 export function createStreamView() {
   const container = document.createElement("div");
   container.className = "rainway-inner-container";
@@ -21,10 +24,20 @@ export function createStreamView() {
     outline: "none",
     background: "#000",
   });
-  const canvas = document.createElement("canvas");
-  canvas.className = "rainway-canvas";
-  Object.assign(canvas.style, { width: "100%", height: "100%", objectFit: "contain", display: "block" });
-  canvas.addEventListener("contextmenu", (event) => event.preventDefault());
+  const video = hasTrackSink() ? document.createElement("video") : null;
+  const canvas = video ? null : document.createElement("canvas");
+  const picture = video ?? canvas;
+  if (video) {
+    video.className = "rainway-video";
+    video.muted = true; // sound plays through Web Audio
+    video.autoplay = true;
+    video.playsInline = true;
+    video.disablePictureInPicture = true;
+  } else {
+    canvas.className = "rainway-canvas";
+  }
+  Object.assign(picture.style, { width: "100%", height: "100%", objectFit: "contain", display: "block" });
+  picture.addEventListener("contextmenu", (event) => event.preventDefault());
   const overlay = document.createElement("div");
   overlay.className = "rainway-stats-overlay";
   Object.assign(overlay.style, {
@@ -39,13 +52,13 @@ export function createStreamView() {
     pointerEvents: "none",
     display: "none",
   });
-  container.append(canvas, overlay);
-  return { container, canvas, overlay };
+  container.append(picture, overlay);
+  return { container, picture, video, canvas, overlay };
 }
 
-/** Fills the canvas to the container's width, or lets it keep its own aspect ratio inside it. */
-export function applyStreamFit(canvas, fillWidth) {
-  canvas.style.objectFit = fillWidth ? "cover" : "contain";
+/** Fills the picture to the container's width, or lets it keep its own aspect ratio inside it. */
+export function applyStreamFit(picture, fillWidth) {
+  picture.style.objectFit = fillWidth ? "cover" : "contain";
 }
 
 /** Fullscreen for the container, with keyboard and pointer lock where the browser offers them. */

@@ -1,6 +1,7 @@
 // Browser video playback: encoded frames → WebCodecs VideoDecoder (latency-optimised, hardware
-// preferred, software as fallback) → each VideoFrame drawn into a canvas when the playout policy says
-// (js/platform/playout.js: at once, or after a small delay that evens out jitter) and closed. The
+// preferred, software as fallback) → each VideoFrame handed to a picture sink (js/platform/
+// picture-sink.js: a video track a <video> shows, or a canvas) when the playout policy says
+// (js/platform/playout.js: at once, or after a small delay that evens out jitter). The
 // decode queue is bounded: when it backs up, frames are dropped up to the next keyframe and one is
 // asked for, rather than falling behind. A decoder error recovers the same way.
 import { RainwayError } from "../sdk/errors.js";
@@ -36,8 +37,7 @@ export async function chooseVideoConfig(codec) {
 export class VideoPlayer {
   #config;
   #decoder = null;
-  #canvas;
-  #context;
+  #sink;
   #waitingForKeyframe = true;
   #paused = false;
   #closed = false;
@@ -51,19 +51,17 @@ export class VideoPlayer {
   #playoutTimer = null;
 
   /**
-   * canvas: an HTMLCanvasElement, or an OffscreenCanvas in a media worker (then contextOptions asks
-   * for a low-latency context). callbacks: onKeyframeNeeded(reason), onState(name), onError(error),
+   * sink: a TrackSink or CanvasSink (js/platform/picture-sink.js), which the player closes. callbacks: onKeyframeNeeded(reason), onState(name), onError(error),
    * onSize(width, height) when the picture's size changes, log (a log of js/sdk/log.js); playout: the
    * policy (PlayoutPolicy, "instant" by default)
    */
-  constructor(canvas, config, callbacks, contextOptions = undefined) {
-    this.#canvas = canvas;
-    this.#context = canvas.getContext("2d", contextOptions);
+  constructor(sink, config, callbacks) {
+    this.#sink = sink;
     this.#config = config;
     this.#callbacks = callbacks;
     this.#log = callbacks.log ?? (() => {});
     this.#playout = new PlayoutScheduler(callbacks.playout ?? PlayoutPolicy.Instant);
-    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, decoderErrors: 0, lastDecodeMs: 0, playoutDelayMs: 0 };
+    this.counters = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, framesReplaced: 0, decoderErrors: 0, lastDecodeMs: 0, playoutDelayMs: 0 };
     this.#createDecoder();
   }
 
@@ -123,21 +121,26 @@ export class VideoPlayer {
   }
 
   #draw(frame) {
-    try {
-      if (this.#closed) return;
-      if (this.#canvas.width !== frame.displayWidth || this.#canvas.height !== frame.displayHeight) {
-        this.#log(LogLevel.Debug, () => `picture size ${frame.displayWidth}x${frame.displayHeight}`);
-        this.#canvas.width = frame.displayWidth;
-        this.#canvas.height = frame.displayHeight;
-        this.#callbacks.onSize?.(frame.displayWidth, frame.displayHeight);
-      }
-      this.#context.drawImage(frame, 0, 0);
-      this.#paints[this.counters.framesDecoded % PAINT_LOG] = sharedNow();
-      this.counters.framesDecoded++;
-      this.#probe?.(frame.timestamp);
-    } finally {
+    if (this.#closed) {
       frame.close();
+      return;
     }
+    const { displayWidth: width, displayHeight: height, timestamp } = frame;
+    const resized = width !== this.#sink.width || height !== this.#sink.height;
+    this.#sink.show(frame);
+    if (resized) {
+      this.#log(LogLevel.Debug, () => `picture size ${width}x${height}`);
+      this.#callbacks.onSize?.(width, height);
+    }
+    this.#paints[this.counters.framesDecoded % PAINT_LOG] = sharedNow();
+    this.counters.framesDecoded++;
+    this.counters.framesReplaced = this.#sink.dropped;
+    this.#probe?.(timestamp);
+  }
+
+  /** The picture's size ({width, height}), or undefined before the first. */
+  get pictureSize() {
+    return this.counters.framesDecoded > 0 ? { width: this.#sink.width, height: this.#sink.height } : undefined;
   }
 
   /** How many of the latest pictures were drawn between two sharedNow() times. */
@@ -155,7 +158,7 @@ export class VideoPlayer {
    * on sharedNow's clock; overwritten: pictures drawn over before one was shown). null stops it.
    */
   probe(options) {
-    this.#probe = options ? pictureProbe(this.#canvas, options) : null;
+    this.#probe = options && this.#sink.source ? pictureProbe(this.#sink.source, options) : null;
   }
 
   /** A decoder error: count it, start a fresh decoder, and wait for a keyframe instead of going black. */
@@ -222,6 +225,7 @@ export class VideoPlayer {
     this.#dropHeld();
     clearTimeout(this.#playoutTimer);
     closeCodec(this.#decoder);
+    this.#sink.close();
     this.#decodeStarted.clear();
     this.#callbacks.onState("Disposed");
   }

@@ -422,7 +422,7 @@ export class InboundStream extends EventEmitter {
   #setupPlayback(info, options) {
     this.#view = createStreamView();
     this.container = this.#view.container;
-    applyStreamFit(this.#view.canvas, this.streamFit === StreamFit.IsolatedApps);
+    applyStreamFit(this.#view.picture, this.streamFit === StreamFit.IsolatedApps);
     this.#view.container.addEventListener("click", () => this.resumeAudio());
     this.#setReadyState(VideoReadyState.Initializing);
     this.#cursorView = new CursorView(this.container);
@@ -457,11 +457,11 @@ export class InboundStream extends EventEmitter {
     if (typeof announcement === "string") {
       this.#handedOff = true;
       this.#log(LogLevel.Debug, "playing in the media worker");
-      const settings = { canvas: this.#view.canvas, info, announcement, wantFrames: this.listenerCount("frame") > 0, playout: this.#playout };
+      const settings = { view: this.#view, info, announcement, wantFrames: this.listenerCount("frame") > 0, playout: this.#playout };
       this.#playback = new WorkerPlayback(media.worker, media.link, settings, callbacks);
     } else {
       if (announcement !== null) this.#log(LogLevel.Warning, () => `playing on the main thread: the stream could not be handed to the media worker (${this.#runtime.core.errorName(announcement)})`);
-      this.#playback = new LocalPlayback(this.#view.canvas, info, callbacks);
+      this.#playback = new LocalPlayback(this.#view, info, callbacks);
     }
   }
 
@@ -490,6 +490,11 @@ export class InboundStream extends EventEmitter {
   /** @internal How many pictures were drawn between two times (performance.timeOrigin + performance.now()). */
   _paintsBetween(from, to) {
     return this.#playback?.paintsBetween(from, to) ?? Promise.resolve(0);
+  }
+
+  /** @internal Tests: true when the media worker plays this stream, false when the page does. */
+  get _playsInMediaWorker() {
+    return this.#handedOff;
   }
 
   /** @internal Benches: a region of each picture as drawn (VideoPlayer.probe), or null to stop. */

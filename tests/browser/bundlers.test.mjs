@@ -23,28 +23,21 @@ before(async () => {
 });
 after(() => stage?.close());
 
-/** What the page shows: the canvas inside <Rainway>, a digest of its pixels, decoded frames. */
+/** What the page shows: the picture inside <Rainway>, a digest of its pixels, decoded frames. */
 function picture() {
   const rainwayDiv = document.querySelector("#player > div");
-  const canvas = rainwayDiv?.querySelector("canvas");
-  if (!canvas || !window.stream) return null;
-  const pixels = window.pictureContext(canvas).getImageData(0, 0, canvas.width, canvas.height).data;
+  const { context, width, height } = window.streamPicture(rainwayDiv);
+  if (!context || !window.stream) return null;
+  const pixels = context.getImageData(0, 0, width, height).data;
   let digest = 0;
   for (let i = 0; i < pixels.length; i += 4) digest = (Math.imul(digest, 31) + pixels[i] + pixels[i + 1] * 7 + pixels[i + 2] * 13) | 0;
   return {
     digest,
-    width: canvas.width,
-    height: canvas.height,
+    width,
+    height,
     framesDecoded: window.stream.playbackCounters().video?.framesDecoded ?? 0,
     inRainway: window.stream.container.parentElement === rainwayDiv,
-    // A canvas whose control moved to a media worker's OffscreenCanvas has no context on the page.
-    inWorker: (() => {
-      try {
-        return !canvas.getContext("2d");
-      } catch {
-        return true;
-      }
-    })(),
+    inWorker: window.stream._playsInMediaWorker,
     rainwayStyle: [rainwayDiv.style.display, rainwayDiv.style.height, rainwayDiv.style.background],
     fallback: Boolean(document.querySelector("#fallback")),
     status: document.querySelector("#status").textContent,

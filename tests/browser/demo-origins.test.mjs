@@ -111,13 +111,12 @@ for (const source of ["camera", "screen"]) {
     // The camera's or screen's picture, not the animated canvas (no blue corner).
     await viewer.waitForFunction(
       () => {
-        const canvas = document.querySelector("#stream-view canvas");
-        if (!canvas || canvas.width < 16) return false;
-        const context = window.pictureContext(canvas);
-        const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        const { context, width, height } = window.streamPicture(document.querySelector("#stream-view"));
+        if (!context || width < 16) return false;
+        const data = context.getImageData(0, 0, width, height).data;
         let lit = false;
         for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) lit = true;
-        const [r, g, b] = context.getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
+        const [r, g, b] = context.getImageData(Math.floor(width / 16), Math.floor(height / 16), 1, 1).data;
         const blueCorner = Math.abs(r - 32) < 40 && Math.abs(g - 80) < 40 && Math.abs(b - 224) < 40;
         return lit && !blueCorner;
       },

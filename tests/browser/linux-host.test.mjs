@@ -300,13 +300,13 @@ test("without InputLevel.Clipboard the X clipboard does not reach the page", { t
   }
 });
 
-/** Waits until the page's picture (the canvas takes the decoded frame's size) is width × height. */
+/** Waits until the page's picture (it takes the decoded frame's size) is width × height. */
 async function pictureSizeBecomes(page, width, height) {
   try {
     await page.waitForFunction(
       ([width, height]) => {
-        const canvas = window.stream?.container.querySelector("canvas");
-        return canvas?.width === width && canvas?.height === height;
+        const picture = window.stream && window.pixel();
+        return picture?.width === width && picture?.height === height;
       },
       [width, height],
       { timeout: 20000, polling: 50 },

@@ -1,7 +1,9 @@
 // The media worker: a browser host page (in a Chromium of its own) streams its animated canvas (a frame counter in bit blocks) to
 // client pages whose streams play in the media worker (the default), on the main thread (the
 // connection's mediaWorker: false), or on the main thread for one stream (createStream's
-// mediaWorker: false). A blocked main thread stops the main thread's player, not the worker's.
+// mediaWorker: false), each showing the picture in a <video> (a generated track) or, where the browser
+// has no MediaStreamTrackGenerator, a canvas. A blocked main thread stops the main thread's player, not
+// the worker's.
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
@@ -40,6 +42,8 @@ const PATHS = {
   "the media worker": {},
   "the main thread (the connection's mediaWorker: false)": { mediaWorker: "0" },
   "the main thread (createStream's mediaWorker: false)": { streamWorker: "0" },
+  // A browser without MediaStreamTrackGenerator: pictures are drawn into the canvas's OffscreenCanvas.
+  "the media worker, into a canvas": { canvas: "1" },
 };
 
 async function clientPage(extra = {}) {
@@ -72,15 +76,19 @@ test("the media worker keeps decoding and painting while the page's main thread 
   assert.ok(worker.all > 0 && main.all > 0, JSON.stringify(blocked));
   assert.equal(main.during, 0, `the main thread's player drew nothing while the main thread was blocked: ${JSON.stringify(blocked)}`);
   assert.ok(worker.during > main.during, `the worker drew pictures while the main thread was blocked: ${JSON.stringify(blocked)}`);
+  // And they reached the screen: the worker's track (or canvas) needs no main thread to be shown.
+  assert.ok(worker.moved > main.moved, `the picture on screen moved on while the main thread was blocked: ${JSON.stringify(blocked)}`);
 });
 
 for (const [name, extra] of Object.entries(PATHS)) {
   test(`on ${name}: ready states, "frame" events while listened, pause/play, stats and counters, close`, { timeout: 90000 }, async () => {
     const page = await clientPage(extra);
     try {
-      assert.equal(await page.evaluate(() => window.inWorker()), name === "the media worker");
+      const inWorker = name.startsWith("the media worker");
+      assert.equal(await page.evaluate(() => window.inWorker()), inWorker);
+      assert.equal(await page.evaluate(() => window.pictureElement()), extra.canvas ? "canvas" : "video");
       const logs = await page.evaluate(() => window.logs);
-      assert.equal(logs.some((line) => /^Stream: .*: playing in the media worker$/.test(line)), name === "the media worker");
+      assert.equal(logs.some((line) => /^Stream: .*: playing in the media worker$/.test(line)), inWorker);
       let playback = await page.evaluate(() => window.playback());
       assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
       assert.equal(playback.readyState, "Playing");
@@ -116,6 +124,10 @@ for (const [name, extra] of Object.entries(PATHS)) {
       assert.equal(playback.video.decoderErrors, 0);
       const size = await page.evaluate(() => window.stream.currentFrameSize);
       assert.deepEqual(size, { codecWidth: 320, codecHeight: 240 });
+      // The picture on screen: the stream's size, and moving.
+      assert.equal((await page.evaluate(() => window.pixel())).width, 320);
+      const shown = await page.evaluate(() => window.counter());
+      await page.waitForFunction((before) => window.counter() !== before, shown, { timeout: 10000 });
 
       await closeStream(page);
     } finally {

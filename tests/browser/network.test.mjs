@@ -132,15 +132,15 @@ test("the demo page watches the demo host's live stream, and typing in it change
   await ownId(page);
   await page.waitForSelector("#demo-host-line:not([hidden])");
   await page.click("#watch-demo");
-  await page.waitForSelector("#stream-view canvas.rainway-canvas", { timeout: 20000 });
-  // Pictures arrive: the canvas gets the stream's size and is no longer blank. The demo app's virtual
+  await page.waitForSelector("#stream-view .rainway-video, #stream-view .rainway-canvas", { timeout: 20000 });
+  // Pictures arrive: the picture gets the stream's size and is no longer blank. The demo app's virtual
   // display follows the page's view (ViewportResize), so that size is the view's (even numbers).
   await page.waitForFunction(
     () => {
-      const canvas = document.querySelector("#stream-view canvas");
       const view = document.querySelector("#stream-view .rainway-inner-container");
-      if (!canvas || canvas.width !== (Math.round(view.clientWidth) & ~1) || canvas.height !== (Math.round(view.clientHeight) & ~1)) return false;
-      const data = window.pictureContext(canvas).getImageData(0, 0, canvas.width, canvas.height / 4).data;
+      const { context, width, height } = window.streamPicture(view);
+      if (!context || width !== (Math.round(view.clientWidth) & ~1) || height !== (Math.round(view.clientHeight) & ~1)) return false;
+      const data = context.getImageData(0, 0, width, height / 4).data;
       for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
       return false;
     },
@@ -152,8 +152,9 @@ test("the demo page watches the demo host's live stream, and typing in it change
   await page.keyboard.press("KeyR");
   await page.waitForFunction(
     () => {
-      const canvas = document.querySelector("#stream-view canvas");
-      const [r, g, b] = window.pictureContext(canvas).getImageData(10, canvas.height - 10, 1, 1).data;
+      const { context, height } = window.streamPicture(document.querySelector("#stream-view"));
+      if (!context) return false;
+      const [r, g, b] = context.getImageData(10, height - 10, 1, 1).data;
       return r > 200 && g < 60 && b < 60;
     },
     null,
@@ -169,9 +170,9 @@ test("the demo page watches the demo host's live stream, and typing in it change
 async function waitForSharedPicture(page) {
   await page.waitForFunction(
     () => {
-      const canvas = document.querySelector("#stream-view canvas");
-      if (!canvas || canvas.width < 16 || canvas.height < 16) return false;
-      const [r, g, b] = window.pictureContext(canvas).getImageData(Math.floor(canvas.width / 16), Math.floor(canvas.height / 16), 1, 1).data;
+      const { context, width, height } = window.streamPicture(document.querySelector("#stream-view"));
+      if (!context || width < 16 || height < 16) return false;
+      const [r, g, b] = context.getImageData(Math.floor(width / 16), Math.floor(height / 16), 1, 1).data;
       return Math.abs(r - 32) < 40 && Math.abs(g - 80) < 40 && Math.abs(b - 224) < 40;
     },
     null,
@@ -205,8 +206,12 @@ test("two tabs of the demo page stream to each other: each answers the other's S
     assert.equal(await page.isHidden("#stream-error"), true);
   }
   // The picture moves: frames keep arriving.
-  const before = await first.evaluate(() => document.querySelector("#stream-view canvas").toDataURL());
-  await first.waitForFunction((previous) => document.querySelector("#stream-view canvas").toDataURL() !== previous, before, { timeout: 10000 });
+  const before = await first.evaluate(() => window.streamPicture(document.querySelector("#stream-view")).context.canvas.toDataURL());
+  await first.waitForFunction(
+    (previous) => window.streamPicture(document.querySelector("#stream-view")).context?.canvas.toDataURL() !== previous,
+    before,
+    { timeout: 10000 },
+  );
 
   // The sharer stops: the watcher is told the stream ended, and the sharer's list empties.
   await second.click(`#outbound li[data-peer-id="${firstId}"] button.stop-button`);
@@ -229,12 +234,12 @@ test("the demo host announces a stream: the page offers it, and Join shows it", 
   const offer = await page.waitForSelector(`#announcements li[data-offer^="${hostId}/"]`, { timeout: 20000 });
   assert.match(await offer.textContent(), /the demo host .* offers stream \d+ \(640×360\)/);
   await page.click(`#announcements li[data-offer^="${hostId}/"] button.join-button`);
-  await page.waitForSelector("#stream-view canvas.rainway-canvas", { timeout: 20000 });
+  await page.waitForSelector("#stream-view .rainway-video, #stream-view .rainway-canvas", { timeout: 20000 });
   await page.waitForFunction(
     () => {
-      const canvas = document.querySelector("#stream-view canvas");
-      if (!canvas || canvas.width !== 640 || canvas.height !== 360) return false;
-      const data = window.pictureContext(canvas).getImageData(0, 0, canvas.width, canvas.height).data;
+      const { context, width, height } = window.streamPicture(document.querySelector("#stream-view"));
+      if (!context || width !== 640 || height !== 360) return false;
+      const data = context.getImageData(0, 0, width, height).data;
       for (let i = 0; i < data.length; i += 4096) if (data[i] + data[i + 1] + data[i + 2] > 60) return true;
       return false;
     },

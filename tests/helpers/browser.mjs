@@ -57,12 +57,12 @@ export async function launchBrowser({ softwareGpu = false } = {}) {
   return browser;
 }
 
-/** tests/browser/pages/picture.js as a script that defines window.pictureContext(canvas). */
-const PICTURE_SCRIPT = `${readFileSync(`${ROOT}/tests/browser/pages/picture.js`, "utf8").replace(/^export /m, "")}\nwindow.pictureContext = pictureContext;`;
+/** tests/browser/pages/picture.js as a script that defines window.streamPicture(container). */
+const PICTURE_SCRIPT = `${readFileSync(`${ROOT}/tests/browser/pages/picture.js`, "utf8").replace(/^export /m, "")}\nwindow.streamPicture = streamPicture;`;
 
 /**
  * Opens a page and records its console errors and uncaught exceptions in page.errors. The page has
- * window.pictureContext(canvas) (tests/browser/pages/picture.js) for reading a stream's pixels.
+ * window.streamPicture(container) (tests/browser/pages/picture.js) for reading a stream's pixels.
  */
 export async function openPage(browser, url) {
   const page = await browser.newPage();

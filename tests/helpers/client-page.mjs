@@ -13,12 +13,18 @@ export async function pauseAndPlay(page) {
   await page.waitForFunction((n) => window.playback().video.framesDecoded > n + 5, paused, { timeout: 10000 });
 }
 
-/** close() releases the players and takes the container out of the page; nothing went wrong on the page. */
+/**
+ * close() releases the players and the picture's track and takes the container out of the page;
+ * nothing went wrong on the page.
+ */
 export async function closeStream(page) {
+  const playing = await page.evaluate(() => window.playback());
+  if (await page.evaluate(() => window.pictureElement?.() === "video")) assert.equal(playing.pictureTrack, "live");
   await page.evaluate(() => window.stream.close());
   const closed = await page.evaluate(() => window.playback());
   assert.equal(closed.readyState, "Disposed");
   assert.equal(closed.attached, false);
+  assert.equal(closed.pictureTrack, null, "the picture's track is released");
   assert.deepEqual(await page.evaluate(() => window.errors), []);
   assert.deepEqual(page.errors, []);
 }

@@ -1,12 +1,19 @@
-// The picture of a stream's canvas, for reading pixels in tests: a 2D context over a copy of it. A
-// canvas a media worker draws into (through its OffscreenCanvas) has no context on the page, but it
-// can be drawn from. Imported by the test pages; tests/helpers/browser.mjs puts the same function on
-// every page it opens as window.pictureContext.
-export function pictureContext(canvas) {
+// The picture of a stream, for reading pixels in tests: a 2D context over a copy of what the
+// stream's container shows (its <video>, or the canvas where there is no generated video track; a
+// canvas a media worker draws into has no context on the page, but it can be drawn from). Imported by
+// the test pages; tests/helpers/browser.mjs puts the same function on every page it opens as
+// window.streamPicture.
+
+/** {context, width, height} of the picture in `container` (width and height 0, no context, before the first). */
+export function streamPicture(container) {
+  const source = container?.querySelector("video.rainway-video, canvas.rainway-canvas");
+  const width = source?.videoWidth ?? source?.width ?? 0;
+  const height = source?.videoHeight ?? source?.height ?? 0;
+  if (!width || !height) return { context: null, width: 0, height: 0 };
   const copy = document.createElement("canvas");
-  copy.width = canvas.width;
-  copy.height = canvas.height;
+  copy.width = width;
+  copy.height = height;
   const context = copy.getContext("2d", { willReadFrequently: true });
-  context.drawImage(canvas, 0, 0);
-  return context;
+  context.drawImage(source, 0, 0);
+  return { context, width, height };
 }
