@@ -18,12 +18,12 @@
 //     at Date.now() millisecond edges.
 // CPU: utime + stime of the encoding process (/proc/<pid>/stat) over the windows; the X server's own
 // CPU over the same windows is noted besides, as is the X server's with the animating app alone.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { nativeProgram } from "../js/host/native-host.js";
 import { startVirtualDisplay } from "../js/host/virtual-display.js";
-import { percentile, stepTimeLimit } from "./measure.mjs";
+import { cpuSeconds, percentile, stepTimeLimit } from "./measure.mjs";
 
 const VBV_PICTURES = 2; // as src/host/video_encoder.c
 const KEYFRAME_INTERVAL_SECONDS = 10; // as src/host/video_encoder.c
@@ -36,23 +36,6 @@ const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 /** Rejects when a step takes longer than its limit: no step may hang the bench. */
 const within = stepTimeLimit("host-pipeline");
 
-
-/** sysconf(_SC_CLK_TCK): the unit of utime and stime in /proc/<pid>/stat (100 on Debian). */
-function clockTicks() {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-const CLOCK_TICKS = clockTicks();
-
-/** CPU seconds (user + system, all threads) a process has used so far. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields[0] is field 3, "state"
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 /** The Xvfb this process started for a size (startVirtualDisplay does not say its pid), or null. */
 function findXvfb(width, height) {

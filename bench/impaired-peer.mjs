@@ -11,13 +11,13 @@
 // {id, fn, args} calls window[fn](...args) in the page; {id, fn: "errors"} returns the page's errors;
 // {id, fn: "cpuMs"} the CPU time so far of this side's browser (every process under this one);
 // {fn: "quit"}, or the end of stdin, closes everything and exits.
-import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 import { startGateway } from "../js/gateway/index.js";
 import { startStaticServer } from "../js/server/static.js";
 import { CHROMIUM, CHROMIUM_ARGS, SOFTWARE_GPU_ARGS } from "../tests/helpers/browser.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
+import { descendantsCpuSeconds } from "./measure.mjs";
 
 const print = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
 
@@ -26,36 +26,6 @@ let gateway = null;
 let server = null;
 let page = null;
 let closing = null;
-
-const TICKS_PER_SECOND = 100; // USER_HZ: /proc's CPU times are in these on Linux
-
-/** User + system CPU time (ms) of every process under this one: the browser's, and Playwright's driver. */
-function descendantsCpuMs() {
-  const processes = new Map(); // pid -> {parent, ticks}
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // after "pid (comm) ": state, ppid, …
-      processes.set(Number(name), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const tree = new Set([process.pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, { parent }] of processes) {
-      if (!tree.has(pid) && tree.has(parent)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  let ticks = 0;
-  for (const pid of tree) if (pid !== process.pid) ticks += processes.get(pid)?.ticks ?? 0;
-  return (ticks * 1000) / TICKS_PER_SECOND;
-}
 
 function shutdown(code = 0) {
   closing ??= (async () => {
@@ -129,7 +99,7 @@ async function main() {
         command.fn === "errors"
           ? [...page.errors, ...(await page.evaluate(() => window.errors))]
           : command.fn === "cpuMs"
-            ? descendantsCpuMs()
+            ? descendantsCpuSeconds(process.pid) * 1000
             : await page.evaluate(([fn, fnArgs]) => window[fn](...fnArgs), [command.fn, command.args ?? []]);
       print({ reply: command.id, result: result ?? null });
     } catch (error) {

@@ -103,9 +103,11 @@ const isPetrichor = (path) => path.startsWith("petrichor");
  * "petrichor-main" (on its main thread) or "native" (frameEvents: the client listens for Petrichor's
  * "frame" events, for the stages); sets it up, waits for its first frame (at most
  * FIRST_FRAME_MS), warms up, notes the host's frame counter at the window's start and end, waits
- * GRACE_MS, stops the path and collects what the client displayed and the host drew.
+ * GRACE_MS, stops the path and collects what the client displayed and the host drew. cpuSeconds:
+ * then, with the client page no longer reading its pictures, the client browser's CPU over that
+ * many seconds (clientCpuPercent, in % of one core; null when 0).
  */
-export async function runPath(host, client, path, { seconds, warmup, frameEvents = true }) {
+export async function runPath(host, client, path, { seconds, warmup, frameEvents = true, cpuSeconds = 0 }) {
   const started = Date.now();
   try {
     if (isPetrichor(path)) {
@@ -126,11 +128,18 @@ export async function runPath(host, client, path, { seconds, warmup, frameEvents
     }
     await sleep(warmup * 1000);
     const start = await host.call("mark");
-    const cpuFrom = await client.call("cpuMs");
     await sleep(seconds * 1000);
     const end = await host.call("mark");
-    const clientCpuPercent = ((await client.call("cpuMs")) - cpuFrom) / (seconds * 10);
     await sleep(GRACE_MS);
+    // The client's CPU with the page no longer reading its pictures (which costs more than playing them).
+    let clientCpuPercent = null;
+    if (cpuSeconds > 0) {
+      await client.call("stopReading");
+      await sleep(500);
+      const from = await client.call("cpuMs");
+      await sleep(cpuSeconds * 1000);
+      clientCpuPercent = ((await client.call("cpuMs")) - from) / (cpuSeconds * 10);
+    }
     const shown = await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
     const hostDiagnostics = await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
     const log = await host.call("drawLog", [start.counter + 1, end.counter]);
@@ -194,7 +203,7 @@ export function summarize(run, offsets) {
     unreadable,
     mismatched,
     firstFrameMs: run.firstFrameMs,
-    clientCpuPercent: run.clientCpuPercent, // the client's browser, all its processes, in % of one core
+    clientCpuPercent: run.clientCpuPercent, // the client's browser, all its processes, in % of one core (runPath's cpuSeconds)
     overwritten: run.overwritten ?? undefined,
     diagnostics: { client: run.diagnostics ?? null, host: run.hostDiagnostics ? { ...run.hostDiagnostics, sent: undefined } : null },
   };

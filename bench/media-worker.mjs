@@ -22,9 +22,10 @@ const within = stepTimeLimit("media-worker");
  * Runs every path in each condition ("idle", "busy"), `seconds` each after `warmup` s, the paths'
  * order rotating from one round to the next; `rounds` rounds. Resolves to {rows: [{condition, round,
  * petrichor, "petrichor-main", native}], ...parameters}, each path's figures as impaired-stream's
- * summarize() gives them, or {error}. softwareGpu: false runs the client's Chromium without a GPU.
+ * summarize() gives them, or {error}; each path's client CPU is measured over cpuSeconds after its window.
+ * softwareGpu: false runs the client's Chromium without a GPU.
  */
-export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1, conditions = ["idle", "busy"], paths = PATHS, softwareGpu = true } = {}) {
+export async function measureMediaWorker({ seconds = 15, warmup = 3, cpuSeconds = 5, rounds = 1, conditions = ["idle", "busy"], paths = PATHS, softwareGpu = true } = {}) {
   if (!existsSync(`${ROOT}/dist/petrichor.wasm`)) throw new Error("media-worker bench: dist/petrichor.wasm is missing (npm run build)");
   const peers = [];
   try {
@@ -45,7 +46,7 @@ export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1,
           try {
             if (condition === "busy") await client.call("busyMainThread", [BUSY.busyMs, BUSY.periodMs]);
             // No "frame" listener: a media worker posts frames to the page only for one.
-            row[path] = summarize(await runPath(host, client, path, { seconds, warmup, frameEvents: false }), offsets);
+            row[path] = summarize(await runPath(host, client, path, { seconds, warmup, frameEvents: false, cpuSeconds }), offsets);
           } catch (error) {
             row[path] = { error: error.message };
           } finally {
@@ -55,7 +56,7 @@ export async function measureMediaWorker({ seconds = 15, warmup = 3, rounds = 1,
         rows.push(row);
       }
     }
-    return { seconds, warmup, rounds, bitrate: BITRATE, busy: BUSY, rows };
+    return { seconds, warmup, cpuSeconds, rounds, bitrate: BITRATE, busy: BUSY, rows };
   } finally {
     await Promise.all(peers.map((peer) => peer.quit()));
   }
