@@ -1,10 +1,11 @@
-// The benches of the core and the SDK in Node (`npm run bench -- core`) and of the gateway on a tiny input, so that their
+// The benches of the core and the SDK in Node (`npm run bench -- core`), of the gateway and of the bundle size on a tiny input, so that their
 // code keeps working between runs of the real thing; the figures themselves mean nothing at this size.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { measureCoreReceive } from "../../bench/core-receive.mjs";
 import { measureDataChannelRate } from "../../bench/data-channel-rate.mjs";
 import { measureGatewayRelay } from "../../bench/gateway-relay.mjs";
+import { measureBundleSize } from "../../bench/bundle-size.mjs";
 
 test("the receive-path bench runs: every packet through the core's path and unprotect alone", { timeout: 60000 }, async () => {
   const result = await measureCoreReceive({ rounds: 1, frames: 30, others: 20 });
@@ -28,4 +29,11 @@ test("the gateway relay bench runs: paired clients relay through the gateway and
     assert.ok(figures.p50Ms > 0 && figures.cpuUsPerMessage > 0 && Number.isFinite(figures.bytesPerClient), JSON.stringify(figures));
     assert.deepEqual(figures.p99Spread, [figures.p99Ms, figures.p99Ms]);
   }
+});
+
+test("the bundle-size bench runs: Petrichor's browser bundle and the baseline's, gzipped, with Petrichor's parts", { timeout: 600000 }, async () => {
+  const { petrichor, baseline } = measureBundleSize();
+  assert.ok(petrichor.wasm > 0 && petrichor.worker > 0 && petrichor.sdk > 0, JSON.stringify(petrichor));
+  assert.ok(petrichor.total < petrichor.minifiedBytes && baseline.total < baseline.minifiedBytes, JSON.stringify({ petrichor, baseline }));
+  assert.ok(baseline.total > 0);
 });
