@@ -2,8 +2,8 @@
 // media channels (RW_Video, RW_Audio: transferred to it when the RTCPeerConnection is made), a core
 // of its own (the same wasm, from the page's compiled module) with one receiver per stream handed to
 // it, the VideoDecoder writing to the stream's video track (or drawing into its OffscreenCanvas) and
-// the AudioDecoder. App work on the
-// main thread cannot stall the picture: packets, the core, decoding and painting all run here.
+// the AudioDecoder. App work on the main thread cannot stall the picture: packets, the core, decoding
+// and handing pictures to the screen all run here.
 //
 // The page's core keeps the stream (control, input, permissions, close); this worker's core decides
 // the receive path (SRTP, assembly, NACKs, arrival reports, when to ask for a keyframe). What is not

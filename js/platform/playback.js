@@ -3,8 +3,8 @@
 //     main thread; the page's core assembles the frames and InboundStream pushes them here.
 //   WorkerPlayback: the stream's receive path in the media worker (js/platform/media-worker.js): its
 //     core, VideoDecoder → the picture (the <video>'s track writable, or the canvas's
-//     OffscreenCanvas) and AudioDecoder run there; only decoded
-//     sound, the counters, ready states and (when the app listens) the "frame" events come back.
+//     OffscreenCanvas) and AudioDecoder run there; only decoded sound, the counters, ready states
+//     and (when the app listens) the "frame" events come back.
 // callbacks: requestKeyframe(reason) (LocalPlayback: the page's core asks), onState(name),
 // onError(message), log (a log of js/sdk/log.js); WorkerPlayback also keyframeReason(reason) (the
 // worker's core asks, the page's log says why), sendKeyframeRequest() (the worker's core decided to

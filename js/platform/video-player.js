@@ -51,9 +51,10 @@ export class VideoPlayer {
   #playoutTimer = null;
 
   /**
-   * sink: a TrackSink or CanvasSink (js/platform/picture-sink.js), which the player closes. callbacks: onKeyframeNeeded(reason), onState(name), onError(error),
-   * onSize(width, height) when the picture's size changes, log (a log of js/sdk/log.js); playout: the
-   * policy (PlayoutPolicy, "instant" by default)
+   * sink: a TrackSink or CanvasSink (js/platform/picture-sink.js), which the player closes.
+   * callbacks: onKeyframeNeeded(reason), onState(name), onError(error), onSize(width, height) when
+   * the picture's size changes, log (a log of js/sdk/log.js); playout: the policy (PlayoutPolicy,
+   * "instant" by default)
    */
   constructor(sink, config, callbacks) {
     this.#sink = sink;
@@ -156,6 +157,7 @@ export class VideoPlayer {
    * the picture) scaled to size.width × size.height, and at the next animation frame (the rendering
    * update that shows it) calls onSample({pixels, timestamp, drawnAt, shownAt, overwritten}) (times
    * on sharedNow's clock; overwritten: pictures drawn over before one was shown). null stops it.
+   * Only a canvas can be read so: a <video>'s track is read where it is shown (requestVideoFrameCallback).
    */
   probe(options) {
     this.#probe = options && this.#sink.source ? pictureProbe(this.#sink.source, options) : null;
