@@ -232,9 +232,10 @@ client's next message a second later, so that each young-generation collection (
 paused the process ~6–9 ms and promoted ~1 MB. The gateway now has its own server side of RFC 6455
 (${"`"}js/gateway/websocket.js${"`"}): frames are read in place from each socket read and written as one
 buffer, and nothing allocated for a message outlives it. Collections now come every ~370 ms,
-pause 1–4 ms and promote nothing; CPU per message went from ~68 to ~45–55 µs, of which about four
-fifths is the kernel's socket write (one per relayed message: loopback TCP does the receiver's work
-too). Before this, the bench's clients (${"`"}ws${"`"} in two Node worker threads) took half a core and
+pause 1–4 ms and promote nothing; CPU per message went from ~68 to ~45–55 µs. Of that, \`perf\`
+(2026-12-02, clients polling) puts about a third in the kernel (loopback TCP does the receiver's work
+too) and a quarter in the one socket write per relayed message, kernel included; the rest is V8,
+Node's stream layer, JSON and the router. Before this, the bench's clients (${"`"}ws${"`"} in two Node worker threads) took half a core and
 paused for their own collections; with them, the gateway measured 20–73 ms at p99 and the bare relay
 27–36 ms. What is left of the tail: besides the collections, stretches of tens of milliseconds in
 which this two-core virtual machine runs the server slower than messages arrive (its event loop
