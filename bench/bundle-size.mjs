@@ -4,9 +4,8 @@
 // Petrichor's bundle carries its wasm core (gzipped, base64) and its media worker's code as strings
 // (js/browser.js); the rows split the total into those and the rest of the SDK's JavaScript.
 // esbuild and the baseline come from the npm registry, installed once into the test cache.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { install, run } from "../tests/helpers/packages.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
@@ -16,22 +15,10 @@ export const BASELINE = "@epicgames-ps/lib-pixelstreamingfrontend-ue5.5@1.3.0";
 
 const gzipBytes = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-/** Bundles `source` (an entry module's text) from `dir` with esbuild; returns the bundle's bytes. */
+/** Bundles `source` (an entry module's text, its imports resolved from `dir`) with esbuild; returns the bundle's bytes. */
 function bundle(esbuild, dir, source) {
-  const scratch = mkdtempSync(join(tmpdir(), "petrichor-bundle-"));
-  try {
-    const entry = join(dir, `.bundle-entry-${process.pid}.mjs`);
-    writeFileSync(entry, source);
-    const out = join(scratch, "out.js");
-    try {
-      run(join(esbuild, "node_modules/.bin/esbuild"), [entry, "--bundle", "--minify", "--format=esm", "--platform=browser", `--outfile=${out}`, "--log-level=error"], { cwd: dir });
-    } finally {
-      rmSync(entry, { force: true });
-    }
-    return readFileSync(out);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  const args = ["--bundle", "--minify", "--format=esm", "--platform=browser", "--log-level=error"];
+  return Buffer.from(run(join(esbuild, "node_modules/.bin/esbuild"), args, { cwd: dir, input: source }));
 }
 
 /**
@@ -39,17 +26,14 @@ function bundle(esbuild, dir, source) {
  * bytes of each minified bundle. Petrichor's wasm and worker are their embedded strings gzipped on
  * their own (a bundler copies a string as it is); sdk is the rest of the total.
  */
-export function measureBundleSize() {
+export async function measureBundleSize() {
   const esbuild = install("esbuild", [ESBUILD]);
   const baseline = install("pixel-streaming", [BASELINE]);
   const petrichor = bundle(esbuild, ROOT, `import rainway from "./js/browser.js";\nexport default rainway;\n`);
-  const embedded = (file) => {
-    const text = readFileSync(join(ROOT, file), "utf8");
-    return JSON.parse(text.slice(text.indexOf("export default ") + 15).trim().replace(/;$/, ""));
-  };
+  const embedded = async (file) => Buffer.from((await import(pathToFileURL(join(ROOT, file)))).default);
   const total = gzipBytes(petrichor);
-  const wasm = gzipBytes(Buffer.from(embedded("dist/petrichor-wasm.js")));
-  const worker = gzipBytes(Buffer.from(embedded("dist/petrichor-media-worker.js")));
+  const wasm = gzipBytes(await embedded("dist/petrichor-wasm.js"));
+  const worker = gzipBytes(await embedded("dist/petrichor-media-worker.js"));
   const name = BASELINE.slice(0, BASELINE.lastIndexOf("@"));
   const pixelStreaming = bundle(esbuild, baseline, `export * from "${name}";\n`);
   return {
@@ -58,4 +42,4 @@ export function measureBundleSize() {
   };
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname) console.log(JSON.stringify(measureBundleSize(), null, 1));
+if (process.argv[1] === new URL(import.meta.url).pathname) console.log(JSON.stringify(await measureBundleSize(), null, 1));

@@ -371,6 +371,7 @@ int main(int argc, char **argv) {
   long slot = 0;
   for (;;) {
     int timeout = -1;
+    double pause_ms = 0; /* while sending: how long to sleep when no arrival is waiting */
     if (sending) {
       if (started == 0) started = now_ms();
       double due = started + (double)slot;
@@ -385,21 +386,18 @@ int main(int argc, char **argv) {
         }
         continue;
       }
-      timeout = 0;
-    }
-    struct epoll_event events[256];
-    int n = epoll_wait(epoll_fd, events, 256, timeout);
-    if (n == 0 && sending) {
       /* Sleep outside epoll_wait: a server write that finds this thread waiting in epoll must wake it
        * across cores, which costs the server's CPU some 12% of its time here, a cost of sharing the
        * machine that it would not pay for remote clients. Arrivals are then timed up to POLL_US late,
        * which only makes the figures worse. */
-      double due = started + (double)slot, now = now_ms();
-      double pause_ms = due - now < POLL_US / 1e3 ? due - now : POLL_US / 1e3;
-      if (pause_ms > 0) {
-        struct timespec pause = {.tv_sec = 0, .tv_nsec = (long)(pause_ms * 1e6)};
-        nanosleep(&pause, NULL);
-      }
+      timeout = 0;
+      pause_ms = due - now < POLL_US / 1e3 ? due - now : POLL_US / 1e3;
+    }
+    struct epoll_event events[256];
+    int n = epoll_wait(epoll_fd, events, 256, timeout);
+    if (n == 0 && pause_ms > 0) {
+      struct timespec pause = {.tv_sec = 0, .tv_nsec = (long)(pause_ms * 1e6)};
+      nanosleep(&pause, NULL);
       continue;
     }
     for (int i = 0; i < n; i++) {

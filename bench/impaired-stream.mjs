@@ -138,7 +138,7 @@ export async function runPath(host, client, path, { seconds, warmup, frameEvents
       await sleep(500);
       const from = await client.call("cpuMs");
       await sleep(cpuSeconds * 1000);
-      clientCpuPercent = ((await client.call("cpuMs")) - from) / (cpuSeconds * 10);
+      clientCpuPercent = (((await client.call("cpuMs")) - from) / (cpuSeconds * 1000)) * 100;
     }
     const shown = await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
     const hostDiagnostics = await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");

@@ -35,19 +35,22 @@ function statFields(pid) {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
+/** CPU seconds (user + system, all threads) in a process's stat fields. */
+const statCpuSeconds = (fields) => (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+
 /** CPU seconds (user + system, all threads) a process has used so far. */
 export function cpuSeconds(pid) {
-  const fields = statFields(pid);
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return statCpuSeconds(statFields(pid));
 }
 
 /** CPU seconds used so far by every live process under `root` (not `root` itself). */
 export function descendantsCpuSeconds(root) {
-  const parents = new Map(); // pid -> parent pid
+  const processes = new Map(); // pid -> {parent, seconds}, from one read of each stat file
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      parents.set(Number(entry), Number(statFields(entry)[1]));
+      const fields = statFields(entry);
+      processes.set(Number(entry), { parent: Number(fields[1]), seconds: statCpuSeconds(fields) });
     } catch {
       // gone meanwhile
     }
@@ -55,21 +58,15 @@ export function descendantsCpuSeconds(root) {
   const tree = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, parent] of parents) {
+    for (const [pid, { parent }] of processes) {
       if (!tree.has(pid) && tree.has(parent)) {
         tree.add(pid);
         grew = true;
       }
     }
   }
+  tree.delete(root);
   let seconds = 0;
-  for (const pid of tree) {
-    if (pid === root) continue;
-    try {
-      seconds += cpuSeconds(pid);
-    } catch {
-      // gone meanwhile
-    }
-  }
+  for (const pid of tree) seconds += processes.get(pid).seconds;
   return seconds;
 }

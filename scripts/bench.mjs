@@ -83,6 +83,8 @@ const rate = (ms) => ((PACKETS * SIZE * 8) / (ms / 1000) / 1e6).toFixed(0);
 const perPacket = (ms) => ((ms * 1000) / PACKETS).toFixed(2);
 const wasmBytes = statSync(`${ROOT}/dist/petrichor.wasm`).size;
 
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
 /** Runs one browser or host bench; a failure is reported in place of its figures (and fails the run). */
 async function attempt(measure) {
   try {
@@ -198,7 +200,6 @@ function gatewaySection() {
   const title = "## Gateway relay: clients each sending one 200-byte signal a second (Node, loopback)";
   if (relay.error) return `${title}\n\nNot measured: ${relay.error}\n`;
   const ms = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
-  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
   const line = (name, r) =>
     `| ${r.clients.toLocaleString("en")} | ${name} | ${ms(r.p50Ms)} / ${ms(r.p99Ms)} / ${ms(r.maxMs)} ms | ${ms(r.p99Spread[0])} … ${ms(r.p99Spread[1])} ms | ${ms(r.serverLoopDelayP99Ms)} ms | ${r.cpuUsPerMessage.toFixed(1)} µs (${r.cpuPercent.toFixed(0)} % of a core) | ${kb(r.bytesPerClient)} heap, ${kb(r.rssPerClient)} RSS | ${r.relayed.toLocaleString("en")} of ${r.sent.toLocaleString("en")} | ${r.clientsCpuPercent.toFixed(0)} %, loop delay p99 ${ms(r.clientsLoopDelayP99Ms)} ms |`;
   return `${title}
@@ -548,7 +549,6 @@ A 20 Mbit/s stream of ${SIZE}-byte packets is about ${Math.round(20e6 / 8 / SIZE
 costs ${((20e6 / 8 / SIZE) * (wasmMs / PACKETS) / 10).toFixed(2)} % of one core.
 `;
 
-const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 const sizeSection = `## Size
 
 | artefact | bytes |

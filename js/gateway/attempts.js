@@ -70,7 +70,7 @@ export class AttemptTable {
   accept(attempt) {
     this.countPending(attempt, -1);
     attempt.state = AttemptState.Accepted;
-    // Move it to the end of the requester's set so that eviction takes the oldest acceptance.
+    // Move it to the end of the requester's map so that eviction takes the oldest acceptance.
     const opened = this.byRequester.get(attempt.requester);
     opened.delete(attempt.requestId);
     opened.set(attempt.requestId, attempt);

@@ -58,7 +58,7 @@ export async function launchBrowser({ softwareGpu = false } = {}) {
 }
 
 /** tests/browser/pages/picture.js as a script that defines window.streamPicture(container). */
-const PICTURE_SCRIPT = `${readFileSync(`${ROOT}/tests/browser/pages/picture.js`, "utf8").replace(/^export /m, "")}\nwindow.streamPicture = streamPicture;`;
+const PICTURE_SCRIPT = `${readFileSync(`${ROOT}/tests/browser/pages/picture.js`, "utf8").replace(/^export /gm, "")}\nwindow.streamPicture = streamPicture;`;
 
 /**
  * Opens a page and records its console errors and uncaught exceptions in page.errors. The page has

@@ -38,9 +38,12 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
-/** Runs a command; throws with its output when it fails. Returns stdout (with `all`, stdout and stderr). */
-export function run(command, args, { cwd, env, timeout = 600_000, all = false } = {}) {
-  const result = spawnSync(command, args, { cwd, env: cleanEnv(env), encoding: "utf8", timeout, maxBuffer: 64 << 20 });
+/**
+ * Runs a command (with `input` on its stdin); throws with its output when it fails. Returns stdout
+ * (with `all`, stdout and stderr).
+ */
+export function run(command, args, { cwd, env, input, timeout = 600_000, all = false } = {}) {
+  const result = spawnSync(command, args, { cwd, env: cleanEnv(env), input, encoding: "utf8", timeout, maxBuffer: 64 << 20 });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
     throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${result.error ?? `exit ${result.status}`}\n${output}`);

@@ -32,7 +32,7 @@ test("the gateway relay bench runs: paired clients relay through the gateway and
 });
 
 test("the bundle-size bench runs: Petrichor's browser bundle and the baseline's, gzipped, with Petrichor's parts", { timeout: 600000 }, async () => {
-  const { petrichor, baseline } = measureBundleSize();
+  const { petrichor, baseline } = await measureBundleSize();
   assert.ok(petrichor.wasm > 0 && petrichor.worker > 0 && petrichor.sdk > 0, JSON.stringify(petrichor));
   assert.ok(petrichor.total < petrichor.minifiedBytes && baseline.total < baseline.minifiedBytes, JSON.stringify({ petrichor, baseline }));
   assert.ok(baseline.total > 0);
