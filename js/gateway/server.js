@@ -176,7 +176,7 @@ export class GatewaySocketServer {
       this.connections.remove(address);
       this.endHandshake(slot);
     });
-    // One message per socket per turn of the event loop (see websocket.js): a socket whose read holds
+    // At most 16 messages per socket per turn of the event loop (see websocket.js): a socket whose read holds
     // thousands of tiny frames cannot keep every other socket waiting while they are parsed.
     const ws = acceptWebSocket(request, socket, head, { maxPayload: MAX_FRAME_BYTES });
     if (ws) this.accept(ws, slot);

@@ -20,6 +20,8 @@ export const CLOSE_TIMEOUT_MS = 5000;
 export const MAX_FRAGMENTS = 1024;
 /** Unsent bytes past which pings go unanswered: a peer that pings and never reads cannot grow our buffer. */
 export const PONG_BUFFER_LIMIT = 64 * 1024;
+/** Messages one socket hands over per turn of the event loop; the rest wait for the next turn. */
+export const MESSAGES_PER_TURN = 16;
 const KEY = /^[A-Za-z0-9+/]{22}==$/; // 16 bytes, base64
 
 export const ReadyState = Object.freeze({ Connecting: 0, Open: 1, Closing: 2, Closed: 3 });
@@ -242,17 +244,18 @@ export class ServerWebSocket extends EventEmitter {
   }
 
   /**
-   * Parses every complete frame read so far. At most one message is delivered per call: the rest
-   * waits for the next turn of the event loop, so that a read holding thousands of tiny frames cannot
-   * keep every other socket waiting.
+   * Parses every complete frame read so far. At most MESSAGES_PER_TURN messages are delivered per
+   * call: the rest waits for the next turn of the event loop, so that a read holding thousands of tiny
+   * frames cannot keep every other socket waiting, while a burst of a few (an offer and its
+   * candidates) is not spread over as many turns.
    */
   parse() {
     if (this.parsing) return;
     this.parsing = true;
     try {
-      let delivered = false;
+      let delivered = 0;
       while (this.buffered >= this.needed && !this.failed && this.readyState !== ReadyState.Closed) {
-        if (delivered) {
+        if (delivered === MESSAGES_PER_TURN) {
           this.scheduleParse();
           return;
         }
@@ -266,7 +269,7 @@ export class ServerWebSocket extends EventEmitter {
           this.needed = result;
           return;
         }
-        delivered = result === 2;
+        if (result === 2) delivered++;
       }
     } finally {
       this.parsing = false;

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import { connect } from "node:net";
 import WebSocket from "ws";
-import { acceptWebSocket } from "../../js/gateway/websocket.js";
+import { MESSAGES_PER_TURN, acceptWebSocket } from "../../js/gateway/websocket.js";
 
 const MAX_PAYLOAD = 4096;
 const KEY = "dGhlIHNhbXBsZSBub25jZQ=="; // RFC 6455's example key
@@ -249,6 +249,32 @@ test("framing across reads: a frame a byte at a time, and many frames in one rea
   const pong = await client.next();
   assert.deepEqual([pong.opcode, pong.payload.toString()], [0xa, "p"]);
   assert.equal((await client.next()).payload.toString(), "abcd");
+  client.socket.destroy();
+});
+
+test("a read of many frames is handed over a budget per turn of the event loop: a burst of a few at once, a flood spread out", { timeout: 20_000 }, async (t) => {
+  const { port, sockets } = await startEcho(t);
+  const client = await rawClient(port);
+  client.socket.setNoDelay(true);
+  client.socket.write(text("first"));
+  assert.equal((await client.next()).payload.toString(), "first"); // the server has its socket
+  const ws = sockets[0];
+  // Turns of the event loop counted by a setImmediate chain; each message notes the turn it came in.
+  let turn = 0;
+  let counting = true;
+  const tick = () => counting && (turn++, setImmediate(tick));
+  setImmediate(tick);
+  const turns = [];
+  ws.on("message", () => turns.push(turn));
+  const count = MESSAGES_PER_TURN * 2 + 5;
+  client.socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => text(`m${i}`))));
+  for (let i = 0; i < count; i++) assert.equal((await client.next()).payload.toString(), `m${i}`);
+  counting = false;
+  const perTurn = new Map();
+  for (const at of turns) perTurn.set(at, (perTurn.get(at) ?? 0) + 1);
+  assert.ok(Math.max(...perTurn.values()) <= MESSAGES_PER_TURN, `per turn: ${[...perTurn.values()]}`);
+  assert.ok(perTurn.size >= 3, `${count} messages in ${perTurn.size} turns`);
+  assert.equal(perTurn.get(turns[0]), MESSAGES_PER_TURN, "the first turn hands over a whole budget");
   client.socket.destroy();
 });
 
