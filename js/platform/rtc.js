@@ -153,12 +153,13 @@ export class PeerLink {
    * onRemoteChannel(ChannelLink) for app channels the other side creates, onControlMessage(text),
    * onMedia(kind, bytes) for media-channel messages, onInput(bytes) for input-channel messages.
    * mediaWorker: a MediaWorker (js/platform/media-worker-client.js) to hand the media channels to, or null.
+   * peerConnection: an unused RTCPeerConnection made earlier with the same configuration, or null for a new one.
    */
-  constructor(RTCPeerConnectionImpl, { iceServers = [], iceTransportPolicy = "all", offerer, mediaWorker = null, ...callbacks }) {
+  constructor(RTCPeerConnectionImpl, { iceServers = [], iceTransportPolicy = "all", offerer, mediaWorker = null, peerConnection = null, ...callbacks }) {
     this.offerer = offerer;
     this.#callbacks = callbacks;
     this.#relayOnly = iceTransportPolicy === "relay";
-    this.#pc = new RTCPeerConnectionImpl({ iceServers, iceTransportPolicy });
+    this.#pc = peerConnection ?? new RTCPeerConnectionImpl({ iceServers, iceTransportPolicy });
     this.#control = this.#pc.createDataChannel(CONTROL_CHANNEL.label, { negotiated: true, id: CONTROL_CHANNEL.id });
     this.#control.binaryType = "arraybuffer";
     this.#control.onopen = () => this.#report(() => callbacks.onControlOpen(true));
@@ -339,7 +340,7 @@ export class PeerLink {
     try {
       if (kind === "offer" && !this.offerer) {
         await this.#pc.setRemoteDescription({ type: "offer", sdp: data.sdp });
-        await this.#remoteDescriptionApplied();
+        this.#remoteDescriptionApplied(); // queued on the connection ahead of the answer, not awaited one by one
         const answer = await this.#pc.createAnswer();
         await this.#pc.setLocalDescription(answer);
         this.#report(() => this.#callbacks.onSignal("answer", { sdp: this.#pc.localDescription.sdp }));
@@ -357,10 +358,11 @@ export class PeerLink {
     }
   }
 
-  async #remoteDescriptionApplied() {
+  /** Adds the candidates held until the remote description was set, all at once (the connection queues them in order). */
+  #remoteDescriptionApplied() {
     this.#remoteDescriptionSet = true;
     const pending = this.#pendingCandidates.splice(0);
-    for (const candidate of pending) await this.#pc.addIceCandidate(candidate);
+    return Promise.all(pending.map((candidate) => this.#pc.addIceCandidate(candidate))).catch((error) => this.#fail(error));
   }
 
   close() {

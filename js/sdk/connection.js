@@ -108,8 +108,31 @@ export class RainwayConnection extends EventEmitter {
     }
     this.log(LogLevel.Debug, () => `asking peer ${id} to connect (request ${number})`);
     return new Promise((resolve, reject) => {
-      this.#attempts.set(String(number), { target: id, resolve, reject, timeoutMs });
+      const attempt = { target: id, resolve, reject, timeoutMs, spare: null };
+      this.#attempts.set(String(number), attempt);
+      this.#prepareConnection(String(number), attempt);
     });
+  }
+
+  /**
+   * Makes the attempt's RTCPeerConnection while the request travels (creating one is the slowest
+   * step of the answer's side, some 5 ms in @roamhq/wrtc), so that it is ready when the peer accepts.
+   * It is closed if the attempt fails.
+   */
+  async #prepareConnection(requestId, attempt) {
+    try {
+      const RTCPeerConnectionImpl = await loadRTCPeerConnection();
+      if (this.#attempts.get(requestId) !== attempt) return; // answered, failed or closed meanwhile
+      attempt.spare = new RTCPeerConnectionImpl(rtcConfiguration(this.#options.ice, this.iceServers));
+    } catch {
+      // No WebRTC, or no TURN server for a relay-only policy: the peer's start says so when it comes.
+    }
+  }
+
+  /** Closes an attempt's prepared RTCPeerConnection, if it has one. */
+  #dropSpare(attempt) {
+    attempt.spare?.close();
+    attempt.spare = null;
   }
 
   /** Withdraws a pending connect(peerId); its promise rejects with "The connection attempt was canceled." */
@@ -305,6 +328,7 @@ export class RainwayConnection extends EventEmitter {
 
   #onClosed(payload) {
     this.#closed = true;
+    for (const attempt of this.#attempts.values()) this.#dropSpare(attempt);
     this.#holdProcess(false);
     this.#runtime.unregister(this.#handle);
     this.#socket?.close(3000, "closed");
@@ -332,6 +356,7 @@ export class RainwayConnection extends EventEmitter {
     const attempt = this.#attempts.get(requestId);
     if (!attempt) return;
     this.#attempts.delete(requestId);
+    this.#dropSpare(attempt);
     this.log(LogLevel.Debug, () => `the request to peer ${attempt.target} failed (${this.#runtime.core.errorName(code)})`);
     const reasons = {
       [CoreError.Rejected]: () => Messages.rejected(attempt.target, message),
@@ -403,6 +428,8 @@ export class RainwayConnection extends EventEmitter {
   async #onPeerCreated(handle, { requestId, remoteId, remoteExternalId, offerer }) {
     const attempt = this.#attempts.get(requestId);
     this.#attempts.delete(requestId);
+    const spare = attempt?.spare ?? null;
+    if (attempt) attempt.spare = null;
     const peer = new Peer({
       runtime: this.#runtime,
       handle,
@@ -416,9 +443,13 @@ export class RainwayConnection extends EventEmitter {
     try {
       const RTCPeerConnectionImpl = await loadRTCPeerConnection();
       const mediaWorker = this.#options.mediaWorker === false ? null : await mediaWorkerFor(this.#runtime, this.log);
-      if (peer.disconnected) return;
+      if (peer.disconnected) {
+        spare?.close();
+        return;
+      }
       const link = new PeerLink(RTCPeerConnectionImpl, {
         ...rtcConfiguration(this.#options.ice, this.iceServers),
+        peerConnection: spare,
         offerer,
         mediaWorker,
         onSignal: (kind, data) => peer.reportSignal(kind, data),
@@ -432,6 +463,7 @@ export class RainwayConnection extends EventEmitter {
       });
       peer.attachLink(link);
     } catch (error) {
+      spare?.close();
       attempt?.reject(error); // connect()/accept() fail with the reason (in Node without @roamhq/wrtc: a RainwayError naming it)
       peer.reportError(error);
     }
