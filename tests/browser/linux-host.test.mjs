@@ -42,10 +42,21 @@ async function hostAndPage(permissions) {
     log: (message) => logs.push(message),
   });
   const query = new URLSearchParams({ key: "key", gateway: fixture.gateway.url, host: String(host.id) });
-  const page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/input.html?${query}`);
-  await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
-  await page.evaluate(() => window.startStream());
-  await page.waitForFunction(() => window.stream.playbackCounters().video?.framesDecoded >= 1, null, { timeout: 20000 });
+  let page;
+  try {
+    page = await openPage(fixture.browser, `${fixture.server.url}/test-pages/input.html?${query}`);
+    await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
+    await page.evaluate(() => window.startStream());
+    await page.waitForFunction(() => window.stream.playbackCounters().video?.framesDecoded >= 1, null, { timeout: 45000 });
+  } catch (error) {
+    // Nothing may outlive a failed start: a host left open keeps this file's process alive.
+    const counters = await page?.evaluate(() => window.stream && window.stream.playbackCounters()).catch(() => undefined);
+    await page?.close();
+    host.close();
+    if (counters) error.message += `
+playback counters: ${JSON.stringify(counters)}`;
+    throw withHostLog(error, logs);
+  }
   return {
     host,
     page,
