@@ -3,38 +3,11 @@
 // forwards each message to the socket named in it without checking anything (argv[2] "bare").
 // Answers the parent's IPC requests: "stats" → {cpuUs, heapBytes, rssBytes, loopDelayP99Ms (since the last
 // stats)}; "memory" → the same after a full GC.
-import { createServer } from "node:http";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { WebSocketServer } from "ws";
+import { startBareRelay } from "./bare-relay.mjs";
 import { startGateway } from "../js/gateway/index.js";
 
 const kind = process.argv[2];
-
-async function startBareRelay() {
-  const server = createServer();
-  const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false });
-  const sockets = new Map(); // id → ws
-  let nextId = 1;
-  wss.on("connection", (ws) => {
-    const id = String(nextId++);
-    sockets.set(id, ws);
-    ws.on("close", () => sockets.delete(id));
-    ws.on("message", (data) => {
-      const message = JSON.parse(data.toString("utf8"));
-      if (message.type === "hello") {
-        ws.send(JSON.stringify({ type: "hello", version: 2, peerId: id }));
-        return;
-      }
-      const target = sockets.get(message.target);
-      if (!target) return;
-      const forwarded = { ...message, source: id };
-      delete forwarded.target;
-      target.send(JSON.stringify(forwarded));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `ws://127.0.0.1:${server.address().port}/gateway`, apiKey: "none" };
-}
 
 async function startRealGateway() {
   const gateway = await startGateway({
@@ -61,4 +34,4 @@ process.on("message", (request) => {
     process.exit(0); // a normal exit, so that --cpu-prof writes its profile
   }
 });
-process.send({ ready: started });
+process.send({ ready: { url: started.url, apiKey: started.apiKey } });

@@ -108,24 +108,8 @@ const isPetrichor = (path) => path.startsWith("petrichor");
  * many seconds (clientCpuPercent, in % of one core; null when 0).
  */
 export async function runPath(host, client, path, { seconds, warmup, frameEvents = true, cpuSeconds = 0 }) {
-  const started = Date.now();
   try {
-    if (isPetrichor(path)) {
-      await client.call("startPetrichor", [path, frameEvents], 30000);
-    } else {
-      const offer = await host.call("nativeOffer");
-      const answer = await client.call("nativeAnswer", [offer]);
-      await host.call("nativeAccept", [answer]);
-    }
-    let firstFrameMs = null;
-    while (Date.now() - started < FIRST_FRAME_MS) {
-      const progress = await client.call("progress");
-      if (progress.shown > 0) {
-        firstFrameMs = progress.firstShownMs;
-        break;
-      }
-      await sleep(100);
-    }
+    const firstFrameMs = await startPath(host, client, path, frameEvents);
     await sleep(warmup * 1000);
     const start = await host.call("mark");
     await sleep(seconds * 1000);
@@ -140,17 +124,48 @@ export async function runPath(host, client, path, { seconds, warmup, frameEvents
       await sleep(cpuSeconds * 1000);
       clientCpuPercent = (((await client.call("cpuMs")) - from) / (cpuSeconds * 1000)) * 100;
     }
-    const shown = await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
-    const hostDiagnostics = await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
+    const { shown, hostDiagnostics } = await stopPath(host, client, path);
     const log = await host.call("drawLog", [start.counter + 1, end.counter]);
     return { ...shown, firstFrameMs, log, hostDiagnostics, clientCpuPercent };
   } catch (error) {
-    // Leave both pages ready for the next path.
-    await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
-    await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
-    const errors = [...(await host.errors()), ...(await client.errors())];
-    throw new Error(`${error.message}${errors.length ? `; page errors: ${errors.slice(-5).join(" | ")}` : ""}`);
+    throw await failedPath(host, client, path, error);
   }
+}
+
+/**
+ * Sets a path up and waits for its first frame on the client (at most FIRST_FRAME_MS); resolves to
+ * the time it took as the client saw it, or null when none came in time.
+ */
+export async function startPath(host, client, path, frameEvents) {
+  const started = Date.now();
+  if (isPetrichor(path)) {
+    await client.call("startPetrichor", [path, frameEvents], 30000);
+  } else {
+    const offer = await host.call("nativeOffer");
+    const answer = await client.call("nativeAnswer", [offer]);
+    await host.call("nativeAccept", [answer]);
+  }
+  while (Date.now() - started < FIRST_FRAME_MS) {
+    const progress = await client.call("progress");
+    if (progress.shown > 0) return progress.firstShownMs;
+    await sleep(100);
+  }
+  return null;
+}
+
+/** Stops a path at both ends: {shown: what the client displayed, hostDiagnostics}. */
+export async function stopPath(host, client, path) {
+  const shown = await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
+  const hostDiagnostics = await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop");
+  return { shown, hostDiagnostics };
+}
+
+/** After a path failed: leaves both pages ready for the next path; the error, with the pages' own. */
+export async function failedPath(host, client, path, error) {
+  await client.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
+  await host.call(isPetrichor(path) ? "stopPetrichor" : "nativeStop").catch(() => {});
+  const errors = [...(await host.errors()), ...(await client.errors())];
+  return new Error(`${error.message}${errors.length ? `; page errors: ${errors.slice(-5).join(" | ")}` : ""}`);
 }
 
 /**

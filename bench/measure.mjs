@@ -2,19 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 
-/**
- * A time limit for one bench's steps: limit(ms, what, promise) rejects with a message naming the bench
- * and `what` when `promise` takes longer than `ms`, so that no step can hang `npm run bench`.
- */
-export function stepTimeLimit(bench) {
-  return (ms, what, promise) => {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${bench} bench: ${what} took longer than ${ms} ms`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  };
-}
+export { stepTimeLimit } from "./time-limit.mjs";
 
 /** Nearest-rank percentile of sorted values. */
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
@@ -43,8 +31,8 @@ export function cpuSeconds(pid) {
   return statCpuSeconds(statFields(pid));
 }
 
-/** CPU seconds used so far by every live process under `root` (not `root` itself). */
-export function descendantsCpuSeconds(root) {
+/** The live processes under `root` (not `root` itself), with their CPU seconds so far: Map pid → seconds. */
+function descendants(root) {
   const processes = new Map(); // pid -> {parent, seconds}, from one read of each stat file
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -55,18 +43,41 @@ export function descendantsCpuSeconds(root) {
       // gone meanwhile
     }
   }
-  const tree = new Set([root]);
+  const tree = new Map([[root, 0]]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, { parent }] of processes) {
+    for (const [pid, { parent, seconds }] of processes) {
       if (!tree.has(pid) && tree.has(parent)) {
-        tree.add(pid);
+        tree.set(pid, seconds);
         grew = true;
       }
     }
   }
   tree.delete(root);
+  return tree;
+}
+
+/** CPU seconds used so far by every live process under `root` (not `root` itself). */
+export function descendantsCpuSeconds(root) {
   let seconds = 0;
-  for (const pid of tree) seconds += processes.get(pid).seconds;
+  for (const used of descendants(root).values()) seconds += used;
   return seconds;
+}
+
+/**
+ * The memory of every live process under `root` (not `root` itself), in bytes: their proportional
+ * set size (PSS: each shared page split among the processes sharing it, so that a browser's many
+ * processes are not counted once each for what they share).
+ */
+export function descendantsPssBytes(root) {
+  let bytes = 0;
+  for (const pid of descendants(root).keys()) {
+    try {
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+      bytes += Number(pss?.[1] ?? 0) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return bytes;
 }

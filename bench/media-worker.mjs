@@ -12,11 +12,27 @@ import { ROOT } from "../tests/helpers/paths.mjs";
 import { loopbackLink, runPath, startPeer, summarize } from "./impaired-stream.mjs";
 import { stepTimeLimit } from "./measure.mjs";
 
-const BITRATE = 1_500_000;
+export const BITRATE = 1_500_000;
 const BUSY = { busyMs: 20, periodMs: 100 };
 export const PATHS = ["petrichor", "petrichor-main", "native"];
 
 const within = stepTimeLimit("media-worker");
+
+/**
+ * The host side (its page streaming at most BITRATE, a gateway) and the client side (its page
+ * connected to the host's Petrichor peer) on this machine's own network; both are pushed onto
+ * `peers` as they start, for the caller to quit. softwareGpu: the client's Chromium with SwiftShader.
+ */
+export async function startLoopbackPeers(peers, softwareGpu) {
+  const host = startPeer(loopbackLink, null, "host", ["host", "127.0.0.1", String(BITRATE)]);
+  peers.push(host);
+  const { origin, gatewayUrl, id } = await within(60000, "the host side's start", host.ready);
+  const client = startPeer(loopbackLink, null, "client", ["client", origin, softwareGpu ? "software-gpu" : "no-gpu"]);
+  peers.push(client);
+  await within(60000, "the client side's start", client.ready);
+  await client.call("connectPetrichor", [id, gatewayUrl], 30000);
+  return { host, client };
+}
 
 /**
  * Runs every path in each condition ("idle", "busy"), `seconds` each after `warmup` s, the paths'
@@ -29,14 +45,8 @@ export async function measureMediaWorker({ seconds = 15, warmup = 3, cpuSeconds 
   if (!existsSync(`${ROOT}/dist/petrichor.wasm`)) throw new Error("media-worker bench: dist/petrichor.wasm is missing (npm run build)");
   const peers = [];
   try {
-    const host = startPeer(loopbackLink, null, "host", ["host", "127.0.0.1", String(BITRATE)]);
-    peers.push(host);
-    const { origin, gatewayUrl, id } = await within(60000, "the host side's start", host.ready);
-    const client = startPeer(loopbackLink, null, "client", ["client", origin, softwareGpu ? "software-gpu" : "no-gpu"]);
-    peers.push(client);
-    await within(60000, "the client side's start", client.ready);
+    const { host, client } = await startLoopbackPeers(peers, softwareGpu);
     const offsets = { host: await host.call("clockOffset"), client: await client.call("clockOffset") };
-    await client.call("connectPetrichor", [id, gatewayUrl], 30000);
     const rows = [];
     for (let round = 0; round < rounds; round++) {
       for (const condition of conditions) {

@@ -1,9 +1,10 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
 // BENCHMARKS.md. `npm run bench -- core` runs only the benches of the core and the SDK in Node (SRTP,
-// the receive path, the data-channel message rate, size), `npm run bench -- links` only video over
+// the receive path, the data-channel message rate, connect time, size), `npm run bench -- links` only video over
 // impaired links and the capacity cut, `npm run bench -- gateway` only the gateway's relay,
 // `npm run bench -- worker` only what the media worker buys (glass-to-glass with an idle and a busy
-// client main thread); each replaces its sections of BENCHMARKS.md, leaving the others as they were.
+// client main thread), `npm run bench -- memory` only the client's memory over a 10-minute stream
+// (20 minutes: both paths); each replaces its sections of BENCHMARKS.md, leaving the others as they were.
 // SRTP figures are the median of several runs; input latency is one run of many samples;
 // the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb; video over
 // impaired links runs Petrichor and the native WebRTC track one after the other on the same link, and
@@ -21,13 +22,15 @@ import { measureKeyframeLatency } from "../bench/host-keyframe.mjs";
 import { measureImpairedStreams } from "../bench/impaired-stream.mjs";
 import { measureCapacityCut } from "../bench/capacity-cut.mjs";
 import { measureCoreReceive } from "../bench/core-receive.mjs";
-import { measureDataChannelRate } from "../bench/data-channel-rate.mjs";
+import { measureBrowserDataChannelRate, measureDataChannelRate } from "../bench/data-channel-rate.mjs";
+import { measureConnectTime } from "../bench/connect-time.mjs";
 import { measureGatewayRelay } from "../bench/gateway-relay.mjs";
 import { measureMediaWorker } from "../bench/media-worker.mjs";
 import { measureBundleSize } from "../bench/bundle-size.mjs";
+import { measureStreamMemory } from "../bench/stream-memory.mjs";
 
 /** The groups a partial run may pick (none: everything, and the report written anew). */
-const GROUPS = ["core", "links", "gateway", "worker"];
+const GROUPS = ["core", "links", "gateway", "worker", "memory"];
 const picked = process.argv.slice(2).filter((arg) => GROUPS.includes(arg));
 const runs = (group) => picked.length === 0 || picked.includes(group);
 
@@ -100,6 +103,8 @@ const skipped = { error: `not run (npm run bench -- ${picked.join(" ")})` };
 const receive = runs("core") ? await attempt(() => measureCoreReceive()) : skipped;
 const bundleSize = runs("core") ? await attempt(() => measureBundleSize()) : skipped;
 const messages = runs("core") ? await attempt(() => measureDataChannelRate({ rounds: 5 })) : skipped;
+const browserMessages = runs("core") ? await attempt(() => measureBrowserDataChannelRate({ rounds: 5 })) : skipped;
+const connectTime = runs("core") ? await attempt(() => measureConnectTime({ rounds: 5 })) : skipped;
 const input = picked.length === 0 ? await attempt(() => measureInputLatency()) : skipped;
 const pipeline = picked.length === 0 ? await attempt(() => measureHostPipeline()) : skipped;
 const keyframe = picked.length === 0 ? await attempt(() => measureKeyframeLatency()) : skipped;
@@ -115,6 +120,33 @@ const worker = runs("worker")
       return { byGpu, ...byGpu.none };
     })
   : skipped;
+
+const memory = runs("memory") ? await attempt(() => measureStreamMemory({ minutes: 10 })) : skipped;
+
+function memorySection() {
+  const title = "## Memory over a 10-minute stream (Chromium client, 720p30, loopback)";
+  if (memory.error) return `${title}\n\nNot measured: ${memory.error}\n`;
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  const row = (name, f) =>
+    `| ${name} | ${mb(f.idleBytes)} | ${mb(f.firstBytes)} | ${mb(f.lastBytes)} | ${mb(f.peakBytes)} | ${(f.growthPerMinute / 1048576).toFixed(2)} MB | ${mb(f.afterBytes)} | ${f.framesShown.toLocaleString("en")} |`;
+  const { petrichor, native } = memory;
+  return `${title}
+
+| path | before the stream | after 1 minute | at ${memory.minutes} minutes | peak | growth per minute (after the first) | 2 s after it stopped | frames shown |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${row("Petrichor, media worker", petrichor)}
+${row("native WebRTC track (baseline)", native)}
+
+Petrichor at ${memory.minutes} minutes against the native track: ${(petrichor.lastBytes / native.lastBytes).toFixed(2)} ×; growth per minute ${mb(petrichor.growthPerMinute)} against ${mb(native.growthPerMinute)}.
+Method: \`bench/stream-memory.mjs\`: the media-worker bench's pages and stream (a 1280×720 canvas at 30 fps, at
+most ${(memory.bitrate / 1e6).toFixed(1)} Mbit/s, client without a GPU) on this machine's own network; Petrichor's stream played
+in its media worker for ${memory.minutes} minutes, then the native track in the same client page for as long. Memory is
+the proportional set size (PSS: shared pages split among the processes that share them) of every
+process of the client's Chromium, read from \`/proc/<pid>/smaps_rollup\` every ${memory.sampleSeconds} s; growth is the
+least-squares slope of the samples after the first minute. The page reads each shown picture's code
+on both paths alike, and keeps a record per frame shown (some 18,000 small entries in 10 minutes).
+`;
+}
 
 const WORKER_TITLE = "## The media worker: glass-to-glass with the client's main thread idle and busy (Chromium, 720p30, loopback)";
 
@@ -508,29 +540,62 @@ rule halves its target meanwhile, so that what is sent when SCTP recovers is fre
 }
 
 function messagesSection() {
-  const title = "## Data-channel small messages per second (Node, @roamhq/wrtc)";
-  if (messages.error) return `${title}\n\nNot measured: ${messages.error}\n`;
-  const { rounds, count, size, raw, petrichor, ratio, ratios } = messages;
+  const title = "## Data-channel small messages per second (Node over @roamhq/wrtc, and Chromium)";
   const rate = (value) => `${Math.round(value).toLocaleString("en")}`;
+  const rows = [
+    ["Node", messages],
+    ["Chromium", browserMessages],
+  ].map(([platform, figures]) => {
+    if (figures.error) return `| ${platform} | not measured: ${figures.error} | | |`;
+    const { raw, petrichor, ratio, ratios } = figures;
+    return `| ${platform} | ${rate(raw)} | ${rate(petrichor)} | ${ratio.toFixed(2)} × (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |`;
+  });
+  const { rounds = 5, count = 20000, size = 64 } = messages.error ? browserMessages : messages;
   return `${title}
 
-| path | messages/s (median) | × raw (median; spread over ${rounds} rounds) |
-| --- | --- | --- |
-| raw RTCDataChannel (baseline: two RTCPeerConnections of one process, joined directly) | ${rate(raw)} | 1.00 × |
-| Petrichor: \`DataChannel.send\` → "message" (two SDK instances, a gateway on loopback) | ${rate(petrichor)} | ${ratio.toFixed(2)} × (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |
+| platform | raw RTCDataChannel (baseline), messages/s | Petrichor \`DataChannel.send\` → "message", messages/s | × raw (median; spread over ${rounds} rounds) |
+| --- | --- | --- | --- |
+${rows.join("\n")}
 
-Method: per round, on fresh connections, ${count.toLocaleString("en")} messages of ${size} bytes on each path, on a reliable
+Method: \`bench/data-channel-rounds.mjs\`, the same code in Node (\`bench/data-channel-rate.mjs\`, @roamhq/wrtc) and
+in a headless Chromium page (\`bench/pages/data-channel-rate.html\`, the SDK as \`js/\` served to a browser). Per
+round, on fresh connections, ${count.toLocaleString("en")} messages of ${size} bytes on each path, on a reliable
 (ordered) channel, in batches of 2,000 that alternate between the paths (and which goes first), each
 sent in a loop as fast as the API takes them and timed from its first send to its last message's
-arrival; sender and receiver in one Node process, both over @roamhq/wrtc. A round's figures are
-medians over its batches (a spike of load spoils a batch, not the round); the table gives the median
-of ${rounds} rounds and the spread of their ratios. The raw sender keeps the
-SDK's flow control (it waits for the low-water event above 1 MiB buffered, and reads
-\`bufferedAmount\` only once what it sent since the last read may have filled half of that). In both,
-most of the time is @roamhq/wrtc's \`send\`, a synchronous call into libwebrtc's threads. What it took:
-the core no longer walks its 4,096 registry slots after every send and receive, and the SDK no longer
-reads \`readyState\` and \`bufferedAmount\` (each a call into libwebrtc in @roamhq/wrtc) for every
-chunk it sends. Not measured here: the same in Chromium (the issue measured 0.27 × there). Goal: ≥ 0.8 ×.
+arrival; sender and receiver in one process (one page). The raw path is two RTCPeerConnections joined
+directly; Petrichor's is two SDK instances connected through a gateway on loopback. A round's figures
+are medians over its batches (a spike of load spoils a batch, not the round); the table gives the
+median of ${rounds} rounds and the spread of their ratios. The raw sender keeps the SDK's flow control (it
+waits for the low-water event above 1 MiB buffered, and reads \`bufferedAmount\` only once what it sent
+since the last read may have filled half of that). In Node, most of the time is @roamhq/wrtc's
+\`send\`, a synchronous call into libwebrtc's threads. What it took: the core no longer walks its 4,096
+registry slots after every send and receive, and the SDK no longer reads \`readyState\` and
+\`bufferedAmount\` (each a call into libwebrtc in @roamhq/wrtc) for every chunk it sends. Goal (issue
+12): ≥ 0.8 ×.
+`;
+}
+
+function connectSection() {
+  const title = "## Connect: until a data channel is open at both ends (Node, @roamhq/wrtc, loopback)";
+  if (connectTime.error) return `${title}\n\nNot measured: ${connectTime.error}\n`;
+  const { rounds, raw, petrichor, connected, ratio, ratios } = connectTime;
+  const ms = (value) => `${value.toFixed(1)} ms`;
+  return `${title}
+
+| path | p50 | p95 | × raw (median of the rounds' p50 ratios; spread) |
+| --- | --- | --- | --- |
+| raw RTCPeerConnections over a bare \`ws\` relay (baseline) | ${ms(raw.p50Ms)} | ${ms(raw.p95Ms)} | 1.00 × |
+| Petrichor: \`connect(id)\` + accept, then \`createDataChannel\` | ${ms(petrichor.p50Ms)} | ${ms(petrichor.p95Ms)} | ${ratio.toFixed(2)} × (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |
+| … of which until both \`Peer\`s are connected | ${ms(connected.p50Ms)} | ${ms(connected.p95Ms)} | |
+
+Method: \`bench/connect-time.mjs\`, ${rounds} rounds of ${raw.samples / rounds} connections on each path, alternating (and which
+goes first), between two peers of one Node process that are already on their signaling server, a
+fresh peer connection each time. Petrichor: from \`connection.connect(id)\` through the gateway's
+connect request and the other side's \`accept()\`, the SDK's offer, answer and candidates, its control
+channel, to a reliable \`DataChannel\` created and announced to the other side. The baseline: an offer
+with its channel negotiated in it, the answer and trickled candidates relayed by the bare relay of the
+gateway bench (\`bench/bare-relay.mjs\`: forwards by target, checks nothing), until the channel is open
+at both ends. Goal (issue 12): ≤ 1.2 ×.
 `;
 }
 
@@ -582,10 +647,11 @@ let report;
 if (picked.length > 0) {
   // Only the picked groups' sections are new: each replaces its namesake, a new one goes after the one before it.
   const fresh = [
-    ...(runs("core") ? [srtpSection(), receiveSection(), messagesSection(), sizeSection] : []),
+    ...(runs("core") ? [srtpSection(), receiveSection(), messagesSection(), connectSection(), sizeSection] : []),
     ...(runs("links") ? [impairedSection(), capacityCutSection()] : []),
     ...(runs("gateway") ? [gatewaySection()] : []),
     ...(runs("worker") ? [workerSection()] : []),
+    ...(runs("memory") ? [memorySection()] : []),
   ].map(
     (section) =>
       `${section.trimEnd()}\n\nRefreshed on ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- ${picked.join(" ")}\` (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores as it ended).\n\n`,
@@ -612,11 +678,13 @@ Node ${process.version}. Every figure is set against a baseline measured in the 
 ${srtpSection()}
 ${receiveSection()}
 ${messagesSection()}
+${connectSection()}
 ${inputSection()}
 ${pipelineSection()}
 ${keyframeSection()}
 ${impairedSection()}
 ${workerSection()}
+${memorySection()}
 ${capacityCutSection()}
 ${gatewaySection()}
 ${sizeSection}`;

@@ -1,8 +1,9 @@
-// The media worker's bench (`npm run bench -- worker`) on a tiny input, so that its code keeps working
+// The media worker's bench and the stream-memory bench (`npm run bench -- worker`) on a tiny input, so that its code keeps working
 // between runs of the real thing; the figures themselves mean nothing at this size.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PATHS, measureMediaWorker } from "../../bench/media-worker.mjs";
+import { measureStreamMemory } from "../../bench/stream-memory.mjs";
 
 test("the media worker bench runs: every path shows frames with a glass-to-glass latency and the client's CPU, with its main thread busy", { timeout: 240000 }, async () => {
   const result = await measureMediaWorker({ seconds: 3, warmup: 1, cpuSeconds: 1, conditions: ["busy"] });
@@ -12,5 +13,15 @@ test("the media worker bench runs: every path shows frames with a glass-to-glass
     assert.ok(!figures.error, `${path}: ${figures.error}`);
     assert.ok(figures.shown > 0 && figures.latencyP50 > 0 && figures.latencyP99 >= figures.latencyP50, `${path}: ${JSON.stringify({ ...figures, diagnostics: undefined })}`);
     assert.ok(figures.clientCpuPercent > 0, `${path}: the client's CPU is measured: ${figures.clientCpuPercent}`);
+  }
+});
+
+test("the stream-memory bench runs: both paths show frames while the client browser's memory is sampled", { timeout: 240000 }, async () => {
+  const result = await measureStreamMemory({ minutes: 0.1, sampleSeconds: 2 });
+  for (const path of ["petrichor", "native"]) {
+    const figures = result[path];
+    assert.ok(figures.framesShown > 0, `${path}: ${figures.framesShown} frames shown`);
+    assert.ok(figures.samples.length >= 3 && figures.samples.every(({ bytes }) => bytes > 10e6), `${path}: ${JSON.stringify(figures.samples)}`);
+    assert.ok(figures.idleBytes > 10e6 && figures.peakBytes >= figures.lastBytes && Number.isFinite(figures.growthPerMinute), JSON.stringify(figures));
   }
 });

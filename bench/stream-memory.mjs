@@ -1,0 +1,78 @@
+// Memory over a long stream: the client browser's memory (the PSS of all its processes) sampled while
+// Petrichor's stream plays in its media worker for `minutes`, then while the native WebRTC track plays
+// for as long (the baseline), in one run. The media-worker bench's pages and stream (bench/media-worker.mjs:
+// a 1280 × 720 canvas at 30 fps, at most 1.5 Mbit/s) on this machine's own network; the client page
+// keeps reading each picture's code as in that bench, on both paths alike.
+import { failedPath, startPath, stopPath } from "./impaired-stream.mjs";
+import { BITRATE, startLoopbackPeers } from "./media-worker.mjs";
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Least-squares slope of bytes over minutes. */
+function slopePerMinute(samples) {
+  const n = samples.length;
+  const mx = samples.reduce((sum, { minute }) => sum + minute, 0) / n;
+  const my = samples.reduce((sum, { bytes }) => sum + bytes, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const { minute, bytes } of samples) {
+    num += (minute - mx) * (bytes - my);
+    den += (minute - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** One path for `minutes`: memory before it starts, then every `sampleSeconds` while it plays. */
+async function soak(host, client, path, { minutes, sampleSeconds }) {
+  const idleBytes = await client.call("pssBytes");
+  try {
+    await startPath(host, client, path, false);
+    const startedAt = Date.now();
+    const shownBefore = (await client.call("progress")).shown;
+    const samples = [];
+    for (;;) {
+      const minute = (Date.now() - startedAt) / 60000;
+      samples.push({ minute, bytes: await client.call("pssBytes") });
+      if (minute >= minutes) break;
+      await sleep(Math.min(sampleSeconds * 1000, (minutes - minute) * 60000 + 10));
+    }
+    const shown = (await client.call("progress")).shown - shownBefore;
+    await stopPath(host, client, path);
+    await sleep(2000);
+    const afterBytes = await client.call("pssBytes");
+    // The first minute is the path's start (decoders, buffers, caches): growth is judged after it.
+    const settled = samples.filter(({ minute }) => minute >= 1);
+    return {
+      idleBytes,
+      samples,
+      framesShown: shown,
+      firstBytes: settled[0]?.bytes ?? samples[0].bytes,
+      lastBytes: samples.at(-1).bytes,
+      peakBytes: Math.max(...samples.map(({ bytes }) => bytes)),
+      growthPerMinute: settled.length >= 2 ? slopePerMinute(settled) : 0,
+      afterBytes,
+    };
+  } catch (error) {
+    throw await failedPath(host, client, path, error);
+  }
+}
+
+/**
+ * Each path for `minutes` (Petrichor in the media worker, then the native track), sampling the client
+ * browser's memory every `sampleSeconds`. softwareGpu: the client's Chromium with SwiftShader.
+ */
+export async function measureStreamMemory({ minutes = 10, sampleSeconds = 30, paths = ["petrichor", "native"], softwareGpu = false } = {}) {
+  const peers = [];
+  try {
+    const { host, client } = await startLoopbackPeers(peers, softwareGpu);
+    const results = {};
+    for (const path of paths) results[path] = await soak(host, client, path, { minutes, sampleSeconds });
+    return { minutes, sampleSeconds, bitrate: BITRATE, gpu: softwareGpu ? "SwiftShader" : "none", ...results };
+  } finally {
+    await Promise.all(peers.map((peer) => peer.quit()));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await measureStreamMemory(), null, 2));
+  process.exit(0);
+}
