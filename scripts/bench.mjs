@@ -121,6 +121,63 @@ const worker = runs("worker")
     })
   : skipped;
 
+// Picture sizes, frame rates and load on the whole machine (issue 12's rows): the worker against the
+// native track, the client without a GPU.
+const VARIANTS = [
+  { name: "640×360 at 30 fps", picture: { size: "640x360", fps: 30 }, conditions: ["idle"] },
+  { name: "1280×720 at 60 fps", picture: { size: "1280x720", fps: 60 }, conditions: ["idle", "core", "busy+core", "loaded"] },
+];
+const variants = runs("worker")
+  ? await attempt(async () => {
+      const results = [];
+      for (const variant of VARIANTS) {
+        const result = await measureMediaWorker({ rounds: 3, softwareGpu: false, picture: variant.picture, conditions: variant.conditions, paths: ["petrichor", "native"] });
+        results.push({ ...variant, result });
+      }
+      return results;
+    })
+  : skipped;
+
+function variantsSection() {
+  const title = "## Glass-to-glass by picture size, frame rate and load on the machine (Chromium, no GPU, loopback)";
+  if (variants.error) return `${title}\n\nNot measured: ${variants.error}\n`;
+  const names = { petrichor: "Petrichor, media worker", native: "native WebRTC track (baseline)" };
+  const conditions = {
+    idle: "idle",
+    core: "another process keeps a core busy",
+    "busy+core": "client main thread busy 20 ms of every 100, and a core busy",
+    loaded: "loaded: two H.264 encoders and two busy loops",
+  };
+  const lines = [];
+  const ratios = [];
+  for (const { name, result, conditions: run } of variants) {
+    for (const condition of run) {
+      const rows = Object.fromEntries(Object.keys(names).map((path) => [path, pathRow(result, condition, path, `${name} | ${conditions[condition]} | ${names[path]}`)]));
+      for (const row of Object.values(rows)) if (row) lines.push(row.line);
+      const [mine, theirs] = [rows.petrichor?.figures, rows.native?.figures];
+      const ratio = (key) => (mine?.[key] && theirs?.[key] ? (mine[key] / theirs[key]).toFixed(2) : "–");
+      ratios.push(`${name}, ${conditions[condition]}: p50 ${ratio("p50")}, p99 ${ratio("p99")}, CPU ${ratio("cpu")}`);
+    }
+  }
+  return `${title}
+
+| picture | machine | path | glass-to-glass p50 | p99 | frames shown | longest freeze | client CPU |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${lines.join("\n")}
+
+Petrichor against the native track (median of the rounds): ${ratios.join("; ")}. Goals (issue 12): p50 ≤ 0.5× at
+every size, p99 ≤ 1.0× at 720p60, also with a busy main thread and a busy core; client CPU ≤ 1.0×.
+
+Method: the media-worker bench above (\`bench/media-worker.mjs\`), its host page drawing the picture at the size
+and rate in the row (laid out at 1280×720 and scaled, so that the code sits at the same place), 3
+rounds of each path for 15 s after 3 s of warm-up, the order rotating. The load on the machine runs
+for the whole of each path, from processes of its own (\`bench/machine-load.mjs\`): a busy loop for
+"a core busy"; for "loaded", two \`ffmpeg\` encoding a 1280×720 test picture at 30 fps with libx264
+(veryfast) and two busy loops, a load of 4 and more on this machine's 2 cores. The 720p30 rows are in
+the section above.
+`;
+}
+
 const memory = runs("memory") ? await attempt(() => measureStreamMemory({ minutes: 10 })) : skipped;
 
 function memorySection() {
@@ -150,30 +207,42 @@ on both paths alike, and keeps a record per frame shown (some 18,000 small entri
 
 const WORKER_TITLE = "## The media worker: glass-to-glass with the client's main thread idle and busy (Chromium, 720p30, loopback)";
 
-function workerSection() {
-  if (worker.error) return `${WORKER_TITLE}\n\nNot measured: ${worker.error}\n`;
-  const ms = (value) => (value === null || value === undefined ? "–" : `${value.toFixed(1)} ms`);
-  const names = { petrichor: "Petrichor, media worker", "petrichor-main": "Petrichor, main thread", native: "native WebRTC track (baseline)" };
-  const conditions = { idle: "idle", busy: `busy ${worker.busy.busyMs} ms of every ${worker.busy.periodMs}` };
+const ms = (value) => (value === null || value === undefined ? "–" : `${value.toFixed(1)} ms`);
+
+/**
+ * One path in one condition over a media-worker result's rounds, as a table row that starts with the
+ * cells `label`: {line, figures: {p50, p99, cpu} (medians of the rounds)}; the row says why when
+ * every round failed; null when the path did not run.
+ */
+function pathRow(result, condition, path, label) {
   const spread = (values) => (values.length > 1 ? ` (${ms(Math.min(...values))} … ${ms(Math.max(...values))})` : "");
   const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const runsOf = result.rows.filter((row) => row.condition === condition && row[path] && !row[path].error).map((row) => row[path]);
+  const failed = result.rows.filter((row) => row.condition === condition && row[path]?.error).map((row) => row[path].error);
+  if (runsOf.length === 0) return failed.length ? { line: `| ${label} | not measured: ${failed[0].replace(/\|/g, "\\|")} | | |`, figures: {} } : null;
+  const p50 = runsOf.map((r) => r.latencyP50).filter((v) => v !== null);
+  const p99 = runsOf.map((r) => r.latencyP99).filter((v) => v !== null);
+  const shown = runsOf.reduce((sum, r) => sum + r.shown, 0) / runsOf.reduce((sum, r) => sum + r.produced, 0);
+  const cpu = median(runsOf.map((r) => r.clientCpuPercent));
+  return {
+    line: `| ${label} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} | ${cpu.toFixed(0)} % |`,
+    figures: { p50: median(p50), p99: median(p99), cpu },
+  };
+}
+
+function workerSection() {
+  if (worker.error) return `${WORKER_TITLE}\n\nNot measured: ${worker.error}\n`;
+  const names = { petrichor: "Petrichor, media worker", "petrichor-main": "Petrichor, main thread", native: "native WebRTC track (baseline)" };
+  const conditions = { idle: "idle", busy: `busy ${worker.busy.busyMs} ms of every ${worker.busy.periodMs}` };
   const lines = [];
   const figures = {};
   for (const [gpu, result] of Object.entries(worker.byGpu)) {
     for (const condition of Object.keys(conditions)) {
       for (const path of Object.keys(names)) {
-        const runsOf = result.rows.filter((row) => row.condition === condition && row[path] && !row[path].error).map((row) => row[path]);
-        const failed = result.rows.filter((row) => row.condition === condition && row[path]?.error).map((row) => row[path].error);
-        if (runsOf.length === 0) {
-          if (failed.length) lines.push(`| ${gpu} | ${conditions[condition]} | ${names[path]} | not measured: ${failed[0].replace(/\|/g, "\\|")} | | |`);
-          continue;
-        }
-        const p50 = runsOf.map((r) => r.latencyP50).filter((v) => v !== null);
-        const p99 = runsOf.map((r) => r.latencyP99).filter((v) => v !== null);
-        const shown = runsOf.reduce((sum, r) => sum + r.shown, 0) / runsOf.reduce((sum, r) => sum + r.produced, 0);
-        const cpu = median(runsOf.map((r) => r.clientCpuPercent));
-        figures[`${gpu} ${condition} ${path}`] = { p50: median(p50), p99: median(p99), cpu };
-        lines.push(`| ${gpu} | ${conditions[condition]} | ${names[path]} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} | ${cpu.toFixed(0)} % |`);
+        const row = pathRow(result, condition, path, `${gpu} | ${conditions[condition]} | ${names[path]}`);
+        if (!row) continue;
+        lines.push(row.line);
+        figures[`${gpu} ${condition} ${path}`] = row.figures;
       }
     }
   }
@@ -589,8 +658,9 @@ function connectSection() {
 | … of which until both \`Peer\`s are connected | ${ms(connected.p50Ms)} | ${ms(connected.p95Ms)} | |
 
 Method: \`bench/connect-time.mjs\`, ${rounds} rounds of ${raw.samples / rounds} connections on each path, alternating (and which
-goes first), between two peers of one Node process that are already on their signaling server, a
-fresh peer connection each time. Petrichor: from \`connection.connect(id)\` through the gateway's
+goes first), between two peers that are already on their signaling server, each a Node process of its
+own (\`bench/connect-peer.mjs\`, as on two machines), a fresh peer connection each time; times on the
+machine's monotonic clock. Petrichor: from \`connection.connect(id)\` through the gateway's
 connect request and the other side's \`accept()\`, the SDK's offer, answer and candidates, its control
 channel, to a reliable \`DataChannel\` created and announced to the other side. The baseline: an offer
 with its channel negotiated in it, the answer and trickled candidates relayed by the bare relay of the
@@ -599,7 +669,11 @@ at both ends. Goal (issue 12): ≤ 1.2 ×.
 `;
 }
 
-const srtpSection = () => `## SRTP protect + unprotect (AES_CM_128_HMAC_SHA1_80), ${PACKETS.toLocaleString("en")} packets of ${SIZE} bytes
+const SRTP_TITLE = `## SRTP protect + unprotect (AES_CM_128_HMAC_SHA1_80), ${PACKETS.toLocaleString("en")} packets of ${SIZE} bytes`;
+const srtpSection = () =>
+  native.length === 0
+    ? `${SRTP_TITLE}\n\nNot measured: ${skipped.error}\n`
+    : `${SRTP_TITLE}
 
 | build | time | per packet (both directions) | throughput |
 | --- | --- | --- | --- |
@@ -643,6 +717,26 @@ function sections(text) {
   return text.split(/^(?=## )/m).filter((part) => part.startsWith("## ")).map((part) => [part.split("\n")[0], part]);
 }
 
+/** Every section, in the order of a full report (for a partial run: only their titles count). */
+function fullReportSections() {
+  return [
+    srtpSection(),
+    receiveSection(),
+    messagesSection(),
+    connectSection(),
+    inputSection(),
+    pipelineSection(),
+    keyframeSection(),
+    impairedSection(),
+    workerSection(),
+    variantsSection(),
+    memorySection(),
+    capacityCutSection(),
+    gatewaySection(),
+    sizeSection,
+  ];
+}
+
 let report;
 if (picked.length > 0) {
   // Only the picked groups' sections are new: each replaces its namesake, a new one goes after the one before it.
@@ -650,7 +744,7 @@ if (picked.length > 0) {
     ...(runs("core") ? [srtpSection(), receiveSection(), messagesSection(), connectSection(), sizeSection] : []),
     ...(runs("links") ? [impairedSection(), capacityCutSection()] : []),
     ...(runs("gateway") ? [gatewaySection()] : []),
-    ...(runs("worker") ? [workerSection()] : []),
+    ...(runs("worker") ? [workerSection(), variantsSection()] : []),
     ...(runs("memory") ? [memorySection()] : []),
   ].map(
     (section) =>
@@ -659,14 +753,17 @@ if (picked.length > 0) {
   const old = readFileSync(`${ROOT}/BENCHMARKS.md`, "utf8");
   const head = old.slice(0, old.search(/^## /m));
   const parts = sections(old);
-  // A section new to the report goes after the one before it in a full report (the media worker's after the impaired links').
-  let after = runs("worker") && !parts.some(([name]) => name === WORKER_TITLE) ? parts.findIndex(([name]) => name.startsWith("## Video over impaired links")) : -1;
+  // A section new to the report goes after the nearest one before it in a full report's order.
+  const order = fullReportSections().map((section) => section.split("\n")[0]);
   for (const section of fresh) {
     const title = section.split("\n")[0];
     const at = parts.findIndex(([name]) => name === title);
-    if (at >= 0) parts[at] = [title, section];
-    else parts.splice(after + 1, 0, [title, section]);
-    after = at >= 0 ? at : after + 1;
+    if (at >= 0) {
+      parts[at] = [title, section];
+      continue;
+    }
+    const before = order.slice(0, order.indexOf(title)).reverse().map((name) => parts.findIndex(([existing]) => existing === name)).find((index) => index >= 0) ?? -1;
+    parts.splice(before + 1, 0, [title, section]);
   }
   report = `${head}${parts.map(([, part]) => part.trimEnd()).join("\n\n")}\n`;
 } else {
@@ -675,19 +772,7 @@ if (picked.length > 0) {
 Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"},
 Node ${process.version}. Every figure is set against a baseline measured in the same run; SRTP figures are the median of ${RUNS} runs.
 
-${srtpSection()}
-${receiveSection()}
-${messagesSection()}
-${connectSection()}
-${inputSection()}
-${pipelineSection()}
-${keyframeSection()}
-${impairedSection()}
-${workerSection()}
-${memorySection()}
-${capacityCutSection()}
-${gatewaySection()}
-${sizeSection}`;
+${fullReportSections().join("\n")}`;
 }
 writeFileSync(`${ROOT}/BENCHMARKS.md`, report);
 process.stdout.write(report);
