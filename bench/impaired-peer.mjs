@@ -1,6 +1,6 @@
 // One side of the impaired-stream bench (bench/impaired-stream.mjs), run inside a network namespace
 // of an impaired link (tests/helpers/impaired-link.mjs):
-//   node bench/impaired-peer.mjs host <own address> <bitrate>
+//   node bench/impaired-peer.mjs host <own address> <bitrate> [<width>x<height> <fps>]
 //     serves the SDK and the bench pages and runs a gateway, both on every address of the namespace,
 //     and opens the host page in headless Chromium (which connects to the gateway as a host peer);
 //   node bench/impaired-peer.mjs client <origin> [software-gpu]
@@ -66,7 +66,7 @@ async function openPage(origin, role, query, softwareGpu = false) {
 async function main() {
   const [role, ...args] = process.argv.slice(2);
   if (role === "host") {
-    const [address, bitrate] = args;
+    const [address, bitrate, size, fps] = args; // size "WxH" and fps: the picture's, when not 1280x720 at 30
     server = await startStaticServer({
       host: "0.0.0.0",
       mounts: { "/js/": `${ROOT}/js`, "/dist/": `${ROOT}/dist`, "/bench-pages/": `${ROOT}/bench/pages` },
@@ -74,7 +74,7 @@ async function main() {
     gateway = await startGateway({ keys: { key: "org" }, host: "0.0.0.0" });
     const origin = `http://${address}:${server.server.address().port}`;
     const gatewayUrl = `ws://${address}:${gateway.port}/gateway`;
-    await openPage(origin, "host", { key: "key", bitrate });
+    await openPage(origin, "host", { key: "key", bitrate, ...(size && { size }), ...(fps && { fps }) });
     const id = await page.evaluate((url) => window.startPetrichor(url), gatewayUrl);
     print({ ready: true, origin, gatewayUrl, id });
   } else if (role === "client") {

@@ -16,6 +16,17 @@ test("the media worker bench runs: every path shows frames with a glass-to-glass
   }
 });
 
+test("the media worker bench runs another picture size and frame rate, on a loaded machine", { timeout: 240000 }, async () => {
+  const paths = ["petrichor", "native"];
+  const result = await measureMediaWorker({ seconds: 3, warmup: 1, cpuSeconds: 1, conditions: ["loaded"], paths, softwareGpu: false, picture: { size: "640x360", fps: 60 } });
+  assert.deepEqual(result.picture, { size: "640x360", fps: 60 });
+  for (const path of paths) {
+    const figures = result.rows[0][path];
+    assert.ok(!figures.error, `${path}: ${figures.error}`);
+    assert.ok(figures.shown > 0 && figures.latencyP50 > 0, `${path}: ${JSON.stringify({ ...figures, diagnostics: undefined })}`);
+  }
+});
+
 test("the stream-memory bench runs: both paths show frames while the client browser's memory is sampled", { timeout: 240000 }, async () => {
   const result = await measureStreamMemory({ minutes: 0.1, sampleSeconds: 2 });
   for (const path of ["petrichor", "native"]) {
