@@ -5,12 +5,12 @@
 // Messages, page → worker: init {module} (the page's compiled core), link {link, channels} (a peer's
 // RW_Video and RW_Audio, transferred), unlink {link}, send {link, seq, packets: [[kind, bytes]]},
 // attach {stream, link, announcement, picture ({writable} of a video track or {canvas}, an
-// OffscreenCanvas; transferred), video, audio, wantFrames,
+// OffscreenCanvas; transferred), video, audio (with `port`, transferred: where decoded sound goes), wantFrames,
 // logLevels}, stream {stream, pause | play | close | wantFrames | logLevels | requestKeyframe (a
 // reason) | probe | paints}.
 // Worker → page: ready, failed {message}, error {message}, media {link, kind, bytes} (what no
 // receiver there took), buffered {link, seq, amounts}, stream {stream, state | size | log | error |
-// keyframeReason | keyframeRequest | frame | audio | counters | probe | paints | failed}.
+// keyframeReason | keyframeRequest | frame | counters | probe | paints | failed}.
 import { compileCore } from "../core/wasm.js";
 import { hasWebCodecs } from "./video-player.js";
 
@@ -201,7 +201,7 @@ export class MediaWorker {
   attach(link, { announcement, picture, video, audio, wantFrames, playout, logLevels }, handler) {
     const stream = this.#nextId++;
     this.#streams.set(stream, handler);
-    const transfer = [picture.writable ?? picture.canvas];
+    const transfer = [picture.writable ?? picture.canvas, ...(audio?.port ? [audio.port] : [])];
     this.post({ type: "attach", stream, link: link.id, announcement, picture, video, audio, wantFrames, playout, logLevels }, transfer);
     return {
       command: (message, transfer = []) => this.post({ type: "stream", stream, ...message }, transfer),

@@ -79,6 +79,7 @@ class Receiver {
   #link;
   #video = null;
   #audio = null;
+  #audioPort = null; // where decoded sound goes: the page's AudioOutput
   #paused = false;
   #closed = false;
   #wantFrames;
@@ -119,8 +120,10 @@ class Receiver {
     }
     if (audio && typeof AudioDecoder === "function") {
       try {
-        const onSamples = (planes, sampleRate) => this.tell({ audio: { planes, sampleRate } }, planes.map((plane) => plane.buffer));
+        // Straight to the page's audio thread (its AudioOutput's port), not through the page's main thread.
+        const onSamples = (planes, sampleRate) => audio.port.postMessage({ planes, sampleRate }, planes.map((plane) => plane.buffer));
         this.#audio = new AudioDecode(audio, onSamples, onError, log);
+        this.#audioPort = audio.port;
       } catch (error) {
         onError(error);
       }
@@ -218,6 +221,7 @@ class Receiver {
     clearTimeout(this.#countersTimer);
     this.#video?.close();
     this.#audio?.close();
+    this.#audioPort?.close();
     receivers.delete(this.#handle);
     streams.delete(this.#key);
     links.get(this.#link)?.receivers.delete(this);

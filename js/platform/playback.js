@@ -142,14 +142,16 @@ export class WorkerPlayback {
     const picture = view.video ? { writable: videoTrackWritable(view.video) } : { canvas: view.canvas.transferControlToOffscreen() };
     if (info.audio && typeof globalThis.AudioDecoder === "function") {
       try {
-        this.#audio = new AudioOutput(info.audio.sampleRate ?? 48000, callbacks.log);
+        this.#audio = new AudioOutput(info.audio.sampleRate ?? 48000, info.audio.channels ?? 2, callbacks.log);
       } catch (error) {
         callbacks.onError(error);
       }
     }
+    // The worker's decoded sound goes straight to the output's audio thread, through this port.
+    const audio = this.#audio ? { ...info.audio, port: this.#audio.samplesPort() } : undefined;
     this.#stream = worker.attach(
       link,
-      { announcement, picture, video: info.video, audio: this.#audio ? info.audio : undefined, wantFrames, playout, logLevels: this.#logLevels() },
+      { announcement, picture, video: info.video, audio, wantFrames, playout, logLevels: this.#logLevels() },
       (message) => this.#onMessage(message),
     );
   }
@@ -169,7 +171,6 @@ export class WorkerPlayback {
     if (message.failed) callbacks.onError(`the media worker could not take the stream (${message.failed})`);
     if (message.keyframeReason) callbacks.keyframeReason(message.keyframeReason);
     if (message.keyframeRequest) callbacks.sendKeyframeRequest();
-    if (message.audio) this.#audio?.play(message.audio.planes, message.audio.sampleRate);
     if (message.frame) callbacks.onFrame(parseFrameEvent(new Uint8Array(message.frame.buffer, message.frame.byteOffset, message.frame.byteLength)));
     if (message.probe) this.#onProbe?.(message.probe);
     if (message.paints) {

@@ -78,6 +78,10 @@ test("the media worker keeps decoding and painting while the page's main thread 
   assert.ok(worker.during > main.during, `the worker drew pictures while the main thread was blocked: ${JSON.stringify(blocked)}`);
   // And they reached the screen: the worker's track (or canvas) needs no main thread to be shown.
   assert.ok(worker.moved > main.moved, `the picture on screen moved on while the main thread was blocked: ${JSON.stringify(blocked)}`);
+  // The sound too: the worker's decoded samples reach the audio thread without the page's main
+  // thread, whose own decoder stops while it is blocked (longer than the 150 ms playout buffer).
+  assert.ok(main.audioSilentMs > 0, `the main thread's sound ran dry while it was blocked: ${JSON.stringify(blocked)}`);
+  assert.ok(worker.audioSilentMs < main.audioSilentMs, `the worker's sound kept playing while the main thread was blocked: ${JSON.stringify(blocked)}`);
 });
 
 for (const [name, extra] of Object.entries(PATHS)) {
@@ -89,6 +93,7 @@ for (const [name, extra] of Object.entries(PATHS)) {
       assert.equal(await page.evaluate(() => window.pictureElement()), extra.canvas ? "canvas" : "video");
       const logs = await page.evaluate(() => window.logs);
       assert.equal(logs.some((line) => /^Stream: .*: playing in the media worker$/.test(line)), inWorker);
+      assert.ok(logs.some((line) => /: audio plays on the audio thread \(AudioWorklet\)$/.test(line)), "the sound plays through the playout processor");
       let playback = await page.evaluate(() => window.playback());
       assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
       assert.equal(playback.readyState, "Playing");
