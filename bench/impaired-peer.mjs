@@ -10,7 +10,7 @@
 // {reply, result} or {reply, error} for each command read from stdin, one JSON object per line:
 // {id, fn, args} calls window[fn](...args) in the page; {id, fn: "errors"} returns the page's errors;
 // {id, fn: "cpuMs"} the CPU time so far of this side's browser (every process under this one);
-// {id, fn: "pssBytes"} its memory now (PSS, bench/measure.mjs descendantsPssBytes);
+// {id, fn: "pss"} its memory now (PSS in all and by process kind, bench/measure.mjs descendantsPss);
 // {fn: "quit"}, or the end of stdin, closes everything and exits.
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
@@ -18,7 +18,7 @@ import { startGateway } from "../js/gateway/index.js";
 import { startStaticServer } from "../js/server/static.js";
 import { CHROMIUM, CHROMIUM_ARGS, SOFTWARE_GPU_ARGS } from "../tests/helpers/browser.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
-import { descendantsCpuSeconds, descendantsPssBytes } from "./measure.mjs";
+import { descendantsCpuSeconds, descendantsPss } from "./measure.mjs";
 
 const print = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
 
@@ -101,8 +101,8 @@ async function main() {
           ? [...page.errors, ...(await page.evaluate(() => window.errors))]
           : command.fn === "cpuMs"
             ? descendantsCpuSeconds(process.pid) * 1000
-            : command.fn === "pssBytes"
-              ? descendantsPssBytes(process.pid)
+            : command.fn === "pss"
+              ? descendantsPss(process.pid)
               : await page.evaluate(([fn, fnArgs]) => window[fn](...fnArgs), [command.fn, command.args ?? []]);
       print({ reply: command.id, result: result ?? null });
     } catch (error) {

@@ -67,17 +67,21 @@ export function descendantsCpuSeconds(root) {
 /**
  * The memory of every live process under `root` (not `root` itself), in bytes: their proportional
  * set size (PSS: each shared page split among the processes sharing it, so that a browser's many
- * processes are not counted once each for what they share).
+ * processes are not counted once each for what they share). {total, byKind}: byKind sums it by
+ * Chromium's process type (its --type, "browser" for the one without; a utility's sub-type).
  */
-export function descendantsPssBytes(root) {
-  let bytes = 0;
+export function descendantsPss(root) {
+  const memory = { total: 0, byKind: {} };
   for (const pid of descendants(root).keys()) {
     try {
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      bytes += Number(pss?.[1] ?? 0) * 1024;
+      const pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0) * 1024;
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      const kind = /--utility-sub-type=[\w.]*?(\w+)\.mojom/.exec(command)?.[1] ?? /--type=([\w-]+)/.exec(command)?.[1] ?? "browser";
+      memory.total += pss;
+      memory.byKind[kind] = (memory.byKind[kind] ?? 0) + pss;
     } catch {
       // gone meanwhile
     }
   }
-  return bytes;
+  return memory;
 }

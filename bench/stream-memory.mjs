@@ -1,6 +1,6 @@
 // Memory over a long stream: the client browser's memory (the PSS of all its processes) sampled while
 // Petrichor's stream plays in its media worker for `minutes`, then while the native WebRTC track plays
-// for as long (the baseline), in one run. The media-worker bench's pages and stream (bench/media-worker.mjs:
+// for as long (the baseline), in one run, each in fresh browsers. The media-worker bench's pages and stream (bench/media-worker.mjs:
 // a 1280 × 720 canvas at 30 fps, at most 1.5 Mbit/s) on this machine's own network; the client page
 // keeps reading each picture's code as in that bench, on both paths alike.
 import { failedPath, startPath, stopPath } from "./impaired-stream.mjs";
@@ -23,7 +23,7 @@ function slopePerMinute(samples) {
 
 /** One path for `minutes`: memory before it starts, then every `sampleSeconds` while it plays. */
 async function soak(host, client, path, { minutes, sampleSeconds }) {
-  const idleBytes = await client.call("pssBytes");
+  const idleBytes = (await client.call("pss")).total;
   try {
     await startPath(host, client, path, false);
     const startedAt = Date.now();
@@ -31,14 +31,15 @@ async function soak(host, client, path, { minutes, sampleSeconds }) {
     const samples = [];
     for (;;) {
       const minute = (Date.now() - startedAt) / 60000;
-      samples.push({ minute, bytes: await client.call("pssBytes") });
+      const { total, byKind } = await client.call("pss");
+      samples.push({ minute, bytes: total, byKind });
       if (minute >= minutes) break;
       await sleep(Math.min(sampleSeconds * 1000, (minutes - minute) * 60000 + 10));
     }
     const shown = (await client.call("progress")).shown - shownBefore;
     await stopPath(host, client, path);
     await sleep(2000);
-    const afterBytes = await client.call("pssBytes");
+    const afterBytes = (await client.call("pss")).total;
     // The first minute is the path's start (decoders, buffers, caches): growth is judged after it.
     const settled = samples.filter(({ minute }) => minute >= 1);
     return {
@@ -47,6 +48,7 @@ async function soak(host, client, path, { minutes, sampleSeconds }) {
       framesShown: shown,
       firstBytes: settled[0]?.bytes ?? samples[0].bytes,
       lastBytes: samples.at(-1).bytes,
+      lastByKind: samples.at(-1).byKind,
       peakBytes: Math.max(...samples.map(({ bytes }) => bytes)),
       growthPerMinute: settled.length >= 2 ? slopePerMinute(settled) : 0,
       afterBytes,
@@ -61,15 +63,18 @@ async function soak(host, client, path, { minutes, sampleSeconds }) {
  * browser's memory every `sampleSeconds`. softwareGpu: the client's Chromium with SwiftShader.
  */
 export async function measureStreamMemory({ minutes = 10, sampleSeconds = 30, paths = ["petrichor", "native"], softwareGpu = false } = {}) {
-  const peers = [];
-  try {
-    const { host, client } = await startLoopbackPeers(peers, softwareGpu);
-    const results = {};
-    for (const path of paths) results[path] = await soak(host, client, path, { minutes, sampleSeconds });
-    return { minutes, sampleSeconds, bitrate: BITRATE, gpu: softwareGpu ? "SwiftShader" : "none", ...results };
-  } finally {
-    await Promise.all(peers.map((peer) => peer.quit()));
+  const results = {};
+  // Each path in browsers of its own, so that neither starts with what the other left behind.
+  for (const path of paths) {
+    const peers = [];
+    try {
+      const { host, client } = await startLoopbackPeers(peers, softwareGpu);
+      results[path] = await soak(host, client, path, { minutes, sampleSeconds });
+    } finally {
+      await Promise.all(peers.map((peer) => peer.quit()));
+    }
   }
+  return { minutes, sampleSeconds, bitrate: BITRATE, gpu: softwareGpu ? "SwiftShader" : "none", ...results };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -187,6 +187,11 @@ function memorySection() {
   const row = (name, f) =>
     `| ${name} | ${mb(f.idleBytes)} | ${mb(f.firstBytes)} | ${mb(f.lastBytes)} | ${mb(f.peakBytes)} | ${(f.growthPerMinute / 1048576).toFixed(2)} MB | ${mb(f.afterBytes)} | ${f.framesShown.toLocaleString("en")} |`;
   const { petrichor, native } = memory;
+  const kinds = (byKind) =>
+    Object.entries(byKind ?? {})
+      .sort(([, a], [, b]) => b - a)
+      .map(([kind, bytes]) => `${kind} ${mb(bytes)}`)
+      .join(", ");
   return `${title}
 
 | path | before the stream | after 1 minute | at ${memory.minutes} minutes | peak | growth per minute (after the first) | 2 s after it stopped | frames shown |
@@ -195,9 +200,11 @@ ${row("Petrichor, media worker", petrichor)}
 ${row("native WebRTC track (baseline)", native)}
 
 Petrichor at ${memory.minutes} minutes against the native track: ${(petrichor.lastBytes / native.lastBytes).toFixed(2)} ×; growth per minute ${mb(petrichor.growthPerMinute)} against ${mb(native.growthPerMinute)}.
+By Chromium process at ${memory.minutes} minutes: Petrichor ${kinds(petrichor.lastByKind)}; the native track ${kinds(native.lastByKind)}.
 Method: \`bench/stream-memory.mjs\`: the media-worker bench's pages and stream (a 1280×720 canvas at 30 fps, at
 most ${(memory.bitrate / 1e6).toFixed(1)} Mbit/s, client without a GPU) on this machine's own network; Petrichor's stream played
-in its media worker for ${memory.minutes} minutes, then the native track in the same client page for as long. Memory is
+in its media worker for ${memory.minutes} minutes, then the native track for as long, each in fresh host and client
+browsers. Memory is
 the proportional set size (PSS: shared pages split among the processes that share them) of every
 process of the client's Chromium, read from \`/proc/<pid>/smaps_rollup\` every ${memory.sampleSeconds} s; growth is the
 least-squares slope of the samples after the first minute. The page reads each shown picture's code

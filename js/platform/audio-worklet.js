@@ -50,7 +50,7 @@ function playoutModule() {
         this.ring = planes.map(() => new Float32Array(this.maxAheadFrames));
         this.reset();
       }
-      let at = (this.read + this.size) % this.maxAheadFrames;
+      const at = (this.read + this.size) % this.maxAheadFrames;
       const first = Math.min(frames, this.maxAheadFrames - at);
       planes.forEach((plane, channel) => {
         this.ring[channel].set(plane.subarray(0, first), at);
