@@ -116,8 +116,8 @@ export class RainwayConnection extends EventEmitter {
 
   /**
    * Makes the attempt's RTCPeerConnection while the request travels (creating one is the slowest
-   * step of the answer's side, some 5 ms in @roamhq/wrtc), so that it is ready when the peer accepts.
-   * It is closed if the attempt fails.
+   * step of setting up, some 5 ms in @roamhq/wrtc), so that it is ready when the peer accepts. It is
+   * closed if the attempt fails.
    */
   async #prepareConnection(requestId, attempt) {
     try {
