@@ -204,9 +204,8 @@ By Chromium process at ${memory.minutes} minutes: Petrichor ${kinds(petrichor.la
 Method: \`bench/stream-memory.mjs\`: the media-worker bench's pages and stream (a 1280×720 canvas at 30 fps, at
 most ${(memory.bitrate / 1e6).toFixed(1)} Mbit/s, client without a GPU) on this machine's own network; Petrichor's stream played
 in its media worker for ${memory.minutes} minutes, then the native track for as long, each in fresh host and client
-browsers. Memory is
-the proportional set size (PSS: shared pages split among the processes that share them) of every
-process of the client's Chromium, read from \`/proc/<pid>/smaps_rollup\` every ${memory.sampleSeconds} s; growth is the
+browsers. Memory is the proportional set size (PSS: shared pages split among the processes that
+share them) of every process of the client's Chromium, read from \`/proc/<pid>/smaps_rollup\` every ${memory.sampleSeconds} s; growth is the
 least-squares slope of the samples after the first minute. The page reads each shown picture's code
 on both paths alike, and keeps a record per frame shown (some 18,000 small entries in 10 minutes).
 Where it is (a probe of 30 s of each path, fresh browsers, 2026-12-02): the client page's renderer
