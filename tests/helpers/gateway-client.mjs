@@ -54,6 +54,17 @@ export class GatewayClient {
     this.ws.send(typeof message === "string" || Buffer.isBuffer(message) ? message : JSON.stringify(message));
   }
 
+  /**
+   * Sends `messages` in one write, so that the gateway reads them all at once (as from a client that
+   * writes faster than the gateway reads): ws's socket is corked while they are framed.
+   */
+  sendTogether(messages) {
+    const socket = this.ws._socket;
+    socket.cork();
+    for (const message of messages) this.send(message);
+    socket.uncork();
+  }
+
   /** The first queued or coming message matching `filter` (a type, or a predicate). */
   next(filter = () => true, ms = this.waitMs) {
     const match = typeof filter === "string" ? (message) => message.type === filter : filter;
