@@ -10,6 +10,7 @@
 import WebSocket from "ws";
 import rainway, { DataChannelMode } from "../js/index.js";
 import { nextEvent } from "../tests/helpers/events.mjs";
+import { opened } from "./pages/raw-link.js";
 import { stepTimeLimit } from "./time-limit.mjs";
 
 const role = process.argv[2];
@@ -36,11 +37,6 @@ async function relayClient(url) {
   const client = { id: peerId, onMessage: () => {}, send: (message) => ws.send(JSON.stringify(message)) };
   ws.on("message", (data) => client.onMessage(JSON.parse(data.toString())));
   return client;
-}
-
-/** Resolves once `channel` is open. */
-function opened(channel) {
-  return channel.readyState === "open" ? Promise.resolve() : new Promise((resolve) => channel.addEventListener("open", resolve, { once: true }));
 }
 
 /**
@@ -78,7 +74,7 @@ function answer() {
     if (kind === "offer") {
       raw = rawPeerConnection(source);
       const { pc } = raw;
-      open.raw = new Promise((resolve) => (pc.ondatachannel = ({ channel }) => resolve(opened(channel).then(now))));
+      open.raw = new Promise((resolve) => (pc.ondatachannel = ({ channel }) => resolve(opened(channel, 20000).then(now))));
       await raw.remote.describe(data);
       await pc.setLocalDescription(await pc.createAnswer());
       relay.send({ type: "signal", target: source, kind: "answer", data: pc.localDescription });
@@ -100,7 +96,7 @@ function answer() {
 async function connectRaw(target) {
   const start = now();
   const { pc, remote } = rawPeerConnection(target);
-  const channelOpen = opened(pc.createDataChannel("app", { ordered: true }));
+  const channelOpen = opened(pc.createDataChannel("app", { ordered: true }), 20000);
   relay.onMessage = ({ kind, data }) => (kind === "answer" ? remote.describe(data) : remote.candidate(data));
   await pc.setLocalDescription(await pc.createOffer());
   relay.send({ type: "signal", target, kind: "offer", data: pc.localDescription });

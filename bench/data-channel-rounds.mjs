@@ -2,6 +2,7 @@
 // a platform module): small app messages per second on Petrichor's DataChannel (two SDK instances on
 // one gateway) against a raw RTCDataChannel between two RTCPeerConnections of the same process, in
 // alternating batches of the same round.
+import { opened } from "./pages/raw-link.js";
 import { stepTimeLimit } from "./time-limit.mjs";
 import { nextEvent } from "../tests/helpers/events.mjs";
 
@@ -31,7 +32,7 @@ async function rawPair(RTCPeerConnection) {
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(b.localDescription);
   const channel = await remote;
-  if (local.readyState !== "open") await new Promise((resolve) => local.addEventListener("open", resolve, { once: true }));
+  await opened(local, 20000);
   channel.binaryType = "arraybuffer";
   local.bufferedAmountLowThreshold = LOW_WATER;
   return { local, remote: channel, close: () => (a.close(), b.close()) };

@@ -1,11 +1,11 @@
 // Memory over a long stream: the client browser's memory (the PSS of all its processes) sampled while
 // Petrichor's stream plays in its media worker for `minutes`, then while the native WebRTC track plays
-// for as long (the baseline), in one run, each in fresh browsers. The media-worker bench's pages and stream (bench/media-worker.mjs:
-// a 1280 × 720 canvas at 30 fps, at most 1.5 Mbit/s) on this machine's own network; the client page
-// keeps reading each picture's code as in that bench, on both paths alike.
+// for as long (the baseline), in one run, each in fresh browsers. The media-worker bench's pages and
+// stream (bench/media-worker.mjs: a 1280 × 720 canvas at 30 fps, at most 1.5 Mbit/s) on this machine's
+// own network; the client page keeps reading each picture's code as in that bench, on both paths alike.
+import { sleep } from "../tests/helpers/events.mjs";
 import { failedPath, startPath, stopPath } from "./impaired-stream.mjs";
 import { BITRATE, startLoopbackPeers } from "./media-worker.mjs";
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Least-squares slope of bytes over minutes. */
 function slopePerMinute(samples) {

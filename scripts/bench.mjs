@@ -145,7 +145,7 @@ function variantsSection() {
   const conditions = {
     idle: "idle",
     core: "another process keeps a core busy",
-    "busy+core": "client main thread busy 20 ms of every 100, and a core busy",
+    "busy+core": `client main thread busy ${variants[0].result.busy.busyMs} ms of every ${variants[0].result.busy.periodMs}, and a core busy`,
     loaded: "loaded: two H.264 encoders and two busy loops",
   };
   const lines = [];

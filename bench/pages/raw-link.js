@@ -1,5 +1,6 @@
-// Shared by the bench pages: one clock for both pages, a plain RTCPeerConnection with one negotiated,
-// ordered, reliable data channel (the same kind as Petrichor's RW_Input), and whole descriptions.
+// Shared by the bench pages (and the Node benches' raw paths): one clock for both pages, a plain
+// RTCPeerConnection with one negotiated, ordered, reliable data channel (the same kind as Petrichor's
+// RW_Input), whole descriptions, and a wait for a channel to open.
 
 /** Milliseconds on a clock both pages share (each page's performance.now() starts at its own origin). */
 export const now = () => performance.timeOrigin + performance.now();

@@ -53,8 +53,7 @@ async function hostAndPage(permissions) {
     const counters = await page?.evaluate(() => window.stream && window.stream.playbackCounters()).catch(() => undefined);
     await page?.close();
     host.close();
-    if (counters) error.message += `
-playback counters: ${JSON.stringify(counters)}`;
+    if (counters) error.message += `\nplayback counters: ${JSON.stringify(counters)}`;
     throw withHostLog(error, logs);
   }
   return {
