@@ -525,8 +525,9 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
   sendAudio(chunk: EncodedChunkLike): number;
   /**
    * Browsers: streams a MediaStreamTrack through WebCodecs encoders (real-time settings; keyframe and
-   * bitrate requests followed; unless adaptResolution is false, the picture is scaled down while the
-   * bitrate is too low for its size). Returns the encoder's counters.
+   * bitrate requests followed; frames that arrive while the encoder is busy are dropped but the newest;
+   * unless adaptResolution is false, the picture is scaled down while the bitrate is too low for its
+   * size or the machine cannot encode it in time). Returns the encoder's counters.
    */
   sendTrack(
     track: MediaStreamTrack,
@@ -622,6 +623,11 @@ export interface EncodedFrame {
   timestamp: number;
   /** Milliseconds from the frame's first packet to the frame being whole. */
   assemblyMs: number;
+  /**
+   * When the frame was whole, in ms on the clock of `performance.timeOrigin + performance.now()` (the
+   * same in every thread of a page): a stream played in its media worker emits the event later than that.
+   */
+  assembledAt: number;
   data: Uint8Array;
 }
 

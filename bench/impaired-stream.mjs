@@ -231,7 +231,9 @@ const rtpTimestamp = (us) => Math.round((us * 90000) / 1e6) % 2 ** 32;
  * Where Petrichor's glass-to-glass time goes, median ms of each stage over the window's displayed
  * frames: draw → handed to the core (canvas capture, encoder), → assembled by the client's core
  * (pacing, the link, recovery), → in the canvas (decoder, then the player's drawImage), → displayed
- * (next rendering update). Also the encoder's frame sizes and what it made during the window.
+ * (next rendering update); with a <video> picture, whose drawing the page does not see, the decoder
+ * and the display are one stage (`display` null). Also the encoder's frame sizes and what it made
+ * during the window.
  */
 function petrichorStages(run, drawnAt, offsets) {
   const sentAt = new Map((run.hostDiagnostics?.sent ?? []).map(([us, t]) => [rtpTimestamp(us), t - offsets.host]));
@@ -243,6 +245,10 @@ function petrichorStages(run, drawnAt, offsets) {
     if (drawTime === undefined || sent === undefined || assembledAt === null) continue;
     stages.encode.push(sent - (drawTime - offsets.host));
     stages.transport.push(assembledAt - offsets.client - sent);
+    if (decodedAt === null) {
+      stages.decode.push(shownAt.get(counter) - (assembledAt - offsets.client));
+      continue;
+    }
     stages.decode.push(decodedAt - assembledAt);
     stages.display.push(shownAt.get(counter) - (decodedAt - offsets.client));
   }

@@ -537,7 +537,8 @@ function impairedSection() {
       const core = p.diagnostics.host?.core;
       const asked = p.diagnostics.host?.requests;
       const number = (value) => (value === null || value === undefined ? "–" : Math.round(value));
-      return `- ${link(loss)}: ${[s.encode, s.transport, s.decode, s.display].map(number).join(" / ")} ms; the encoder made ${kbps(s.encodedBps)} in the window, target at the end ${kbps(core?.targetBps)} (${asked?.bitrate ? `lowest asked ${kbps(asked.lowestBitrate)}` : "no change asked"}); ${core?.keyframes ?? "–"} keyframes (${asked?.keyframe ?? "–"} asked of the encoder, median ${s.keyframeBytes ? `${(s.keyframeBytes / 1000).toFixed(1)} kB` : "–"}), ${core?.framesSkipped ?? "–"} frames dropped as stale`;
+      const times = s.display === null ? [s.encode, s.transport, s.decode] : [s.encode, s.transport, s.decode, s.display];
+      return `- ${link(loss)}: ${times.map(number).join(" / ")} ms; the encoder made ${kbps(s.encodedBps)} in the window, target at the end ${kbps(core?.targetBps)} (${asked?.bitrate ? `lowest asked ${kbps(asked.lowestBitrate)}` : "no change asked"}); ${core?.keyframes ?? "–"} keyframes (${asked?.keyframe ?? "–"} asked of the encoder, median ${s.keyframeBytes ? `${(s.keyframeBytes / 1000).toFixed(1)} kB` : "–"}), ${core?.framesSkipped ?? "–"} frames dropped as stale`;
     })
     .join("\n");
   const native = impaired.rows
@@ -568,13 +569,12 @@ and draw time as 64 black and white 32-pixel blocks with a CRC-16 (bench/pages/i
 Both paths capture that canvas with \`captureStream()\`, a frame per draw (\`captureStream(30)\` captures on
 its own 30 Hz timer, which beats against the draws: in trials it lost 4–25 % of them, a different
 share on each track), and send it at most ${impaired.bitrate / 1e6} Mbit/s: Petrichor with \`OutboundStream.sendTrack\` (WebCodecs H.264) into
-an InboundStream's canvas; the baseline as a plain RTCPeerConnection video track (H.264 constrained
+an InboundStream played in its media worker, whose picture is a \`<video>\`; the baseline as a plain RTCPeerConnection video track (H.264 constrained
 baseline preferred with setCodecPreferences, \`maxBitrate\` with setParameters; libwebrtc's own NACK,
 jitter buffer, congestion control and resolution scaling) into a \`<video>\`. The two run one after the
 other on the same link, never at once (the order alternating from one loss rate to the next), each
 for ${impaired.seconds} s after ${impaired.warmup} s of warm-up from its first frame. Frames shown: of the frames drawn in that window,
-those the client displayed: read back from Petrichor's canvas right after the player draws each
-decoded frame and counted at the next animation frame; from the \`<video>\` with
+those the client displayed, read from each path's \`<video>\` alike with
 requestVideoFrameCallback at the frame's presentationTime, plus the frames the compositor presented
 that no callback saw (\`presentedFrames\`; ${sum("inferred")} in all, counted as shown, without a latency). Codes failing
 their CRC count as not shown (${sum("unreadable")} in all${sum("mismatched") ? `; ${sum("mismatched")} more passed it with a time the host did not draw that frame at` : ""}). Freezes are the gaps between consecutive displays in the
@@ -583,8 +583,8 @@ window, its edges included. Glass-to-glass is display time less draw time, both
 (host less client: ${offsets}, before and after).
 
 Where Petrichor's time went (medians: draw → handed to the core, i.e. capture and encoder / →
-assembled by the client's core: pacing, link, recovery / → in the canvas: decoder and the player's
-drawImage / → displayed), and what its sender did:
+assembled by the client's core (the \`"frame"\` event's \`assembledAt\`): pacing, link, recovery / →
+displayed: decoder, the picture's track and the compositor), and what its sender did:
 
 ${stages}
 

@@ -115,16 +115,20 @@ export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 const KIND_NAMES = ["video", "audio"];
 
 /** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, data}. */
-export function parseFrameEvent(payload) {
+export function parseFrameEvent(payload, assembledAt) {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   return {
     kind: KIND_NAMES[payload[0]],
     type: payload[1] ? "key" : "delta",
     timestamp: view.getFloat64(4, true),
     assemblyMs: view.getFloat64(12, true),
+    assembledAt,
     data: payload.subarray(FRAME_EVENT_HEADER),
   };
 }
+
+/** Now on the clock of EncodedFrame.assembledAt, the same in every thread of a page (and in Node). */
+export const wallClockMs = () => performance.timeOrigin + performance.now();
 
 const INPUT_FIELD_SIZE = 32;
 const CONTROL_MESSAGE_MAX = 16384; // PT_CONTROL_MAX_MESSAGE (src/peer/control_messages.h)

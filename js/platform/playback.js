@@ -171,7 +171,7 @@ export class WorkerPlayback {
     if (message.failed) callbacks.onError(`the media worker could not take the stream (${message.failed})`);
     if (message.keyframeReason) callbacks.keyframeReason(message.keyframeReason);
     if (message.keyframeRequest) callbacks.sendKeyframeRequest();
-    if (message.frame) callbacks.onFrame(parseFrameEvent(new Uint8Array(message.frame.buffer, message.frame.byteOffset, message.frame.byteLength)));
+    if (message.frame) callbacks.onFrame(parseFrameEvent(new Uint8Array(message.frame.buffer, message.frame.byteOffset, message.frame.byteLength), message.assembledAt));
     if (message.probe) this.#onProbe?.(message.probe);
     if (message.paints) {
       this.#queries.get(message.paints.id)?.(message.paints.count);

@@ -3,8 +3,9 @@
 // encoded chunks for an OutboundStream. Keyframes and bitrate changes follow the client's requests.
 import { RainwayError } from "../sdk/errors.js";
 import { closeCodec } from "./codecs.js";
+import { NewestFrameGate } from "./encoder-gate.js";
+import { EncoderLoad } from "./encoder-load.js";
 
-const MAX_ENCODE_QUEUE = 2; // frames waiting in the encoder before new ones are dropped
 // Resolution follows the bitrate, as libwebrtc's does: a picture needs about this many bits per pixel and
 // frame to look right; below it, fewer pixels at that rate look better than blocks, and an encoder has a
 // floor at a given size (Chromium's H.264 at 720p makes ~650 kbit/s whatever it is asked), so only a
@@ -33,19 +34,21 @@ function processorFor(track) {
   return new MediaStreamTrackProcessor({ track });
 }
 
-/** Reads every item of a track's processor into handle(item) until stopped; each item is closed. */
+/**
+ * Reads every item of a track's processor into handle(item) until stopped; handle owns the item
+ * (closes it when done); items read after the stop are closed here.
+ */
 async function pump(processor, handle, isStopped) {
   const reader = processor.readable.getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      try {
-        if (!isStopped()) handle(value);
-      } finally {
+      if (isStopped()) {
         value.close();
+        return;
       }
-      if (isStopped()) return;
+      handle(value);
     }
   } finally {
     reader.releaseLock();
@@ -55,15 +58,19 @@ async function pump(processor, handle, isStopped) {
 /**
  * Encodes a video track into send(chunk). Options: codec, width, height, frameRate, bitrate,
  * keyframeInterval (frames), adaptResolution (default true: the picture is scaled down when the bitrate
- * asked for is too low for its size, and back up when it recovers). Returns a controller
- * {requestKeyframe(), setBitrate(bps), stop(), counters}.
+ * asked for is too low for its size, or when the machine cannot encode it in time (EncoderLoad), and
+ * back up when that passes). Returns a controller {requestKeyframe(), setBitrate(bps), stop(), counters}.
  */
 export function encodeVideoTrack(track, send, options, onError) {
   const { codec = "avc1.42e01f", width, height, frameRate = 30, bitrate = 2_000_000, keyframeInterval = 120 } = options;
   const adaptResolution = options.adaptResolution !== false && width > 0 && height > 0;
   const processor = processorFor(track);
-  const counters = { framesIn: 0, framesEncoded: 0, framesDropped: 0, keyframes: 0, resolutionChanges: 0, width, height };
-  let scale = adaptResolution ? scaleForBitrate(bitrate, width, height, frameRate) : 1;
+  const counters = { framesIn: 0, framesEncoded: 0, framesDropped: 0, keyframes: 0, resolutionChanges: 0, width, height, encoderBusyPercent: 0, cpuScaleLimit: 1 };
+  // The picture's scale is the smaller of what the bitrate carries and what the machine encodes in time.
+  let bitrateScale = adaptResolution ? scaleForBitrate(bitrate, width, height, frameRate) : 1;
+  let cpuStep = 0; // index in SCALES of the largest picture the encoder keeps up with
+  const load = new EncoderLoad();
+  let scale = bitrateScale;
   let scaledAt = -Infinity;
   let stopped = false;
   let forceKeyframe = true;
@@ -80,26 +87,63 @@ export function encodeVideoTrack(track, send, options, onError) {
   };
   counters.width = config.width;
   counters.height = config.height;
+  let sinceKeyframe = 0; // frames encoded since the last keyframe asked for
+  const gate = new NewestFrameGate((frame) => {
+    const keyFrame = forceKeyframe || sinceKeyframe + 1 >= keyframeInterval;
+    forceKeyframe = false;
+    sinceKeyframe = keyFrame ? 0 : sinceKeyframe + 1;
+    try {
+      if (encoder.state === "configured") encoder.encode(frame, { keyFrame });
+    } finally {
+      frame.close();
+    }
+  });
   const encoder = new VideoEncoder({
     output: (chunk) => {
       counters.framesEncoded++;
       if (chunk.type === "key") counters.keyframes++;
-      if (!stopped) send(chunk);
+      if (stopped) return;
+      send(chunk);
+      const now = performance.now();
+      const handedAt = gate.done(chunk.timestamp, now);
+      if (adaptResolution && handedAt !== null) followLoad(handedAt, now);
     },
     error: (error) => onError(error),
   });
   encoder.configure(config);
+
+  /** Takes the picture to the scale the bitrate and the machine allow; true when it changed. */
+  const rescale = (now) => {
+    const next = Math.min(bitrateScale, SCALES[cpuStep]);
+    if (next === scale) return false;
+    scale = next;
+    scaledAt = now;
+    config = { ...config, ...(scale < 1 ? scaledSize(width, height, scale) : { width, height }) };
+    counters.resolutionChanges++;
+    counters.width = config.width;
+    counters.height = config.height;
+    return true;
+  };
+  /** After each frame: a step smaller while the encoder cannot keep up, a step back when it has room. */
+  const followLoad = (handedAt, now) => {
+    const verdict = load.encoded(handedAt, now);
+    if (load.usage !== null) counters.encoderBusyPercent = Math.round(load.usage * 100);
+    if (verdict === "shrink" && cpuStep < SCALES.length - 1) cpuStep++;
+    // Up only while the machine, not the bitrate, is what holds the picture back.
+    else if (verdict === "grow" && cpuStep > 0 && SCALES[cpuStep] < bitrateScale) cpuStep--;
+    else return;
+    counters.cpuScaleLimit = SCALES[cpuStep];
+    if (rescale(now)) {
+      load.changed(now);
+      encoder.configure(config);
+    }
+  };
+
   pump(
     processor,
     (frame) => {
       counters.framesIn++;
-      if (encoder.encodeQueueSize > MAX_ENCODE_QUEUE) {
-        counters.framesDropped++;
-        return;
-      }
-      const keyFrame = forceKeyframe || counters.framesIn % keyframeInterval === 1;
-      forceKeyframe = false;
-      encoder.encode(frame, { keyFrame });
+      if (gate.offer(frame, performance.now())) counters.framesDropped++;
     },
     () => stopped,
   ).catch(onError);
@@ -116,20 +160,15 @@ export function encodeVideoTrack(track, send, options, onError) {
         const now = performance.now();
         const fits = scaleForBitrate(bitsPerSecond, width, height, frameRate, SCALE_DOWN_MARGIN);
         const roomy = scaleForBitrate(bitsPerSecond, width, height, frameRate, SCALE_UP_MARGIN);
-        const next = fits < scale ? fits : roomy > scale && now - scaledAt >= SCALE_UP_INTERVAL_MS ? roomy : scale;
-        if (next !== scale) {
-          scale = next;
-          scaledAt = now;
-          config = { ...config, ...scaledSize(width, height, scale) };
-          counters.resolutionChanges++;
-          counters.width = config.width;
-          counters.height = config.height;
-        }
+        if (fits < bitrateScale) bitrateScale = fits;
+        else if (roomy > bitrateScale && now - scaledAt >= SCALE_UP_INTERVAL_MS) bitrateScale = roomy;
+        if (rescale(now)) load.changed(now);
       }
       if (encoder.state === "configured") encoder.configure(config);
     },
     stop() {
       stopped = true;
+      gate.close();
       closeCodec(encoder);
     },
   };
@@ -163,7 +202,11 @@ export function encodeAudioTrack(track, send, { sampleRate = 48000, channels = 2
         });
         configured = true;
       }
-      encoder.encode(data);
+      try {
+        encoder.encode(data);
+      } finally {
+        data.close();
+      }
     },
     () => stopped,
   ).catch(onError);

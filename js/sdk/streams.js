@@ -12,7 +12,7 @@ import { InputCapture } from "../platform/input-capture.js";
 import { CursorView } from "../platform/cursor-view.js";
 import { PlayoutPolicy, badPlayoutMessage, isPlayoutPolicy } from "../platform/playout.js";
 import { CoreEvents } from "./runtime.js";
-import { MediaKind, Transport, parseFrameEvent } from "../core/core.js";
+import { MediaKind, Transport, parseFrameEvent, wallClockMs } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
 import { missingWebCodecsMessage } from "../platform/codecs.js";
@@ -190,8 +190,10 @@ export class OutboundStream extends EventEmitter {
   /**
    * Browsers: streams a MediaStreamTrack (canvas capture, screen capture, camera, microphone) through
    * WebCodecs encoders with real-time settings; keyframe and bitrate requests from the client are
-   * followed. Video options: bitrate, keyframeInterval (frames), adaptResolution (default true: the picture
-   * is scaled down while the bitrate asked for is too low for its size). Returns the encoder's counters.
+   * followed; frames that arrive while the encoder is busy are dropped but the newest. Video options:
+   * bitrate, keyframeInterval (frames), adaptResolution (default true: the picture is scaled down while the
+   * bitrate asked for is too low for its size, or the machine cannot encode it in time). Returns the
+   * encoder's counters.
    */
   sendTrack(track, options = {}) {
     if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
@@ -804,7 +806,7 @@ export class InboundStream extends EventEmitter {
   onEvent(code, payload) {
     if (code === CoreEvents.StreamFrame) {
       if (this.#paused) return;
-      const frame = parseFrameEvent(payload);
+      const frame = parseFrameEvent(payload, wallClockMs());
       this.#playback?.push(frame);
       this.#emitFrame(frame);
     } else if (code === CoreEvents.StreamInput) {

@@ -103,9 +103,13 @@ for (const [name, extra] of Object.entries(PATHS)) {
 
       // "frame" events: the assembled frames, video and audio, while the app listens.
       const frames = await page.evaluate(async () => {
-        const seen = { video: 0, audio: 0, keys: 0, empty: 0, timestamps: [] };
+        const seen = { video: 0, audio: 0, keys: 0, empty: 0, timestamps: [], misdated: 0 };
+        const listenedAt = performance.timeOrigin + performance.now();
         const listener = (frame) => {
           seen[frame.kind]++;
+          // Assembled (in whichever thread) after the app listened, and before the event reached it.
+          const now = performance.timeOrigin + performance.now();
+          if (!(frame.assembledAt >= listenedAt - 100 && frame.assembledAt <= now + 1)) seen.misdated++; // threads' time origins are coarsened
           if (frame.type === "key") seen.keys++;
           if (!(frame.data instanceof Uint8Array) || frame.data.length === 0) seen.empty++;
           if (frame.kind === "video") seen.timestamps.push(frame.timestamp);
@@ -119,6 +123,7 @@ for (const [name, extra] of Object.entries(PATHS)) {
       });
       assert.ok(frames.video >= 10 && frames.audio >= 10, JSON.stringify(frames));
       assert.equal(frames.empty, 0);
+      assert.equal(frames.misdated, 0, `every frame says when it was assembled: ${JSON.stringify(frames)}`);
       assert.equal(frames.afterRemoval, 0);
       assert.equal(frames.ordered, true);
 

@@ -199,6 +199,9 @@ test("a browser host streams an animated canvas and a tone; a browser client sho
     const shown = end.client - start.client;
     assert.ok(sent > 200, `the host encoded ${sent} frames in 10 s`);
     assert.ok(shown >= 0.95 * sent, `decoded ${shown} of ${sent} frames`);
+    // The host watches how busy its encoder is (to shrink the picture when the machine cannot keep up).
+    const encoder = await hostPage.evaluate(() => ({ ...window.videoCounters }));
+    assert.ok(encoder.encoderBusyPercent > 0 && encoder.encoderBusyPercent <= 100, JSON.stringify(encoder));
     assert.ok(end.counter > start.counter, `the counter read back from the client canvas went ${start.counter} → ${end.counter}`);
     const { r, g, b } = await client.evaluate(() => window.pixel(0.5, 0.3));
     assert.ok(Math.abs(r - 32) < 24 && Math.abs(g - 80) < 24 && Math.abs(b - 224) < 24, `background pixel ${r},${g},${b}`);

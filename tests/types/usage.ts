@@ -100,7 +100,7 @@ async function network(): Promise<void> {
     const stream: InboundStream = await peer.createStream({ permissions: InputLevel.All, metrics: true, streamFit: StreamFit.FullDesktop, mediaWorker: true, playout: "smooth" });
     const playout: PlayoutPolicy = stream.playout;
     stream.playout = playout === "smooth" ? "instant" : "smooth";
-    stream.addEventListener("frame", (frame: EncodedFrame) => console.log(frame.kind, frame.type, frame.timestamp, frame.data.length));
+    stream.addEventListener("frame", (frame: EncodedFrame) => console.log(frame.kind, frame.type, frame.timestamp, frame.assembledAt, frame.data.length));
     stream.addEventListener("stats", (stats: StatsSummary) => console.log(stats.videoThroughputKbps));
     stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));
     stream.pause();
