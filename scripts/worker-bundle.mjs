@@ -2,10 +2,15 @@
 // worker script, so that a bundled app runs it from a Blob URL (js/core/bundled-core.js) and its
 // bundler never has to know of a worker. The modules keep to what this reads: named imports of
 // relative modules (`import { a, b as c } from "./x.js"`) and exports on declarations
-// (`export const|let|function|async function|class name`); anything else is an error here.
+// (`export const|let|function|async function|class name`); anything else is an error here. The script
+// is minified (esbuild, a build-time dependency from npm): every bundled app downloads it as a string,
+// which the app's own bundler copies as it is.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
 import { Script } from "node:vm";
+
+const { transformSync } = createRequire(import.meta.url)("esbuild");
 
 const IMPORT = /^import \{([^}]*)\} from "(\.{1,2}\/[^"]+)";[ \t]*\n/gm;
 const EXPORT = /^export (const|let|function\*?|async function|class) ([\w$]+)/gm;
@@ -35,32 +40,7 @@ export function bundleWorker(entry) {
     order.push(`// ${relative(dirname(entry), file)}\nconst ${seen.get(file)} = (() => {\n${code}\nreturn { ${exported.join(", ")} };\n})();`);
   };
   visit(resolve(entry), []);
-  const script = withoutCommentLines(`"use strict";\n(() => {\n${order.join("\n")}\n})();\n`);
-  new Script(script, { filename: "petrichor-media-worker.js" }); // throws if the joining broke the syntax
-  return script;
-}
-
-/**
- * Drops the lines that are only a comment (// …, and /* … *\/ blocks that start a line): a fifth of the
- * worker's source, which every bundled app would download. The modules hold no multi-line template
- * literal, where such a line could be text.
- */
-function withoutCommentLines(source) {
-  const kept = [];
-  let inBlock = false;
-  for (const line of source.split("\n")) {
-    const text = line.trim();
-    if (inBlock) {
-      inBlock = !text.includes("*/");
-      continue;
-    }
-    if (text.startsWith("//")) continue;
-    if (text.startsWith("/*")) {
-      if (!text.includes("*/")) inBlock = true;
-      else if (!text.endsWith("*/")) kept.push(line); // code after the comment
-      continue;
-    }
-    kept.push(line);
-  }
-  return kept.join("\n");
+  const joined = `"use strict";\n(() => {\n${order.join("\n")}\n})();\n`;
+  new Script(joined, { filename: "petrichor-media-worker.js" }); // throws if the joining broke the syntax
+  return transformSync(joined, { minify: true, target: "es2022", legalComments: "none" }).code;
 }
