@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { PACKAGES, ROOT, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
+import { PACKAGES, ROOT, ensureNpmPackages, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
 import { bundleWorker } from "./worker-bundle.mjs";
 
 export const TARGETS = {
@@ -128,6 +128,7 @@ export function build(names = ["wasm"], { only = {} } = {}) {
   const dirs = names.map((name) => buildTarget(name, sources, only[name]));
   if (names.includes("wasm")) {
     writeBundledCore();
+    ensureNpmPackages(); // the worker's minifier
     writeMediaWorker();
   }
   return dirs;

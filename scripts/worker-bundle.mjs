@@ -10,8 +10,6 @@ import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
 import { Script } from "node:vm";
 
-const { transformSync } = createRequire(import.meta.url)("esbuild");
-
 const IMPORT = /^import \{([^}]*)\} from "(\.{1,2}\/[^"]+)";[ \t]*\n/gm;
 const EXPORT = /^export (const|let|function\*?|async function|class) ([\w$]+)/gm;
 
@@ -42,5 +40,6 @@ export function bundleWorker(entry) {
   visit(resolve(entry), []);
   const joined = `"use strict";\n(() => {\n${order.join("\n")}\n})();\n`;
   new Script(joined, { filename: "petrichor-media-worker.js" }); // throws if the joining broke the syntax
+  const { transformSync } = createRequire(import.meta.url)("esbuild"); // loaded here: npm installs it first (build.mjs)
   return transformSync(joined, { minify: true, target: "es2022", legalComments: "none" }).code;
 }
