@@ -9,7 +9,6 @@
 export const CORE_IMPORTS = Object.freeze([
   "petrichor.random_fill",
   "env.emscripten_notify_memory_growth",
-  "wasi_snapshot_preview1.proc_exit",
 ]);
 
 const encoder = new TextEncoder();
@@ -98,11 +97,6 @@ export class WasmCore {
       },
       env: {
         emscripten_notify_memory_growth: () => this.#refreshViews(),
-      },
-      wasi_snapshot_preview1: {
-        proc_exit: (code) => {
-          throw new Error(`Petrichor core aborted (exit code ${code})`);
-        },
       },
     };
   }
