@@ -103,9 +103,10 @@ export function encodeVideoTrack(track, send, options, onError) {
       counters.framesEncoded++;
       if (chunk.type === "key") counters.keyframes++;
       if (stopped) return;
-      send(chunk);
+      // The next frame goes in first: the encoder works on it while this one is sent.
       const now = performance.now();
       const handedAt = gate.done(chunk.timestamp, now);
+      send(chunk);
       if (adaptResolution && handedAt !== null) followLoad(handedAt, now);
     },
     error: (error) => onError(error),
