@@ -114,7 +114,7 @@ export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 const KIND_NAMES = ["video", "audio"];
 
-/** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, data}. */
+/** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, assembledAt (wallClockMs() when it was whole), data}. */
 export function parseFrameEvent(payload, assembledAt) {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   return {
