@@ -175,6 +175,17 @@ for the whole of each path, from processes of its own (\`bench/machine-load.mjs\
 "a core busy"; for "loaded", two \`ffmpeg\` encoding a 1280×720 test picture at 30 fps with libx264
 (veryfast) and two busy loops, a load of 4 and more on this machine's 2 cores. The 720p30 rows are in
 the section above.
+
+Where the tail goes (a probe of 2026-12-02, 720p60 with a core busy, every displayed frame split into
+stages on one clock with the \`"frame"\` event's \`assembledAt\`): in the worst 3 % most of the time was
+the host's, draw → handed to its core, 60–150 ms against 9 ms at the median. Chromium's encoder held a
+backlog that \`encodeQueueSize\` does not count (it was 0 for those frames). Since browser hosts hand
+their encoder one frame at a time, the newest waiting (\`js/platform/encoder-gate.js\`), and shrink the
+picture while the encoder is over 85 % busy (\`encoder-load.js\`), p99 with a core busy went from 3.07 ×
+to 2.31 ×, loaded from 3.73 × to 2.32 × (the run before these changes, and this one; idle it measured
+1.83 ×, 1.48 × before, unexplained yet); the rest of the
+worst frames' time is spread over the host's encoder (one frame still taking 50–100 ms on the starved
+cores), the transport and the client's decoder, some 30 ms each.
 `;
 }
 
@@ -302,7 +313,7 @@ Before the picture went to a generated track (it was drawn into a canvas, in the
 OffscreenCanvas, and read by the bench right after drawing), this bench measured, with SwiftShader:
 worker p50 / p99 413 / 613 ms, 27.7 % of frames shown, against the native track's 33 / 78 ms (a
 software GPU made each picture's upload and draw into the canvas cost dearly). Where Petrichor's p99
-still exceeds the native track's is not yet measured.
+still exceeds the native track's: see the next section.
 `;
 }
 
