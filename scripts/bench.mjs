@@ -737,7 +737,17 @@ ${
 | baseline: Epic's Pixel Streaming frontend (\`${bundleSize.baseline.name}\`, everything it exports) | ${kb(bundleSize.baseline.total)} | ${kb(bundleSize.baseline.minifiedBytes)} |
 
 Petrichor against the baseline: ${(bundleSize.petrichor.total / bundleSize.baseline.total).toFixed(2)} ×. Goal (issue 12): ≤ 60 KB gzip.
-Method: \`bench/bundle-size.mjs\`; the parts are each string gzipped on its own, the SDK the rest.`
+Method: \`bench/bundle-size.mjs\`; the parts are each string gzipped on its own, the SDK the rest.
+
+Where the bytes are and what was tried (2026-12-02). The wasm core is most of it: gzip of the
+module itself is as large as its base64 string's (base64 of gzip costs nothing once the bundle is
+gzipped again). Cut so far: \`-Oz\` (91 → 81 KB), emmalloc for dlmalloc (−2.3 KB), libsrtp2's load-time
+self-tests left to our tests (−1.3 KB), the media worker's script minified (17.2 → 13.2 KB). The next
+levers, by size in the module: musl's float parsing and printing that cJSON's \`strtod\`, \`sprintf\`
+and \`sscanf\` pull in with 128-bit soft-float (\`__floatscan\`, \`fmt_fp\`, \`printf_core\`,
+\`__divtf3\`…: ~19 KB of 154 KB of code); cJSON's printer and parser (~9 KB); the largest functions of
+our own (\`pt_stream_receive_feedback\` 7 KB). Below 60 KB in all would also need the SDK's 35 KB of
+JavaScript about halved.`
 }
 `;
 
