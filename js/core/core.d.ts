@@ -176,7 +176,6 @@ export declare class Core {
 
 /** A stream-frame event's payload as the "frame" event's object. */
 export declare function parseFrameEvent(payload: Uint8Array, assembledAt: number): { kind: "video" | "audio"; type: "key" | "delta"; timestamp: number; assemblyMs: number; assembledAt: number; data: Uint8Array };
-export declare function wallClockMs(): number;
 /** Loads a fresh core module instance and starts its core. */
 export declare function createCore(options?: CoreOptions): Promise<Core>;
 /** A core from an already compiled module (a media worker gets the page's WebAssembly.Module). */

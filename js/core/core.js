@@ -114,7 +114,7 @@ export const FRAME_EVENT_HEADER = 20;
 export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
 const KIND_NAMES = ["video", "audio"];
 
-/** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, assembledAt (wallClockMs() when it was whole), data}. */
+/** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, assembledAt (when it was whole, on the clock of js/platform/video-player.js sharedNow), data}. */
 export function parseFrameEvent(payload, assembledAt) {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   return {
@@ -126,9 +126,6 @@ export function parseFrameEvent(payload, assembledAt) {
     data: payload.subarray(FRAME_EVENT_HEADER),
   };
 }
-
-/** Now on the clock of EncodedFrame.assembledAt, the same in every thread of a page (and in Node). */
-export const wallClockMs = () => performance.timeOrigin + performance.now();
 
 const INPUT_FIELD_SIZE = 32;
 const CONTROL_MESSAGE_MAX = 16384; // PT_CONTROL_MAX_MESSAGE (src/peer/control_messages.h)

@@ -9,8 +9,8 @@
 // the receive path (SRTP, assembly, NACKs, arrival reports, when to ask for a keyframe). What is not
 // a receiver's here (a host's feedback, a stream played on the main thread) goes to the page.
 // js/platform/media-worker-client.js is the page's side; the messages are listed there.
-import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, parseFrameEvent, wallClockMs } from "../core/core.js";
-import { VideoPlayer, chooseVideoConfig } from "./video-player.js";
+import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, parseFrameEvent } from "../core/core.js";
+import { VideoPlayer, chooseVideoConfig, sharedNow } from "./video-player.js";
 import { CanvasSink, TrackSink } from "./picture-sink.js";
 import { AudioDecode } from "./audio-player.js";
 
@@ -155,7 +155,7 @@ class Receiver {
 
   onFrame(payload) {
     if (this.#paused || this.#closed) return;
-    const assembledAt = wallClockMs();
+    const assembledAt = sharedNow();
     const frame = parseFrameEvent(payload, assembledAt);
     if (frame.kind === "video") this.#video?.push(frame);
     else this.#audio?.push(frame);

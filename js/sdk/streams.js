@@ -5,14 +5,14 @@ import { RainwayError } from "./errors.js";
 import { AudioCodec, AudioContainer, InputLevel, InputType, KeyboardAction, LogLevel, StreamFit, VideoCodecType, VideoContainer, VideoReadyState } from "./enums.js";
 import { HeldKeys } from "./held-keys.js";
 import { HostInputType, sendStreamInput } from "./stream-input.js";
-import { hasWebCodecs } from "../platform/video-player.js";
+import { hasWebCodecs, sharedNow } from "../platform/video-player.js";
 import { LocalPlayback, WorkerPlayback } from "../platform/playback.js";
 import { applyStreamFit, createStreamView, enterFullscreen, hasDom, pictureRect, toRemotePoint } from "../platform/stream-view.js";
 import { InputCapture } from "../platform/input-capture.js";
 import { CursorView } from "../platform/cursor-view.js";
 import { PlayoutPolicy, badPlayoutMessage, isPlayoutPolicy } from "../platform/playout.js";
 import { CoreEvents } from "./runtime.js";
-import { MediaKind, Transport, parseFrameEvent, wallClockMs } from "../core/core.js";
+import { MediaKind, Transport, parseFrameEvent } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
 import { missingWebCodecsMessage } from "../platform/codecs.js";
@@ -806,7 +806,7 @@ export class InboundStream extends EventEmitter {
   onEvent(code, payload) {
     if (code === CoreEvents.StreamFrame) {
       if (this.#paused) return;
-      const frame = parseFrameEvent(payload, wallClockMs());
+      const frame = parseFrameEvent(payload, sharedNow());
       this.#playback?.push(frame);
       this.#emitFrame(frame);
     } else if (code === CoreEvents.StreamInput) {
