@@ -22,8 +22,9 @@ export function scaleForBitrate(bitsPerSecond, width, height, frameRate, margin 
   return SCALES.find((scale) => bitsPerSecond >= needed * scale * scale) ?? SCALES[SCALES.length - 1];
 }
 
-/** Even dimensions (H.264 needs them) of a scaled picture. */
+/** Even dimensions (H.264 needs them) of a scaled picture; the picture as it is at scale 1. */
 function scaledSize(width, height, scale) {
+  if (scale >= 1) return { width, height };
   return { width: Math.max(2, 2 * Math.round((width * scale) / 2)), height: Math.max(2, 2 * Math.round((height * scale) / 2)) };
 }
 
@@ -83,7 +84,7 @@ export function encodeVideoTrack(track, send, options, onError) {
     latencyMode: "realtime",
     hardwareAcceleration: "no-preference",
     ...(codec.startsWith("avc1") ? { avc: { format: "annexb" } } : {}),
-    ...(scale < 1 ? scaledSize(width, height, scale) : {}),
+    ...scaledSize(width, height, scale),
   };
   counters.width = config.width;
   counters.height = config.height;
@@ -119,7 +120,7 @@ export function encodeVideoTrack(track, send, options, onError) {
     if (next === scale) return false;
     scale = next;
     scaledAt = now;
-    config = { ...config, ...(scale < 1 ? scaledSize(width, height, scale) : { width, height }) };
+    config = { ...config, ...scaledSize(width, height, scale) };
     counters.resolutionChanges++;
     counters.width = config.width;
     counters.height = config.height;
