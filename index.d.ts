@@ -106,7 +106,7 @@ export interface RainwayConnectOptions {
    * Petrichor, browsers: `true` (the default) plays streams in a dedicated worker where the browser
    * allows (Worker, OffscreenCanvas, WebCodecs, transferable RTCDataChannel): its peers' media channels,
    * the receive path, decoding and drawing run there, so app work on the main thread cannot stall the
-   * picture. `false`: everything on the main thread, as 0.5.
+   * picture; a host's sendTrack encodes and sends there too. `false`: everything on the main thread, as 0.5.
    */
   mediaWorker?: boolean;
 }
@@ -527,11 +527,15 @@ export declare class OutboundStream extends EventEmitter<OutboundStreamEvents> {
    * Browsers: streams a MediaStreamTrack through WebCodecs encoders (real-time settings; keyframe and
    * bitrate requests followed; frames that arrive while the encoder is busy are dropped but the newest;
    * unless adaptResolution is false, the picture is scaled down while the bitrate is too low for its
-   * size or the machine cannot encode it in time). Returns the encoder's counters.
+   * size or the machine cannot encode it in time). Petrichor: the encoders, packetizing, SRTP and pacing
+   * run in the peer's media worker (see RainwayConnectOptions.mediaWorker), so app work on the main thread
+   * cannot stall the stream; then sendVideo and sendAudio are refused on this stream. `mediaWorker: false`
+   * (or frames already sent with sendVideo/sendAudio) keeps them on the main thread. Returns the encoder's
+   * counters (from the worker: updated as it reports, every 250 ms while frames flow).
    */
   sendTrack(
     track: MediaStreamTrack,
-    options?: { bitrate?: number; keyframeInterval?: number; adaptResolution?: boolean },
+    options?: { bitrate?: number; keyframeInterval?: number; adaptResolution?: boolean; mediaWorker?: boolean },
   ): Record<string, number>;
   /** Rumbles the client's pad on a granted port. */
   sendRumble(rumble: IGamepadRumble): void;

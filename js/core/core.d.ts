@@ -152,13 +152,17 @@ export declare class Core {
   streamRequestKeyframe(stream: number, nowMs: number): number;
   streamRequestBitrate(stream: number, bitsPerSecond: number): number;
   streamCounters(stream: number): Record<string, number> | null;
-  /** Client: hands the stream's receive path to a media worker's core: the stream-announce message for streamOpenReceiver, or an error code. */
+  /** Hands the stream's media path to a media worker's core (a host stream only before its first frame): the stream-announce message for streamOpenReceiver or streamOpenSender, or an error code. */
   streamHandOff(stream: number): string | number;
   /** Client: sends the keyframe request a handed-off stream's receiver asked for. */
   streamSendKeyframeRequest(stream: number): number;
   /** A media worker's core: a receiver from streamHandOff's message; its handle or an error code. */
   streamOpenReceiver(announcement: string, nowMs: number): number;
-  /** Feeds one media-channel message to a receiver (UnexpectedMessage when it is another stream's). */
+  /** A media worker's core: a sender from a host stream's streamHandOff message; its handle or an error code. */
+  streamOpenSender(announcement: string): number;
+  /** Host: the client asked for a keyframe; the sender asks its encoder within its rate limit. */
+  streamKeyframeRequested(stream: number, nowMs: number): number;
+  /** Feeds one media-channel message to a receiver, or feedback to a sender (UnexpectedMessage when it is another stream's). */
   streamReceive(stream: number, kind: number, message: Uint8Array, nowMs: number): number;
   streamSendInput(stream: number, input: object, nowMs: number): { status: number; field: string };
   streamInputLevel(stream: number): number;

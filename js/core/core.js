@@ -394,8 +394,9 @@ export class Core {
   }
 
   /**
-   * Client: hands the stream's receive path to a media worker's core; returns the stream-announce
-   * message (text, with the stream's key) for that core's streamOpenReceiver, or an error code.
+   * Hands the stream's media path to a media worker's core (a host stream only before its first frame);
+   * returns the stream-announce message (text, with the stream's key) for that core's streamOpenReceiver
+   * (client) or streamOpenSender (host), or an error code.
    */
   streamHandOff(stream) {
     const capacity = CONTROL_MESSAGE_MAX + 1;
@@ -418,7 +419,20 @@ export class Core {
     return this.wasm.withBuffers([announcement], (ptr, length) => this.exports.stream_open_receiver(ptr, length, nowMs));
   }
 
-  /** Feeds one media-channel message to a receiver; CoreError.UnexpectedMessage when it is not the receiver's. */
+  /** A media worker's core: opens a sender from a host stream's streamHandOff message; returns its handle or an error. */
+  streamOpenSender(announcement) {
+    return this.wasm.withBuffers([announcement], (ptr, length) => this.exports.stream_open_sender(ptr, length));
+  }
+
+  /** Host: the client asked for a keyframe; the sender asks its encoder (KeyframeRequested) within its rate limit. */
+  streamKeyframeRequested(stream, nowMs) {
+    return this.exports.stream_keyframe_requested(stream, nowMs);
+  }
+
+  /**
+   * Feeds one media-channel message to a receiver, or feedback to a sender; CoreError.UnexpectedMessage
+   * when it is not that stream's.
+   */
   streamReceive(stream, kind, message, nowMs) {
     return this.wasm.withBuffers([message], (ptr, length) => this.exports.stream_receive(stream, kind, ptr, length, nowMs));
   }

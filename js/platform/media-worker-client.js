@@ -6,11 +6,14 @@
 // RW_Video and RW_Audio, transferred), unlink {link}, send {link, seq, packets: [[kind, bytes]]},
 // attach {stream, link, announcement, picture ({writable} of a video track or {canvas}, an
 // OffscreenCanvas; transferred), video, audio (with `port`, transferred: where decoded sound goes), wantFrames,
-// logLevels}, stream {stream, pause | play | close | wantFrames | logLevels | requestKeyframe (a
-// reason) | probe | paints}.
+// logLevels}, send-from {stream, link, announcement} (a host's stream), stream {stream, pause | play |
+// close | wantFrames | logLevels | requestKeyframe (a reason) | probe | paints} (a client's) or
+// {stream, track {kind, frames (a ReadableStream, transferred), options} | bitrate | keyframeRequested |
+// close} (a host's).
 // Worker → page: ready, failed {message}, error {message}, media {link, kind, bytes} (what no
-// receiver there took), buffered {link, seq, amounts}, stream {stream, state | size | log | error |
-// keyframeReason | keyframeRequest | frame | counters | probe | paints | failed}.
+// stream there took), buffered {link, seq, amounts}, stream {stream, state | size | log | error |
+// keyframeReason | keyframeRequest | frame | counters | probe | paints | failed} (a client's) or
+// {stream, error | bitrateRequest | counters {core, encoders} | failed} (a host's).
 import { compileCore } from "../core/wasm.js";
 import { hasWebCodecs } from "./video-player.js";
 
@@ -199,10 +202,22 @@ export class MediaWorker {
    * {command(message), detach()}; the picture's writable or OffscreenCanvas is transferred.
    */
   attach(link, { announcement, picture, video, audio, wantFrames, playout, logLevels }, handler) {
+    const transfer = [picture.writable ?? picture.canvas, ...(audio?.port ? [audio.port] : [])];
+    return this.#open({ type: "attach", link: link.id, announcement, picture, video, audio, wantFrames, playout, logLevels }, transfer, handler);
+  }
+
+  /**
+   * Sends a host's stream from the worker (its sender there, from streamHandOff's announcement):
+   * `handler(message)` gets its "stream" messages. Returns {command(message, transfer), detach()}.
+   */
+  sendFrom(link, announcement, handler) {
+    return this.#open({ type: "send-from", link: link.id, announcement }, [], handler);
+  }
+
+  #open(message, transfer, handler) {
     const stream = this.#nextId++;
     this.#streams.set(stream, handler);
-    const transfer = [picture.writable ?? picture.canvas, ...(audio?.port ? [audio.port] : [])];
-    this.post({ type: "attach", stream, link: link.id, announcement, picture, video, audio, wantFrames, playout, logLevels }, transfer);
+    this.post({ ...message, stream }, transfer);
     return {
       command: (message, transfer = []) => this.post({ type: "stream", stream, ...message }, transfer),
       detach: () => {

@@ -1,18 +1,20 @@
-// The media worker: a browser client's media path off the page's main thread. It owns the peers'
-// media channels (RW_Video, RW_Audio: transferred to it when the RTCPeerConnection is made), a core
-// of its own (the same wasm, from the page's compiled module) with one receiver per stream handed to
-// it, the VideoDecoder writing to the stream's video track (or drawing into its OffscreenCanvas) and
-// the AudioDecoder. App work on the main thread cannot stall the picture: packets, the core, decoding
-// and handing pictures to the screen all run here.
+// The media worker: a browser's media path off the page's main thread. It owns the peers' media
+// channels (RW_Video, RW_Audio: transferred to it when the RTCPeerConnection is made) and a core of its
+// own (the same wasm, from the page's compiled module). A client's stream handed to it has a receiver
+// there, the VideoDecoder writing to the stream's video track (or drawing into its OffscreenCanvas) and
+// the AudioDecoder: app work on the main thread cannot stall the picture, as packets, the core, decoding
+// and handing pictures to the screen all run here. A host's stream handed to it has a sender there
+// (js/platform/media-worker-sender.js), fed by encoders that read the tracks' frames.
 //
 // The page's core keeps the stream (control, input, permissions, close); this worker's core decides
-// the receive path (SRTP, assembly, NACKs, arrival reports, when to ask for a keyframe). What is not
-// a receiver's here (a host's feedback, a stream played on the main thread) goes to the page.
+// the media path (SRTP, assembly or pacing, NACKs and retransmissions, reports, rate control, when to
+// ask for a keyframe). What is no stream's here (a stream played or sent on the main thread) goes to the page.
 // js/platform/media-worker-client.js is the page's side; the messages are listed there.
 import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, parseFrameEvent } from "../core/core.js";
 import { VideoPlayer, chooseVideoConfig, sharedNow } from "./video-player.js";
 import { CanvasSink, TrackSink } from "./picture-sink.js";
 import { AudioDecode } from "./audio-player.js";
+import { Sender } from "./media-worker-sender.js";
 
 const COUNTERS_EVERY_MS = 50; // the page's copy of the counters is at most this old while frames flow
 const LOW_LATENCY_CONTEXT = { alpha: false, desynchronized: true };
@@ -20,9 +22,9 @@ const MEDIA_BUFFER_LIMIT = 4 * 1024 * 1024; // live media is dropped rather than
 
 let core = null;
 let timer = null;
-const links = new Map(); // link id -> {channels: [video, audio], receivers: Set<Receiver>}
-const receivers = new Map(); // core handle -> Receiver
-const streams = new Map(); // the page's stream key -> Receiver
+const links = new Map(); // link id -> {channels: [video, audio], endpoints: Set<Receiver | Sender>}
+const endpoints = new Map(); // core handle -> Receiver or Sender
+const streams = new Map(); // the page's stream key -> Receiver or Sender
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 const now = () => performance.now();
@@ -50,12 +52,31 @@ function drain() {
 
 function dispatch({ kind, handle, code, payload, deadlineMs }) {
   if (kind === OutputKind.Deadline) return schedule(deadlineMs);
-  const receiver = receivers.get(handle);
-  if (!receiver) return;
-  if (kind === OutputKind.Send) receiver.send(code === Transport.Video ? 0 : 1, payload);
-  else if (code === CoreEvent.StreamFrame) receiver.onFrame(payload);
-  else if (code === CoreEvent.KeyframeRequested) receiver.tell({ keyframeRequest: true });
+  const endpoint = endpoints.get(handle);
+  if (!endpoint) return;
+  if (kind === OutputKind.Send) endpoint.send(code === Transport.Video ? 0 : 1, payload);
+  else endpoint.onEvent(code, payload);
 }
+
+/** Sends live media on a channel: dropped, never queued, once the channel holds MEDIA_BUFFER_LIMIT. */
+function sendLive(channel, bytes) {
+  if (channel.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) return;
+  try {
+    channel.send(bytes);
+  } catch {
+    // closing: live media is dropped, never queued
+  }
+}
+
+/** What a Sender uses of this worker. */
+const senderContext = {
+  call,
+  core: () => core,
+  channel: (link, kind) => links.get(link)?.channels[kind] ?? null,
+  sendLive,
+  post,
+  forget,
+};
 
 function schedule(deadlineMs) {
   clearTimeout(timer);
@@ -153,6 +174,12 @@ class Receiver {
     }
   }
 
+  /** An event of this receiver's core stream. */
+  onEvent(code, payload) {
+    if (code === CoreEvent.StreamFrame) this.onFrame(payload);
+    else if (code === CoreEvent.KeyframeRequested) this.tell({ keyframeRequest: true });
+  }
+
   onFrame(payload) {
     if (this.#paused || this.#closed) return;
     const assembledAt = sharedNow();
@@ -223,27 +250,32 @@ class Receiver {
     this.#video?.close();
     this.#audio?.close();
     this.#audioPort?.close();
-    receivers.delete(this.#handle);
-    streams.delete(this.#key);
-    links.get(this.#link)?.receivers.delete(this);
+    forget(this.#handle, this.#key, this);
     call((c) => c.streamEnd(this.#handle));
   }
 }
 
-/** A peer's media channels: each message goes to the receiver it belongs to, else to the page. */
+/** Forgets a closed Receiver or Sender. */
+function forget(handle, key, endpoint) {
+  endpoints.delete(handle);
+  streams.delete(key);
+  links.get(endpoint.link)?.endpoints.delete(endpoint);
+}
+
+/** A peer's media channels: each message goes to the receiver or sender it belongs to, else to the page. */
 function adopt(link, channels) {
-  const entry = { channels, receivers: new Set() };
+  const entry = { channels, endpoints: new Set() };
   links.set(link, entry);
   channels.forEach((channel, kind) => {
     channel.binaryType = "arraybuffer";
     channel.onmessage = ({ data }) => {
       if (typeof data === "string") return;
       const bytes = new Uint8Array(data);
-      if (core && entry.receivers.size > 0) {
+      if (core && entry.endpoints.size > 0) {
         const at = now();
         let taken = false;
         try {
-          for (const receiver of entry.receivers) if ((taken = receiver.receive(kind, bytes, at))) break;
+          for (const endpoint of entry.endpoints) if ((taken = endpoint.receive(kind, bytes, at))) break;
         } finally {
           drain();
         }
@@ -257,16 +289,15 @@ function adopt(link, channels) {
 function sendPackets({ link, seq, packets }) {
   const channels = links.get(link)?.channels;
   if (!channels) return;
-  for (const [kind, bytes] of packets) {
-    const channel = channels[kind];
-    if (channel.readyState !== "open" || channel.bufferedAmount > MEDIA_BUFFER_LIMIT) continue;
-    try {
-      channel.send(bytes);
-    } catch {
-      // closing: live media is dropped, never queued
-    }
-  }
+  for (const [kind, bytes] of packets) sendLive(channels[kind], bytes);
   post({ type: "buffered", link, seq, amounts: channels.map((channel) => channel.bufferedAmount) });
+}
+
+/** A new Receiver or Sender: its core stream's outputs, the page's commands and its link's messages reach it. */
+function adopted(handle, { stream, link }, endpoint) {
+  endpoints.set(handle, endpoint);
+  streams.set(stream, endpoint);
+  links.get(link)?.endpoints.add(endpoint);
 }
 
 async function handle(message) {
@@ -284,7 +315,7 @@ async function handle(message) {
     case "unlink": {
       const entry = links.get(message.link);
       links.delete(message.link);
-      for (const receiver of entry?.receivers ?? []) receiver.close();
+      for (const endpoint of entry?.endpoints ?? []) endpoint.close();
       return;
     }
     case "send":
@@ -295,10 +326,16 @@ async function handle(message) {
         post({ type: "stream", stream: message.stream, failed: core.errorName(handle) });
         return;
       }
-      const receiver = new Receiver({ ...message, handle });
-      receivers.set(handle, receiver);
-      streams.set(message.stream, receiver);
-      links.get(message.link)?.receivers.add(receiver);
+      adopted(handle, message, new Receiver({ ...message, handle }));
+      return;
+    }
+    case "send-from": {
+      const handle = core.streamOpenSender(message.announcement);
+      if (handle < 0) {
+        post({ type: "stream", stream: message.stream, failed: core.errorName(handle) });
+        return;
+      }
+      adopted(handle, message, new Sender({ ...message, handle }, senderContext));
       return;
     }
     case "stream":

@@ -1,6 +1,8 @@
 // Browser hosts: a MediaStreamTrack (canvas capture, screen capture, camera, microphone, Web Audio)
 // → MediaStreamTrackProcessor → WebCodecs VideoEncoder / AudioEncoder with real-time settings →
-// encoded chunks for an OutboundStream. Keyframes and bitrate changes follow the client's requests.
+// encoded chunks for an OutboundStream's core stream. Keyframes and bitrate changes follow the client's
+// requests. The encoders run where the frames are read: in the media worker (the processor's readable
+// transferred there: js/platform/media-worker-sender.js), or on the page.
 import { RainwayError } from "../sdk/errors.js";
 import { closeCodec } from "./codecs.js";
 import { NewestFrameGate } from "./encoder-gate.js";
@@ -28,45 +30,54 @@ function scaledSize(width, height, scale) {
   return { width: Math.max(2, 2 * Math.round((width * scale) / 2)), height: Math.max(2, 2 * Math.round((height * scale) / 2)) };
 }
 
-function processorFor(track) {
+/** A track encoder's counters as they start, by kind ("video" or "audio"). */
+export function encoderCounters(kind, width = 0, height = 0) {
+  if (kind === "audio") return { framesIn: 0, framesEncoded: 0 };
+  return { framesIn: 0, framesEncoded: 0, framesDropped: 0, keyframes: 0, resolutionChanges: 0, width, height, encoderBusyPercent: 0, cpuScaleLimit: 1 };
+}
+
+/** A track's frames (VideoFrame or AudioData) as a ReadableStream, which can be transferred to a worker. */
+export function trackFrames(track) {
   if (typeof globalThis.MediaStreamTrackProcessor !== "function") {
     throw new RainwayError("This browser has no MediaStreamTrackProcessor; it cannot host a stream from a track.");
   }
-  return new MediaStreamTrackProcessor({ track });
+  return new MediaStreamTrackProcessor({ track }).readable;
 }
 
 /**
- * Reads every item of a track's processor into handle(item) until stopped; handle owns the item
- * (closes it when done); items read after the stop are closed here.
+ * Reads every item of a track's frames into handle(item) until stopped; handle owns the item (closes
+ * it when done). Returns stop(), which cancels the stream: the track's processor lets go of it.
  */
-async function pump(processor, handle, isStopped) {
-  const reader = processor.readable.getReader();
-  try {
+function pump(frames, handle, onError) {
+  const reader = frames.getReader();
+  let stopped = false;
+  (async () => {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      if (isStopped()) {
+      if (stopped) {
         value.close();
         return;
       }
       handle(value);
     }
-  } finally {
-    reader.releaseLock();
-  }
+  })().catch((error) => !stopped && onError(error));
+  return () => {
+    stopped = true;
+    reader.cancel().catch(() => {});
+  };
 }
 
 /**
- * Encodes a video track into send(chunk). Options: codec, width, height, frameRate, bitrate,
+ * Encodes a video track's frames (trackFrames) into send(chunk). Options: codec, width, height, frameRate, bitrate,
  * keyframeInterval (frames), adaptResolution (default true: the picture is scaled down when the bitrate
  * asked for is too low for its size, or when the machine cannot encode it in time (EncoderLoad), and
  * back up when that passes). Returns a controller {requestKeyframe(), setBitrate(bps), stop(), counters}.
  */
-export function encodeVideoTrack(track, send, options, onError) {
+export function encodeVideoTrack(frames, send, options, onError) {
   const { codec = "avc1.42e01f", width, height, frameRate = 30, bitrate = 2_000_000, keyframeInterval = 120 } = options;
   const adaptResolution = options.adaptResolution !== false && width > 0 && height > 0;
-  const processor = processorFor(track);
-  const counters = { framesIn: 0, framesEncoded: 0, framesDropped: 0, keyframes: 0, resolutionChanges: 0, width, height, encoderBusyPercent: 0, cpuScaleLimit: 1 };
+  const counters = encoderCounters("video", width, height);
   // The picture's scale is the smaller of what the bitrate carries and what the machine encodes in time.
   let bitrateScale = adaptResolution ? scaleForBitrate(bitrate, width, height, frameRate) : 1;
   let cpuStep = 0; // index in SCALES of the largest picture the encoder keeps up with
@@ -141,14 +152,14 @@ export function encodeVideoTrack(track, send, options, onError) {
     }
   };
 
-  pump(
-    processor,
+  const stopPump = pump(
+    frames,
     (frame) => {
       counters.framesIn++;
       if (gate.offer(frame, performance.now())) counters.framesDropped++;
     },
-    () => stopped,
-  ).catch(onError);
+    onError,
+  );
   return {
     counters,
     requestKeyframe() {
@@ -170,16 +181,16 @@ export function encodeVideoTrack(track, send, options, onError) {
     },
     stop() {
       stopped = true;
+      stopPump();
       gate.close();
       closeCodec(encoder);
     },
   };
 }
 
-/** Encodes an audio track to Opus into send(chunk). Returns {stop(), counters}. */
-export function encodeAudioTrack(track, send, { sampleRate = 48000, channels = 2, bitrate = 64000 } = {}, onError) {
-  const processor = processorFor(track);
-  const counters = { framesIn: 0, framesEncoded: 0 };
+/** Encodes an audio track's frames (trackFrames) to Opus into send(chunk). Returns {stop(), counters}. */
+export function encodeAudioTrack(frames, send, { sampleRate = 48000, channels = 2, bitrate = 64000 } = {}, onError) {
+  const counters = encoderCounters("audio");
   let stopped = false;
   let configured = false;
   const encoder = new AudioEncoder({
@@ -189,8 +200,8 @@ export function encodeAudioTrack(track, send, { sampleRate = 48000, channels = 2
     },
     error: (error) => onError(error),
   });
-  pump(
-    processor,
+  const stopPump = pump(
+    frames,
     (data) => {
       counters.framesIn++;
       if (!configured) {
@@ -210,12 +221,13 @@ export function encodeAudioTrack(track, send, { sampleRate = 48000, channels = 2
         data.close();
       }
     },
-    () => stopped,
-  ).catch(onError);
+    onError,
+  );
   return {
     counters,
     stop() {
       stopped = true;
+      stopPump();
       closeCodec(encoder);
     },
   };

@@ -14,7 +14,8 @@ import { PlayoutPolicy, badPlayoutMessage, isPlayoutPolicy } from "../platform/p
 import { CoreEvents } from "./runtime.js";
 import { MediaKind, Transport, parseFrameEvent } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
-import { encodeAudioTrack, encodeVideoTrack } from "../platform/track-encoder.js";
+import { encodeAudioTrack, encodeVideoTrack, trackFrames } from "../platform/track-encoder.js";
+import { WorkerSending, canTransferStreams } from "../platform/worker-sending.js";
 import { missingWebCodecsMessage } from "../platform/codecs.js";
 import { LOG_TARGETS, silentLog } from "./log.js";
 
@@ -26,6 +27,8 @@ export function checkPlayout(policy) {
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
 const DEFAULT_TRACK_BITRATE = 2_000_000; // the track encoder's own default (platform/track-encoder.js)
+// A host stream's counters that its own core keeps when its media is sent from the media worker.
+const INPUT_COUNTERS = ["inputSent", "inputReceived", "inputDropped", "inputMalformed", "inputBytesSent", "cursorEvents"];
 
 function base64ToBytes(text) {
   if (!text) return new Uint8Array(0);
@@ -139,8 +142,13 @@ export class OutboundStream extends EventEmitter {
    */
   setVideoBitrate(bitsPerSecond) {
     if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
-    const status = this.#runtime.core.streamSetVideoBitrate(this.#handle, bitsPerSecond);
-    if (status < 0) throw new RainwayError(`Couldn't set the video bitrate of stream ${this.id} to ${bitsPerSecond}: use 100000 to 1000000000 bits per second.`);
+    const refused = () => new RainwayError(`Couldn't set the video bitrate of stream ${this.id} to ${bitsPerSecond}: use 100000 to 1000000000 bits per second.`);
+    if (this.#sending) {
+      if (!(bitsPerSecond >= 100_000 && bitsPerSecond <= 1e9)) throw refused();
+      this.#sending.setBitrate(bitsPerSecond);
+      return;
+    }
+    if (this.#runtime.core.streamSetVideoBitrate(this.#handle, bitsPerSecond) < 0) throw refused();
   }
 
   /** Sends one encoded video frame (H.264 access unit in Annex-B). */
@@ -164,6 +172,11 @@ export class OutboundStream extends EventEmitter {
       this.#sentAfterClose = true;
       return 0;
     }
+    if (this.#sending) {
+      throw new RainwayError(
+        `Couldn't send ${KIND_NAMES[kind]} on stream ${this.id}: its media is sent from the media worker by sendTrack (pass {mediaWorker: false} to sendTrack to mix it with sendVideo and sendAudio).`,
+      );
+    }
     const buffered = this.peer._mediaBuffered(kind);
     const packets = this.#runtime.call((core, now) => core.streamSendFrame(this.#handle, kind, data, timestamp, now, buffered));
     if (packets < 0) {
@@ -186,14 +199,16 @@ export class OutboundStream extends EventEmitter {
   }
 
   #encoders = [];
+  #sending = null; // WorkerSending, once the stream's media is sent from the media worker
 
   /**
    * Browsers: streams a MediaStreamTrack (canvas capture, screen capture, camera, microphone) through
    * WebCodecs encoders with real-time settings; keyframe and bitrate requests from the client are
    * followed; frames that arrive while the encoder is busy are dropped but the newest. Video options:
    * bitrate, keyframeInterval (frames), adaptResolution (default true: the picture is scaled down while the
-   * bitrate asked for is too low for its size, or the machine cannot encode it in time). Returns the
-   * encoder's counters.
+   * bitrate asked for is too low for its size, or the machine cannot encode it in time). The encoders,
+   * packetizing, SRTP and pacing run in the peer's media worker unless options.mediaWorker is false (or the
+   * stream has sent frames of its own). Returns the encoder's counters (from the worker: updated as it reports).
    */
   sendTrack(track, options = {}) {
     if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
@@ -204,32 +219,55 @@ export class OutboundStream extends EventEmitter {
     if (typeof globalThis[encoderName] !== "function") throw new RainwayError(missingWebCodecsMessage(encoderName, "to stream a track"));
     const encoderLog = this.#log.for(LOG_TARGETS.Encoder);
     const onError = (error) => encoderLog(LogLevel.Error, () => `${error?.message ?? error}`);
-    encoderLog(LogLevel.Debug, () => `encoding a ${track.kind} track (${JSON.stringify(options)})`);
-    const send = (chunk) => !this.#closed && (track.kind === "video" ? this.sendVideo(chunk) : this.sendAudio(chunk));
-    let encoder;
+    const frames = trackFrames(track);
+    const sending = this.#sendingFromWorker(options, onError);
+    encoderLog(LogLevel.Debug, () => `encoding a ${track.kind} track ${sending ? "in the media worker" : "on this thread"} (${JSON.stringify(options)})`);
+    let encoderOptions = { ...this.info.audio, ...options };
     if (track.kind === "video") {
       const video = this.info.video ?? {};
       const settings = track.getSettings?.() ?? {};
-      encoder = encodeVideoTrack(
-        track,
-        send,
-        {
-          codec: video.codec,
-          width: settings.width ?? video.width,
-          height: settings.height ?? video.height,
-          frameRate: video.frameRate,
-          ...options,
-        },
-        onError,
-      );
+      const size = { width: settings.width ?? video.width, height: settings.height ?? video.height };
+      encoderOptions = { codec: video.codec, ...size, frameRate: video.frameRate, ...options };
+    }
+    if (sending) {
+      const counters = sending.sendTrack(track.kind, frames, encoderOptions);
+      if (track.kind === "video") this.setVideoBitrate(options.bitrate ?? DEFAULT_TRACK_BITRATE);
+      return counters;
+    }
+    const send = (chunk) => !this.#closed && (track.kind === "video" ? this.sendVideo(chunk) : this.sendAudio(chunk));
+    let encoder;
+    if (track.kind === "video") {
+      encoder = encodeVideoTrack(frames, send, encoderOptions, onError);
       this.setVideoBitrate(options.bitrate ?? DEFAULT_TRACK_BITRATE);
       this.addEventListener("keyframe-request", () => encoder.requestKeyframe());
       this.addEventListener("bitrate-request", (bitsPerSecond) => encoder.setBitrate(bitsPerSecond));
     } else {
-      encoder = encodeAudioTrack(track, send, { ...this.info.audio, ...options }, onError);
+      encoder = encodeAudioTrack(frames, send, encoderOptions, onError);
     }
     this.#encoders.push(encoder);
     return encoder.counters;
+  }
+
+  /**
+   * The stream's WorkerSending: made on the first sendTrack, by handing the stream's send path to the
+   * peer's media worker; null where there is none, the app said not to, or the stream has sent frames here.
+   */
+  #sendingFromWorker(options, onError) {
+    if (this.#sending || options.mediaWorker === false) return this.#sending;
+    const media = this.peer._mediaWorker();
+    if (!media || !canTransferStreams()) return null;
+    const announcement = this.#runtime.core.streamHandOff(this.#handle);
+    if (typeof announcement !== "string") {
+      this.#log(LogLevel.Debug, () => `encoding on this thread: the stream cannot be handed to the media worker (${this.#runtime.core.errorName(announcement)})`);
+      return null;
+    }
+    this.#sending = new WorkerSending(media.worker, media.link, announcement, {
+      onBitrateRequest: (bitsPerSecond) => this.#bitrateRequested(bitsPerSecond),
+      onError,
+    });
+    // The client's keyframe requests reach this core (the control channel); the sender asks its encoder.
+    this.addEventListener("keyframe-request", () => this.#sending?.keyframeRequested());
+    return this.#sending;
   }
 
   #sendInput(input) {
@@ -289,9 +327,16 @@ export class OutboundStream extends EventEmitter {
     this.#runtime.call((core) => core.streamEnd(this.#handle, stopReason(reason)));
   }
 
-  /** Counters kept by the core (null once closed). */
+  /**
+   * Counters kept by the core (null once closed); those of the media sent from the media worker are
+   * as it last reported them (at most a quarter of a second old while frames flow).
+   */
   counters() {
-    return this.#closed ? null : this.#runtime.core.streamCounters(this.#handle);
+    if (this.#closed) return null;
+    const own = this.#runtime.core.streamCounters(this.#handle);
+    const sent = this.#sending?.coreCounters();
+    if (!sent || !own) return own;
+    return { ...sent, ...Object.fromEntries(INPUT_COUNTERS.map((name) => [name, own[name]])) };
   }
 
   /** @internal */
@@ -314,11 +359,17 @@ export class OutboundStream extends EventEmitter {
       this.#log(LogLevel.Debug, "the client asks for a keyframe");
       this.emit("keyframe-request");
     } else if (code === CoreEvents.BitrateRequested) {
-      this.#log(LogLevel.Debug, () => `the rate controller asks for ${Math.round(payload.bitsPerSecond / 1000)} kbit/s`);
-      this.emit("bitrate-request", payload.bitsPerSecond);
+      // Once the media is sent from the worker, this core's requests are the client's (its rate controller is there).
+      this.#sending?.setBitrate(payload.bitsPerSecond, true);
+      this.#bitrateRequested(payload.bitsPerSecond);
     } else if (code === CoreEvents.StreamClosed) {
       this.#dispose();
     }
+  }
+
+  #bitrateRequested(bitsPerSecond) {
+    this.#log(LogLevel.Debug, () => `the rate controller asks for ${Math.round(bitsPerSecond / 1000)} kbit/s`);
+    this.emit("bitrate-request", bitsPerSecond);
   }
 
   #dispose() {
@@ -327,6 +378,7 @@ export class OutboundStream extends EventEmitter {
     this.#closed = true;
     this.#runtime.unregister(this.#handle);
     for (const encoder of this.#encoders) encoder.stop();
+    this.#sending?.close();
     this.peer._removeOutboundStream(this);
     this.emit("close");
   }

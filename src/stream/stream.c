@@ -41,7 +41,7 @@ typedef struct pt_stream {
   pt_input_receiver input_receiver;
   pt_video_sender *video_sender;      /* outbound: pacing, retransmission, FEC, rate control */
   pt_video_receiver *video_receiver;  /* inbound: NACKs, FEC recovery, reports */
-  int handed_off;                     /* inbound: another core receives its media (pt_stream_hand_off) */
+  int handed_off;                     /* another core receives (inbound) or sends (outbound) its media */
   pt_stream_counters counters;
 } pt_stream;
 
@@ -156,31 +156,29 @@ static pt_handle register_stream(pt_core *core, pt_stream *stream) {
   return handle;
 }
 
-pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_description *d) {
-  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
-  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
-  if (status != PT_OK) return status;
-  pt_codec video = d->video_codec[0] ? codec_of(d->video_codec) : 0, audio = d->audio_codec[0] ? codec_of(d->audio_codec) : 0;
-  if ((d->video_codec[0] && (video == 0 || video == PT_CODEC_OPUS)) || (d->audio_codec[0] && audio != PT_CODEC_OPUS)) {
-    return PT_ERR_BAD_VALUE;
-  }
-  if (ids_in_use(core, peer, d->stream_id, 0)) return PT_ERR_EXISTS;
-  uint32_t ssrcs[2];
+/* A host stream's codecs, by kind (0: none); PT_ERR_BAD_VALUE when one is named that it cannot send. */
+static int outbound_codecs(const pt_stream_description *d, pt_codec codecs[2]) {
+  codecs[PT_MEDIA_VIDEO] = d->video_codec[0] ? codec_of(d->video_codec) : 0;
+  codecs[PT_MEDIA_AUDIO] = d->audio_codec[0] ? codec_of(d->audio_codec) : 0;
+  if (d->video_codec[0] && (codecs[PT_MEDIA_VIDEO] == 0 || codecs[PT_MEDIA_VIDEO] == PT_CODEC_OPUS)) return PT_ERR_BAD_VALUE;
+  return d->audio_codec[0] && codecs[PT_MEDIA_AUDIO] != PT_CODEC_OPUS ? PT_ERR_BAD_VALUE : PT_OK;
+}
+
+/* A host stream of a peer, or of none (peer 0: a sender in another core than the peer's), from a complete
+ * description (key and SSRCs); its RTP sequence numbers start at random. */
+static pt_handle create_outbound(pt_core *core, pt_handle peer, const pt_stream_description *d) {
+  pt_codec codecs[2];
+  if (outbound_codecs(d, codecs) != PT_OK) return PT_ERR_BAD_VALUE;
+  const pt_codec video = codecs[PT_MEDIA_VIDEO], audio = codecs[PT_MEDIA_AUDIO];
   uint16_t sequences[2];
-  if (pt_srtp_generate_master_key(d->srtp_key, sizeof d->srtp_key) != PT_OK ||
-      pt_random_fill((uint8_t *)ssrcs, sizeof ssrcs) != PT_OK || pt_random_fill((uint8_t *)sequences, sizeof sequences) != PT_OK) {
-    return PT_ERR_RANDOM;
-  }
-  d->video_ssrc = ssrcs[0];
-  d->audio_ssrc = ssrcs[1];
-  while (d->audio_ssrc == d->video_ssrc || d->audio_ssrc == pt_stream_fec_ssrc(d->video_ssrc)) d->audio_ssrc++;
+  if (pt_random_fill((uint8_t *)sequences, sizeof sequences) != PT_OK) return PT_ERR_RANDOM;
   pt_stream *stream = calloc(1, sizeof *stream);
   if (stream == NULL) return PT_ERR_NO_MEMORY;
   stream->peer = peer;
   stream->description = *d;
   stream->codec[PT_MEDIA_VIDEO] = video;
   stream->codec[PT_MEDIA_AUDIO] = audio;
-  status = pt_srtp_session_create(&stream->srtp, d->srtp_key, sizeof d->srtp_key, PT_SRTP_OUTBOUND);
+  int status = pt_srtp_session_create(&stream->srtp, d->srtp_key, sizeof d->srtp_key, PT_SRTP_OUTBOUND);
   if (status == PT_OK && video)
     status = pt_rtp_packetizer_init(&stream->packetizer[0], video, VIDEO_PAYLOAD_TYPE, d->video_ssrc, sequences[0], PT_STREAM_MAX_PACKET);
   if (status == PT_OK && audio)
@@ -194,6 +192,23 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
     return status;
   }
   return register_stream(core, stream);
+}
+
+pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_description *d) {
+  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
+  int status = pt_registry_get(&core->registry, peer, PT_KIND_PEER, NULL);
+  if (status != PT_OK) return status;
+  pt_codec codecs[2];
+  if (outbound_codecs(d, codecs) != PT_OK) return PT_ERR_BAD_VALUE;
+  if (ids_in_use(core, peer, d->stream_id, 0)) return PT_ERR_EXISTS;
+  uint32_t ssrcs[2];
+  if (pt_srtp_generate_master_key(d->srtp_key, sizeof d->srtp_key) != PT_OK || pt_random_fill((uint8_t *)ssrcs, sizeof ssrcs) != PT_OK) {
+    return PT_ERR_RANDOM;
+  }
+  d->video_ssrc = ssrcs[0];
+  d->audio_ssrc = ssrcs[1];
+  while (d->audio_ssrc == d->video_ssrc || d->audio_ssrc == pt_stream_fec_ssrc(d->video_ssrc)) d->audio_ssrc++;
+  return create_outbound(core, peer, d);
 }
 
 /* A client stream of a peer, or of none (peer 0: a receiver in another core than the peer's). */
@@ -244,15 +259,31 @@ int pt_stream_hand_off(pt_core *core, pt_handle handle, char *out, size_t capaci
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
-  if (!stream->inbound || stream->peer == 0 || out == NULL || length == NULL) return PT_ERR_STATE;
+  /* A host stream only before its first frame: the other core's packets start a fresh sequence. */
+  if (stream->peer == 0 || stream->handed_off || out == NULL || length == NULL ||
+      (!stream->inbound && (stream->have_first[PT_MEDIA_VIDEO] || stream->have_first[PT_MEDIA_AUDIO]))) {
+    return PT_ERR_STATE;
+  }
   pt_control_message *message = calloc(1, sizeof *message);
   if (message == NULL) return PT_ERR_NO_MEMORY;
   message->type = PT_CONTROL_STREAM_ANNOUNCE;
   message->stream = stream->description;
   status = pt_control_build(message, out, capacity, length);
   free(message);
-  if (status == PT_OK) stream->handed_off = 1;
-  return status;
+  if (status != PT_OK) return status;
+  stream->handed_off = 1;
+  /* Nothing of the send path stays here (no sender reports of its own, no pacing): keyframe requests from
+   * the client now go straight out as events, for the glue to carry to the sender. */
+  pt_video_sender_destroy(stream->video_sender);
+  stream->video_sender = NULL;
+  pt_core_reschedule(core, handle);
+  return PT_OK;
+}
+
+pt_handle pt_stream_open_sender(pt_core *core, const pt_stream_description *d) {
+  if (core == NULL || d == NULL) return PT_ERR_INVALID_ARGUMENT;
+  if (!d->video_codec[0] && !d->audio_codec[0]) return PT_ERR_BAD_VALUE;
+  return create_outbound(core, 0, d);
 }
 
 /* Queues one packet (or feedback message) on the stream's media channel of the call's kind. */
@@ -298,7 +329,9 @@ int pt_stream_send_frame(pt_core *core, pt_handle handle, pt_media_kind kind, co
   int status;
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
-  if (stream->inbound || (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) || stream->codec[kind] == 0) return PT_ERR_STATE;
+  if (stream->inbound || stream->handed_off || (kind != PT_MEDIA_VIDEO && kind != PT_MEDIA_AUDIO) || stream->codec[kind] == 0) {
+    return PT_ERR_STATE;
+  }
   if (frame == NULL || length == 0 || !(timestamp_us >= 0 && timestamp_us < 9e15)) return PT_ERR_INVALID_ARGUMENT;
   if (length > PT_STREAM_MAX_FRAME) return PT_ERR_TOO_LARGE;
   uint8_t buffer[PT_STREAM_MAX_PACKET + PT_SRTP_MAX_OVERHEAD];
@@ -644,7 +677,9 @@ int pt_stream_receive_message(pt_core *core, pt_handle handle, pt_media_kind kin
   if (message == NULL || length < 12) return PT_ERR_MALFORMED;
   int feedback;
   pt_media_kind owned;
-  if (!stream->inbound || !owns_ssrc(stream, pt_stream_message_ssrc(message, length, &feedback), &owned) || owned != kind) {
+  /* A host stream takes only feedback (NACKs and reports) about its video. */
+  if (!owns_ssrc(stream, pt_stream_message_ssrc(message, length, &feedback), &owned) || owned != kind ||
+      (!stream->inbound && !feedback)) {
     return PT_ERR_UNEXPECTED_MESSAGE;
   }
   return feedback ? pt_stream_receive_feedback(core, handle, kind, message, length, now_ms)

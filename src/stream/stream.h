@@ -48,11 +48,19 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
 pt_handle pt_stream_create_inbound(pt_core *core, pt_handle peer, const pt_stream_description *description,
                                    double now_ms);
 
-/* Client, for a media worker: hands the stream's receive path to another core. Writes the stream-announce
- * message (key and SSRCs included; NUL-terminated) that pt_stream_open_receiver takes there; from then on
- * this stream takes no media or feedback (PT_ERR_STATE) and its own assembler never asks for keyframes:
- * the receiver decides, and the glue carries its requests back (pt_stream_send_keyframe_request). */
+/* For a media worker: hands the stream's media path to another core. Writes the stream-announce message
+ * (key and SSRCs included; NUL-terminated) that pt_stream_open_receiver (client) or pt_stream_open_sender
+ * (host) takes there. From then on a client stream takes no media or feedback (PT_ERR_STATE) and its own
+ * assembler never asks for keyframes: the receiver decides, and the glue carries its requests back
+ * (pt_stream_send_keyframe_request). A host stream, handed off only before its first frame, sends no
+ * media (PT_ERR_STATE) and passes each keyframe request from the client on as PT_EVENT_KEYFRAME_REQUESTED
+ * for the glue to carry to the sender (pt_stream_keyframe_requested there, which rate-limits them). */
 int pt_stream_hand_off(pt_core *core, pt_handle stream, char *out, size_t capacity, size_t *length);
+
+/* A sender: a host stream that belongs to no peer (a media worker's core), from a handed-off description.
+ * pt_stream_send_frame packetizes, protects and paces as on the peer's core; its packets go out as
+ * PT_OUTPUT_SEND on its handle; it takes the client's feedback through pt_stream_receive_message. */
+pt_handle pt_stream_open_sender(pt_core *core, const pt_stream_description *description);
 
 /* A receiver: a client stream that belongs to no peer (a media worker's core), from a handed-off
  * description. It takes messages through pt_stream_receive_message; its feedback goes out as
@@ -60,8 +68,9 @@ int pt_stream_hand_off(pt_core *core, pt_handle stream, char *out, size_t capaci
  * rate limit, as PT_EVENT_KEYFRAME_REQUESTED for the glue to carry to the stream's own core. */
 pt_handle pt_stream_open_receiver(pt_core *core, const pt_stream_description *description, double now_ms);
 
-/* Feeds one media-channel message (SRTP media, FEC or feedback) to a client stream when it names one of
- * the stream's SSRCs for that kind; PT_ERR_UNEXPECTED_MESSAGE when it is another stream's. */
+/* Feeds one media-channel message (SRTP media, FEC or feedback) to a client stream, or feedback to a host
+ * stream, when it names one of the stream's SSRCs for that kind; PT_ERR_UNEXPECTED_MESSAGE when it is
+ * another stream's. */
 int pt_stream_receive_message(pt_core *core, pt_handle stream, pt_media_kind kind, uint8_t *message, size_t length,
                               double now_ms);
 

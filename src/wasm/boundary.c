@@ -290,7 +290,7 @@ int32_t pt_wasm_stream_end(int32_t stream, const char *reason, uint32_t reason_l
   int status = copy_text(text, sizeof text, reason, reason_length);
   if (status != PT_OK) return status;
   pt_handle peer = pt_stream_peer(&the_core, stream);
-  if (peer == 0) { /* a receiver (or a bad handle): it just closes */
+  if (peer == 0) { /* a media worker's receiver or sender (or a bad handle): it just closes */
     status = pt_registry_get(&the_core.registry, stream, PT_KIND_STREAM, NULL);
     return status == PT_OK ? pt_stream_close(&the_core, stream, PT_ERR_CLOSED) : status;
   }
@@ -406,15 +406,29 @@ int32_t pt_wasm_stream_send_keyframe_request(int32_t stream) {
   return core_ready ? pt_stream_send_keyframe_request(&the_core, stream) : PT_ERR_STATE;
 }
 
-int32_t pt_wasm_stream_open_receiver(const char *json, uint32_t length, double now_ms) {
+/* Opens a receiver (inbound) or a sender from a handed-off stream's announcement. */
+static int32_t open_handed_off(const char *json, uint32_t length, int inbound, double now_ms) {
   if (!core_ready) return PT_ERR_STATE;
   pt_control_message *message = malloc(sizeof *message);
   if (message == NULL) return PT_ERR_NO_MEMORY;
   int status = pt_control_parse(json, length, message);
   if (status == PT_OK && message->type != PT_CONTROL_STREAM_ANNOUNCE) status = PT_ERR_BAD_VALUE;
-  if (status == PT_OK) status = pt_stream_open_receiver(&the_core, &message->stream, now_ms);
+  if (status == PT_OK) {
+    status = inbound ? pt_stream_open_receiver(&the_core, &message->stream, now_ms)
+                     : pt_stream_open_sender(&the_core, &message->stream);
+  }
   free(message);
   return status;
+}
+
+int32_t pt_wasm_stream_open_receiver(const char *json, uint32_t length, double now_ms) {
+  return open_handed_off(json, length, 1, now_ms);
+}
+
+int32_t pt_wasm_stream_open_sender(const char *json, uint32_t length) { return open_handed_off(json, length, 0, 0); }
+
+int32_t pt_wasm_stream_keyframe_requested(int32_t stream, double now_ms) {
+  return core_ready ? pt_stream_keyframe_requested(&the_core, stream, now_ms) : PT_ERR_STATE;
 }
 
 int32_t pt_wasm_stream_receive(int32_t stream, int32_t kind, uint8_t *message, uint32_t length, double now_ms) {

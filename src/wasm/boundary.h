@@ -171,15 +171,23 @@ PT_EXPORT(stream_send_records) int32_t pt_wasm_stream_send_records(int32_t strea
                                                                    double now_ms);
 /* The VirtualKey of a KeyboardEvent.code (UTF-8), 0 when unmapped. */
 PT_EXPORT(input_key_code) int32_t pt_wasm_input_key_code(const char *code, uint32_t length);
-/* Client: hands the stream's receive path to a media worker's core; writes the stream-announce message
- * for stream_open_receiver there into out (NUL-terminated) and returns its length, or an error. */
+/* Hands the stream's media path to a media worker's core (a host stream only before its first frame);
+ * writes the stream-announce message for stream_open_receiver (client) or stream_open_sender (host)
+ * there into out (NUL-terminated) and returns its length, or an error. */
 PT_EXPORT(stream_hand_off) int32_t pt_wasm_stream_hand_off(int32_t stream, char *out, uint32_t capacity);
 /* Client: sends a keyframe request a handed-off stream's receiver asked for. */
 PT_EXPORT(stream_send_keyframe_request) int32_t pt_wasm_stream_send_keyframe_request(int32_t stream);
 /* A media worker's core: opens a receiver from stream_hand_off's message; returns its handle or an error. */
 PT_EXPORT(stream_open_receiver) int32_t pt_wasm_stream_open_receiver(const char *json, uint32_t length, double now_ms);
-/* Feeds one media-channel message (kind 0 video, 1 audio) to a receiver; PT_ERR_UNEXPECTED_MESSAGE when it
- * is not the receiver's (another stream's, or feedback for the peer's own streams). */
+/* A media worker's core: opens a sender from stream_hand_off's message (stream_send_frame sends on it);
+ * returns its handle or an error. */
+PT_EXPORT(stream_open_sender) int32_t pt_wasm_stream_open_sender(const char *json, uint32_t length);
+/* Host: the client asked for a keyframe (its stream's core passed the request on); the encoder is asked
+ * within the sender's rate limit. */
+PT_EXPORT(stream_keyframe_requested) int32_t pt_wasm_stream_keyframe_requested(int32_t stream, double now_ms);
+/* Feeds one media-channel message (kind 0 video, 1 audio) to a receiver, or feedback to a sender;
+ * PT_ERR_UNEXPECTED_MESSAGE when it is not that stream's (another stream's, or feedback for the peer's own
+ * streams). */
 PT_EXPORT(stream_receive) int32_t pt_wasm_stream_receive(int32_t stream, int32_t kind, uint8_t *message, uint32_t length,
                                                          double now_ms);
 /* Writes the stream's counters (struct pt_stream_counters: 29 float64) to out. */

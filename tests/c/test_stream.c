@@ -259,7 +259,6 @@ static void test_a_handed_off_stream_is_received_by_a_receiver(void) {
   streams(&outbound, &inbound);
   static char announce[PT_CONTROL_MAX_MESSAGE + 1];
   size_t length = 0;
-  CHECK_EQ(pt_stream_hand_off(&core, outbound, announce, sizeof announce, &length), PT_ERR_STATE); /* a host's */
   CHECK_EQ(pt_stream_hand_off(&core, inbound, announce, 8, &length) < 0, 1);
   CHECK_EQ(pt_stream_hand_off(&core, inbound, announce, sizeof announce, &length), PT_OK);
   CHECK_EQ(strlen(announce), length);
@@ -319,6 +318,95 @@ static void test_a_handed_off_stream_is_received_by_a_receiver(void) {
   pt_core_destroy(&core);
 }
 
+/* Takes the queued outputs up to the next of this type, handle and code (the others are dropped); its length
+ * (its payload NUL-terminated in out_buf), or -1 when there is none. */
+static int find_output(int wanted, pt_handle handle, int code) {
+  pt_output_info info;
+  int type;
+  while ((type = pt_output_queue_peek(&core.outputs, &info)) != PT_OUTPUT_NONE) {
+    int length = pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf - 1);
+    CHECK(length >= 0);
+    out_buf[length] = '\0';
+    if (type == wanted && info.handle == handle && info.code == code) return length;
+  }
+  return -1;
+}
+
+/* A browser host's media worker: the host stream hands its send path to a sender (here in the same core) that
+ * belongs to no peer. The sender's packets reach the client's own stream as the stream's would; the client's
+ * feedback is the sender's; a keyframe request from the client passes through the stream's core as an event
+ * for the glue to carry to the sender, which asks its encoder within its rate limit. */
+static void test_a_handed_off_host_stream_is_sent_by_a_sender(void) {
+  pt_handle outbound, inbound;
+  static uint8_t frame[3000];
+  static char announce[PT_CONTROL_MAX_MESSAGE + 1];
+  size_t length = 0;
+  /* Only before the first frame: the sender starts a fresh sequence. */
+  streams(&outbound, &inbound);
+  size_t size = make_frame(frame, 0, 1, sizeof frame);
+  CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_AUDIO, frame, 100, 0, clock_ms, 0) == 1);
+  CHECK_EQ(pt_stream_hand_off(&core, outbound, announce, sizeof announce, &length), PT_ERR_STATE);
+  pt_core_destroy(&core);
+
+  streams(&outbound, &inbound);
+  CHECK_EQ(pt_stream_hand_off(&core, outbound, announce, sizeof announce, &length), PT_OK);
+  CHECK_EQ(pt_stream_hand_off(&core, outbound, announce, sizeof announce, &length), PT_ERR_STATE); /* once */
+  static pt_control_message message;
+  CHECK_EQ(pt_control_parse(announce, length, &message), PT_OK);
+  pt_handle sender = pt_stream_open_sender(&core, &message.stream);
+  CHECK(sender > 0);
+  CHECK_EQ(pt_stream_hand_off(&core, sender, announce, sizeof announce, &length), PT_ERR_STATE); /* no peer */
+  CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, frame, size, 0, clock_ms, 0), PT_ERR_STATE);
+  CHECK_EQ(pt_stream_set_video_bitrate(&core, outbound, 1e6), PT_ERR_STATE); /* the sender's rate controller now */
+  CHECK_EQ(pt_stream_set_video_bitrate(&core, sender, PT_STREAM_DEFAULT_VIDEO_BPS), PT_OK);
+  drain_all();
+  for (int i = 0; i < 3; i++) {
+    size = make_frame(frame, i, 1, sizeof frame);
+    CHECK(pt_stream_send_frame(&core, sender, PT_MEDIA_VIDEO, frame, size, i * 33333.0, clock_ms, 0) > 1);
+    int n = take_packets(sender);
+    CHECK(n > 1);
+    /* A media packet is no sender's to take. */
+    CHECK_EQ(pt_stream_receive_message(&core, sender, PT_MEDIA_VIDEO, packets[0], packet_lengths[0], clock_ms),
+             PT_ERR_UNEXPECTED_MESSAGE);
+    for (int p = 0; p < n; p++) {
+      CHECK_EQ(pt_peer_media_receive(&core, client_peer, PT_MEDIA_VIDEO, packets[p], packet_lengths[p], clock_ms), PT_OK);
+    }
+    if (i == 0) {
+      drain_all(); /* the first frame's start cannot be verified: a keyframe is asked for */
+      continue;
+    }
+    expect_frame(inbound, frame, size, 1);
+  }
+  /* The client's feedback (its NACKs and arrival reports) is the sender's, and not the handed-off stream's. */
+  clock_ms += 200;
+  CHECK_EQ(pt_core_handle_timeout(&core, clock_ms), PT_OK);
+  pt_output_info info;
+  int feedback = 0;
+  while (pt_output_queue_peek(&core.outputs, &info) != PT_OUTPUT_NONE) {
+    int got = pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf);
+    if (info.handle != inbound || info.code != PT_TRANSPORT_VIDEO || got <= 0) continue;
+    feedback++;
+    CHECK_EQ(pt_peer_media_receive(&core, host_peer, PT_MEDIA_VIDEO, (uint8_t *)out_buf, (size_t)got, clock_ms), PT_ERR_STATE);
+    CHECK_EQ(pt_stream_receive_message(&core, sender, PT_MEDIA_VIDEO, (uint8_t *)out_buf, (size_t)got, clock_ms), PT_OK);
+  }
+  CHECK(feedback > 0);
+  pt_stream_counters counters;
+  CHECK_EQ(pt_stream_counters_of(&core, sender, &counters), PT_OK);
+  CHECK_EQ(counters.video_frames, 3);
+  /* A keyframe request from the client: an event on the stream, then the sender's to ask its encoder. */
+  drain_all();
+  clock_ms += 5000; /* past the client's rate limit on requests */
+  CHECK_EQ(pt_stream_request_keyframe(&core, inbound, clock_ms), PT_OK);
+  const int request = find_output(PT_OUTPUT_SEND, client_peer, PT_TRANSPORT_CONTROL);
+  CHECK(request > 0);
+  CHECK_EQ(pt_peer_control_receive(&core, host_peer, out_buf, (size_t)request, clock_ms), PT_OK);
+  CHECK(find_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_KEYFRAME_REQUESTED) >= 0);
+  CHECK_EQ(pt_stream_keyframe_requested(&core, sender, clock_ms), PT_OK);
+  CHECK(find_output(PT_OUTPUT_EVENT, sender, PT_EVENT_KEYFRAME_REQUESTED) >= 0);
+  CHECK_EQ(pt_stream_close(&core, sender, PT_ERR_CLOSED), PT_OK);
+  pt_core_destroy(&core);
+}
+
 /* RTP timestamps step by exactly a frame's ticks although the app's timestamps are whole microseconds: 20 ms
  * of Opus is 960 ticks of 48 kHz whether the microseconds between two frames come out 20000 or 19999
  * (truncated on the host), whatever the first frame's time (here 11 µs: 0.528 of a tick, where rounding
@@ -354,6 +442,7 @@ int main(void) {
   RUN(test_input_reaches_the_host_within_its_level_only);
   RUN(test_coalesced_moves_leave_on_the_core_deadline);
   RUN(test_a_handed_off_stream_is_received_by_a_receiver);
+  RUN(test_a_handed_off_host_stream_is_sent_by_a_sender);
   RUN(test_rtp_timestamps_step_by_whole_frames);
   return 0;
 }

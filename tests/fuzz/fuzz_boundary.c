@@ -24,8 +24,9 @@
  *     unprotect or destroy, by a % 4
  *  19 a session: a gateway hello and two accepted requests, ready-made (the fuzzer need not find them)
  *  20 stream_hand_off (capacity 4b; what it writes is NUL-terminated, a stream announcement that
- *     stream_open_receiver takes), b odd: stream_send_keyframe_request
- *  21 stream_open_receiver (b odd: stream_receive, kind b / 2 % 3)
+ *     stream_open_receiver, or by a & 1 stream_open_sender, takes), b odd: stream_send_keyframe_request,
+ *     b % 4 == 3: stream_keyframe_requested
+ *  21 stream_open_receiver, or by a & 1 stream_open_sender (b odd: stream_receive, kind b / 2 % 3)
  * Flags in op's top bit: NULL for an empty byte string.
  *
  * Build: cmake -DPT_FUZZ=ON with clang (see CMakeLists.txt; boundary.c is compiled into this harness). */
@@ -219,7 +220,9 @@ static void step(uint8_t op, uint8_t a, uint8_t b, const uint8_t *bytes, size_t 
       ready_session();
       break;
     case 20:
-      if (b & 1) {
+      if (b % 4 == 3) {
+        pt_wasm_stream_keyframe_requested(h, now_ms);
+      } else if (b & 1) {
         pt_wasm_stream_send_keyframe_request(h);
       } else {
         char *out = (char *)fuzz_copy(NULL, 4u * b, 0);
@@ -227,7 +230,7 @@ static void step(uint8_t op, uint8_t a, uint8_t b, const uint8_t *bytes, size_t 
         FUZZ_CHECK(written < 4 * b);
         if (written >= 0) {
           FUZZ_CHECK(out[written] == '\0');
-          keep(pt_wasm_stream_open_receiver(out, (uint32_t)written, now_ms));
+          keep(a & 1 ? pt_wasm_stream_open_sender(out, (uint32_t)written) : pt_wasm_stream_open_receiver(out, (uint32_t)written, now_ms));
         }
         free(out);
       }
@@ -238,7 +241,7 @@ static void step(uint8_t op, uint8_t a, uint8_t b, const uint8_t *bytes, size_t 
         pt_wasm_stream_receive(h, b / 2 % 3, message, n, now_ms);
         free(message);
       } else {
-        keep(pt_wasm_stream_open_receiver(text, n, now_ms));
+        keep(a & 1 ? pt_wasm_stream_open_sender(text, n) : pt_wasm_stream_open_receiver(text, n, now_ms));
       }
       break;
   }

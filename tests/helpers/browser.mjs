@@ -47,13 +47,16 @@ export function serveRepository(extra = {}) {
  */
 export const SOFTWARE_GPU_ARGS = ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"];
 
+/** A camera and microphone without a device or a prompt: Chromium's own test pattern and tone. */
+export const FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
+
 /**
  * Launches headless Chromium; console errors and page errors are collected on each new page.
- * softwareGpu: SOFTWARE_GPU_ARGS in place of --disable-gpu.
+ * softwareGpu: SOFTWARE_GPU_ARGS in place of --disable-gpu; extraArgs: more flags.
  */
-export async function launchBrowser({ softwareGpu = false } = {}) {
-  const args = softwareGpu ? [...CHROMIUM_ARGS.filter((arg) => arg !== "--disable-gpu"), ...SOFTWARE_GPU_ARGS] : CHROMIUM_ARGS;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+export async function launchBrowser({ softwareGpu = false, extraArgs = [] } = {}) {
+  const base = softwareGpu ? [...CHROMIUM_ARGS.filter((arg) => arg !== "--disable-gpu"), ...SOFTWARE_GPU_ARGS] : CHROMIUM_ARGS;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...base, ...extraArgs] });
   return browser;
 }
 

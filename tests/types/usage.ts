@@ -163,7 +163,7 @@ async function network(): Promise<void> {
       outbound.sendCursor({ x: 1, y: 2, visible: true, image: new Uint8Array(8), spotX: 0, spotY: 0, shapeWidth: 1, shapeHeight: 1 });
       outbound.setClipboardText("host");
       const canvas = document.createElement("canvas");
-      const counters = outbound.sendTrack(canvas.captureStream(30).getVideoTracks()[0], { bitrate: 1_000_000 });
+      const counters = outbound.sendTrack(canvas.captureStream(30).getVideoTracks()[0], { bitrate: 1_000_000, mediaWorker: true });
       outbound.setVideoBitrate(1_500_000);
       console.log(counters.framesEncoded);
       outbound.close();

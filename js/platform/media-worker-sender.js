@@ -1,0 +1,136 @@
+// A browser host's send path in the media worker: the stream's sender in the worker's core (packetizing,
+// SRTP, pacing, retransmission, FEC, the rate controller) fed by WebCodecs encoders that read the
+// tracks' frames (their processors' readables, transferred from the page). Encoder output, the core and
+// the media channels never touch the page's main thread; the page's core keeps the stream's control,
+// input and close, and passes the client's keyframe requests on (js/sdk/streams.js, OutboundStream).
+import { CoreError, CoreEvent } from "../core/core.js";
+import { encodeAudioTrack, encodeVideoTrack } from "./track-encoder.js";
+
+const COUNTERS_EVERY_MS = 250; // the page's copy of the counters is at most this old while frames flow
+const KINDS = { video: 0, audio: 1 };
+
+/** Reads a WebCodecs chunk's bytes. */
+function chunkBytes(chunk) {
+  const data = new Uint8Array(chunk.byteLength);
+  chunk.copyTo(data);
+  return data;
+}
+
+export class Sender {
+  #handle;
+  #key;
+  #link;
+  #worker; // {call(fn), core(), channel(link, kind), sendLive(channel, bytes), post(message), forget(handle, key, sender)}
+  #encoders = new Map(); // "video" or "audio" -> the track encoder's controller
+  #closed = false;
+  #countersTimer = null;
+
+  /** stream: the page's key; link: the peer's media link; handle: the sender in the worker's core. */
+  constructor({ stream, link, handle }, worker) {
+    this.#key = stream;
+    this.#link = link;
+    this.#handle = handle;
+    this.#worker = worker;
+  }
+
+  get link() {
+    return this.#link;
+  }
+
+  tell(message) {
+    this.#worker.post({ type: "stream", stream: this.#key, ...message });
+  }
+
+  /** Offers one media-channel message (the client's feedback); false when it is not this sender's. */
+  receive(kind, bytes, at) {
+    return this.#worker.core().streamReceive(this.#handle, kind, bytes, at) !== CoreError.UnexpectedMessage;
+  }
+
+  /** The core's packet for the client: live media, dropped rather than queued behind a full channel. */
+  send(kind, bytes) {
+    const channel = this.#worker.channel(this.#link, kind);
+    if (channel) this.#worker.sendLive(channel, bytes);
+  }
+
+  /** An event of this sender's core stream: what it asks of the encoder. */
+  onEvent(code, payload) {
+    if (code === CoreEvent.KeyframeRequested) {
+      this.#encoders.get("video")?.requestKeyframe();
+    } else if (code === CoreEvent.BitrateRequested) {
+      const { bitsPerSecond } = JSON.parse(new TextDecoder().decode(payload));
+      this.#encoders.get("video")?.setBitrate(bitsPerSecond);
+      this.tell({ bitrateRequest: bitsPerSecond });
+    }
+  }
+
+  /** A command from the page's OutboundStream. */
+  command(message) {
+    if (message.track) this.#encode(message.track);
+    if (message.bitrate !== undefined) {
+      // The rate controller's ceiling; a client's request is the encoder's rate at once too.
+      const status = this.#worker.core().streamSetVideoBitrate(this.#handle, message.bitrate);
+      if (status < 0) this.tell({ error: `the video bitrate ${message.bitrate} was refused (${this.#worker.core().errorName(status)})` });
+      else if (message.clientAsked) this.#encoders.get("video")?.setBitrate(message.bitrate);
+    }
+    if (message.keyframeRequested) this.#worker.call((core, now) => core.streamKeyframeRequested(this.#handle, now));
+    if (message.close) this.close();
+  }
+
+  /** Starts an encoder on a track's frames: {kind, frames, options}. */
+  #encode({ kind, frames, options }) {
+    const onError = (error) => this.tell({ error: `${error?.message ?? error}` });
+    if (this.#closed || this.#encoders.has(kind)) {
+      frames.cancel().catch(() => {});
+      if (!this.#closed) onError(new Error(`a second ${kind} track on one stream: the first one keeps it`));
+      return;
+    }
+    const codec = kind === "video" ? "VideoEncoder" : "AudioEncoder";
+    if (typeof globalThis[codec] !== "function") {
+      frames.cancel().catch(() => {});
+      onError(new Error(`this browser has no ${codec} in workers`));
+      return;
+    }
+    const mediaKind = KINDS[kind];
+    const send = (chunk) => this.#sendFrame(mediaKind, chunk);
+    try {
+      const encoder = kind === "video" ? encodeVideoTrack(frames, send, options, onError) : encodeAudioTrack(frames, send, options, onError);
+      this.#encoders.set(kind, encoder);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  #sendFrame(kind, chunk) {
+    if (this.#closed) return;
+    const data = chunkBytes(chunk);
+    const buffered = this.#worker.channel(this.#link, kind)?.bufferedAmount ?? 0;
+    const packets = this.#worker.call((core, now) => core.streamSendFrame(this.#handle, kind, data, chunk.timestamp, now, buffered));
+    if (packets < 0) this.tell({ error: `a frame could not be sent (${this.#worker.core().errorName(packets)})` });
+    this.#countersSoon();
+  }
+
+  #countersSoon() {
+    this.#countersTimer ??= setTimeout(() => {
+      this.#countersTimer = null;
+      this.sendCounters();
+    }, COUNTERS_EVERY_MS);
+  }
+
+  sendCounters() {
+    if (this.#closed) return;
+    const encoders = {};
+    for (const [kind, encoder] of this.#encoders) encoders[kind] = { ...encoder.counters };
+    this.tell({ counters: { core: this.#worker.core().streamCounters(this.#handle), encoders } });
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.sendCounters(); // the last figures, for the page's copy
+    this.#closed = true;
+    clearTimeout(this.#countersTimer);
+    for (const encoder of this.#encoders.values()) encoder.stop();
+    this.#encoders.clear();
+    this.#worker.forget(this.#handle, this.#key, this);
+    this.#worker.call((core) => core.streamEnd(this.#handle));
+  }
+}
