@@ -5,9 +5,11 @@
 // input and close, and passes the client's keyframe requests on (js/sdk/streams.js, OutboundStream).
 import { CoreError, CoreEvent } from "../core/core.js";
 import { encodeAudioTrack, encodeVideoTrack } from "./track-encoder.js";
+import { sharedNow } from "./video-player.js";
 
 const COUNTERS_EVERY_MS = 250; // the page's copy of the counters is at most this old while frames flow
 const KINDS = { video: 0, audio: 1 };
+const SENT_LOG_LIMIT = 4096; // frames noted for the page between two reports (for the benches); more are not
 
 /** Reads a WebCodecs chunk's bytes. */
 function chunkBytes(chunk) {
@@ -24,6 +26,7 @@ export class Sender {
   #encoders = new Map(); // "video" or "audio" -> the track encoder's controller
   #closed = false;
   #countersTimer = null;
+  #sentLog = null; // [timestamp, handed to the core at, bytes, key] of each video frame, while the page watches
 
   /** stream: the page's key; link: the peer's media link; handle: the sender in the worker's core. */
   constructor({ stream, link, handle }, worker) {
@@ -72,6 +75,7 @@ export class Sender {
       if (status < 0) this.tell({ error: `the video bitrate ${message.bitrate} was refused (${this.#worker.core().errorName(status)})` });
       else if (message.clientAsked) this.#encoders.get("video")?.setBitrate(message.bitrate);
     }
+    if (message.watchSent !== undefined) this.#sentLog = message.watchSent ? [] : null;
     if (message.keyframeRequested) this.#worker.call((core, now) => core.streamKeyframeRequested(this.#handle, now));
     if (message.close) this.close();
   }
@@ -103,6 +107,9 @@ export class Sender {
   #sendFrame(kind, chunk) {
     if (this.#closed) return;
     const data = chunkBytes(chunk);
+    if (kind === KINDS.video && this.#sentLog && this.#sentLog.length < SENT_LOG_LIMIT) {
+      this.#sentLog.push([chunk.timestamp, sharedNow(), data.length, chunk.type === "key" ? 1 : 0]);
+    }
     const buffered = this.#worker.channel(this.#link, kind)?.bufferedAmount ?? 0;
     const packets = this.#worker.call((core, now) => core.streamSendFrame(this.#handle, kind, data, chunk.timestamp, now, buffered));
     if (packets < 0) this.tell({ error: `a frame could not be sent (${this.#worker.core().errorName(packets)})` });
@@ -120,7 +127,8 @@ export class Sender {
     if (this.#closed) return;
     const encoders = {};
     for (const [kind, encoder] of this.#encoders) encoders[kind] = { ...encoder.counters };
-    this.tell({ counters: { core: this.#worker.core().streamCounters(this.#handle), encoders } });
+    const sent = this.#sentLog?.length ? this.#sentLog.splice(0) : undefined;
+    this.tell({ counters: { core: this.#worker.core().streamCounters(this.#handle), encoders }, sent });
   }
 
   close() {

@@ -31,7 +31,7 @@ export class WorkerSending {
 
   /**
    * link: the peer's MediaLink; announcement: the page core's streamHandOff for this stream;
-   * callbacks: {onBitrateRequest(bitsPerSecond), onError(message)}.
+   * callbacks: {onBitrateRequest(bitsPerSecond), onFramesSent(frames) (see watchSent), onError(message)}.
    */
   constructor(worker, link, announcement, callbacks) {
     this.#callbacks = callbacks;
@@ -44,6 +44,7 @@ export class WorkerSending {
       this.#core = message.counters.core;
       for (const [kind, counters] of Object.entries(message.counters.encoders)) Object.assign(this.#tracks.get(kind) ?? {}, counters);
     }
+    if (message.sent) this.#callbacks.onFramesSent(message.sent);
     if (message.bitrateRequest !== undefined) this.#callbacks.onBitrateRequest(message.bitrateRequest);
     if (message.error) this.#callbacks.onError(message.error);
     if (message.failed) this.#callbacks.onError(`the media worker could not take the stream (${message.failed})`);
@@ -63,6 +64,11 @@ export class WorkerSending {
    */
   setBitrate(bitsPerSecond, clientAsked = false) {
     this.#stream.command({ bitrate: bitsPerSecond, clientAsked });
+  }
+
+  /** For the benches: the worker reports each video frame it hands to its core (onFramesSent), or stops. */
+  watchSent(on) {
+    this.#stream.command({ watchSent: on });
   }
 
   /** The client asked for a keyframe: the sender asks its encoder, within its rate limit. */

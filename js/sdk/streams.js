@@ -177,6 +177,7 @@ export class OutboundStream extends EventEmitter {
         `Couldn't send ${KIND_NAMES[kind]} on stream ${this.id}: its media is sent from the media worker by sendTrack (pass {mediaWorker: false} to sendTrack to mix it with sendVideo and sendAudio).`,
       );
     }
+    if (kind === MediaKind.Video) this.#sentWatcher?.([timestamp, sharedNow(), data.length, type === "key" ? 1 : 0]);
     const buffered = this.peer._mediaBuffered(kind);
     const packets = this.#runtime.call((core, now) => core.streamSendFrame(this.#handle, kind, data, timestamp, now, buffered));
     if (packets < 0) {
@@ -200,6 +201,17 @@ export class OutboundStream extends EventEmitter {
 
   #encoders = [];
   #sending = null; // WorkerSending, once the stream's media is sent from the media worker
+  #sentWatcher = null;
+
+  /**
+   * @internal For the benches: handler([timestamp µs, when it was handed to the core on the
+   * performance.timeOrigin + performance.now() clock, bytes, 1 for a keyframe]) for each video frame
+   * sent, on this thread or in the media worker (from there in batches); null stops it.
+   */
+  _watchSentFrames(handler) {
+    this.#sentWatcher = handler;
+    this.#sending?.watchSent(handler !== null);
+  }
 
   /**
    * Browsers: streams a MediaStreamTrack (canvas capture, screen capture, camera, microphone) through
@@ -250,10 +262,11 @@ export class OutboundStream extends EventEmitter {
 
   /**
    * The stream's WorkerSending: made on the first sendTrack, by handing the stream's send path to the
-   * peer's media worker; null where there is none, the app said not to, or the stream has sent frames here.
+   * peer's media worker; null where there is none, the app said not to, or the stream sends from here
+   * (its own frames, or an encoder of an earlier sendTrack on this thread).
    */
   #sendingFromWorker(options, onError) {
-    if (this.#sending || options.mediaWorker === false) return this.#sending;
+    if (this.#sending || options.mediaWorker === false || this.#encoders.length > 0) return this.#sending;
     const media = this.peer._mediaWorker();
     if (!media || !canTransferStreams()) return null;
     const announcement = this.#runtime.core.streamHandOff(this.#handle);
@@ -263,8 +276,10 @@ export class OutboundStream extends EventEmitter {
     }
     this.#sending = new WorkerSending(media.worker, media.link, announcement, {
       onBitrateRequest: (bitsPerSecond) => this.#bitrateRequested(bitsPerSecond),
+      onFramesSent: (frames) => frames.forEach((frame) => this.#sentWatcher?.(frame)),
       onError,
     });
+    if (this.#sentWatcher) this.#sending.watchSent(true);
     // The client's keyframe requests reach this core (the control channel); the sender asks its encoder.
     this.addEventListener("keyframe-request", () => this.#sending?.keyframeRequested());
     return this.#sending;

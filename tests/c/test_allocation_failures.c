@@ -99,13 +99,17 @@ typedef struct outcome {
       reconnects;
 } outcome;
 
+#define WORKER_RECEIVER 1 /* the client's stream handed off to a receiver (a client's media worker) */
+#define WORKER_SENDER 2   /* the host's stream handed off to a sender (a browser host's media worker) */
+
 typedef struct session {
   double now;
   int32_t connection, host, client;     /* the two peers: requests from remote 8 and 9 */
   int32_t host_chat, client_chat;
   int32_t outbound, inbound;            /* the host's stream and the client's */
-  int worker;                           /* the client's stream handed off to a receiver, as to a media worker */
-  int32_t receiver;                     /* ...which takes the client's media from then on */
+  int worker;                           /* WORKER_RECEIVER, WORKER_SENDER: streams handed off as to media workers */
+  int32_t receiver;                     /* the client's stream's receiver, which takes its media from then on */
+  int32_t sender;                       /* the host's stream's sender, which sends its media from then on */
   uint32_t request_id;                  /* the client's stream request, as the host saw it */
   int stream_id;                        /* as announced to the client */
   int video_packets;                    /* host → client, counted to lose one */
@@ -170,7 +174,7 @@ static void on_event(session *s, const pt_output_info *info, size_t length) {
       break;
     case PT_EVENT_STREAM_JOINED: s->result.stream_joined = 1; break;
     case PT_EVENT_STREAM_FRAME:
-      if (info->handle != (s->worker ? s->receiver : s->inbound)) break;
+      if (info->handle != (s->worker & WORKER_RECEIVER ? s->receiver : s->inbound)) break;
       if (payload[0] == PT_MEDIA_VIDEO) s->result.video_frames++;
       else s->result.audio_frames++;
       break;
@@ -182,13 +186,18 @@ static void on_event(session *s, const pt_output_info *info, size_t length) {
         failed_if(s, pt_wasm_stream_send_keyframe_request(s->inbound) < 0);
         break;
       }
-      if (info->handle != s->outbound) break;
+      if (info->handle == s->outbound && s->sender > 0) { /* the client's request, for the sender to ask its encoder */
+        failed_if(s, pt_wasm_stream_keyframe_requested(s->sender, s->now) < 0);
+        break;
+      }
+      if (info->handle != (s->sender > 0 ? s->sender : s->outbound)) break;
       s->result.keyframe_requests++;
       s->keyframe_wanted = 1; /* the next frame is one, as an encoder would answer */
       break;
     case PT_EVENT_STREAM_CLOSED:
       /* The worker's glue ends the receiver with its stream, however that ends. */
       if (info->handle == s->inbound && s->receiver > 0) failed_if(s, pt_wasm_stream_end(s->receiver, NULL, 0) < 0);
+      if (info->handle == s->outbound && s->sender > 0) failed_if(s, pt_wasm_stream_end(s->sender, NULL, 0) < 0);
       if (info->handle == s->inbound && s->closing) s->result.stream_closed = 1;
       else failed_if(s, !s->closing);
       break;
@@ -247,11 +256,12 @@ static void on_send(session *s, const pt_output_info *info, size_t length) {
     }
     case PT_TRANSPORT_VIDEO:
     case PT_TRANSPORT_AUDIO: {
-      const int32_t to = info->handle == s->outbound ? s->client : s->host;
+      const int32_t to = info->handle == s->outbound || (s->sender > 0 && info->handle == s->sender) ? s->client : s->host;
       const int media = to == s->client && info->code == PT_TRANSPORT_VIDEO && (payload[1] & 0x7f) == 96;
       if (media && ++s->video_packets == 17) return; /* the first packet of the frame after the second keyframe */
       const int32_t kind = info->code == PT_TRANSPORT_VIDEO ? PT_MEDIA_VIDEO : PT_MEDIA_AUDIO;
-      if (to == s->client && s->worker) status = pt_wasm_stream_receive(s->receiver, kind, payload, (uint32_t)length, s->now);
+      if (to == s->client && s->worker & WORKER_RECEIVER) status = pt_wasm_stream_receive(s->receiver, kind, payload, (uint32_t)length, s->now);
+      else if (to == s->host && s->worker & WORKER_SENDER) status = pt_wasm_stream_receive(s->sender, kind, payload, (uint32_t)length, s->now);
       else status = pt_wasm_peer_media_receive(to, kind, payload, (uint32_t)length, s->now);
       break;
     }
@@ -368,26 +378,33 @@ static void run_session(session *s) {
     s->inbound = expect_handle(s, pt_wasm_peer_join_stream(s->client, (uint32_t)s->stream_id, s->now));
     pump(s);
   }
-  if (s->worker && s->inbound > 0) {
-    static char handed_off[4096];
+  static char handed_off[4096];
+  if (s->worker & WORKER_RECEIVER && s->inbound > 0) {
     const int32_t length = pt_wasm_stream_hand_off(s->inbound, handed_off, sizeof handed_off);
     failed_if(s, length < 0);
     if (length > 0) s->receiver = expect_handle(s, pt_wasm_stream_open_receiver(handed_off, (uint32_t)length, s->now));
     pump(s);
   }
+  if (s->worker & WORKER_SENDER && s->outbound > 0) {
+    const int32_t length = pt_wasm_stream_hand_off(s->outbound, handed_off, sizeof handed_off);
+    failed_if(s, length < 0);
+    if (length > 0) s->sender = expect_handle(s, pt_wasm_stream_open_sender(handed_off, (uint32_t)length));
+    pump(s);
+  }
+  const int32_t source = s->worker & WORKER_SENDER ? s->sender : s->outbound;
   static uint8_t frame[4000];
   for (int i = 0; i < VIDEO_FRAMES; i++) {
     const int key = i == 0 || s->keyframe_wanted;
     s->keyframe_wanted = 0;
     const size_t size = make_frame(frame, i, key, key ? 3500 : 1300);
-    failed_if(s, pt_wasm_stream_send_frame(s->outbound, PT_MEDIA_VIDEO, frame, (uint32_t)size, i * 33333.0, s->now, 0) < 0);
+    failed_if(s, pt_wasm_stream_send_frame(source, PT_MEDIA_VIDEO, frame, (uint32_t)size, i * 33333.0, s->now, 0) < 0);
     if (i < AUDIO_FRAMES) {
-      failed_if(s, pt_wasm_stream_send_frame(s->outbound, PT_MEDIA_AUDIO, frame, 120, i * 20000.0, s->now, 0) < 0);
+      failed_if(s, pt_wasm_stream_send_frame(source, PT_MEDIA_AUDIO, frame, 120, i * 20000.0, s->now, 0) < 0);
     }
     advance(s, 40);
   }
   advance(s, 500); /* the lost packet asked for and sent again */
-  pt_wasm_stream_counters(s->worker ? s->receiver : s->inbound, &s->client_counters);
+  pt_wasm_stream_counters(s->worker & WORKER_RECEIVER ? s->receiver : s->inbound, &s->client_counters);
 
   /* Input from the client, a keyframe request, then the host stops the stream. */
   static const char key_down[] = "{\"type\":5,\"action\":1,\"key\":65}";
@@ -467,8 +484,8 @@ static void run_gateway_session(session *s) {
   s->closing = 0;
 }
 
-/* The scenarios: each session's function, whether its stream goes to a receiver, and the longest run of
- * failing allocations tried (not with the receiver: its paths are the same code as without). */
+/* The scenarios: each session's function, where its streams go (WORKER_*), and the longest run of failing
+ * allocations tried (not with a receiver or sender: their paths are the same code as without). */
 typedef struct scenario {
   const char *name;
   void (*run)(session *s);
@@ -478,7 +495,8 @@ typedef struct scenario {
 
 static const scenario scenarios[] = {
     {"channels and a stream", run_session, 0, 41},
-    {"channels and a stream to a receiver", run_session, 1, 1},
+    {"channels and a stream to a receiver", run_session, WORKER_RECEIVER, 1},
+    {"channels and a stream from a sender", run_session, WORKER_SENDER, 1},
     {"the gateway's session", run_gateway_session, 0, 41},
 };
 #define SCENARIOS (sizeof scenarios / sizeof scenarios[0])
