@@ -182,10 +182,16 @@ the host's, draw → handed to its core, 60–150 ms against 9 ms at the median.
 backlog that \`encodeQueueSize\` does not count (it was 0 for those frames). Since browser hosts hand
 their encoder one frame at a time, the newest waiting (\`js/platform/encoder-gate.js\`), and shrink the
 picture while the encoder is over 85 % busy (\`encoder-load.js\`), p99 with a core busy went from 3.07 ×
-to 2.31 ×, loaded from 3.73 × to 2.32 × (the run before these changes, and this one; idle it measured
+to 2.31 ×, loaded from 3.73 × to 2.32 × (the run before these changes, and the one after; idle it measured
 1.83 ×, 1.48 × before, unexplained yet); the rest of the
 worst frames' time is spread over the host's encoder (one frame still taking 50–100 ms on the starved
 cores), the transport and the client's decoder, some 30 ms each.
+Since 2026-12-02 the host page's \`sendTrack\` encodes and sends from its media worker (the rows
+above): the host's main thread is idle in this bench, so that move was not expected to change these
+figures, and it did not beyond the run-to-run spread (720p60 p99 ×: idle 1.83 → 1.56, a core busy
+2.31 → 2.21, main thread and a core busy 2.52 → 1.87, loaded 2.32 → 2.53). It matters when the host's
+own page is busy: \`tests/browser/worker-host.test.mjs\` blocks it for 3 s and the client still decodes
+some 40 frames in the middle 2 s, against none when the page encodes.
 `;
 }
 

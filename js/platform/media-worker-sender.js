@@ -6,6 +6,7 @@
 import { CoreError, CoreEvent } from "../core/core.js";
 import { encodeAudioTrack, encodeVideoTrack } from "./track-encoder.js";
 import { sharedNow } from "./video-player.js";
+import { batchedCall } from "./batched-call.js";
 
 const COUNTERS_EVERY_MS = 250; // the page's copy of the counters is at most this old while frames flow
 const KINDS = { video: 0, audio: 1 };
@@ -25,7 +26,7 @@ export class Sender {
   #worker; // {call(fn), core(), channel(link, kind), sendLive(channel, bytes), post(message), forget(handle, key, sender)}
   #encoders = new Map(); // "video" or "audio" -> the track encoder's controller
   #closed = false;
-  #countersTimer = null;
+  #countersSoon = batchedCall(() => this.sendCounters(), COUNTERS_EVERY_MS);
   #sentLog = null; // [timestamp, handed to the core at, bytes, key] of each video frame, while the page watches
 
   /** stream: the page's key; link: the peer's media link; handle: the sender in the worker's core. */
@@ -116,13 +117,6 @@ export class Sender {
     this.#countersSoon();
   }
 
-  #countersSoon() {
-    this.#countersTimer ??= setTimeout(() => {
-      this.#countersTimer = null;
-      this.sendCounters();
-    }, COUNTERS_EVERY_MS);
-  }
-
   sendCounters() {
     if (this.#closed) return;
     const encoders = {};
@@ -135,7 +129,7 @@ export class Sender {
     if (this.#closed) return;
     this.sendCounters(); // the last figures, for the page's copy
     this.#closed = true;
-    clearTimeout(this.#countersTimer);
+    this.#countersSoon.cancel();
     for (const encoder of this.#encoders.values()) encoder.stop();
     this.#encoders.clear();
     this.#worker.forget(this.#handle, this.#key, this);

@@ -15,6 +15,7 @@ import { VideoPlayer, chooseVideoConfig, sharedNow } from "./video-player.js";
 import { CanvasSink, TrackSink } from "./picture-sink.js";
 import { AudioDecode } from "./audio-player.js";
 import { Sender } from "./media-worker-sender.js";
+import { batchedCall } from "./batched-call.js";
 
 const COUNTERS_EVERY_MS = 50; // the page's copy of the counters is at most this old while frames flow
 const LOW_LATENCY_CONTEXT = { alpha: false, desynchronized: true };
@@ -106,7 +107,7 @@ class Receiver {
   #wantFrames;
   #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
   #enabled; // log levels the page wants, by level
-  #countersTimer = null;
+  #countersSoon = batchedCall(() => this.sendCounters(), COUNTERS_EVERY_MS);
   #playout; // the playout policy, kept for a player still being configured
 
   constructor({ stream, link, handle, picture, video, audio, wantFrames, logLevels, playout }) {
@@ -197,13 +198,6 @@ class Receiver {
     call((c, t) => c.streamRequestKeyframe(this.#handle, t));
   }
 
-  #countersSoon() {
-    this.#countersTimer ??= setTimeout(() => {
-      this.#countersTimer = null;
-      this.sendCounters();
-    }, COUNTERS_EVERY_MS);
-  }
-
   sendCounters() {
     if (this.#closed) return;
     this.tell({
@@ -246,7 +240,7 @@ class Receiver {
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#countersTimer);
+    this.#countersSoon.cancel();
     this.#video?.close();
     this.#audio?.close();
     this.#audioPort?.close();

@@ -31,6 +31,17 @@ static int expect_output(int kind, pt_handle handle, int code) {
   return length;
 }
 
+/* Takes the next output, whatever it is, into out_buf (NUL-terminated): its type (PT_OUTPUT_NONE when the
+ * queue is empty), with *info and *length. */
+static int take_any_output(pt_output_info *info, int *length) {
+  int type = pt_output_queue_peek(&core.outputs, info);
+  if (type == PT_OUTPUT_NONE) return type;
+  *length = pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf - 1);
+  CHECK(*length >= 0);
+  out_buf[*length] = '\0';
+  return type;
+}
+
 /* Takes the deadline output (which must be next and last) and returns it. */
 static double expect_deadline(void) {
   pt_output_info info;

@@ -39,11 +39,8 @@ static int index_of(pt_handle channel) {
  * checking why: timeouts only when time passed, PT_ERR_CLOSED only for the channel being closed. */
 static void drain(int expect_timeouts) {
   pt_output_info info;
-  int type;
-  while ((type = pt_output_queue_peek(&core.outputs, &info)) != PT_OUTPUT_NONE) {
-    int length = pt_output_queue_take(&core.outputs, out_buf, sizeof out_buf - 1);
-    CHECK(length >= 0);
-    out_buf[length] = '\0';
+  int type, length;
+  while ((type = take_any_output(&info, &length)) != PT_OUTPUT_NONE) {
     if (type == PT_OUTPUT_DEADLINE) reported = info.deadline_ms;
     if (type == PT_OUTPUT_EVENT && info.code == PT_EVENT_CHANNEL_CLOSED) {
       int i = index_of(info.handle);
