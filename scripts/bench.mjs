@@ -748,7 +748,9 @@ Method: \`bench/bundle-size.mjs\`; the parts are each string gzipped on its own,
 Where the bytes are and what was tried (2026-12-02). The wasm core is most of it: gzip of the
 module itself is as large as its base64 string's (base64 of gzip costs nothing once the bundle is
 gzipped again). Cut so far: \`-Oz\` (91 → 81 KB), emmalloc for dlmalloc (−2.3 KB), libsrtp2's load-time
-self-tests left to our tests (−1.3 KB), the media worker's script minified (17.2 → 13.2 KB). The next
+self-tests left to our tests (−1.3 KB), the media worker's script minified (17.2 → 13.2 KB). Browser
+hosts sending from the media worker added the encoders and the sender to its script (12.8 → 15.4 KB)
+and 0.8 KB to the SDK; the encoders stay in the SDK too, for browsers without the worker. The next
 levers, by size in the module: musl's float parsing and printing that cJSON's \`strtod\`, \`sprintf\`
 and \`sscanf\` pull in with 128-bit soft-float (\`__floatscan\`, \`fmt_fp\`, \`printf_core\`,
 \`__divtf3\`…: ~19 KB of 154 KB of code); cJSON's printer and parser (~9 KB); the largest functions of
