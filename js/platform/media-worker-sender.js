@@ -60,6 +60,7 @@ export class Sender {
   onEvent(code, payload) {
     if (code === CoreEvent.KeyframeRequested) {
       this.#encoders.get("video")?.requestKeyframe();
+      this.tell({ keyframeRequest: true }); // the page emits "keyframe-request"
     } else if (code === CoreEvent.BitrateRequested) {
       const { bitsPerSecond } = JSON.parse(new TextDecoder().decode(payload));
       this.#encoders.get("video")?.setBitrate(bitsPerSecond);
@@ -71,10 +72,11 @@ export class Sender {
   command(message) {
     if (message.track) this.#encode(message.track);
     if (message.bitrate !== undefined) {
-      // The rate controller's ceiling; a client's request is the encoder's rate at once too.
-      const status = this.#worker.core().streamSetVideoBitrate(this.#handle, message.bitrate);
-      if (status < 0) this.tell({ error: `the video bitrate ${message.bitrate} was refused (${this.#worker.core().errorName(status)})` });
-      else if (message.clientAsked) this.#encoders.get("video")?.setBitrate(message.bitrate);
+      // The rate controller's ceiling (100 kbit/s at least); a client's request, whatever it is, is the encoder's
+      // rate at once too, as on the page.
+      const status = this.#worker.call((core) => core.streamSetVideoBitrate(this.#handle, message.bitrate));
+      if (message.clientAsked) this.#encoders.get("video")?.setBitrate(message.bitrate);
+      else if (status < 0) this.tell({ error: `the video bitrate ${message.bitrate} was refused (${this.#worker.core().errorName(status)})` });
     }
     if (message.watchSent !== undefined) this.#sentLog = message.watchSent ? [] : null;
     if (message.keyframeRequested) this.#worker.call((core, now) => core.streamKeyframeRequested(this.#handle, now));
@@ -101,6 +103,7 @@ export class Sender {
       const encoder = kind === "video" ? encodeVideoTrack(frames, send, options, onError) : encodeAudioTrack(frames, send, options, onError);
       this.#encoders.set(kind, encoder);
     } catch (error) {
+      frames.cancel().catch(() => {});
       onError(error);
     }
   }

@@ -324,7 +324,7 @@ async function handle(message) {
       return;
     }
     case "send-from": {
-      const handle = core.streamOpenSender(message.announcement);
+      const handle = call((c) => c.streamOpenSender(message.announcement));
       if (handle < 0) {
         post({ type: "stream", stream: message.stream, failed: core.errorName(handle) });
         return;
@@ -332,8 +332,13 @@ async function handle(message) {
       adopted(handle, message, new Sender({ ...message, handle }, senderContext));
       return;
     }
-    case "stream":
-      return streams.get(message.stream)?.command(message);
+    case "stream": {
+      const endpoint = streams.get(message.stream);
+      if (endpoint) return endpoint.command(message);
+      // A track for a sender that is gone (or never opened): its frames are let go of.
+      message.track?.frames.cancel().catch(() => {});
+      return;
+    }
     default:
   }
 }

@@ -123,7 +123,14 @@ export function encodeVideoTrack(frames, send, options, onError) {
     },
     error: (error) => onError(error),
   });
-  encoder.configure(config);
+  try {
+    encoder.configure(config);
+  } catch (error) {
+    // A configuration the browser refuses outright (a bad codec or size): nothing is left held.
+    closeCodec(encoder);
+    frames.cancel().catch(() => {});
+    throw error;
+  }
 
   /** Takes the picture to the scale the bitrate and the machine allow; true when it changed. */
   const rescale = (now) => {

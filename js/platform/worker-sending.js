@@ -31,7 +31,8 @@ export class WorkerSending {
 
   /**
    * link: the peer's MediaLink; announcement: the page core's streamHandOff for this stream;
-   * callbacks: {onBitrateRequest(bitsPerSecond), onFramesSent(frames) (see watchSent), onError(message)}.
+   * callbacks: {onBitrateRequest(bitsPerSecond), onKeyframeRequest(), onFramesSent(frames) (see watchSent),
+   * onError(message), onFailed(message): the worker could not take the stream}.
    */
   constructor(worker, link, announcement, callbacks) {
     this.#callbacks = callbacks;
@@ -46,8 +47,14 @@ export class WorkerSending {
     }
     if (message.sent) this.#callbacks.onFramesSent(message.sent);
     if (message.bitrateRequest !== undefined) this.#callbacks.onBitrateRequest(message.bitrateRequest);
+    if (message.keyframeRequest) this.#callbacks.onKeyframeRequest();
     if (message.error) this.#callbacks.onError(message.error);
-    if (message.failed) this.#callbacks.onError(`the media worker could not take the stream (${message.failed})`);
+    if (message.failed) this.#callbacks.onFailed(`the media worker could not take the stream (${message.failed})`);
+  }
+
+  /** True when a track of this kind ("video" or "audio") is sent already. */
+  sends(kind) {
+    return this.#tracks.has(kind);
   }
 
   /** Encodes a track's frames (trackFrames) in the worker; returns the encoder's counters, kept up to date. */

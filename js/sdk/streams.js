@@ -166,7 +166,7 @@ export class OutboundStream extends EventEmitter {
    * client leaving, and a host must not fall over when a viewer goes.
    */
   #send(kind, chunk) {
-    const { timestamp, data } = chunkParts(chunk);
+    const { type, timestamp, data } = chunkParts(chunk);
     if (this.#closed) {
       if (!this.#sentAfterClose) this.#log(LogLevel.Debug, "frames sent after the stream closed are dropped");
       this.#sentAfterClose = true;
@@ -242,6 +242,10 @@ export class OutboundStream extends EventEmitter {
       encoderOptions = { codec: video.codec, ...size, frameRate: video.frameRate, ...options };
     }
     if (sending) {
+      if (sending.sends(track.kind)) {
+        frames.cancel().catch(() => {});
+        throw new RainwayError(`Stream ${this.id} already sends a ${track.kind} track; it takes one of each kind.`);
+      }
       const counters = sending.sendTrack(track.kind, frames, encoderOptions);
       if (track.kind === "video") this.setVideoBitrate(options.bitrate ?? DEFAULT_TRACK_BITRATE);
       return counters;
@@ -276,12 +280,15 @@ export class OutboundStream extends EventEmitter {
     }
     this.#sending = new WorkerSending(media.worker, media.link, announcement, {
       onBitrateRequest: (bitsPerSecond) => this.#bitrateRequested(bitsPerSecond),
+      onKeyframeRequest: () => this.#keyframeRequested(),
       onFramesSent: (frames) => frames.forEach((frame) => this.#sentWatcher?.(frame)),
       onError,
+      onFailed: (message) => {
+        onError(message);
+        this.close("the host could not send the stream");
+      },
     });
     if (this.#sentWatcher) this.#sending.watchSent(true);
-    // The client's keyframe requests reach this core (the control channel); the sender asks its encoder.
-    this.addEventListener("keyframe-request", () => this.#sending?.keyframeRequested());
     return this.#sending;
   }
 
@@ -371,8 +378,10 @@ export class OutboundStream extends EventEmitter {
       this.#log(LogLevel.Debug, "the client left");
       this.emit("leave");
     } else if (code === CoreEvents.KeyframeRequested) {
-      this.#log(LogLevel.Debug, "the client asks for a keyframe");
-      this.emit("keyframe-request");
+      // Once the media is sent from the worker, the client's requests go to its sender, which asks (and says so)
+      // within its rate limit, as this core's sender would.
+      if (this.#sending) this.#sending.keyframeRequested();
+      else this.#keyframeRequested();
     } else if (code === CoreEvents.BitrateRequested) {
       // Once the media is sent from the worker, this core's requests are the client's (its rate controller is there).
       this.#sending?.setBitrate(payload.bitsPerSecond, true);
@@ -380,6 +389,11 @@ export class OutboundStream extends EventEmitter {
     } else if (code === CoreEvents.StreamClosed) {
       this.#dispose();
     }
+  }
+
+  #keyframeRequested() {
+    this.#log(LogLevel.Debug, "the client asks for a keyframe");
+    this.emit("keyframe-request");
   }
 
   #bitrateRequested(bitsPerSecond) {
