@@ -86,25 +86,22 @@ export class Sender {
   /** Starts an encoder on a track's frames: {kind, frames, options}. */
   #encode({ kind, frames, options }) {
     const onError = (error) => this.tell({ error: `${error?.message ?? error}` });
-    if (this.#closed || this.#encoders.has(kind)) {
+    // A track this sender does not take: its frames are let go of, and the page is told why.
+    const refuse = (why) => {
       frames.cancel().catch(() => {});
-      if (!this.#closed) onError(new Error(`a second ${kind} track on one stream: the first one keeps it`));
-      return;
-    }
+      if (why) onError(why);
+    };
     const codec = kind === "video" ? "VideoEncoder" : "AudioEncoder";
-    if (typeof globalThis[codec] !== "function") {
-      frames.cancel().catch(() => {});
-      onError(new Error(`this browser has no ${codec} in workers`));
-      return;
-    }
+    if (this.#closed) return refuse(null);
+    if (this.#encoders.has(kind)) return refuse(`a second ${kind} track on one stream: the first one keeps it`);
+    if (typeof globalThis[codec] !== "function") return refuse(`this browser has no ${codec} in workers`);
     const mediaKind = KINDS[kind];
     const send = (chunk) => this.#sendFrame(mediaKind, chunk);
     try {
       const encoder = kind === "video" ? encodeVideoTrack(frames, send, options, onError) : encodeAudioTrack(frames, send, options, onError);
       this.#encoders.set(kind, encoder);
     } catch (error) {
-      frames.cancel().catch(() => {});
-      onError(error);
+      refuse(error);
     }
   }
 

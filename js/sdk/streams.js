@@ -27,6 +27,8 @@ export function checkPlayout(policy) {
 const STATS_INTERVAL_MS = 5000;
 const KIND_NAMES = ["video", "audio"];
 const DEFAULT_TRACK_BITRATE = 2_000_000; // the track encoder's own default (platform/track-encoder.js)
+const VIDEO_BITRATE_MIN = 100_000; // setVideoBitrate's range, as the core's (pt_stream_set_video_bitrate)
+const VIDEO_BITRATE_MAX = 1_000_000_000;
 // A host stream's counters that its own core keeps when its media is sent from the media worker.
 const INPUT_COUNTERS = ["inputSent", "inputReceived", "inputDropped", "inputMalformed", "inputBytesSent", "cursorEvents"];
 
@@ -142,9 +144,11 @@ export class OutboundStream extends EventEmitter {
    */
   setVideoBitrate(bitsPerSecond) {
     if (this.#closed) throw new RainwayError(`Stream ${this.id} is closed.`);
-    const refused = () => new RainwayError(`Couldn't set the video bitrate of stream ${this.id} to ${bitsPerSecond}: use 100000 to 1000000000 bits per second.`);
+    const refused = () =>
+      new RainwayError(`Couldn't set the video bitrate of stream ${this.id} to ${bitsPerSecond}: use ${VIDEO_BITRATE_MIN} to ${VIDEO_BITRATE_MAX} bits per second.`);
     if (this.#sending) {
-      if (!(bitsPerSecond >= 100_000 && bitsPerSecond <= 1e9)) throw refused();
+      // Checked here: the worker's core takes it later, where a refusal could not throw.
+      if (!(bitsPerSecond >= VIDEO_BITRATE_MIN && bitsPerSecond <= VIDEO_BITRATE_MAX)) throw refused();
       this.#sending.setBitrate(bitsPerSecond);
       return;
     }
@@ -231,6 +235,7 @@ export class OutboundStream extends EventEmitter {
     if (typeof globalThis[encoderName] !== "function") throw new RainwayError(missingWebCodecsMessage(encoderName, "to stream a track"));
     const encoderLog = this.#log.for(LOG_TARGETS.Encoder);
     const onError = (error) => encoderLog(LogLevel.Error, () => `${error?.message ?? error}`);
+    if (this.#sending?.sends(track.kind)) throw new RainwayError(`Stream ${this.id} already sends a ${track.kind} track; it takes one of each kind.`);
     const frames = trackFrames(track);
     const sending = this.#sendingFromWorker(options, onError);
     encoderLog(LogLevel.Debug, () => `encoding a ${track.kind} track ${sending ? "in the media worker" : "on this thread"} (${JSON.stringify(options)})`);
@@ -242,10 +247,6 @@ export class OutboundStream extends EventEmitter {
       encoderOptions = { codec: video.codec, ...size, frameRate: video.frameRate, ...options };
     }
     if (sending) {
-      if (sending.sends(track.kind)) {
-        frames.cancel().catch(() => {});
-        throw new RainwayError(`Stream ${this.id} already sends a ${track.kind} track; it takes one of each kind.`);
-      }
       const counters = sending.sendTrack(track.kind, frames, encoderOptions);
       if (track.kind === "video") this.setVideoBitrate(options.bitrate ?? DEFAULT_TRACK_BITRATE);
       return counters;
