@@ -49,6 +49,7 @@
 #define RATE_WINDOW_BINS 10       /* 500 ms of complete bins */
 #define RATE_BINS 16              /* ring: the window plus late reports */
 #define RATE_MIN_SPAN_MS 250.0    /* the first measurement waits for this much arrival time */
+#define RECENT_RATE_BINS 3        /* 150 ms: what a full bottleneck delivers now, for a decrease */
 /* Loss-based bound (section 6 of the draft, libwebrtc SendSideBandwidthEstimation). */
 #define LOSS_WINDOW_MS 500.0
 #define LOSS_MAX_WINDOW_MS 2000.0
@@ -60,6 +61,10 @@
 #define PEAK_HALF_LIFE_MS 30000.0
 #define SILENCE_MIN_MS 500.0      /* no report for this long (or 3 RTTs) while sending: halve the estimate */
 #define LOSS_FLOOR_OF_ACKED 0.5   /* a loss-based decrease keeps at least this share of the received rate */
+#define LOSS_OVERLOAD_SHARE 0.5   /* received below this share of the target, with... */
+#define LOSS_OVERLOAD 0.3         /* ...this much loss lately: the path is overloaded now */
+#define RECENT_LOSS_MS 150.0     /* "lately": packets sent this long before the newest reported one... */
+#define RECENT_LOSS_PACKETS 5     /* ...at least this many of them */
 #define LOSS_DECREASE_MS 300.0    /* plus the RTT between two loss-based decreases */
 #define MIN_COVERAGE 0.5          /* the received rate is scaled up for missing feedback by at most 2x */
 /* Clocks. */
@@ -137,6 +142,8 @@ struct pt_congestion {
   double arrived_bps;  /* bytes reported received over the rate window */
   double coverage;     /* share of recent packets whose fate is known: lost reports leave the rest unknown */
   double acked_bps;    /* arrived_bps corrected for coverage */
+  int recent_valid;
+  double recent_bps;   /* arrived over the last RECENT_RATE_BINS bins, each of them busy; corrected likewise */
 
   int loss_valid;
   double loss;
@@ -145,6 +152,8 @@ struct pt_congestion {
   double last_report_ms, silence_cut_ms;
   int fresh_loss_valid;  /* loss among the packets sent since the last loss-based decrease */
   double fresh_loss;
+  int recent_loss_valid; /* loss among the packets sent in the last RECENT_LOSS_MS before the newest reported */
+  double recent_loss;
 
   int rtt_valid;
   double rtt_ms;
@@ -156,6 +165,7 @@ struct pt_congestion {
   double last_change_ms, last_decrease_ms;
   int capacity_valid;
   double capacity_kbps, capacity_dev;
+  int draining; /* cut since the path was last seen uncongested: pacing at PT_CONGESTION_DRAIN_PACING_FACTOR */
 
   /* loss-based */
   double loss_bps;
@@ -389,7 +399,7 @@ static void on_arrival(pt_congestion *c, double send_ms, double arrival_ms) {
 
 static void reset_rate(pt_congestion *c) {
   c->rate_started = 0;
-  c->acked_valid = 0;
+  c->acked_valid = c->recent_valid = 0;
   c->arrived_bps = c->acked_bps = 0;
 }
 
@@ -435,6 +445,18 @@ static void rate_compute(pt_congestion *c) {
     if (c->bin_id[i] >= oldest && c->bin_id[i] < c->newest_bin) bytes += c->bin_bytes[i];
   c->arrived_bps = bytes * 8.0 * 1000.0 / span;
   c->acked_valid = 1;
+  /* The last few bins alone, when every one of them saw arrivals: then the path was busy throughout, and
+   * a queue that overflows delivers just what the bottleneck carries now (after a drop in capacity the
+   * 500 ms window would still say what it carried before). */
+  double recent = 0;
+  int busy = 0;
+  for (int i = 0; i < RATE_BINS; i++)
+    if (c->bin_id[i] >= c->newest_bin - RECENT_RATE_BINS && c->bin_id[i] < c->newest_bin && c->bin_bytes[i] > 0) {
+      recent += c->bin_bytes[i];
+      busy++;
+    }
+  c->recent_valid = busy == RECENT_RATE_BINS;
+  c->recent_bps = recent * 8.0 * 1000.0 / (RECENT_RATE_BINS * RATE_BIN_MS);
 }
 
 /* An arrival time is usable if it agrees within 5 s with the last usable one of a media packet (both minus
@@ -463,11 +485,12 @@ static int timing_usable(pt_congestion *c, double offset_ms, int anchor) {
  * first copy was missed, whichever copy arrived). Packets below the newest reported one without any feedback
  * were in reports that got lost: the received rate is scaled up by the share that has feedback. */
 static void feedback_scan(pt_congestion *c) {
-  c->loss_valid = c->fresh_loss_valid = 0;
-  c->loss = c->fresh_loss = 0;
+  c->loss_valid = c->fresh_loss_valid = c->recent_loss_valid = 0;
+  c->loss = c->fresh_loss = c->recent_loss = 0;
   c->coverage = 1;
   if (!c->any_reported) return;
   double count = 0, lost = 0, known_bytes = 0, unknown_bytes = 0, fresh_count = 0, fresh_lost = 0;
+  double recent_count = 0, recent_lost = 0;
   int64_t seq = c->highest_reported;
   for (uint32_t i = 0; i < PT_CONGESTION_HISTORY; i++, seq--) {
     if (seq <= c->highest_sent - (int64_t)PT_CONGESTION_HISTORY) break;
@@ -483,6 +506,10 @@ static void feedback_scan(pt_congestion *c) {
     count++;
     int was_lost = p->state == PKT_LOST || p->resent;
     if (was_lost) lost++;
+    if (age <= RECENT_LOSS_MS) {
+      recent_count++;
+      recent_lost += was_lost;
+    }
     if (c->loss_decrease_valid && p->send_ms >= c->loss_decrease_ms) {
       fresh_count++;
       fresh_lost += was_lost;
@@ -491,6 +518,10 @@ static void feedback_scan(pt_congestion *c) {
   if (count >= LOSS_VALID_PACKETS) {
     c->loss_valid = 1;
     c->loss = lost / count;
+  }
+  if (recent_count >= RECENT_LOSS_PACKETS) {
+    c->recent_loss_valid = 1;
+    c->recent_loss = recent_lost / recent_count;
   }
   if (fresh_count >= LOSS_VALID_PACKETS) {
     c->fresh_loss_valid = 1;
@@ -529,13 +560,22 @@ static double additive_rate(const pt_congestion *c) {
   return maximum(rate, MIN_INCREASE_BPS_PER_S);
 }
 
+/* What the path delivers now: the received rate, or over the last bins alone when that is lower (a queue
+ * overflowing after a drop in capacity delivers just what the bottleneck carries). */
+static double received_now(const pt_congestion *c) {
+  double received = c->acked_bps;
+  if (c->recent_valid && c->recent_bps / c->coverage < received) received = c->recent_bps / c->coverage;
+  return received;
+}
+
 static void delay_decrease(pt_congestion *c, double now) {
-  double decreased = BETA * c->acked_bps;
+  double decreased = BETA * received_now(c);
   if (decreased > c->delay_bps && c->capacity_valid) decreased = BETA * c->capacity_kbps * 1000.0;
   if (c->capacity_valid && c->acked_bps < c->capacity_kbps * 1000.0 - capacity_spread_bps(c))
     c->capacity_valid = 0; /* far below what was learned: the path changed */
   capacity_overuse(c, c->acked_bps);
   if (decreased < c->delay_bps) c->delay_bps = decreased;
+  c->draining = 1;
   c->last_change_valid = c->last_decrease_valid = 1;
   c->last_change_ms = c->last_decrease_ms = now;
 }
@@ -590,6 +630,7 @@ static void delay_update(pt_congestion *c, double now) {
     c->state = PT_CONGESTION_HOLD; /* the queue drains: wait for it */
   } else if (c->state != PT_CONGESTION_INCREASE) {
     c->state = PT_CONGESTION_INCREASE;
+    if (!c->loss_valid || c->loss <= LOSS_HIGH) c->draining = 0;
     c->last_change_valid = 1;
     c->last_change_ms = now;
   } else {
@@ -612,7 +653,19 @@ static void loss_update(pt_congestion *c, double now) {
     if (!c->loss_decrease_valid || again) {
       double loss = c->loss_decrease_valid ? c->fresh_loss : c->loss;
       double decreased = c->target_bps * (1 - 0.5 * loss);
-      if (c->acked_valid && decreased < LOSS_FLOOR_OF_ACKED * c->acked_bps) decreased = LOSS_FLOOR_OF_ACKED * c->acked_bps;
+      if (c->acked_valid) {
+        /* Never below half of what gets through; and when that is less than half the target over bins that
+         * were all busy, with much of what was sent lately lost (a queue overflowing after a drop in capacity,
+         * not a loss the window still remembers), no more than it, paced no faster until it drains. */
+        double received = received_now(c);
+        int overloaded = c->recent_valid && c->recent_loss_valid && c->recent_loss > LOSS_OVERLOAD &&
+                         received < LOSS_OVERLOAD_SHARE * c->target_bps;
+        if (overloaded && decreased > received) {
+          decreased = received;
+          c->draining = 1;
+        }
+        if (decreased < LOSS_FLOOR_OF_ACKED * received) decreased = LOSS_FLOOR_OF_ACKED * received;
+      }
       if (decreased < c->loss_bps) c->loss_bps = decreased;
       c->loss_decrease_valid = 1;
       c->loss_decrease_ms = now;
@@ -686,6 +739,7 @@ void pt_congestion_on_sent(pt_congestion *c, uint16_t seq, size_t bytes, double 
     c->delay_bps = clamp(c->delay_bps / 2, c->config.min_bps, c->config.max_bps);
     c->loss_bps = clamp(minimum(c->loss_bps, c->delay_bps), c->config.min_bps, c->config.max_bps);
     c->state = PT_CONGESTION_DECREASE;
+    c->draining = 1;
     update_target(c);
   }
   p->seq = ext;
@@ -790,8 +844,15 @@ double pt_congestion_in_flight_bytes(const pt_congestion *c) {
 
 double pt_congestion_pacing_bps(const pt_congestion *c) {
   if (!c) return 0;
-  return maximum(PT_CONGESTION_PACING_FACTOR * c->target_bps, PT_CONGESTION_PACING_FLOOR_BPS);
+  double factor = c->draining ? PT_CONGESTION_DRAIN_PACING_FACTOR : PT_CONGESTION_PACING_FACTOR;
+  return maximum(factor * c->target_bps, PT_CONGESTION_PACING_FLOOR_BPS);
 }
+
+double pt_congestion_usual_pacing_bps(const pt_congestion *c) {
+  return c ? maximum(PT_CONGESTION_PACING_FACTOR * c->target_bps, PT_CONGESTION_PACING_FLOOR_BPS) : 0;
+}
+
+int pt_congestion_draining(const pt_congestion *c) { return c ? c->draining : 0; }
 
 void pt_congestion_on_rtt(pt_congestion *c, double rtt_ms, double now_ms) {
   if (!c) return;
@@ -812,6 +873,7 @@ void pt_congestion_stats_of(const pt_congestion *c, pt_congestion_stats *out) {
   out->acked_bps = c->acked_valid ? c->acked_bps : 0;
   out->loss_fraction = c->loss_valid ? c->loss : 0;
   out->state = c->state;
+  out->draining = c->draining;
   out->usage = c->usage;
   out->trend = c->trend;
   out->modified_trend = c->modified_trend;

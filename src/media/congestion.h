@@ -8,18 +8,25 @@
  *    between the sender's and the receiver's clocks cancels. The trend, scaled by the number of samples, is
  *    compared with an adaptive threshold (it follows large trends slowly and small ones fast) to signal
  *    overuse, underuse or normal. An AIMD controller turns the signal into the delay-based estimate:
- *    overuse -> decrease to 0.85 x the received rate (measured over the last 500 ms of arrivals), then hold
+ *    overuse -> decrease to 0.85 x the received rate (measured over the last 500 ms of arrivals, or the last
+ *    150 ms when every 50 ms of them saw arrivals and carried less: after a drop in capacity the overflowing
+ *    queue delivers just what the bottleneck carries now, and the longer window still remembers before), then hold
  *    until the signal is normal again; normal -> increase, 8 %/s while far from the link capacity learned at
  *    past overuses and about one packet per response time (RTT + 100 ms) near it (30 %/s while below half of it, to recover
  *    from a collapse), never above 1.5 x the
  *    received rate + 10 kbit/s (an application-limited stream does not inflate it); underuse -> hold.
  *  - Loss-based. Over the packets sent in the last 500 ms that have feedback (at least 20, looking back at
- *    most 2 s): loss > 10 % cuts the target by half the loss fraction (at most once per 300 ms + RTT);
+ *    most 2 s): loss > 10 % cuts the target by half the loss fraction (at most once per 300 ms + RTT), and down to the
+ *    received rate when that is under half the target while over 30 % of the packets sent in the last 150 ms
+ *    were lost (overload now, not a loss the window remembers);
  *    loss < 2 % lets this bound grow as fast as the delay-based one; in between it holds, unless the delay
  *    signal says the path is not congested (the loss is then random, not a queue overflowing).
  *  - Silence. Once reports have come, none for max(500 ms, 3 x RTT) while packets still go out means the path
  *    is blocked (nothing arrives to be reported): both estimates are halved, once per such interval.
- *  - target = min(delay-based, loss-based) within [min, max]; pacing = 2.5 x target, at least 300 kbit/s.
+ *  - target = min(delay-based, loss-based) within [min, max]; pacing = 2.5 x target, at least 300 kbit/s,
+ *    but 1.5 x while draining: from a cut (overuse, overload, silence) until the delay signal is normal with
+ *    loss at most 10 %, so that bursts do not refill the queue being drained (a full queue's loss makes SCTP
+ *    stall for seconds).
  * A packet counts once: "not received" may later become "received", never the reverse; duplicates, unknown
  * and too-old sequence numbers are ignored. Packets never reported while later ones were (their report was
  * lost) are left out of the loss and scale the received rate up by the share missing (at most 2x). Arrival times that jump by more than 5 s against the others
@@ -35,6 +42,7 @@
 
 #define PT_CONGESTION_HISTORY 8192u /* sent packets remembered: about 4 s at 20 Mbit/s of 1200-byte packets */
 #define PT_CONGESTION_PACING_FACTOR 2.5
+#define PT_CONGESTION_DRAIN_PACING_FACTOR 1.5 /* while draining: bursts must not refill the queue being drained */
 #define PT_CONGESTION_PACING_FLOOR_BPS 300000.0 /* a 1200-byte packet per 32 ms: a small frame at a low target
                                                    still leaves within one 30 fps frame interval */
 
@@ -74,6 +82,7 @@ typedef struct pt_congestion_stats {
   double loss_fraction;     /* lost / reported among the recent packets with feedback, 0..1 */
   int state;                /* pt_congestion_state of the delay-based controller */
   int usage;                /* pt_congestion_usage: the overuse detector's last signal */
+  int draining;             /* what pt_congestion_draining returns */
   double trend;             /* last trendline slope: ms of queueing delay gained per ms */
   double modified_trend;    /* the slope as scaled for the detector */
   double threshold;         /* the detector's adaptive threshold */
@@ -113,8 +122,16 @@ double pt_congestion_target_bps(const pt_congestion *c);
  * cannot be seen (SCTP keeps its own send queue); 0 for NULL. */
 double pt_congestion_in_flight_bytes(const pt_congestion *c);
 
-/* The pacing rate in bits per second: PT_CONGESTION_PACING_FACTOR x target, at least the floor (0 for NULL). */
+/* The pacing rate in bits per second: PT_CONGESTION_PACING_FACTOR x target (PT_CONGESTION_DRAIN_PACING_FACTOR
+ * while draining), at least the floor (0 for NULL). */
 double pt_congestion_pacing_bps(const pt_congestion *c);
+
+/* The pacing rate when not draining: PT_CONGESTION_PACING_FACTOR x target, at least the floor (0 for NULL). */
+double pt_congestion_usual_pacing_bps(const pt_congestion *c);
+
+/* 1 while draining: the target was cut (delay overuse, overload or silence) and the path has not been seen
+ * uncongested since (the delay signal normal with loss at most 10 %); 0 otherwise or for NULL. */
+int pt_congestion_draining(const pt_congestion *c);
 
 /* Copies the stats (zeros for a NULL controller). */
 void pt_congestion_stats_of(const pt_congestion *c, pt_congestion_stats *out);

@@ -17,6 +17,7 @@
 #define INPUT_WINDOW_MS 300.0
 #define ENCODER_FOLLOW_MS 1000.0  /* time an encoder gets to follow a bitrate request */  /* above this loss every frame gets parity, not only keyframes */
 #define RESEND_SHARE 0.5          /* retransmissions may add at most this share of the target rate... */
+#define RESEND_SHARE_DRAINING 0.2 /* ...and this share while a queue in the network drains */
 #define RESEND_BURST_MS 100.0     /* ...saved up over at most this long: on a congested link they only add load */
 #define OVERHEAD_WINDOW_MS 1000.0 /* resends and parity are measured over about this long... */
 #define MAX_OVERHEAD_SHARE 0.5    /* ...and leave the encoder at least this share of the target */
@@ -95,10 +96,21 @@ static double rtt_or_default(const pt_video_sender *s) { return s->rtt_ms > 0 ? 
 /* The controller's pacing rate, but not below 1.5 × what the encoder makes once it had a second to
  * follow the last request: an encoder that cannot go as low as the target (a floor at its picture size)
  * must not build a standing queue here, which would only turn into dropped frames and keyframes. */
-static double pacing_bps(const pt_video_sender *s) {
-  double paced = pt_congestion_pacing_bps(s->congestion), input = 1.5 * s->input_bps;
+static double at_least_the_input(const pt_video_sender *s, double paced) {
+  double input = 1.5 * s->input_bps;
   int settled = s->input_since_ms - s->last_announce_ms > ENCODER_FOLLOW_MS;
   return settled && input > paced ? input : paced;
+}
+static double pacing_bps(const pt_video_sender *s) {
+  double paced = pt_congestion_pacing_bps(s->congestion);
+  /* while a queue in the network drains, nothing may push harder than the controller says */
+  return pt_congestion_draining(s->congestion) ? paced : at_least_the_input(s, paced);
+}
+
+/* The rate queue depths are judged at: pacing's usual rate, not the slower one it keeps while a queue in
+ * the network drains (frames are not dropped for that: the drain is short). */
+static double judging_bps(const pt_video_sender *s) {
+  return at_least_the_input(s, pt_congestion_usual_pacing_bps(s->congestion));
 }
 
 /* Measures the encoder's output rate over windows of INPUT_WINDOW_MS. */
@@ -122,8 +134,8 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   }
   /* The queue drains at the pacing rate, as long as the link keeps up (when it does not, the controller
    * lowers both). */
-  double paced_ms = (double)pt_pacer_queued_bytes(s->pacer) * 8000.0 / pacing_bps(s);
-  double queued_ms = paced_ms + (double)channel_buffered * 8000.0 / pacing_bps(s);
+  double paced_ms = (double)pt_pacer_queued_bytes(s->pacer) * 8000.0 / judging_bps(s);
+  double queued_ms = paced_ms + (double)channel_buffered * 8000.0 / judging_bps(s);
   /* What left but was not reported yet may sit in the transport's own queue (SCTP keeps one that
    * bufferedAmount does not show, and stalls for seconds after heavy loss): beyond a round trip and
    * PT_VIDEO_MAX_IN_FLIGHT_MS at the target rate, adding more would only be delivered stale. */
@@ -239,7 +251,9 @@ int pt_video_sender_end_frame(pt_video_sender *s, double now_ms, pt_video_send s
 int pt_video_sender_on_feedback(pt_video_sender *s, const pt_feedback *f, double now_ms) {
   if (s == NULL || f == NULL) return PT_ERR_INVALID_ARGUMENT;
   double interval = s->rtt_ms > 0 ? s->rtt_ms : 20.0; /* one resend per round trip, whatever the NACKs say */
-  double share = target_bps(s) * RESEND_SHARE / 8000.0; /* bytes per ms */
+  /* while a queue in the network drains, resends would mostly refill it */
+  double resend_share = pt_congestion_draining(s->congestion) ? RESEND_SHARE_DRAINING : RESEND_SHARE;
+  double share = target_bps(s) * resend_share / 8000.0; /* bytes per ms */
   s->resend_budget_bytes += share * (now_ms - s->resend_budget_ms);
   if (s->resend_budget_bytes > share * RESEND_BURST_MS) s->resend_budget_bytes = share * RESEND_BURST_MS;
   s->resend_budget_ms = now_ms;

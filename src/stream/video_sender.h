@@ -3,8 +3,10 @@
  * (media/pacer) and, for keyframes (and every frame while loss is high), protected by XOR parity
  * (media/fec). Feedback from the client (NACKs, arrival reports) drives retransmissions and the rate
  * controller, whose target, less what resends and parity took lately, the encoder is asked for;
- * packets are announced to the controller when they leave the pacer. When the pacer would hold more than PT_VIDEO_MAX_QUEUE_MS at the pacing
- * rate (the encoder is ahead of the rate controller), the pacer and the channel's buffer more than
+ * resends may take half the target, a fifth while the controller drains a queue in the network (they would
+ * mostly refill it), when pacing also stops following an encoder above the target. Packets are announced
+ * to the controller when they leave the pacer. When the pacer would hold more than PT_VIDEO_MAX_QUEUE_MS at
+ * the usual pacing rate (the encoder is ahead of the rate controller), the pacer and the channel's buffer more than
  * PT_VIDEO_MAX_SEND_QUEUE_MS (the channel gets more slack: SCTP's stalls after a loss end by themselves,
  * and a dropped frame costs every frame until a keyframe), or too much is unreported, a new frame is
  * dropped whole (never a frame already queued: no sequence number goes missing) and the encoder is
