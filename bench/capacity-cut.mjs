@@ -42,6 +42,17 @@ async function runOnce(follow) {
     await phases;
     const cutFrames = frames.filter((f) => f.at >= cutAt && f.at < restoredAt);
     const lastSlow = cutFrames.filter((f) => f.delayMs >= 100).at(-1);
+    // The first frame from which the picture keeps moving (no gap over 500 ms) with the delay under
+    // 100 ms for 2 s, or until the restore: the cut is over, whatever the controller's later probing does.
+    let settledAt = null;
+    for (let i = 0; i < cutFrames.length && settledAt === null; i++) {
+      if (cutFrames[i].delayMs >= 100) continue;
+      let j = i + 1;
+      while (j < cutFrames.length && cutFrames[j].delayMs < 100 && cutFrames[j].at - cutFrames[j - 1].at <= 500) j++;
+      const until = j < cutFrames.length ? cutFrames[j - 1].at : Math.min(restoredAt, cutFrames[j - 1].at + 500);
+      if (until - cutFrames[i].at >= 2000) settledAt = cutFrames[i].at;
+      else i = j - 1;
+    }
     const followed = targets.find((t) => t.at >= cutAt && t.targetBps <= 1.1e6);
     const climbed = targets.find((t) => t.at >= restoredAt && t.targetBps >= 2.5e6);
     let longestFreeze = 0;
@@ -51,6 +62,7 @@ async function runOnce(follow) {
       follow,
       targetFollowedS: followed ? (followed.at - cutAt) / 1000 : null,
       delayBackS: lastSlow ? (lastSlow.at - cutAt) / 1000 : 0,
+      settledS: settledAt === null ? null : (settledAt - cutAt) / 1000,
       framesShownDuringCut: cutFrames.length,
       longestFreezeMs: longestFreeze,
       delayP50Ms: sorted[sorted.length >> 1] ?? null,
@@ -61,7 +73,23 @@ async function runOnce(follow) {
   }
 }
 
-/** Runs the cut with the rate controller followed and, as the baseline, ignored. */
-export async function measureCapacityCut() {
-  return { adaptive: await runOnce(true), fixed: await runOnce(false) };
+/** The round with the median time for the delay to settle (never: last), and every round's figures. */
+function medianRound(list) {
+  const key = (r) => (r.settledS === null ? Infinity : r.settledS);
+  const sorted = [...list].sort((a, b) => key(a) - key(b));
+  return { ...sorted[sorted.length >> 1], rounds: list };
+}
+
+/**
+ * Runs the cut `rounds` times with the rate controller followed and, as the baseline, ignored, the two
+ * taking turns (whether SCTP stalls after the loss at the cut varies from run to run).
+ */
+export async function measureCapacityCut({ rounds = 5 } = {}) {
+  const adaptive = [];
+  const fixed = [];
+  for (let round = 0; round < rounds; round++) {
+    adaptive.push(await runOnce(true));
+    fixed.push(await runOnce(false));
+  }
+  return { rounds, adaptive: medianRound(adaptive), fixed: medianRound(fixed) };
 }
