@@ -1,11 +1,11 @@
 #include "channel/channel.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cJSON.h"
 #include "core/error.h"
+#include "core/text_format.h"
 #include "gateway/json_fields.h"
 #include "peer/peer.h"
 
@@ -553,7 +553,7 @@ int pt_channel_counters_of(const pt_core *core, pt_handle handle, pt_channel_cou
 /* Queues a request's CHANNEL_REQUEST_FAILED in its reserved item (never lost). */
 static int fail_request(pt_core *core, pt_handle handle, pt_request *request, int code) {
   char payload[PT_REQUEST_FAILED_EVENT_MAX + 1];
-  snprintf(payload, sizeof payload, "{\"id\":%u,\"code\":%d,\"error\":\"%s\"}", request->id, code, pt_error_name(code));
+  pt_format(payload, sizeof payload, "{\"id\":%u,\"code\":%d,\"error\":\"%s\"}", request->id, code, pt_error_name(code));
   return pt_core_emit_reserved(core, &request->failure, handle, PT_EVENT_CHANNEL_REQUEST_FAILED, NULL, payload);
 }
 

@@ -1,11 +1,11 @@
 #include "core/core.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cJSON.h"
 #include "core/error.h"
+#include "core/text_format.h"
 
 void pt_core_config_default(pt_core_config *config) {
   config->max_objects = PT_REGISTRY_MAX_SLOTS;
@@ -164,7 +164,7 @@ int pt_core_emit_object(pt_core *core, pt_handle handle, pt_event event, struct 
 
 /* {"code": code, "error": "<name>"}: fits a closing item (error names are short). */
 static void format_error(char *payload, size_t capacity, int code) {
-  snprintf(payload, capacity, "{\"code\":%d,\"error\":\"%s\"}", code, pt_error_name(code));
+  pt_format(payload, capacity, "{\"code\":%d,\"error\":\"%s\"}", code, pt_error_name(code));
 }
 
 int pt_core_emit_error(pt_core *core, pt_handle handle, pt_event event, int code) {

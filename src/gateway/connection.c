@@ -1,11 +1,11 @@
 #include "gateway/connection.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cJSON.h"
 #include "core/error.h"
+#include "core/text_format.h"
 #include "gateway/gateway_messages.h"
 #include "gateway/liveness.h"
 #include "peer/peer.h"
@@ -126,7 +126,7 @@ static void forget_attempt(pt_attempt *attempt) {
 static int fail_attempt(pt_core *core, pt_handle handle, pt_attempt *attempt, int code, const char *message) {
   char target[24], short_form[PT_REQUEST_FAILED_MAX + 1];
   pt_peer_id_format(attempt->peer, target, sizeof target);
-  snprintf(short_form, sizeof short_form, "{\"requestId\":\"%s\",\"target\":\"%s\",\"code\":%d,\"error\":\"%s\"}",
+  pt_format(short_form, sizeof short_form, "{\"requestId\":\"%s\",\"target\":\"%s\",\"code\":%d,\"error\":\"%s\"}",
            attempt->request_id, target, code, pt_error_name(code)); /* ids are digits, no escaping */
   cJSON *event = cJSON_CreateObject();
   cJSON_AddStringToObject(event, "requestId", attempt->request_id);
@@ -450,7 +450,7 @@ int pt_connection_request(pt_core *core, pt_handle handle, uint64_t target, doub
   uint32_t number = ++connection->next_request;
   if (number > INT32_MAX) number = connection->next_request = 1;
   memset(attempt, 0, sizeof *attempt);
-  snprintf(attempt->request_id, sizeof attempt->request_id, "%u", number);
+  pt_format(attempt->request_id, sizeof attempt->request_id, "%u", number);
   attempt->peer = target;
   attempt->deadline_ms = now_ms + timeout_ms;
   attempt->failure = pt_output_queue_reserve(PT_REQUEST_FAILED_MAX);
@@ -545,7 +545,7 @@ int pt_connection_handle_timeout(pt_core *core, pt_handle handle, double now_ms)
     if (now_ms < connection->retry_at_ms) return PT_OK;
     /* Time for the next attempt: the glue opens a socket and reports it (socket_open / socket_closed). */
     char event[64];
-    snprintf(event, sizeof event, "{\"attempt\":%u}", connection->attempt);
+    pt_format(event, sizeof event, "{\"attempt\":%u}", connection->attempt);
     status = pt_core_emit_json(core, handle, PT_EVENT_CONNECTION_RECONNECT, event);
     if (status != PT_OK) { /* (memory short) the glue was not told: the attempt waits a little */
       connection->retry_at_ms = now_ms + PT_RECONNECT_RETRY_MS;
