@@ -779,17 +779,21 @@ ${
 Petrichor against the baseline: ${(bundleSize.petrichor.total / bundleSize.baseline.total).toFixed(2)} ×. Goal (issue 12): ≤ 60 KB gzip.
 Method: \`bench/bundle-size.mjs\`; the parts are each string gzipped on its own, the SDK the rest.
 
-Where the bytes are and what was tried (2026-12-02). The wasm core is most of it: gzip of the
+Where the bytes are and what was tried (2026-12-03). The wasm core is most of it: gzip of the
 module itself is as large as its base64 string's (base64 of gzip costs nothing once the bundle is
 gzipped again). Cut so far: \`-Oz\` (91 → 81 KB), emmalloc for dlmalloc (−2.3 KB), libsrtp2's load-time
-self-tests left to our tests (−1.3 KB), the media worker's script minified (17.2 → 13.2 KB). Browser
-hosts sending from the media worker added the encoders and the sender to its script (12.8 → 15.4 KB)
-and 0.8 KB to the SDK; the encoders stay in the SDK too, for browsers without the worker. The next
-levers, by size in the module: musl's float parsing and printing that cJSON's \`strtod\`, \`sprintf\`
-and \`sscanf\` pull in with 128-bit soft-float (\`__floatscan\`, \`fmt_fp\`, \`printf_core\`,
-\`__divtf3\`…: ~19 KB of 154 KB of code); cJSON's printer and parser (~9 KB); the largest functions of
-our own (\`pt_stream_receive_feedback\` 7 KB). Below 60 KB in all would also need the SDK's 35 KB of
-JavaScript about halved.`
+self-tests left to our tests (−1.3 KB); then the C library's floating-point text code, which cJSON's
+\`strtod\`, \`sprintf\` and \`sscanf\` and libsrtp2's report formatting pulled in with 128-bit soft-float
+(\`__floatscan\`, \`fmt_fp\`, \`__divtf3\`…, 25 KB of 143 KB of code): the core formats with a small
+snprintf of its own (\`src/core/text_format.c\`), cJSON's numbers go through \`src/core/json_numbers.c\`,
+and libsrtp2's reports, which nothing reads, are dropped (76.8 → 63.9 KB); link-time optimisation then
+removed those reports' calls and messages and some dead code (→ 61.7 KB). \`wasm-opt --converge\`
+saves 0.2 KB more. The media worker's script is minified (17.2 → 13.2 KB); browser hosts sending from
+the media worker added the encoders and the sender to it (12.8 → 15.4 KB) and 0.8 KB to the SDK, and
+the encoders stay in the SDK too, for browsers without the worker. Of the module's 112 KB of code,
+some 62 KB is the core's own (20 KB of it the exports' glue), 12 KB libsrtp2, 9 KB cJSON, the rest the
+C library and the allocator. Below 60 KB in all would need the module halved and the SDK's 36 KB
+of JavaScript too: not a matter of build flags any more.`
 }
 `;
 
