@@ -1,7 +1,7 @@
 // What a browser app downloads for Petrichor, against Epic's Pixel Streaming frontend library (the
 // baseline): each bundled by esbuild (minified, ES module, every import followed) from an entry that
 // imports the library's main export, then compressed with gzip -9 as a server would send it.
-// Petrichor's bundle carries its wasm core (gzipped, base64) and its media worker's code as strings
+// Petrichor's bundle carries its wasm core (in LZMA, base64) and its media worker's code as strings
 // (js/browser.js); the rows split the total into those and the rest of the SDK's JavaScript.
 // esbuild and the baseline come from the npm registry, installed once into the test cache.
 import { join } from "node:path";

@@ -5,7 +5,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { PACKAGES, ROOT, ensureNpmPackages, ensureSourcePackages, ensureSystemPackages, log } from "./deps.mjs";
 import { bundleWorker } from "./worker-bundle.mjs";
 
@@ -91,16 +90,24 @@ export function buildTarget(name, sources, only) {
 export const WASM_FILE = join(ROOT, "dist/petrichor.wasm");
 export const BUNDLED_CORE_FILE = join(ROOT, "dist/petrichor-wasm.js");
 
+/** The bytes in the .lzma format (xz's LZMA1 at its strongest preset), as js/core/lzma.js reads them. */
+export function compressLzma(bytes) {
+  const result = spawnSync("xz", ["--format=lzma", "-9e", "--stdout"], { input: bytes, maxBuffer: 1 << 28 });
+  if (result.status !== 0) throw new Error(`xz failed: ${result.error?.message ?? result.stderr}`);
+  return result.stdout;
+}
+
 /**
- * Writes dist/petrichor-wasm.js, the core gzipped and as a base64 string in an ES module, for the
- * browser entry (js/core/bundled-core.js), when it is missing or older than dist/petrichor.wasm.
+ * Writes dist/petrichor-wasm.js, the core compressed with LZMA (52 KB where gzip -9 makes 62 of it: the
+ * bytes every browser app downloads) and as a base64 string in an ES module, for the browser entry
+ * (js/core/bundled-core.js), when it is missing or older than dist/petrichor.wasm.
  */
 export function writeBundledCore() {
   if (existsSync(BUNDLED_CORE_FILE) && statSync(BUNDLED_CORE_FILE).mtimeMs >= statSync(WASM_FILE).mtimeMs) return;
-  const base64 = gzipSync(readFileSync(WASM_FILE), { level: 9 }).toString("base64");
+  const base64 = compressLzma(readFileSync(WASM_FILE)).toString("base64");
   writeFileSync(
     BUNDLED_CORE_FILE,
-    `// Written by scripts/build.mjs: dist/petrichor.wasm, gzipped, for bundled browser apps.\nexport default "${base64}";\n`,
+    `// Written by scripts/build.mjs: dist/petrichor.wasm, in LZMA, for bundled browser apps.\nexport default "${base64}";\n`,
   );
 }
 

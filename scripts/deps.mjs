@@ -12,7 +12,8 @@ export const CACHE = process.env.PETRICHOR_CACHE || join(process.env.XDG_CACHE_H
 
 /** Debian packages per purpose. */
 export const PACKAGES = {
-  build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev"],
+  // xz-utils: the wasm core in LZMA for bundled browser apps (scripts/build.mjs).
+  build: ["cmake", "make", "gcc", "libc6-dev", "emscripten", "node-acorn", "dpkg-dev", "xz-utils"],
   // pulseaudio: a sound server of its own for the host's audio test; redis-server: the Redis that links
   // several gateway processes in their test; coturn: the TURN server of the relay-only test.
   test: ["chromium", "ffmpeg", "pulseaudio", "redis-server", "coturn"],

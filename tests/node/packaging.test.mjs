@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { decodeLzma } from "../../js/core/lzma.js";
 import rainway from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
 import { walkPackage } from "../helpers/import-graph.mjs";
@@ -62,7 +62,7 @@ test("the tarball holds the built core, its bundled form, the media worker as on
   const wasm = readFileSync(join(installed, "dist/petrichor.wasm"));
   assert.ok(WebAssembly.validate(wasm), "dist/petrichor.wasm is a valid module");
   const { default: base64 } = await import(join(installed, "dist/petrichor-wasm.js"));
-  assert.ok(gunzipSync(Buffer.from(base64, "base64")).equals(wasm), "the bundled core is the same module");
+  assert.ok(Buffer.from(decodeLzma(Buffer.from(base64, "base64"))).equals(wasm), "the bundled core is the same module");
   // The media worker as one script: what the build makes of js/platform/media-worker.js now, and it runs
   // as a classic script (no import or export left).
   assert.equal(readFileSync(join(installed, "dist/petrichor-media-worker.js"), "utf8"), mediaWorkerModule(), "the bundled media worker is stale");
