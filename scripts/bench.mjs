@@ -792,9 +792,11 @@ saves 0.2 KB more. The bundle now carries the module in LZMA (\`xz -9e\`) instea
 decoder of our own (\`js/core/lzma.js\`, 1.4 KB of the bundle, imported with the module, not before:
 placed ahead of the media worker's script it cost 3.6 KB, as it pushed the SDK's code out of gzip's
 32 KB window from the copies of it in that script): 61.7 → 51.4 KB, for some 40 ms of the main thread
-once, cold, at the first connect (10 ms warm, in Node). The media worker's script is minified (17.2 → 13.2 KB); browser hosts sending from
-the media worker added the encoders and the sender to it (12.8 → 15.4 KB) and 0.8 KB to the SDK, and
-the encoders stay in the SDK too, for browsers without the worker. Of the module's 112 KB of code,
+once, cold, at the first connect (10 ms warm, in Node). The media worker's script is minified (17.2 →
+13.2 KB); browser hosts sending from the media worker added the encoders and the sender to it (12.8 →
+15.4 KB) and 0.8 KB to the SDK, and the encoders stay in the SDK too, for browsers without the
+worker; bundling it with esbuild, which keeps only what the worker uses, instead of joining whole
+modules, took it to 12.2 KB. Of the module's 112 KB of code,
 some 62 KB is the core's own (20 KB of it the exports' glue), 12 KB libsrtp2, 9 KB cJSON, the rest the
 C library and the allocator. Below 60 KB in all would need some 44 KB less: the module and the
 SDK's 37 KB of JavaScript each made much smaller, not a matter of build flags any more.`
