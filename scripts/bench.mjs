@@ -772,7 +772,7 @@ ${
 | --- | --- | --- |
 | Petrichor (\`js/browser.js\`: everything) | ${kb(bundleSize.petrichor.total)} | ${kb(bundleSize.petrichor.minifiedBytes)} |
 | … of which the wasm core (embedded, in LZMA and base64) | ${kb(bundleSize.petrichor.wasm)} | |
-| … of which the media worker's code (embedded as a string, minified at build time) | ${kb(bundleSize.petrichor.worker)} | |
+| … of which the media worker's code (embedded as a string, bundled and minified at build time) | ${kb(bundleSize.petrichor.worker)} | |
 | … of which the rest of the SDK | ${kb(bundleSize.petrichor.sdk)} | |
 | baseline: Epic's Pixel Streaming frontend (\`${bundleSize.baseline.name}\`, everything it exports) | ${kb(bundleSize.baseline.total)} | ${kb(bundleSize.baseline.minifiedBytes)} |
 

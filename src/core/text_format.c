@@ -98,10 +98,16 @@ static int significant_digits(double magnitude, int precision, char *digits) {
 
 /* printf's %.<precision>g of value. */
 static void put_general(text_sink *sink, double value, int precision) {
-  if (isnan(value)) return put(sink, "nan", 3);
+  if (isnan(value)) {
+    put(sink, "nan", 3);
+    return;
+  }
   if (signbit(value)) put_char(sink, '-');
   double magnitude = fabs(value);
-  if (isinf(magnitude)) return put(sink, "inf", 3);
+  if (isinf(magnitude)) {
+    put(sink, "inf", 3);
+    return;
+  }
   char digits[MAX_PRECISION], exponent_digits[20];
   int exponent = 0;
   if (magnitude == 0)
@@ -169,6 +175,7 @@ int pt_vformat(char *out, size_t capacity, const char *format, va_list args) {
       put_unsigned(&sink, va_arg(args, unsigned));
     } else if (*f == 's' && width == 0 && precision < 0) {
       const char *text = va_arg(args, const char *);
+      if (text == NULL) text = "(null)"; /* as the C library prints it */
       put(&sink, text, strlen(text));
     } else if (*f == 'x' && zero_pad && width <= 8 && precision < 0) {
       put_hex(&sink, va_arg(args, unsigned), width);

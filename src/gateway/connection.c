@@ -127,7 +127,7 @@ static int fail_attempt(pt_core *core, pt_handle handle, pt_attempt *attempt, in
   char target[24], short_form[PT_REQUEST_FAILED_MAX + 1];
   pt_peer_id_format(attempt->peer, target, sizeof target);
   pt_format(short_form, sizeof short_form, "{\"requestId\":\"%s\",\"target\":\"%s\",\"code\":%d,\"error\":\"%s\"}",
-           attempt->request_id, target, code, pt_error_name(code)); /* ids are digits, no escaping */
+            attempt->request_id, target, code, pt_error_name(code)); /* ids are digits, no escaping */
   cJSON *event = cJSON_CreateObject();
   cJSON_AddStringToObject(event, "requestId", attempt->request_id);
   cJSON_AddStringToObject(event, "target", target);

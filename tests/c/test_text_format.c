@@ -43,6 +43,9 @@ static void test_the_core_formats(void) {
   CHECK_STR(out, "-2147483648 2147483647 0 100%");
   CHECK_EQ(pt_format(out, sizeof out, "u%04x u%04x %08x", 0x1fu, 0xabcdeu, 7u), 21);
   CHECK_STR(out, "u001f uabcde 00000007");
+  const char *volatile nothing = NULL;
+  CHECK_EQ(pt_format(out, sizeof out, "%s %1.15g %1.15g %1.15g", nothing, NAN, INFINITY, -INFINITY), 19);
+  CHECK_STR(out, "(null) nan inf -inf");
 }
 
 static void test_truncation_as_snprintf(void) {
