@@ -1,5 +1,5 @@
 /* The number text cJSON reads and writes, without the C library's floating-point scanner and formatter
- * (which bring 128-bit soft-float code into the wasm module: some 17 KB of its 143 KB of code).
+ * (which bring 128-bit soft-float code into the wasm module: some 20 KB of its 143 KB of code).
  * cJSON.c is compiled with cjson_numbers.h forced in, which routes its strtod, sprintf and sscanf here.
  * Integers up to 2^53 read and print exactly, as do decimals of up to 15 digits with exponents within
  * ±22; other numbers read and print to within a few units in the last place (the core's own numbers
