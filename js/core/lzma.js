@@ -237,5 +237,6 @@ export function decodeLzma(input) {
     room(length);
     for (let from = position - rep0 - 1; length > 0; length--) output[position++] = output[from++];
   }
+  if (known && position < size) throw new Error("LZMA: the stream ended before the size its header gives");
   return known ? output : output.slice(0, position);
 }

@@ -57,6 +57,9 @@ test("a size in the header is honoured: the output is exactly that long, never l
       assert.match(error.message, /more data than the header says/);
     }
   }
+  const longer = Buffer.from(packed);
+  longer.writeBigUInt64LE(BigInt(bytes.length + 1), 5);
+  assert.throws(() => decodeLzma(longer), /ended before the size its header gives/);
   const huge = Buffer.from(packed);
   huge.writeBigUInt64LE(1n << 40n, 5);
   assert.throws(() => decodeLzma(huge), /too large/);
