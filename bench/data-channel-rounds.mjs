@@ -9,6 +9,7 @@ import { nextEvent } from "../tests/helpers/events.mjs";
 const within = stepTimeLimit("data-channel rate");
 
 const HIGH_WATER = 1024 * 1024; // the raw sender keeps the same buffer limits as the SDK's
+const PUMP_POLL_MS = 5; // and polls as it does (js/sdk/data-channel.js)
 const LOW_WATER = 256 * 1024;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -71,8 +72,10 @@ function arrivals(listen) {
 }
 
 /**
- * A raw sender with the SDK's flow control (js/platform/rtc.js): bufferedAmount is read only once what
- * was sent since the last read may have filled half the high-water mark; above it, the low-water event.
+ * A raw sender with the SDK's flow control (js/platform/rtc.js, js/sdk/data-channel.js): bufferedAmount
+ * is read only once what was sent since the last read may have filled half the high-water mark; above
+ * it, the low-water event or, as the SDK polls while it has a backlog, 5 ms, whichever comes first (a
+ * low-water event that never came once hung this bench).
  */
 function rawSender(channel) {
   let buffered = 0;
@@ -80,7 +83,15 @@ function rawSender(channel) {
     for (let sent = 0; sent < count; ) {
       if (buffered > HIGH_WATER / 2) buffered = channel.bufferedAmount;
       if (buffered > HIGH_WATER) {
-        await new Promise((resolve) => channel.addEventListener("bufferedamountlow", resolve, { once: true }));
+        await new Promise((resolve) => {
+          const timer = setTimeout(done, PUMP_POLL_MS);
+          function done() {
+            clearTimeout(timer);
+            channel.removeEventListener("bufferedamountlow", done);
+            resolve();
+          }
+          channel.addEventListener("bufferedamountlow", done, { once: true });
+        });
         buffered = channel.bufferedAmount;
         continue;
       }
