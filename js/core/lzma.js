@@ -2,10 +2,10 @@
 // stream), for the wasm core a bundled browser app carries (js/core/bundled-core.js): 15 % smaller in
 // LZMA than in gzip, and browsers' DecompressionStream has no LZMA. It
 // decodes our own build's output, not input from the network; corrupt input throws, and the output
-// never grows past the size the header gives (or MAX_UNKNOWN_SIZE, when it gives none).
+// never grows past the size the header gives, nor past MAX_SIZE.
 // The algorithm is Igor Pavlov's, as specified by the LZMA SDK's LzmaSpec.
 
-const MAX_UNKNOWN_SIZE = 64 * 1024 * 1024;
+const MAX_SIZE = 64 * 1024 * 1024;
 const PROBABILITY_BITS = 11;
 const HALF = 1 << (PROBABILITY_BITS - 1);
 const MOVE_BITS = 5;
@@ -123,7 +123,7 @@ export function decodeLzma(input) {
   }
   if (known) {
     for (let i = 7; i >= 0; i--) size = size * 256 + input[5 + i];
-    if (size > MAX_UNKNOWN_SIZE) throw new Error("LZMA: too large");
+    if (size > MAX_SIZE) throw new Error("LZMA: too large");
   }
   let output = new Uint8Array(known ? size : 65536);
   let position = 0;
@@ -151,8 +151,9 @@ export function decodeLzma(input) {
 
   const room = (count) => {
     if (position + count <= output.length) return;
-    if (known || position + count > MAX_UNKNOWN_SIZE) throw new Error("LZMA: more data than the header says");
-    const grown = new Uint8Array(Math.min(MAX_UNKNOWN_SIZE, Math.max(output.length * 2, position + count)));
+    if (known) throw new Error("LZMA: more data than the header says");
+    if (position + count > MAX_SIZE) throw new Error("LZMA: too large");
+    const grown = new Uint8Array(Math.min(MAX_SIZE, Math.max(output.length * 2, position + count)));
     grown.set(output);
     output = grown;
   };
