@@ -90,7 +90,7 @@ function rawSender(channel) {
             channel.removeEventListener("bufferedamountlow", done);
             resolve();
           }
-          channel.addEventListener("bufferedamountlow", done, { once: true });
+          channel.addEventListener("bufferedamountlow", done);
         });
         buffered = channel.bufferedAmount;
         continue;

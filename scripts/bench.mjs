@@ -784,8 +784,8 @@ module itself is as large as its base64 string's (base64 of compressed bytes cos
 bundle is gzipped again). Cut so far: \`-Oz\` (91 → 81 KB), emmalloc for dlmalloc (−2.3 KB), libsrtp2's load-time
 self-tests left to our tests (−1.3 KB); then the C library's floating-point text code, which cJSON's
 \`strtod\`, \`sprintf\` and \`sscanf\` and libsrtp2's report formatting pulled in with 128-bit soft-float
-(\`__floatscan\`, \`fmt_fp\`, \`__divtf3\`…: with them gone the code went from 143 to 117 KB): the core formats with a small
-snprintf of its own (\`src/core/text_format.c\`), cJSON's numbers go through \`src/core/json_numbers.c\`,
+(\`__floatscan\`, \`fmt_fp\`, \`__divtf3\`…: with them gone the code went from 143 to 117 KB):
+the core formats with a small snprintf of its own (\`src/core/text_format.c\`), cJSON's numbers go through \`src/core/json_numbers.c\`,
 and libsrtp2's reports, which nothing reads, are dropped (76.8 → 63.9 KB); link-time optimisation then
 removed those reports' calls and messages and some dead code (→ 61.7 KB). \`wasm-opt --converge\`
 saves 0.2 KB more. The bundle now carries the module in LZMA (\`xz -9e\`) instead of gzip, unpacked by a
@@ -796,8 +796,8 @@ once, cold, at the first connect (10 ms warm, in Node). The media worker's scrip
 13.2 KB); browser hosts sending from the media worker added the encoders and the sender to it (12.8 →
 15.4 KB) and 0.8 KB to the SDK, and the encoders stay in the SDK too, for browsers without the
 worker; bundling it with esbuild, which keeps only what the worker uses, instead of joining whole
-modules, took it to 12.2 KB. Of the module's 112 KB of code, some 62 KB is the core's own (20 KB of it the exports' glue), 12 KB libsrtp2, 9 KB cJSON, the rest the
-C library and the allocator. Below 60 KB in all would need some 44 KB less: the module and the
+modules, took it to 12.2 KB. Of the module's 112 KB of code, some 62 KB is the core's own (20 KB of
+it the exports' glue), 12 KB libsrtp2, 9 KB cJSON, the rest the C library and the allocator. Below 60 KB in all would need some 44 KB less: the module and the
 SDK's 37 KB of JavaScript each made much smaller, not a matter of build flags any more.`
 }
 `;

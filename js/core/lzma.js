@@ -27,9 +27,12 @@ class RangeDecoder {
     if (this.code === this.range) throw new Error("LZMA: corrupt stream");
   }
 
-  #next() {
+  /** Keeps range above 2^24, taking in the next byte of the stream. */
+  #normalize() {
+    if (this.range >= TOP) return;
     if (this.position >= this.bytes.length) throw new Error("LZMA: truncated stream");
-    return this.bytes[this.position++];
+    this.range = (this.range << 8) >>> 0;
+    this.code = ((this.code << 8) | this.bytes[this.position++]) >>> 0;
   }
 
   bit(probabilities, index) {
@@ -46,10 +49,7 @@ class RangeDecoder {
       probabilities[index] = probability - (probability >>> MOVE_BITS);
       bit = 1;
     }
-    if (this.range < TOP) {
-      this.range = (this.range << 8) >>> 0;
-      this.code = ((this.code << 8) | this.#next()) >>> 0;
-    }
+    this.#normalize();
     return bit;
   }
 
@@ -64,10 +64,7 @@ class RangeDecoder {
         bit = 1;
       }
       result = ((result << 1) | bit) >>> 0;
-      if (this.range < TOP) {
-        this.range = (this.range << 8) >>> 0;
-        this.code = ((this.code << 8) | this.#next()) >>> 0;
-      }
+      this.#normalize();
     }
     return result;
   }
@@ -234,7 +231,6 @@ export function decodeLzma(input) {
     }
     length += MATCH_MIN_LENGTH;
     if (rep0 >= position) throw new Error("LZMA: corrupt stream");
-    if (known && position + length > size) throw new Error("LZMA: more data than the header says");
     room(length);
     for (let from = position - rep0 - 1; length > 0; length--) output[position++] = output[from++];
   }

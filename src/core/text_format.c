@@ -165,15 +165,16 @@ int pt_vformat(char *out, size_t capacity, const char *format, va_list args) {
       for (precision = 0, f++; is_digit(*f); f++) precision = precision * 10 + (*f - '0');
     }
     if (*f == 'l' && f[1] == 'g') f++; /* %lg is %g */
-    if (*f == '%' && width == 0 && precision < 0) {
+    const int plain = width == 0 && precision < 0; /* what %%, %d, %i, %u and %s allow */
+    if (*f == '%' && plain) {
       put_char(&sink, '%');
-    } else if ((*f == 'd' || *f == 'i') && width == 0 && precision < 0) {
+    } else if ((*f == 'd' || *f == 'i') && plain) {
       int value = va_arg(args, int);
       if (value < 0) put_char(&sink, '-');
       put_unsigned(&sink, value < 0 ? (uint64_t)(-(int64_t)value) : (uint64_t)value);
-    } else if (*f == 'u' && width == 0 && precision < 0) {
+    } else if (*f == 'u' && plain) {
       put_unsigned(&sink, va_arg(args, unsigned));
-    } else if (*f == 's' && width == 0 && precision < 0) {
+    } else if (*f == 's' && plain) {
       const char *text = va_arg(args, const char *);
       if (text == NULL) text = "(null)"; /* as the C library prints it */
       put(&sink, text, strlen(text));
