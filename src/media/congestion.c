@@ -61,7 +61,7 @@
 #define PEAK_HALF_LIFE_MS 30000.0
 #define SILENCE_MIN_MS 500.0      /* no report for this long (or 3 RTTs) while sending: halve the estimate */
 #define LOSS_FLOOR_OF_ACKED 0.5   /* a loss-based decrease keeps at least this share of the received rate */
-#define LOSS_OVERLOAD_SHARE 0.5   /* received below this share of the target, with... */
+#define LOSS_OVERLOAD_SHARE 0.5   /* received below this share of what was sent and the target, with... */
 #define LOSS_OVERLOAD 0.3         /* ...this much loss lately: the path is overloaded now */
 #define RECENT_LOSS_MS 150.0     /* "lately": packets sent this long before the newest reported one... */
 #define RECENT_LOSS_PACKETS 5     /* ...at least this many of them */
@@ -150,10 +150,12 @@ struct pt_congestion {
   double peak_bps, peak_ms; /* the highest received rate lately (halving every PEAK_HALF_LIFE_MS) */
   int report_seen;       /* a report arrived: silence after it means a blocked path */
   double last_report_ms, silence_cut_ms;
+  double in_flight_since_ms; /* send time of the oldest packet no report has covered yet */
   int fresh_loss_valid;  /* loss among the packets sent since the last loss-based decrease */
   double fresh_loss;
   int recent_loss_valid; /* loss among the packets sent in the last RECENT_LOSS_MS before the newest reported */
   double recent_loss;
+  double sent_bps;       /* what was sent over the loss window (0: nothing known) */
 
   int rtt_valid;
   double rtt_ms;
@@ -486,11 +488,11 @@ static int timing_usable(pt_congestion *c, double offset_ms, int anchor) {
  * were in reports that got lost: the received rate is scaled up by the share that has feedback. */
 static void feedback_scan(pt_congestion *c) {
   c->loss_valid = c->fresh_loss_valid = c->recent_loss_valid = 0;
-  c->loss = c->fresh_loss = c->recent_loss = 0;
+  c->loss = c->fresh_loss = c->recent_loss = c->sent_bps = 0;
   c->coverage = 1;
   if (!c->any_reported) return;
   double count = 0, lost = 0, known_bytes = 0, unknown_bytes = 0, fresh_count = 0, fresh_lost = 0;
-  double recent_count = 0, recent_lost = 0;
+  double recent_count = 0, recent_lost = 0, oldest_age = 0;
   int64_t seq = c->highest_reported;
   for (uint32_t i = 0; i < PT_CONGESTION_HISTORY; i++, seq--) {
     if (seq <= c->highest_sent - (int64_t)PT_CONGESTION_HISTORY) break;
@@ -498,6 +500,7 @@ static void feedback_scan(pt_congestion *c) {
     if (!p) continue;
     double age = c->highest_reported_send_ms - p->send_ms;
     if (age > LOSS_MAX_WINDOW_MS || (age > LOSS_WINDOW_MS && count >= LOSS_MIN_PACKETS)) break;
+    if (age > oldest_age) oldest_age = age;
     if (p->state == PKT_UNREPORTED) {
       unknown_bytes += p->bytes;
       continue;
@@ -528,6 +531,7 @@ static void feedback_scan(pt_congestion *c) {
     c->fresh_loss = fresh_lost / fresh_count;
   }
   if (known_bytes + unknown_bytes > 0) c->coverage = maximum(known_bytes / (known_bytes + unknown_bytes), MIN_COVERAGE);
+  c->sent_bps = (known_bytes + unknown_bytes) * 8000.0 / maximum(oldest_age, RECENT_RATE_BINS * RATE_BIN_MS);
 }
 
 /* ---- AIMD on the delay signal ---- */
@@ -654,12 +658,14 @@ static void loss_update(pt_congestion *c, double now) {
       double loss = c->loss_decrease_valid ? c->fresh_loss : c->loss;
       double decreased = c->target_bps * (1 - 0.5 * loss);
       if (c->acked_valid) {
-        /* Never below half of what gets through; and when that is less than half the target over bins that
-         * were all busy, with much of what was sent lately lost (a queue overflowing after a drop in capacity,
-         * not a loss the window still remembers), no more than it, paced no faster until it drains. */
+        /* Never below half of what gets through; and when that is less than half of what was sent (and of
+         * the target) over bins that were all busy, with much of what was sent lately lost (a queue
+         * overflowing after a drop in capacity, not a loss the window still remembers, nor a burst of
+         * random loss while the encoder sends less than the target), no more than it, paced no faster until
+         * it drains. */
         double received = received_now(c);
         int overloaded = c->recent_valid && c->recent_loss_valid && c->recent_loss > LOSS_OVERLOAD &&
-                         received < LOSS_OVERLOAD_SHARE * c->target_bps;
+                         received < LOSS_OVERLOAD_SHARE * minimum(c->target_bps, c->sent_bps);
         if (overloaded && decreased > received) {
           decreased = received;
           c->draining = 1;
@@ -734,7 +740,11 @@ void pt_congestion_on_sent(pt_congestion *c, uint16_t seq, size_t bytes, double 
   /* Reports stopped while packets still go out: the path is blocked (a capacity cut can stall it for seconds,
    * with nothing arriving to report on). Halve, once per silence interval, until reports come back. */
   double silence = maximum(SILENCE_MIN_MS, 3.0 * rtt_of(c));
-  if (c->report_seen && now - c->last_report_ms > silence && now - c->silence_cut_ms > silence) {
+  /* (Silence after the sender itself paused is no sign: it counts from the first packet after the pause.) */
+  int all_reported = !c->any_sent || (c->any_reported && c->highest_reported >= c->highest_sent);
+  if (all_reported) c->in_flight_since_ms = now;
+  double quiet_since = maximum(c->last_report_ms, c->in_flight_since_ms);
+  if (c->report_seen && now - quiet_since > silence && now - c->silence_cut_ms > silence) {
     c->silence_cut_ms = now;
     c->delay_bps = clamp(c->delay_bps / 2, c->config.min_bps, c->config.max_bps);
     c->loss_bps = clamp(minimum(c->loss_bps, c->delay_bps), c->config.min_bps, c->config.max_bps);

@@ -18,6 +18,7 @@ typedef struct pt_packet_fifo {
 struct pt_pacer {
   pt_packet_fifo queues[2]; /* 0: retransmissions, 1: media */
   size_t bytes;
+  uint64_t sent_bytes;      /* every byte that ever left */
   double budget_bytes;      /* may go negative: a packet larger than the budget still leaves, then the rate catches up */
   double last_ms;
   int timed;
@@ -86,6 +87,7 @@ int pt_pacer_send(pt_pacer *p, double now_ms, double rate_bps, pt_pacer_emit emi
     }
     pt_paced_packet *item = at(q, 0);
     p->budget_bytes -= (double)item->length;
+    p->sent_bytes += item->length;
     int status = emit(context, item->data, item->length, k == 0);
     pop_front(p, q);
     if (status != PT_OK) return status;
@@ -100,3 +102,5 @@ double pt_pacer_deadline(const pt_pacer *p, double rate_bps) {
 }
 
 size_t pt_pacer_queued_bytes(const pt_pacer *p) { return p == NULL ? 0 : p->bytes; }
+
+uint64_t pt_pacer_sent_bytes(const pt_pacer *p) { return p == NULL ? 0 : p->sent_bytes; }

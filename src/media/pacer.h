@@ -35,4 +35,8 @@ double pt_pacer_deadline(const pt_pacer *p, double rate_bps);
 /* Bytes waiting. */
 size_t pt_pacer_queued_bytes(const pt_pacer *p);
 
+/* Bytes that have left since the pacer was created (plus the queued bytes: the count once the newest queued
+ * byte has left). */
+uint64_t pt_pacer_sent_bytes(const pt_pacer *p);
+
 #endif

@@ -30,9 +30,12 @@ struct pt_video_sender {
   pt_pacer *pacer;
   pt_congestion *congestion;
   int skipping;                   /* a frame was dropped: drop until a keyframe */
+  int keyframe_open;              /* the frame being packetised is a keyframe */
+  uint64_t keyframe_end;          /* pt_pacer_sent_bytes once the last keyframe's last byte has left */
   int keyframe_wanted;
   double last_keyframe_ask_ms, last_keyframe_ms;
   double announced_bps, last_announce_ms;
+  double previous_announced_bps;  /* the ask before the last */
   int started;                    /* a frame went out: reports (and pacing) begin */
   double next_report_ms;
   int have_echo;                  /* the client's last report time, to echo */
@@ -93,12 +96,24 @@ static double target_bps(const pt_video_sender *s) { return pt_congestion_target
 /* The measured round-trip time, or a guess until the first one. */
 static double rtt_or_default(const pt_video_sender *s) { return s->rtt_ms > 0 ? s->rtt_ms : 100.0; }
 
+/* The share of what left lately that was recovery (resends and parity), at most MAX_OVERHEAD_SHARE. */
+static double overhead_share(const pt_video_sender *s) {
+  double total = s->sent_media + s->sent_overhead;
+  double share = total > 0 ? s->sent_overhead / total : 0;
+  return share < MAX_OVERHEAD_SHARE ? share : MAX_OVERHEAD_SHARE;
+}
+
 /* The controller's pacing rate, but not below 1.5 × what the encoder makes once it had a second to
  * follow the last request: an encoder that cannot go as low as the target (a floor at its picture size)
  * must not build a standing queue here, which would only turn into dropped frames and keyframes. */
 static double at_least_the_input(const pt_video_sender *s, double paced) {
   double input = 1.5 * s->input_bps;
-  int settled = s->input_since_ms - s->last_announce_ms > ENCODER_FOLLOW_MS;
+  /* Not following: making more than 1.5 × anything asked within the last ENCODER_FOLLOW_MS (a following
+   * encoder still at the rate asked before that is given the time), or a second past the last ask. */
+  double asked = s->announced_bps;
+  if (s->input_since_ms - s->last_announce_ms <= ENCODER_FOLLOW_MS && s->previous_announced_bps > asked)
+    asked = s->previous_announced_bps;
+  int settled = s->input_since_ms - s->last_announce_ms > ENCODER_FOLLOW_MS || s->input_bps > 1.5 * asked;
   return settled && input > paced ? input : paced;
 }
 static double pacing_bps(const pt_video_sender *s) {
@@ -134,7 +149,15 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   }
   /* The queue drains at the pacing rate, as long as the link keeps up (when it does not, the controller
    * lowers both). */
-  double paced_ms = (double)pt_pacer_queued_bytes(s->pacer) * 8000.0 / judging_bps(s);
+  /* A keyframe may take longer than the limit to pace out at a low rate; it was let in, so the frames after
+   * it are judged by the queue they and others after it build: dropping them for the keyframe's own bytes
+   * would waste it and bring another, as large (keyframes only, at the lowest rates). Not while a queue in
+   * the network drains: then what follows the keyframe would refill it. */
+  uint64_t left = pt_pacer_sent_bytes(s->pacer);
+  double queued = (double)pt_pacer_queued_bytes(s->pacer);
+  if (!keyframe && s->keyframe_end > left && !pt_congestion_draining(s->congestion)) queued -= (double)(s->keyframe_end - left);
+  if (queued < 0) queued = 0;
+  double paced_ms = queued * 8000.0 / judging_bps(s);
   double queued_ms = paced_ms + (double)channel_buffered * 8000.0 / judging_bps(s);
   /* What left but was not reported yet may sit in the transport's own queue (SCTP keeps one that
    * bufferedAmount does not show, and stalls for seconds after heavy loss): beyond a round trip and
@@ -153,6 +176,7 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
     return 0;
   }
   s->skipping = 0;
+  s->keyframe_open = keyframe;
   if (keyframe) {
     s->stats.keyframes++;
     s->last_keyframe_ms = now_ms;
@@ -245,6 +269,8 @@ int pt_video_sender_end_frame(pt_video_sender *s, double now_ms, pt_video_send s
   if (s == NULL) return PT_ERR_INVALID_ARGUMENT;
   int status = flush_group(s, now_ms);
   s->group_size = 0;
+  if (s->keyframe_open) s->keyframe_end = pt_pacer_sent_bytes(s->pacer) + pt_pacer_queued_bytes(s->pacer);
+  s->keyframe_open = 0;
   return status != PT_OK ? status : pt_video_sender_poll(s, now_ms, send, context);
 }
 
@@ -325,11 +351,7 @@ static double next_keyframe_ask_ms(const pt_video_sender *s) {
 /* The encoder's share of the target: what resends and parity lately took is left for them, as libwebrtc
  * does, so that all the sender puts on the path stays within the target (after a capacity cut, recovery
  * traffic on top of an encoder at the full target kept the bottleneck's queue full). */
-static double encoder_bps(const pt_video_sender *s) {
-  double total = s->sent_media + s->sent_overhead;
-  double overhead = total > 0 ? s->sent_overhead / total : 0;
-  return target_bps(s) * (1.0 - (overhead < MAX_OVERHEAD_SHARE ? overhead : MAX_OVERHEAD_SHARE));
-}
+static double encoder_bps(const pt_video_sender *s) { return target_bps(s) * (1.0 - overhead_share(s)); }
 
 /* When the encoder's rate may be changed (-1: no change worth one): down quickly (the link is suffering), up
  * calmly (each step up is a probe). */
@@ -356,6 +378,7 @@ int pt_video_sender_take_bitrate(pt_video_sender *s, double now_ms, double *bps)
   if (s == NULL || bps == NULL) return 0;
   double target = encoder_bps(s), due = next_announce_ms(s);
   if (due < 0 || now_ms < due) return 0;
+  s->previous_announced_bps = s->announced_bps;
   s->announced_bps = target;
   s->last_announce_ms = now_ms;
   *bps = target;
