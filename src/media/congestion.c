@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "media/queue_delay.h"
 
 /* Inter-arrival grouping (libwebrtc InterArrival). */
 #define GROUP_SEND_MS 5.0         /* packets sent within this of a group's first belong to it */
@@ -29,6 +30,8 @@
 #define OVERUSE_TIME_MS 10.0
 /* AIMD rate control (section 6, libwebrtc AimdRateControl and LinkCapacityEstimator). */
 #define BETA 0.85
+#define QUEUE_DRAIN_MS 500.0      /* a decrease leaves room to drain the standing queue in about this long... */
+#define MIN_DRAIN_SHARE 0.5       /* ...cutting at most to this share of 0.85 x the received rate */
 #define INCREASE_LN 0.0769610411361284 /* ln(1.08): 8 % per second */
 #define RECOVERY_LN 0.262364264467491  /* ln(1.3): 30 % per second, far below the capacity learned (after a collapse) */
 #define MIN_INCREASE_BPS_PER_S 4000.0
@@ -155,7 +158,7 @@ struct pt_congestion {
   double fresh_loss;
   int recent_loss_valid; /* loss among the packets sent in the last RECENT_LOSS_MS before the newest reported */
   double recent_loss;
-  double sent_bps;       /* what was sent over the loss window (0: nothing known) */
+  double sent_bps;       /* what was sent over RECENT_LOSS_MS before the newest reported packet */
 
   int rtt_valid;
   double rtt_ms;
@@ -168,6 +171,7 @@ struct pt_congestion {
   int capacity_valid;
   double capacity_kbps, capacity_dev;
   int draining; /* cut since the path was last seen uncongested: pacing at PT_CONGESTION_DRAIN_PACING_FACTOR */
+  pt_queue_delay queue; /* the standing queue, from one-way delays */
 
   /* loss-based */
   double loss_bps;
@@ -492,7 +496,7 @@ static void feedback_scan(pt_congestion *c) {
   c->coverage = 1;
   if (!c->any_reported) return;
   double count = 0, lost = 0, known_bytes = 0, unknown_bytes = 0, fresh_count = 0, fresh_lost = 0;
-  double recent_count = 0, recent_lost = 0, oldest_age = 0;
+  double recent_count = 0, recent_lost = 0, recent_bytes = 0;
   int64_t seq = c->highest_reported;
   for (uint32_t i = 0; i < PT_CONGESTION_HISTORY; i++, seq--) {
     if (seq <= c->highest_sent - (int64_t)PT_CONGESTION_HISTORY) break;
@@ -500,7 +504,7 @@ static void feedback_scan(pt_congestion *c) {
     if (!p) continue;
     double age = c->highest_reported_send_ms - p->send_ms;
     if (age > LOSS_MAX_WINDOW_MS || (age > LOSS_WINDOW_MS && count >= LOSS_MIN_PACKETS)) break;
-    if (age > oldest_age) oldest_age = age;
+    if (age <= RECENT_LOSS_MS) recent_bytes += p->bytes;
     if (p->state == PKT_UNREPORTED) {
       unknown_bytes += p->bytes;
       continue;
@@ -531,7 +535,7 @@ static void feedback_scan(pt_congestion *c) {
     c->fresh_loss = fresh_lost / fresh_count;
   }
   if (known_bytes + unknown_bytes > 0) c->coverage = maximum(known_bytes / (known_bytes + unknown_bytes), MIN_COVERAGE);
-  c->sent_bps = (known_bytes + unknown_bytes) * 8000.0 / maximum(oldest_age, RECENT_RATE_BINS * RATE_BIN_MS);
+  c->sent_bps = recent_bytes * 8000.0 / RECENT_LOSS_MS;
 }
 
 /* ---- AIMD on the delay signal ---- */
@@ -572,8 +576,15 @@ static double received_now(const pt_congestion *c) {
   return received;
 }
 
+/* The share of the received rate a decrease keeps so that the standing queue drains in about QUEUE_DRAIN_MS:
+ * at the received rate alone it would stay (0.85 x leaves too little room once resends and keyframes ride on
+ * top, and a full router buffer then drops packets for seconds). */
+static double drain_share(const pt_congestion *c) {
+  return maximum(MIN_DRAIN_SHARE, 1.0 - pt_queue_delay_ms(&c->queue) / QUEUE_DRAIN_MS);
+}
+
 static void delay_decrease(pt_congestion *c, double now) {
-  double decreased = BETA * received_now(c);
+  double decreased = BETA * received_now(c) * drain_share(c);
   if (decreased > c->delay_bps && c->capacity_valid) decreased = BETA * c->capacity_kbps * 1000.0;
   if (c->capacity_valid && c->acked_bps < c->capacity_kbps * 1000.0 - capacity_spread_bps(c))
     c->capacity_valid = 0; /* far below what was learned: the path changed */
@@ -805,7 +816,11 @@ void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entr
       c->timing_rejected++;
       continue;
     }
-    if (usable == 2) fresh = 0; /* re-anchored: earlier samples belong to the old clock */
+    if (usable == 2) { /* re-anchored: earlier samples belong to the old clock */
+      fresh = 0;
+      pt_queue_delay_reset(&c->queue);
+    }
+    if (media) pt_queue_delay_sample(&c->queue, e->arrival_ms - p->send_ms, p->send_ms);
     p->arrival_ms = e->arrival_ms;
     rate_add(c, e->arrival_ms, p->bytes);
     if (media) c->fresh[fresh++] = seq;
@@ -893,4 +908,5 @@ void pt_congestion_stats_of(const pt_congestion *c, pt_congestion_stats *out) {
   out->reports = c->reports;
   out->ignored = c->ignored;
   out->timing_rejected = c->timing_rejected;
+  out->queue_ms = pt_queue_delay_ms(&c->queue);
 }

@@ -8,7 +8,8 @@
  *    between the sender's and the receiver's clocks cancels. The trend, scaled by the number of samples, is
  *    compared with an adaptive threshold (it follows large trends slowly and small ones fast) to signal
  *    overuse, underuse or normal. An AIMD controller turns the signal into the delay-based estimate:
- *    overuse -> decrease to 0.85 x the received rate (measured over the last 500 ms of arrivals, or the last
+ *    overuse -> decrease to 0.85 x the received rate, less the share that drains the standing queue (estimated
+ *    from one-way delays) in about 500 ms, at most half (measured over the last 500 ms of arrivals, or the last
  *    150 ms when every 50 ms of them saw arrivals and carried less: after a drop in capacity the overflowing
  *    queue delivers just what the bottleneck carries now, and the longer window still remembers before), then hold
  *    until the signal is normal again; normal -> increase, 8 %/s while far from the link capacity learned at
@@ -91,6 +92,7 @@ typedef struct pt_congestion_stats {
   double reports;           /* reports applied */
   double ignored;           /* entries for unknown or too-old sequence numbers */
   double timing_rejected;   /* received entries whose arrival time was unusable (not finite, or a jump) */
+  double queue_ms;          /* the standing queue estimated from one-way delays (see media/queue_delay.h) */
 } pt_congestion_stats;
 
 /* Creates a controller at start_bps (PT_ERR_INVALID_ARGUMENT for a null pointer or a bad config,

@@ -36,6 +36,8 @@ struct pt_frame_assembler {
   const uint8_t **payloads; /* scratch for handing out one frame */
   size_t *lengths;
   int started;              /* a packet arrived: base, scan and highest mean something */
+  int expected;             /* the sender said the stream starts at expected_seq (pt_frame_assembler_expect) */
+  uint16_t expected_seq;
   int synced;               /* base is known to start a frame: the packet before it was a marker */
   int64_t base;             /* oldest sequence number still wanted; the window is [base, base + max_packets) */
   int64_t scan;             /* [base, scan) is held, without a marker and, when synced, of base's timestamp */
@@ -461,6 +463,15 @@ int pt_frame_assembler_push_into(pt_frame_assembler *a, const uint8_t *packet, s
     a->started = 1;
     a->base = a->scan = a->highest = wire_seq;
     a->waiting_since_ms = now_ms;
+    if (a->expected && (uint16_t)(wire_seq - a->expected_seq) <= PT_FA_EXPECT_SPAN) {
+      /* the stream's first frame starts at expected_seq: wait for what is missing before this packet */
+      a->base = a->scan = wire_seq - (int64_t)(uint16_t)(wire_seq - a->expected_seq);
+      a->synced = 1;
+      /* the first frame is the encoder's first, a keyframe: ask for one only if it has not come whole
+         within the request interval, as if it had just been asked for */
+      a->requested = 1;
+      a->last_request_ms = now_ms;
+    }
   }
   int64_t seq = extend(a, wire_seq);
   if (seq < a->base && !behind_window(a, seq, wire_seq, now_ms)) {
@@ -562,6 +573,12 @@ void pt_frame_assembler_want_keyframe(pt_frame_assembler *a, double now_ms) {
   a->asked = 1;
   if (!a->started) a->waiting_since_ms = now_ms;
   enter_waiting(a, now_ms);
+}
+
+void pt_frame_assembler_expect(pt_frame_assembler *a, uint16_t seq) {
+  if (a == NULL || a->started) return;
+  a->expected = 1;
+  a->expected_seq = seq;
 }
 
 int pt_frame_assembler_waiting_for_keyframe(const pt_frame_assembler *a) {

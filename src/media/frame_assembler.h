@@ -3,7 +3,8 @@
  * sequence number (RFC 3550 A.1) and grouped into frames: the packets of one RTP timestamp, the last
  * one with the marker bit. A frame is handed out only whole, in order, and only if it starts right
  * after the previous frame's marker packet: the stream's first frame (joined mid-way, its start
- * unknown) and any frame touched by loss are dropped, never handed out with a hole. After loss the
+ * unknown, unless the sender said where the stream starts) and any frame touched by loss are
+ * dropped, never handed out with a hole. After loss the
  * assembler waits for a keyframe (as judged by the caller's classifier) and asks for one,
  * rate-limited. Sans-IO: every call takes the caller's clock (now_ms, never decreasing). */
 #ifndef PT_MEDIA_FRAME_ASSEMBLER_H
@@ -15,6 +16,7 @@
 #define PT_FRAME_ASSEMBLER_MAX_PACKETS 8192u /* largest window: far below half the 16-bit sequence space */
 #define PT_FA_IDLE_MS 30.0        /* nothing arriving for longer: the sender's transport stalls... */
 #define PT_FA_MAX_PAUSE_MS 1000.0 /* ...and (pause_when_idle) a gap's wait pauses, by at most this much in all */
+#define PT_FA_EXPECT_SPAN 64u     /* a first packet this far past the expected start still starts there */
 
 typedef struct pt_frame_assembler_config {
   uint32_t max_packets;         /* reordering window in sequence numbers, 1..PT_FRAME_ASSEMBLER_MAX_PACKETS
@@ -105,6 +107,13 @@ int pt_frame_assembler_lookup(const pt_frame_assembler *a, uint16_t seq, const u
 /* Asks for a keyframe from outside (the decoder lost its way): the next take_keyframe_request says so,
  * within the same rate limit, and frames are dropped until a keyframe. */
 void pt_frame_assembler_want_keyframe(pt_frame_assembler *a, double now_ms);
+
+/* Says, before the first packet, that `seq` is the stream's first sequence number (the sender told the
+ * receiver): a first packet at most PT_FA_EXPECT_SPAN after it starts the window at `seq`, synced, so the
+ * stream's first frame is handed out (if a keyframe) and packets missing before it are waited for; a
+ * keyframe is asked for only if none came whole within keyframe_interval_ms. A first packet anywhere else
+ * (a stale or wrong hint) starts as without it. Ignored once a packet arrived. */
+void pt_frame_assembler_expect(pt_frame_assembler *a, uint16_t seq);
 
 /* 1 while waiting for a keyframe (at the start, and after loss). */
 int pt_frame_assembler_waiting_for_keyframe(const pt_frame_assembler *a);

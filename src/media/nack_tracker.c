@@ -14,11 +14,20 @@ static void remove_at(pt_nack_tracker *t, size_t i) {
   t->missing[i] = t->missing[--t->count];
 }
 
+void pt_nack_tracker_expect(pt_nack_tracker *t, uint16_t seq) {
+  if (t->started) return;
+  t->expected = 1;
+  t->expected_seq = seq;
+}
+
 void pt_nack_tracker_on_packet(pt_nack_tracker *t, uint16_t seq, double now_ms) {
   if (!t->started) {
     t->started = 1;
     t->highest = seq;
-    return;
+    /* a first packet shortly after the expected start: as if the one before the start had arrived */
+    uint16_t past = (uint16_t)(seq - t->expected_seq);
+    if (!t->expected || past == 0 || past > PT_NACK_MAX_MISSING) return;
+    t->highest = (int64_t)seq - past - 1;
   }
   int32_t delta = (uint16_t)(seq - (uint16_t)t->highest);
   if (delta >= 32768) delta -= 65536;

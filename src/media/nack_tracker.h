@@ -20,6 +20,8 @@ typedef struct pt_nack_entry {
 
 typedef struct pt_nack_tracker {
   int started;
+  int expected;                     /* pt_nack_tracker_expect said where the stream starts */
+  uint16_t expected_seq;
   int64_t highest;                  /* extended sequence number of the newest packet */
   pt_nack_entry missing[PT_NACK_MAX_MISSING];
   size_t count;
@@ -31,6 +33,11 @@ typedef int (*pt_nack_wanted)(void *context, uint16_t seq);
 
 /* Empties the tracker. */
 void pt_nack_tracker_init(pt_nack_tracker *t);
+
+/* Says, before the first packet, that the stream starts at seq: when the first packet comes at most
+ * PT_NACK_MAX_MISSING after it, the numbers before it are missing too (the wanted callback drops what the
+ * receiver does not want); otherwise the hint is ignored, as it is once a packet arrived. */
+void pt_nack_tracker_expect(pt_nack_tracker *t, uint16_t seq);
 
 /* Notes a packet's arrival at now_ms: fills its hole, or opens a gap before it. */
 void pt_nack_tracker_on_packet(pt_nack_tracker *t, uint16_t seq, double now_ms);

@@ -74,6 +74,18 @@ static int parse_media(const cJSON *stream, pt_stream_description *d, int video)
   return status;
 }
 
+/* "videoSeq" and "audioSeq": both or neither. */
+static int parse_first_sequences(const cJSON *stream, pt_stream_description *d) {
+  int64_t video = -1, audio = -1;
+  int status = pt_json_get_integer(stream, "videoSeq", 0, 0, UINT16_MAX, -1, &video);
+  if (status == PT_OK) status = pt_json_get_integer(stream, "audioSeq", 0, 0, UINT16_MAX, -1, &audio);
+  if (status == PT_OK && (video < 0) != (audio < 0)) status = PT_ERR_MISSING_FIELD;
+  d->has_first_seq = status == PT_OK && video >= 0;
+  d->video_first_seq = d->has_first_seq ? (uint16_t)video : 0;
+  d->audio_first_seq = d->has_first_seq ? (uint16_t)audio : 0;
+  return status;
+}
+
 static int parse_stream(const cJSON *root, pt_stream_description *d) {
   const cJSON *stream = cJSON_GetObjectItemCaseSensitive(root, "stream");
   if (stream == NULL) return PT_ERR_MISSING_FIELD;
@@ -85,6 +97,7 @@ static int parse_stream(const cJSON *root, pt_stream_description *d) {
   if (status == PT_OK) status = get_u32(stream, "defaultInputLevel", 1, 0, 127, &d->default_input_level);
   if (status == PT_OK) status = get_u32(stream, "videoSsrc", 1, 0, UINT32_MAX, &d->video_ssrc);
   if (status == PT_OK) status = get_u32(stream, "audioSsrc", 1, 0, UINT32_MAX, &d->audio_ssrc);
+  if (status == PT_OK) status = parse_first_sequences(stream, d);
   char key[64];
   if (status == PT_OK) status = pt_json_get_string(stream, "srtpKey", 1, PT_CHARSET_PRINTABLE, key, sizeof key);
   if (status == PT_OK && pt_base64_decode(key, d->srtp_key, sizeof d->srtp_key) != PT_STREAM_KEY_LENGTH) {
@@ -147,6 +160,8 @@ static int add_stream(cJSON *root, const pt_stream_description *d) {
          cJSON_AddNumberToObject(stream, "defaultInputLevel", d->default_input_level) != NULL &&
          cJSON_AddNumberToObject(stream, "videoSsrc", d->video_ssrc) != NULL &&
          cJSON_AddNumberToObject(stream, "audioSsrc", d->audio_ssrc) != NULL &&
+         (!d->has_first_seq || (cJSON_AddNumberToObject(stream, "videoSeq", d->video_first_seq) != NULL &&
+                                cJSON_AddNumberToObject(stream, "audioSeq", d->audio_first_seq) != NULL)) &&
          pt_base64_encode(d->srtp_key, sizeof d->srtp_key, key, sizeof key) == PT_OK &&
          cJSON_AddStringToObject(stream, "srtpKey", key) != NULL && add_media(stream, d, 1) && add_media(stream, d, 0);
 }

@@ -40,6 +40,8 @@ typedef struct pt_stream_description {
   char audio_codec[PT_CODEC_STRING_MAX + 1]; /* "opus"; empty: no audio */
   uint32_t sample_rate, channels;
   uint32_t video_ssrc, audio_ssrc;
+  int has_first_seq;                      /* the RTP sequence numbers the host's media start at are known: */
+  uint16_t video_first_seq, audio_first_seq; /* the client hands out the first frame (see frame_assembler.h) */
   uint8_t srtp_key[PT_STREAM_KEY_LENGTH]; /* this stream's SRTP master key (the channel is DTLS-protected) */
 } pt_stream_description;
 

@@ -165,13 +165,13 @@ static int outbound_codecs(const pt_stream_description *d, pt_codec codecs[2]) {
 }
 
 /* A host stream of a peer, or of none (peer 0: a sender in another core than the peer's), from a complete
- * description (key and SSRCs); its RTP sequence numbers start at random. */
+ * description (key and SSRCs); its RTP sequence numbers start where the description says, or at random. */
 static pt_handle create_outbound(pt_core *core, pt_handle peer, const pt_stream_description *d) {
   pt_codec codecs[2];
   if (outbound_codecs(d, codecs) != PT_OK) return PT_ERR_BAD_VALUE;
   const pt_codec video = codecs[PT_MEDIA_VIDEO], audio = codecs[PT_MEDIA_AUDIO];
-  uint16_t sequences[2];
-  if (pt_random_fill((uint8_t *)sequences, sizeof sequences) != PT_OK) return PT_ERR_RANDOM;
+  uint16_t sequences[2] = {d->video_first_seq, d->audio_first_seq};
+  if (!d->has_first_seq && pt_random_fill((uint8_t *)sequences, sizeof sequences) != PT_OK) return PT_ERR_RANDOM;
   pt_stream *stream = calloc(1, sizeof *stream);
   if (stream == NULL) return PT_ERR_NO_MEMORY;
   stream->peer = peer;
@@ -202,11 +202,17 @@ pt_handle pt_stream_create_outbound(pt_core *core, pt_handle peer, pt_stream_des
   if (outbound_codecs(d, codecs) != PT_OK) return PT_ERR_BAD_VALUE;
   if (ids_in_use(core, peer, d->stream_id, 0)) return PT_ERR_EXISTS;
   uint32_t ssrcs[2];
-  if (pt_srtp_generate_master_key(d->srtp_key, sizeof d->srtp_key) != PT_OK || pt_random_fill((uint8_t *)ssrcs, sizeof ssrcs) != PT_OK) {
+  uint16_t sequences[2];
+  if (pt_srtp_generate_master_key(d->srtp_key, sizeof d->srtp_key) != PT_OK || pt_random_fill((uint8_t *)ssrcs, sizeof ssrcs) != PT_OK ||
+      pt_random_fill((uint8_t *)sequences, sizeof sequences) != PT_OK) {
     return PT_ERR_RANDOM;
   }
   d->video_ssrc = ssrcs[0];
   d->audio_ssrc = ssrcs[1];
+  /* told to the client, whose first frame is then the host's first (joined late, it is only a hint) */
+  d->has_first_seq = 1;
+  d->video_first_seq = sequences[0];
+  d->audio_first_seq = sequences[1];
   while (d->audio_ssrc == d->video_ssrc || d->audio_ssrc == pt_stream_fec_ssrc(d->video_ssrc)) d->audio_ssrc++;
   return create_outbound(core, peer, d);
 }
@@ -233,6 +239,11 @@ static pt_handle create_inbound(pt_core *core, pt_handle peer, const pt_stream_d
   if (status == PT_OK && stream->codec[PT_MEDIA_VIDEO] != 0) {
     status = pt_video_receiver_create(&stream->video_receiver, stream->assembler[PT_MEDIA_VIDEO], d->video_ssrc,
                                       VIDEO_PAYLOAD_TYPE, pt_stream_fec_ssrc(d->video_ssrc), now_ms);
+  }
+  if (status == PT_OK && d->has_first_seq) {
+    pt_frame_assembler_expect(stream->assembler[PT_MEDIA_VIDEO], d->video_first_seq);
+    pt_frame_assembler_expect(stream->assembler[PT_MEDIA_AUDIO], d->audio_first_seq);
+    pt_video_receiver_expect(stream->video_receiver, d->video_first_seq);
   }
   if (status != PT_OK) {
     destroy_stream(stream);

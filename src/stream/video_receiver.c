@@ -62,6 +62,10 @@ int pt_video_receiver_create(pt_video_receiver **out, pt_frame_assembler *assemb
   return PT_OK;
 }
 
+void pt_video_receiver_expect(pt_video_receiver *r, uint16_t first_seq) {
+  if (r != NULL) pt_nack_tracker_expect(&r->nacks, first_seq);
+}
+
 void pt_video_receiver_destroy(pt_video_receiver *r) {
   if (r == NULL) return;
   pt_fec_decoder_destroy(r->fec);

@@ -37,6 +37,10 @@ typedef struct pt_video_receiver_stats {
 int pt_video_receiver_create(pt_video_receiver **out, pt_frame_assembler *assembler, uint32_t media_ssrc,
                              uint8_t payload_type, uint32_t fec_ssrc, double now_ms);
 
+/* Says, before the first packet, where the stream's sequence numbers start: what is missing before the first
+ * packet is NACKed too (see pt_frame_assembler_expect, which the caller tells as well). */
+void pt_video_receiver_expect(pt_video_receiver *r, uint16_t first_seq);
+
 /* Frees it; NULL is ignored. */
 void pt_video_receiver_destroy(pt_video_receiver *r);
 

@@ -45,6 +45,11 @@ static void test_every_type_round_trips(void) {
       d->video_ssrc = 4294967295u;
       d->audio_ssrc = 1;
       for (int i = 0; i < PT_STREAM_KEY_LENGTH; i++) d->srtp_key[i] = (uint8_t)(i * 9);
+      round_trip();
+      CHECK(strstr(text, "Seq") == NULL); /* where the sequence numbers start: said only when known */
+      d->has_first_seq = 1;
+      d->video_first_seq = 65535;
+      d->audio_first_seq = 0;
     }
     round_trip();
   }
@@ -82,6 +87,17 @@ static void test_bad_messages(void) {
   CHECK_EQ(PARSE(json), PT_ERR_MISSING_FIELD);
   snprintf(json, sizeof json, announce, key, ",\"video\":{\"codec\":\"avc1\",\"width\":1,\"height\":1,\"frameRate\":1,\"config\":\"@@@@\"}");
   CHECK_EQ(PARSE(json), PT_ERR_BAD_VALUE);
+  snprintf(json, sizeof json, announce, key, ",\"videoSeq\":1");
+  CHECK_EQ(PARSE(json), PT_ERR_MISSING_FIELD); /* both or neither */
+  snprintf(json, sizeof json, announce, key, ",\"videoSeq\":1,\"audioSeq\":65536");
+  CHECK_EQ(PARSE(json), PT_ERR_BAD_VALUE);
+  snprintf(json, sizeof json, announce, key, ",\"videoSeq\":-1,\"audioSeq\":2");
+  CHECK_EQ(PARSE(json), PT_ERR_BAD_VALUE);
+  snprintf(json, sizeof json, announce, key, ",\"videoSeq\":1.5,\"audioSeq\":2");
+  CHECK(PARSE(json) != PT_OK);
+  snprintf(json, sizeof json, announce, key, ",\"videoSeq\":7,\"audioSeq\":9");
+  CHECK_EQ(PARSE(json), PT_OK);
+  CHECK(parsed.stream.has_first_seq == 1 && parsed.stream.video_first_seq == 7 && parsed.stream.audio_first_seq == 9);
   /* Build refuses what parse refuses. */
   memset(&message, 0, sizeof message);
   message.type = PT_CONTROL_STREAM_JOIN;

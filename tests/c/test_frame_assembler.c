@@ -342,6 +342,75 @@ static void test_starts_waiting_for_a_keyframe(void) {
   pt_frame_assembler_destroy(a);
 }
 
+/* The sender said where the stream starts: its first frame is handed out, whatever overtook it; no keyframe
+ * is asked for while the first one may still come whole. */
+static void test_an_expected_start_hands_out_the_first_frame(void) {
+  size_t n = 0;
+  uint16_t seq = 65534; /* across the wrap */
+  frame(&n, &seq, 0, 3, 40, 1); /* pk[0..2] K0 */
+  frame(&n, &seq, 1, 1, 40, 0); /* pk[3] */
+  pt_frame_assembler *a = make(512, 1 << 20, 0);
+  pt_frame_assembler_expect(a, 65534);
+  push(a, 1, 0); /* the first packet overtaken by the second */
+  push_range(a, 2, 4, 1);
+  CHECK_EQ(got_count, 0);
+  CHECK_EQ(pt_frame_assembler_take_keyframe_request(a, 2), 0);
+  push(a, 0, 3);
+  CHECK_EQ(got_count, 2);
+  expect_frame(0, 0, 3, 1);
+  expect_frame(1, 3, 1, 0);
+  CHECK(counters(a).frames_dropped == 0 && counters(a).lost == 0);
+  CHECK_EQ(pt_frame_assembler_waiting_for_keyframe(a), 0);
+  CHECK_EQ(pt_frame_assembler_take_keyframe_request(a, 1000), 0);
+  pt_frame_assembler_destroy(a);
+
+  /* The first frame lost for good: a keyframe is asked for once the request interval has passed. */
+  a = make(512, 1 << 20, 0);
+  pt_frame_assembler_expect(a, 65534);
+  push(a, 3, 0);
+  CHECK(pt_frame_assembler_deadline(a) <= 500.0);
+  CHECK_EQ(pt_frame_assembler_take_keyframe_request(a, 100), 0);
+  CHECK_EQ(pt_frame_assembler_poll(a, 600, record, NULL), PT_OK);
+  CHECK_EQ(got_count, 0);
+  CHECK_EQ(pt_frame_assembler_take_keyframe_request(a, 600), 1);
+  CHECK_EQ(pt_frame_assembler_waiting_for_keyframe(a), 1);
+  pt_frame_assembler_destroy(a);
+}
+
+/* A start that says nothing of this stream (a stale hint, or one far behind what arrives) is ignored; so is a
+ * first frame that is no keyframe. */
+static void test_an_expected_start_is_only_a_hint(void) {
+  size_t n = 0;
+  uint16_t seq = 1000;
+  frame(&n, &seq, 0, 2, 40, 1); /* pk[0..1] K0 */
+  frame(&n, &seq, 1, 1, 40, 0); /* pk[2] */
+  frame(&n, &seq, 2, 2, 40, 1); /* pk[3..4] K2 */
+  pt_frame_assembler *a = make(512, 1 << 20, 0);
+  pt_frame_assembler_expect(a, (uint16_t)(1000 - PT_FA_EXPECT_SPAN - 1));
+  push_range(a, 0, 5, 0);
+  CHECK_EQ(got_count, 1); /* as without a hint: the first frame's start is unknown */
+  expect_frame(0, 3, 2, 1);
+  CHECK_EQ(counters(a).lost, 0);
+  pt_frame_assembler_destroy(a);
+
+  a = make(512, 1 << 20, 0);
+  pt_frame_assembler_expect(a, 1002); /* a delta first: not decodable */
+  push_range(a, 2, 5, 0);
+  CHECK_EQ(got_count, 1);
+  expect_frame(0, 3, 2, 1);
+  CHECK(counters(a).frames_dropped == 1 && counters(a).lost == 0);
+  pt_frame_assembler_destroy(a);
+
+  a = make(512, 1 << 20, 0);
+  push(a, 2, 0);
+  pt_frame_assembler_expect(a, 1000); /* after the first packet: too late, ignored */
+  push_range(a, 0, 2, 0);
+  push_range(a, 3, 5, 0);
+  CHECK_EQ(got_count, 1);
+  expect_frame(0, 3, 2, 1);
+  pt_frame_assembler_destroy(a);
+}
+
 static void test_window_overflow_declares_loss_without_time(void) {
   pt_frame_assembler *a = make(16, 1 << 20, 0);
   size_t n = 0;
@@ -880,6 +949,8 @@ int main(void) {
   RUN(test_lost_first_packet_of_a_frame_is_loss);
   RUN(test_lost_marker_packet_is_loss);
   RUN(test_starts_waiting_for_a_keyframe);
+  RUN(test_an_expected_start_hands_out_the_first_frame);
+  RUN(test_an_expected_start_is_only_a_hint);
   RUN(test_window_overflow_declares_loss_without_time);
   RUN(test_packets_behind_a_gap_declare_loss);
   RUN(test_byte_budget_declares_loss);

@@ -736,6 +736,42 @@ static void test_nack_gap_retry_and_recovery(void) {
   CHECK(pt_nack_tracker_deadline(t, rtt) == 10 + 2 * interval);
 }
 
+/* Told where the stream starts, the tracker NACKs what the first packet overtook; a hint the first packet
+ * does not follow closely is ignored. */
+static void test_nack_expected_start(void) {
+  pt_nack_tracker *t = &tracker;
+  uint16_t out[PT_NACK_MAX_MISSING];
+  pt_nack_tracker_init(t);
+  pt_nack_tracker_expect(t, 65534);
+  pt_nack_tracker_on_packet(t, 1, 0); /* 65534, 65535 and 0 overtaken, across the wrap */
+  size_t n = pt_nack_tracker_take_due(t, 0, 50, NULL, NULL, out, 16);
+  CHECK_EQ(n, 3);
+  CHECK(contains(out, n, 65534) && contains(out, n, 65535) && contains(out, n, 0));
+  pt_nack_tracker_on_packet(t, 65534, 5);
+  CHECK(t->recovered == 1);
+
+  pt_nack_tracker_init(t);
+  pt_nack_tracker_expect(t, 100);
+  pt_nack_tracker_on_packet(t, 100, 0); /* the start itself: nothing missing */
+  CHECK_EQ(t->count, 0);
+
+  const uint16_t far[] = {(uint16_t)(100 + PT_NACK_MAX_MISSING + 1), 99, 60000};
+  for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+    pt_nack_tracker_init(t);
+    pt_nack_tracker_expect(t, 100);
+    pt_nack_tracker_on_packet(t, far[i], 0);
+    CHECK_EQ(t->count, 0);
+    pt_nack_tracker_on_packet(t, (uint16_t)(far[i] + 2), 1); /* and it goes on from the first packet */
+    CHECK_EQ(t->count, 1);
+  }
+
+  pt_nack_tracker_init(t);
+  pt_nack_tracker_on_packet(t, 5, 0);
+  pt_nack_tracker_expect(t, 1); /* too late */
+  CHECK_EQ(t->count, 0);
+  CHECK_EQ(t->expected, 0);
+}
+
 static void test_nack_wanted_and_max_tries(void) {
   const double rtt = 0, interval = pt_nack_retry_interval(rtt);
   pt_nack_tracker *t = &tracker;
@@ -945,11 +981,13 @@ static void test_pacer_rate(void) {
   const size_t packet = 1200;
   push_frame(p, 1, 500, packet, 0); /* 600,000 bytes: far more than 100 ms */
   CHECK_EQ(pt_pacer_queued_bytes(p), 500 * packet);
+  CHECK_EQ(pt_pacer_sent_bytes(p), 0);
   memset(&sink, 0, sizeof sink);
   for (int ms = 0; ms <= 100; ms++) CHECK_EQ(pt_pacer_send(p, 1000.0 + ms, rate, emit, &sink), PT_OK);
   const double expected = rate / 8.0 * 0.1 + rate / 8.0 * PT_PACER_BURST_MS / 1000.0; /* 105,000 */
   CHECK(fabs((double)sink.bytes - expected) <= (double)packet);
   CHECK_EQ(pt_pacer_queued_bytes(p), 500 * packet - sink.bytes);
+  CHECK_EQ(pt_pacer_sent_bytes(p), sink.bytes);
 
   /* Driven by the deadline alone, over 100 ms more: the same rate, no burst on top. */
   size_t before = sink.bytes;
@@ -1146,6 +1184,7 @@ int main(void) {
   RUN(test_unknown_packets_are_skipped);
   RUN(test_random_mutations_never_crash);
   RUN(test_nack_gap_retry_and_recovery);
+  RUN(test_nack_expected_start);
   RUN(test_nack_wanted_and_max_tries);
   RUN(test_nack_large_jump_and_wraparound);
   RUN(test_arrival_log_consecutive_reports);

@@ -217,13 +217,14 @@ static void trace(const sim_link *link, double now_ms) {
   static double last_offered;
   const char *until = getenv("PT_SIM_TRACE");
   if (until == NULL || (long)now_ms % 250 != 0 || (atof(until) > 0 && now_ms > atof(until))) return;
-  pt_stream_counters host;
+  pt_stream_counters host, client;
   pt_stream_counters_of(&core, outbound, &host);
+  pt_stream_counters_of(&core, inbound, &client);
   double queue = link->busy_until_ms[1] - now_ms;
   fprintf(stderr, "    t=%.0f offered %.0f kbit/s target %.0f encoder %.0f queue %.0f ms retrans %.0f fec %.0f skipped %.0f "
-                  "loss %.2f keyframes %.0f\n", now_ms, (offered_bytes - last_offered) * 8 / 250, host.target_bps / 1000,
-          enc.bitrate_bps / 1000, queue > 0 ? queue : 0, host.retransmitted, host.fec_packets, host.frames_skipped,
-          host.loss_fraction, host.keyframes);
+                  "loss %.2f keyframes %.0f (client asked %.0f)\n", now_ms, (offered_bytes - last_offered) * 8 / 250,
+          host.target_bps / 1000, enc.bitrate_bps / 1000, queue > 0 ? queue : 0, host.retransmitted, host.fec_packets,
+          host.frames_skipped, host.loss_fraction, host.keyframes, client.keyframe_requests);
   last_offered = offered_bytes;
 }
 
