@@ -78,14 +78,14 @@ test("a Node host's live H.264 + Opus plays in Chromium: decoded pictures of the
     const { framesReceived, framesDecoded, framesDropped } = playback.video;
     assert.ok(framesDecoded >= 0.95 * (framesReceived - framesDropped), JSON.stringify(playback.video));
     assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
-    // The page logs at Debug: the decoders say how they were set up, and the first keyframe is asked for with why.
+    // The page logs at Debug: the decoders say how they were set up. (Whether the first keyframe is asked for
+    // depends on whether the stream's first packets beat the client's set-up: tests/node/logging.test.mjs.)
     const logs = await page.evaluate(() => window.logs);
     for (const pattern of [
       /^Decoder: peer \d+, stream \d+: video decoder configured: avc1\.42e01e, (prefer-hardware|no-preference), optimised for latency$/,
       /^Decoder: .*: audio decoder configured: opus, 48000 Hz, 2 channel\(s\)/,
       /^Decoder: .*: picture size 320x240$/,
       /^Decoder: .*: decoding from a keyframe/,
-      /^Stream: .*: requesting a keyframe: /,
       /^Stream: .*: playing in the media worker$/,
     ]) {
       assert.ok(logs.some((line) => pattern.test(line)), `a log line matching ${pattern}`);
