@@ -665,15 +665,22 @@ for good after 5.58 s, a freeze of 4.8 s, 157 frames shown in the cut, the targe
 2.5 Mbit/s within the run). Now the decrease takes the last 150 ms of arrivals (the target is at
 1.1 Mbit/s within ~0.5 s), a loss-based decrease goes down to what gets through when that is under
 half the target, and until the path is uncongested again pacing is 1.5 × the target and resends a
-fifth of it. The freeze is shorter (1–2 s) and far more frames are shown, but SCTP still stalls
-after the loss that comes before any feedback can (~250 ms at 4 × the link's rate), and what it
-held arrives late for a few seconds: in this bench's conditions (12 s at 4 Mbit/s before the cut)
-the delay settled after 4–6 s in every round, short of the goal. In probes with 8 s before the cut,
-half of ten runs settled within 2 s. What is left is what the host hands SCTP in the first ~250 ms,
-which it cannot take back: a smaller allowance of unreported bytes would bound it, but the same
+fifth of it. That made the freeze shorter (1–2 s) and showed far more frames, but the delay still
+settled after 4–6 s in every round of this bench (2026-12-03, before the change below): a decrease
+to 0.85 × what the full bottleneck delivers leaves the queue full once resends and keyframes ride on
+top, and the router keeps dropping. Since 2026-12-03 a decrease also keeps only the share that
+drains the standing queue in about 500 ms (the least one-way delay of the last 250–500 ms less that
+of the last 10 s; at most half: \`src/media/queue_delay.c\`). In the simulated link of
+\`tests/c/test_video_transport.c\` the queue is then empty 2 s after the cut with every one of 16
+seeds, against 2 of 10 before; on this bench's real link the median round settled in 3.6 s (5.5 s
+before), two of five within 2 s, and the longest freeze fell to ~0.8 s (1.9 s). What is left is
+SCTP's stall after the loss that comes before any feedback can (~250 ms at 4 × the link's rate): in
+the slowest round it still froze the picture for 3.9 s. What the host hands SCTP in those first
+~250 ms it cannot take back: a smaller allowance of unreported bytes would bound it, but the same
 allowance is what lets a host wait out SCTP's short stalls without dropping frames
 (\`test_short_transport_stalls_drop_nothing\`); a trial that tightened it only while overloaded did
-not help (four probes: 5–9 s).
+not help (four probes: 5–9 s). The cost: the target after the cut sits near half the new capacity
+and climbs from there, so after the restore it took 14.6 s to pass 2.5 Mbit/s (10.7 s before).
 `;
 }
 
