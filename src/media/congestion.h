@@ -18,12 +18,15 @@
  *    received rate + 10 kbit/s (an application-limited stream does not inflate it); underuse -> hold.
  *  - Loss-based. Over the packets sent in the last 500 ms that have feedback (at least 20, looking back at
  *    most 2 s): loss > 10 % cuts the target by half the loss fraction (at most once per 300 ms + RTT), and down to the
- *    received rate when that is under half the target while over 30 % of the packets sent in the last 150 ms
- *    were lost (overload now, not a loss the window remembers);
+ *    received rate when that is under half the target and half of what was sent in the last 150 ms while over
+ *    30 % of those packets were lost (overload now, not a loss the window remembers, nor random loss while the
+ *    encoder sends far less than the target);
  *    loss < 2 % lets this bound grow as fast as the delay-based one; in between it holds, unless the delay
  *    signal says the path is not congested (the loss is then random, not a queue overflowing).
  *  - Silence. Once reports have come, none for max(500 ms, 3 x RTT) while packets still go out means the path
- *    is blocked (nothing arrives to be reported): both estimates are halved, once per such interval.
+ *    is blocked (nothing arrives to be reported): both estimates are halved, once per such interval. The
+ *    silence counts from the first packet sent after everything sent had been reported (a pause of the
+ *    sender's own is no sign).
  *  - target = min(delay-based, loss-based) within [min, max]; pacing = 2.5 x target, at least 300 kbit/s,
  *    but 1.5 x while draining: from a cut (overuse, overload, silence) until the delay signal is normal with
  *    loss at most 10 %, so that bursts do not refill the queue being drained (a full queue's loss makes SCTP
