@@ -12,8 +12,7 @@ static void keep_least(double *least, int *valid, double sample) {
 }
 
 void pt_queue_delay_sample(pt_queue_delay *q, double delay_ms, double send_ms) {
-  if (!q->started) {
-    pt_queue_delay_reset(q);
+  if (!q->started) { /* zeroed: nothing to forget */
     q->started = 1;
     q->recent_start_ms = q->base_start_ms = send_ms;
   }

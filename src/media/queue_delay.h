@@ -21,7 +21,7 @@ typedef struct pt_queue_delay {
   int newest;                      /* index of the newest base bucket */
 } pt_queue_delay;
 
-/* Forgets every sample (the receiver's clock jumped). */
+/* Forgets every sample (the receiver's clock jumped); a zeroed pt_queue_delay is as after it. */
 void pt_queue_delay_reset(pt_queue_delay *q);
 
 /* Takes one sample: arrival minus send time (ms) of a packet sent at send_ms. */
