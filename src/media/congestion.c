@@ -88,6 +88,7 @@ typedef struct pt_cc_packet {
   uint8_t state;
   uint8_t retransmission; /* sent as a retransmission under its own number */
   uint8_t resent;         /* sent again under the same number: which copy arrived is unknown */
+  double resent_ms;       /* when it was first sent again */
   uint8_t used;           /* the slot was ever written */
 } pt_cc_packet;
 
@@ -745,6 +746,7 @@ void pt_congestion_on_sent(pt_congestion *c, uint16_t seq, size_t bytes, double 
   if (retransmission && p->used && p->seq == ext) {
     /* a resend under the same number (no RTX stream): whichever copy is reported, its time is no clean delay
        sample, and the first copy was missed; the packet keeps its place (first send time) and counts once */
+    if (!p->resent) p->resent_ms = now;
     p->resent = 1;
     return;
   }
@@ -779,6 +781,14 @@ static int compare_seq(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* A resent packet reported received sooner after its resend than any packet has ever crossed the path (the
+ * least one-way delay seen, clocks' offset included): the copy that arrived is the first, so it was not lost
+ * (a NACK for a packet merely overtaken by a later one). */
+static int first_copy_arrived(const pt_congestion *c, const pt_cc_packet *p, double arrival_ms) {
+  double base = 0;
+  return usable_time(arrival_ms) && pt_queue_delay_base(&c->queue, &base) && arrival_ms - p->resent_ms < base;
+}
+
 void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entries, size_t count, double now_ms) {
   if (!c) return;
   double now = clock_at(c, now_ms);
@@ -810,6 +820,7 @@ void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entr
     if (p->state == PKT_RECEIVED) continue; /* counted once */
     p->state = PKT_RECEIVED;
     changed = 1;
+    if (p->resent && first_copy_arrived(c, p, e->arrival_ms)) p->resent = 0; /* a needless resend: no loss */
     int media = !p->retransmission && !p->resent;
     int usable = usable_time(e->arrival_ms) ? timing_usable(c, e->arrival_ms - p->send_ms, media) : 0;
     if (!usable) {

@@ -36,12 +36,19 @@ void pt_queue_delay_sample(pt_queue_delay *q, double delay_ms, double send_ms) {
   keep_least(&q->base_min[q->newest], &q->base_valid[q->newest], delay_ms);
 }
 
-double pt_queue_delay_ms(const pt_queue_delay *q) {
+int pt_queue_delay_base(const pt_queue_delay *q, double *out) {
   if (!q->started) return 0;
-  double base = 0, recent = 0;
-  int have_base = 0, have_recent = 0;
+  double base = 0;
+  int have_base = 0;
   for (int i = 0; i < PT_QUEUE_DELAY_BUCKETS; i++)
     if (q->base_valid[i]) keep_least(&base, &have_base, q->base_min[i]);
+  if (have_base) *out = base;
+  return have_base;
+}
+
+double pt_queue_delay_ms(const pt_queue_delay *q) {
+  double base = 0, recent = 0;
+  int have_base = pt_queue_delay_base(q, &base), have_recent = 0;
   for (int i = 0; i < 2; i++)
     if (q->recent_valid[i]) keep_least(&recent, &have_recent, q->recent_min[i]);
   if (!have_base || !have_recent || recent < base) return 0;

@@ -30,4 +30,8 @@ void pt_queue_delay_sample(pt_queue_delay *q, double delay_ms, double send_ms);
 /* The queue now (ms, at least 0), or 0 before any sample. */
 double pt_queue_delay_ms(const pt_queue_delay *q);
 
+/* The least sample of the base window (the path's delay plus the clocks' offset) into *out: 1, or 0 (and
+ * *out untouched) when there is none. */
+int pt_queue_delay_base(const pt_queue_delay *q, double *out);
+
 #endif

@@ -644,6 +644,36 @@ static void test_resend_same_number(void) {
   pt_congestion_destroy(c);
 }
 
+/* A resend of a packet merely overtaken (NACKed before it arrived): reported received sooner after the resend
+ * than anything ever crossed the path, so the first copy arrived and nothing was lost; one reported later may
+ * be the resend, and counts as lost. */
+static void test_needless_resend(void) {
+  for (int late = 0; late <= 1; late++) {
+    pt_congestion_config config = config_of(100e3, 1e6, 10e6);
+    pt_congestion *c;
+    CHECK_EQ(pt_congestion_create(&c, &config), PT_OK);
+    pt_congestion_arrival e[40];
+    size_t n = 0;
+    for (int i = 0; i < 40; i++) {
+      pt_congestion_on_sent(c, (uint16_t)(1000 + i), 1000, 10.0 * i, 0);
+      if (i >= 10 && i < 15) continue; /* not reported yet: overtaken */
+      e[n++] = (pt_congestion_arrival){(uint16_t)(1000 + i), 1, 20.0 + 10.0 * i}; /* one way: 20 ms */
+    }
+    pt_congestion_on_report(c, e, n, 420);
+    for (int i = 10; i < 15; i++) pt_congestion_on_sent(c, (uint16_t)(1000 + i), 1000, 430, 1);
+    for (int i = 0; i < 5; i++) {
+      /* first copies arrived at 120..160 (before the resend left); resends arrive 20 ms after 430 at best */
+      e[i] = (pt_congestion_arrival){(uint16_t)(1010 + i), 1, late ? 455.0 + i : 120.0 + 10.0 * i};
+    }
+    pt_congestion_on_report(c, e, 5, 480);
+    pt_congestion_stats s;
+    pt_congestion_stats_of(c, &s);
+    CHECK(s.loss_fraction == (late ? 5.0 / 40 : 0));
+    check_sane(c, &config);
+    pt_congestion_destroy(c);
+  }
+}
+
 /* The sender's numbering restarting far back: the controller follows it. */
 static void test_sequence_restart(void) {
   pt_congestion_config config = config_of(100e3, 1e6, 10e6);
@@ -730,6 +760,7 @@ int main(void) {
   RUN(test_loss_accounting);
   RUN(test_retransmission_not_delay);
   RUN(test_resend_same_number);
+  RUN(test_needless_resend);
   RUN(test_sequence_restart);
   RUN(test_garbage);
   RUN(test_capacity_steps);

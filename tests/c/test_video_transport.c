@@ -19,6 +19,7 @@
 typedef struct sim_packet {
   double at_ms;      /* when it leaves the link */
   double sent_ms;    /* when the sending transport let it go (until then it counts as buffered) */
+  uint64_t order;    /* packets that leave at the same moment arrive in the order they were sent */
   int to_client;
   size_t length;
   uint8_t *bytes;
@@ -40,6 +41,7 @@ static int encoder_gop;          /* encoder_gop frames (300 otherwise), encoder_
 static double encoder_key_ratio;
 static sim_packet in_flight[MAX_IN_FLIGHT];
 static size_t flight_count;
+static uint64_t flight_order;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint8_t buffer[PT_STREAM_MAX_FRAME + 64];
 
@@ -145,6 +147,7 @@ static void transmit(sim_link *link, int to_client, const uint8_t *bytes, size_t
   CHECK(flight_count < MAX_IN_FLIGHT);
   sim_packet *p = &in_flight[flight_count++];
   p->sent_ms = now_ms;
+  p->order = flight_order++;
   if (to_client && link->drain_bps > 0) { /* the host's transport sends at most this fast, in order, when not stalled */
     double from = now_ms;
     if (link->stalled_until_ms > from) from = link->stalled_until_ms;
@@ -200,7 +203,10 @@ static void deliver(double now_ms) {
   for (;;) {
     size_t best = flight_count;
     for (size_t i = 0; i < flight_count; i++) {
-      if (in_flight[i].at_ms <= now_ms && (best == flight_count || in_flight[i].at_ms < in_flight[best].at_ms)) best = i;
+      if (in_flight[i].at_ms > now_ms) continue;
+      if (best == flight_count || in_flight[i].at_ms < in_flight[best].at_ms ||
+          (in_flight[i].at_ms == in_flight[best].at_ms && in_flight[i].order < in_flight[best].order))
+        best = i;
     }
     if (best == flight_count) return;
     sim_packet p = in_flight[best];

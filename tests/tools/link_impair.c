@@ -27,6 +27,9 @@
  *          (dropped_limit: the program's own bound of 65536 scheduled packets or 64 MiB was reached)
  *   quit  -> exits; so does end of input.
  *
+ * With PT_LINK_TRACE=FILE in the environment, every impaired packet's fate goes to FILE as a line:
+ * "<CLOCK_MONOTONIC ms> <ab|ba> <bytes> <sent|lost|queue-full|limit>" (for looking into a run by hand).
+ *
  * Single thread: poll() over both devices and stdin, timed by the earliest scheduled packet of one
  * binary heap (CLOCK_MONOTONIC). Seeded splitmix64 random numbers (--seed, default from the clock).
  */
@@ -79,6 +82,7 @@ static direction dirs[2]; /* [0] = ab, [1] = ba */
 static scheduled heap[MAX_SCHEDULED];
 static size_t heap_size, heap_bytes;
 static uint64_t next_order, rng_state;
+static FILE *trace; /* PT_LINK_TRACE, or NULL */
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -153,6 +157,10 @@ static int is_udp(const unsigned char *p, size_t length) {
   return 0;
 }
 
+static void note(const direction *d, size_t length, uint64_t now, const char *fate) {
+  if (trace) fprintf(trace, "%.3f %s %zu %s\n", (double)now / 1e6, d == &dirs[0] ? "ab" : "ba", length, fate);
+}
+
 static void on_packet(direction *d, const unsigned char *data, size_t length, uint64_t now) {
   const settings *s = &d->set;
   d->count.in++;
@@ -162,6 +170,7 @@ static void on_packet(direction *d, const unsigned char *data, size_t length, ui
   }
   if (s->loss > 0 && random_unit() < s->loss) {
     d->count.dropped_loss++;
+    note(d, length, now, "lost");
     return;
   }
   uint64_t leaves = now; /* when the bottleneck has sent the packet's last bit */
@@ -169,6 +178,7 @@ static void on_packet(direction *d, const unsigned char *data, size_t length, ui
     uint64_t start = d->busy_until > now ? d->busy_until : now;
     if (start - now > ms_to_ns(s->queue_ms)) {
       d->count.dropped_queue++;
+      note(d, length, now, "queue-full");
       return;
     }
     double waited_ms = (double)(start - now) / 1e6;
@@ -180,18 +190,22 @@ static void on_packet(direction *d, const unsigned char *data, size_t length, ui
   if (s->reorder > 0 && random_unit() < s->reorder) extra_ms += s->delay_ms + s->jitter_ms + 5;
   uint64_t due = leaves + ms_to_ns(extra_ms);
   if (due <= now) {
+    note(d, length, now, "sent");
     send_now(d, data, length);
     return;
   }
   if (heap_size >= MAX_SCHEDULED || heap_bytes + length > MAX_SCHEDULED_BYTES) {
     d->count.dropped_limit++;
+    note(d, length, now, "limit");
     return;
   }
   unsigned char *copy = malloc(length);
   if (!copy) {
     d->count.dropped_limit++;
+    note(d, length, now, "limit");
     return;
   }
+  note(d, length, now, "sent");
   memcpy(copy, data, length);
   heap_push((scheduled){due, next_order++, d, (uint32_t)length, copy});
 }
@@ -384,6 +398,7 @@ int main(int argc, char **argv) {
   }
   if (!name_a || !name_b) usage();
   signal(SIGPIPE, SIG_IGN);
+  if (getenv("PT_LINK_TRACE")) trace = fopen(getenv("PT_LINK_TRACE"), "w");
 
   int fd_a = open_tun(name_a), fd_b = open_tun(name_b);
   const settings defaults = {0, 0, 0, 0, 0, 200, 1};
