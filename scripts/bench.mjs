@@ -614,6 +614,16 @@ displayed: decoder, the picture's track and the compositor), and what its sender
 
 ${stages}
 
+Why Petrichor's target falls under random loss when the native track's stays at 1.5 Mbit/s (traced
+2026-12-03 on a Node pair over the same link at 2 % loss, with \`PT_LINK_TRACE\` in
+tests/tools/link_impair.c): the video rides the data channel's SCTP, whose window after a loss falls to
+four packets per round trip (dcsctp), some 0.9 Mbit/s at a 42 ms round trip, and regrows from there.
+The packets the host hands SCTP meanwhile wait in its send queue: a delay the controller reads as a
+queue, as it is, and follows down (1.5 → 0.6 Mbit/s within half a second), then climbs back near the
+capacity it learned at some 8 % a second until the next loss. What no longer counts: a packet NACKed
+because it was overtaken (jitter) whose first copy then arrived used to count as lost, and cut the
+target (\`tests/node/impaired-stream.test.mjs\`, 2 % loss with 20 ms of jitter: 394 → 499 kbit/s of 600).
+
 The native track:
 
 ${native}
