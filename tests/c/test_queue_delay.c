@@ -15,9 +15,12 @@ static int near(double a, double b) { return a - b < 0.001 && b - a < 0.001; }
 static void test_steady_path_has_no_queue(void) {
   pt_queue_delay q;
   pt_queue_delay_reset(&q);
+  double base = -1;
   CHECK(near(pt_queue_delay_ms(&q), 0));
+  CHECK(!pt_queue_delay_base(&q, &base) && base == -1); /* no sample: no base, *out untouched */
   feed(&q, 0, 3000, 20);
   CHECK(near(pt_queue_delay_ms(&q), 0));
+  CHECK(pt_queue_delay_base(&q, &base) && near(base, 1e6 + 20)); /* the path's delay with the clocks' offset */
 }
 
 static void test_a_queue_that_stays_is_measured(void) {
