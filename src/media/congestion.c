@@ -53,6 +53,8 @@
 #define RATE_BINS 16              /* ring: the window plus late reports */
 #define RATE_MIN_SPAN_MS 250.0    /* the first measurement waits for this much arrival time */
 #define RECENT_RATE_BINS 3        /* 150 ms: what a full bottleneck delivers now, for a decrease */
+#define STALL_BINS 3              /* this many empty bins in a row (150 ms without an arrival): a stall, whose
+                                     time a decrease leaves out of the received rate */
 /* Loss-based bound (section 6 of the draft, libwebrtc SendSideBandwidthEstimation). */
 #define LOSS_WINDOW_MS 500.0
 #define LOSS_MAX_WINDOW_MS 2000.0
@@ -144,6 +146,7 @@ struct pt_congestion {
   double rate_first_arrival_ms;
   int acked_valid;
   double arrived_bps;  /* bytes reported received over the rate window */
+  double arrived_unstalled_bps; /* the same over the window less its stalls (STALL_BINS empty bins or more) */
   double coverage;     /* share of recent packets whose fate is known: lost reports leave the rest unknown */
   double acked_bps;    /* arrived_bps corrected for coverage */
   int recent_valid;
@@ -452,6 +455,20 @@ static void rate_compute(pt_congestion *c) {
     if (c->bin_id[i] >= oldest && c->bin_id[i] < c->newest_bin) bytes += c->bin_bytes[i];
   c->arrived_bps = bytes * 8.0 * 1000.0 / span;
   c->acked_valid = 1;
+  /* A transport that stalled (SCTP after a loss) delivers nothing for a while, then what it held: its
+   * stall is no measure of what the path carries. */
+  double stalled_ms = 0;
+  int empty_run = 0;
+  for (int64_t b = oldest; b < c->newest_bin; b++) {
+    int i = (int)(((b % RATE_BINS) + RATE_BINS) % RATE_BINS);
+    int empty = c->bin_id[i] != b || c->bin_bytes[i] <= 0;
+    if ((double)b * RATE_BIN_MS < start) empty = 0; /* before the first arrival: not part of the span */
+    empty_run = empty ? empty_run + 1 : 0;
+    if (empty_run == STALL_BINS) stalled_ms += STALL_BINS * RATE_BIN_MS;
+    else if (empty_run > STALL_BINS) stalled_ms += RATE_BIN_MS;
+  }
+  c->arrived_unstalled_bps = span - stalled_ms >= RATE_MIN_SPAN_MS / 2 ? bytes * 8.0 * 1000.0 / (span - stalled_ms)
+                                                                       : c->arrived_bps;
   /* The last few bins alone, when every one of them saw arrivals: then the path was busy throughout, and
    * a queue that overflows delivers just what the bottleneck carries now (after a drop in capacity the
    * 500 ms window would still say what it carried before). */
@@ -585,11 +602,14 @@ static double drain_share(const pt_congestion *c) {
 }
 
 static void delay_decrease(pt_congestion *c, double now) {
-  double decreased = BETA * received_now(c) * drain_share(c);
+  double received = received_now(c), unstalled = c->arrived_unstalled_bps / c->coverage;
+  if (unstalled > received && !(c->recent_valid && c->recent_bps / c->coverage < unstalled)) received = unstalled;
+  double decreased = BETA * received * drain_share(c);
   if (decreased > c->delay_bps && c->capacity_valid) decreased = BETA * c->capacity_kbps * 1000.0;
-  if (c->capacity_valid && c->acked_bps < c->capacity_kbps * 1000.0 - capacity_spread_bps(c))
+  double acked = maximum(c->acked_bps, unstalled);
+  if (c->capacity_valid && acked < c->capacity_kbps * 1000.0 - capacity_spread_bps(c))
     c->capacity_valid = 0; /* far below what was learned: the path changed */
-  capacity_overuse(c, c->acked_bps);
+  capacity_overuse(c, acked);
   if (decreased < c->delay_bps) c->delay_bps = decreased;
   c->draining = 1;
   c->last_change_valid = c->last_decrease_valid = 1;

@@ -390,11 +390,13 @@ static void stall_now_and_then(sim_link *link, double now_ms) {
 }
 
 /* Such a stall ends by itself: the host waits it out rather than drop frames (each one dropped costs every
- * frame until a keyframe). */
+ * frame until a keyframe). The stall reads as overuse, but the time nothing arrived is no measure of what the
+ * path carries: each cut keeps most of the rate (it used to end at 100-400 kbit/s of the 1.5 Mbit/s asked). */
 static void test_short_transport_stalls_drop_nothing(void) {
   pt_stream_counters host;
   int made = stream_through_transport(3e6, stall_now_and_then, "300 ms transport stalls", &host);
   CHECK_EQ(host.frames_skipped, 0);
+  CHECK(host.target_bps >= 500e3);
   CHECK(enc.shown >= 0.98 * made);
   CHECK_EQ(enc.corrupt, 0);
   CHECK_EQ(enc.broken_chain, 0);
