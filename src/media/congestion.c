@@ -87,10 +87,10 @@ typedef struct pt_cc_packet {
   double send_ms;
   double bytes;
   double arrival_ms; /* receiver clock, when received with a usable time */
+  double resent_ms;  /* when it was first sent again (resent) */
   uint8_t state;
   uint8_t retransmission; /* sent as a retransmission under its own number */
   uint8_t resent;         /* sent again under the same number: which copy arrived is unknown */
-  double resent_ms;       /* when it was first sent again */
   uint8_t used;           /* the slot was ever written */
 } pt_cc_packet;
 
@@ -410,7 +410,7 @@ static void on_arrival(pt_congestion *c, double send_ms, double arrival_ms) {
 static void reset_rate(pt_congestion *c) {
   c->rate_started = 0;
   c->acked_valid = c->recent_valid = 0;
-  c->arrived_bps = c->acked_bps = 0;
+  c->arrived_bps = c->arrived_unstalled_bps = c->acked_bps = 0;
 }
 
 static int64_t bin_of(double arrival_ms) {
