@@ -420,6 +420,9 @@ static int64_t bin_of(double arrival_ms) {
   return b;
 }
 
+/* The ring slot of a bin (bins may be negative). */
+static int slot_of_bin(int64_t b) { return (int)(((b % RATE_BINS) + RATE_BINS) % RATE_BINS); }
+
 static void rate_add(pt_congestion *c, double arrival_ms, double bytes) {
   int64_t b = bin_of(arrival_ms);
   if (!c->rate_started) {
@@ -434,7 +437,7 @@ static void rate_add(pt_congestion *c, double arrival_ms, double bytes) {
   if (b > c->newest_bin) c->newest_bin = b;
   if (arrival_ms < c->rate_first_arrival_ms) c->rate_first_arrival_ms = arrival_ms;
   if (b <= c->newest_bin - RATE_BINS) return; /* reported too late to matter */
-  int i = (int)(((b % RATE_BINS) + RATE_BINS) % RATE_BINS);
+  int i = slot_of_bin(b);
   if (c->bin_id[i] != b) {
     c->bin_id[i] = b;
     c->bin_bytes[i] = 0;
@@ -460,7 +463,7 @@ static void rate_compute(pt_congestion *c) {
   double stalled_ms = 0;
   int empty_run = 0;
   for (int64_t b = oldest; b < c->newest_bin; b++) {
-    int i = (int)(((b % RATE_BINS) + RATE_BINS) % RATE_BINS);
+    int i = slot_of_bin(b);
     int empty = c->bin_id[i] != b || c->bin_bytes[i] <= 0;
     if ((double)b * RATE_BIN_MS < start) empty = 0; /* before the first arrival: not part of the span */
     empty_run = empty ? empty_run + 1 : 0;
@@ -602,14 +605,14 @@ static double drain_share(const pt_congestion *c) {
 }
 
 static void delay_decrease(pt_congestion *c, double now) {
-  double received = received_now(c), unstalled = c->arrived_unstalled_bps / c->coverage;
-  if (unstalled > received && !(c->recent_valid && c->recent_bps / c->coverage < unstalled)) received = unstalled;
+  /* at least acked_bps: the same bytes over no more time */
+  double unstalled = c->arrived_unstalled_bps / c->coverage;
+  double received = c->recent_valid && c->recent_bps / c->coverage < unstalled ? received_now(c) : unstalled;
   double decreased = BETA * received * drain_share(c);
   if (decreased > c->delay_bps && c->capacity_valid) decreased = BETA * c->capacity_kbps * 1000.0;
-  double acked = maximum(c->acked_bps, unstalled);
-  if (c->capacity_valid && acked < c->capacity_kbps * 1000.0 - capacity_spread_bps(c))
+  if (c->capacity_valid && unstalled < c->capacity_kbps * 1000.0 - capacity_spread_bps(c))
     c->capacity_valid = 0; /* far below what was learned: the path changed */
-  capacity_overuse(c, acked);
+  capacity_overuse(c, unstalled);
   if (decreased < c->delay_bps) c->delay_bps = decreased;
   c->draining = 1;
   c->last_change_valid = c->last_decrease_valid = 1;
