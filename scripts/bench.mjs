@@ -351,7 +351,8 @@ server's event-loop delay is what it adds by itself; CPU is the server process's
 over the window; memory is the server's heap (used + external) and RSS after a full GC once every
 client is paired, less the same before the first connected. The baseline is a bare ${"`"}ws${"`"} server in
 the same kind of process that parses each message and forwards it to the socket it names, checking
-nothing. Goal (issue 15): p99 ≤ 5 ms at 10,000 clients.
+nothing. Before each round the machine rests 2 ms per client of the round before (20 s after a
+10,000-client round; see below). Goal (issue 15): p99 ≤ 5 ms at 10,000 clients.
 
 What changed the gateway's tail (each measured at 10,000 clients): every ping went out in one loop
 (10,000 socket writes every 15 s; now a group every 20 ms); field byte lengths were encoded just to be
@@ -360,21 +361,28 @@ client's next message a second later, so that each young-generation collection (
 paused the process ~6–9 ms and promoted ~1 MB. The gateway now has its own server side of RFC 6455
 (${"`"}js/gateway/websocket.js${"`"}): frames are read in place from each socket read and written as one
 buffer, and nothing allocated for a message outlives it. Collections now come every ~370 ms,
-pause 1–4 ms and promote nothing; CPU per message went from ~68 to ~45–55 µs. Of that, \`perf\`
+pause 1–4 ms and promote nothing; CPU per message went from ~68 to ~45–55 µs (31–45 µs on 2026-12-03). Of that, \`perf\`
 (2026-12-02, clients polling) puts about a third in the kernel (loopback TCP does the receiver's work
 too) and a quarter in the one socket write per relayed message, kernel included; the rest is V8,
 Node's stream layer, JSON and the router. Before this, the bench's clients (${"`"}ws${"`"} in two Node worker threads) took half a core and
 paused for their own collections; with them, the gateway measured 20–73 ms at p99 and the bare relay
-27–36 ms. What is left of the tail: besides the collections, stretches of tens of milliseconds in
-which this two-core virtual machine runs the server slower than messages arrive (its event loop
-then takes ~10 ms a turn, ~1,024 sockets' worth), not tied to a collection or to any timer of ours;
-pinning the server and the clients to a core each did not remove them, nor did V8's
-${"`"}--max-semi-space-size=64${"`"} (collections every 1.5 s) or ${"`"}--single-threaded-gc${"`"}.
-This machine's speed also varies from run to run, by more than any of this: the same gateway took
-41–75 µs of CPU per message in runs an hour apart, and its p99 at 10,000 clients followed, 4.1–16 ms
-in runs of their own (median 7.5 ms over a dozen on 2026-12-02, some with the flags above), while
-the bare relay's went from 17 to 64 ms; rounds that fall in a slow stretch show it in both servers
-alike. The goal of 5 ms is met in the machine's quiet stretches and missed in its busy ones.
+27–36 ms. What is left of the tail: besides the collections, stretches of a few milliseconds in
+which this two-core virtual machine runs the server slower than messages arrive, not tied to a
+collection or to any timer of ours; pinning the server and the clients to a core each did not remove
+them, nor did V8's ${"`"}--max-semi-space-size=64${"`"} (collections every 1.5 s) or ${"`"}--single-threaded-gc${"`"}.
+
+Why the rounds rest (2026-12-03): measured back to back, each 10,000-client round of the same gateway
+had a longer tail than the one before it, p99 4.6, 16, 16 and 26 ms in four rounds (5.4 and 9.4,
+4.9, 12 and 17 in others), the bare relay likewise; with 20 s of rest before each, 4.8, 5.0 and
+5.1 ms, and 3.9 to 7.0 ms with 10 s. Each round is a new server and a new client process, and
+every socket is gone when the next starts (${"`"}/proc/net/sockstat${"`"}), so what carries over is the machine's:
+it is not CPU time taken by the host (two busy loops running for a minute lost 0.3 % of their time),
+nor the guest handing freed memory back (nothing was reported during such rounds), nor idle
+cores being slow to wake (loops at the lowest priority keeping both busy did not help). Rounds
+that each start on a rested machine measure the server rather than what the round before left;
+the previous runs of this bench did not rest, and their 10,000-client rows (p99 21–53 ms for the
+gateway on 2026-12-02, 16–32 ms earlier today) were mostly that. A machine kept busy the whole time
+by other work, as in the rows of other sections, would show it again.
 `;
 }
 
