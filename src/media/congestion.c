@@ -453,23 +453,23 @@ static void rate_compute(pt_congestion *c) {
   double start = maximum((double)oldest * RATE_BIN_MS, c->rate_first_arrival_ms);
   double span = (double)c->newest_bin * RATE_BIN_MS - start;
   if (span < RATE_MIN_SPAN_MS) return;
-  double bytes = 0;
-  for (int i = 0; i < RATE_BINS; i++)
-    if (c->bin_id[i] >= oldest && c->bin_id[i] < c->newest_bin) bytes += c->bin_bytes[i];
-  c->arrived_bps = bytes * 8.0 * 1000.0 / span;
-  c->acked_valid = 1;
-  /* A transport that stalled (SCTP after a loss) delivers nothing for a while, then what it held: its
-   * stall is no measure of what the path carries. */
-  double stalled_ms = 0;
+  /* One pass over the window's bins for its bytes and its stalls. A transport that stalled (SCTP after a
+   * loss) delivers nothing for a while, then what it held: its stall is no measure of what the path
+   * carries. */
+  double bytes = 0, stalled_ms = 0;
   int empty_run = 0;
   for (int64_t b = oldest; b < c->newest_bin; b++) {
     int i = slot_of_bin(b);
-    int empty = c->bin_id[i] != b || c->bin_bytes[i] <= 0;
+    int held = c->bin_id[i] == b;
+    if (held) bytes += c->bin_bytes[i];
+    int empty = !held || c->bin_bytes[i] <= 0;
     if ((double)b * RATE_BIN_MS < start) empty = 0; /* before the first arrival: not part of the span */
     empty_run = empty ? empty_run + 1 : 0;
     if (empty_run == STALL_BINS) stalled_ms += STALL_BINS * RATE_BIN_MS;
     else if (empty_run > STALL_BINS) stalled_ms += RATE_BIN_MS;
   }
+  c->arrived_bps = bytes * 8.0 * 1000.0 / span;
+  c->acked_valid = 1;
   c->arrived_unstalled_bps = span - stalled_ms >= RATE_MIN_SPAN_MS / 2 ? bytes * 8.0 * 1000.0 / (span - stalled_ms)
                                                                        : c->arrived_bps;
   /* The last few bins alone, when every one of them saw arrivals: then the path was busy throughout, and
