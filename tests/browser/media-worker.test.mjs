@@ -7,7 +7,7 @@
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, openPage, serveRepository } from "../helpers/browser.mjs";
-import { closeStream, pauseAndPlay } from "../helpers/client-page.mjs";
+import { closeStream, expectPlaying, pauseAndPlay } from "../helpers/client-page.mjs";
 import { startGateway } from "../../js/gateway/index.js";
 
 // The host page runs in a Chromium of its own: pages of one site in one browser can share a renderer
@@ -94,9 +94,8 @@ for (const [name, extra] of Object.entries(PATHS)) {
       const logs = await page.evaluate(() => window.logs);
       assert.equal(logs.some((line) => /^Stream: .*: playing in the media worker$/.test(line)), inWorker);
       assert.ok(logs.some((line) => /: audio plays on the audio thread \(AudioWorklet\)$/.test(line)), "the sound plays through the playout processor");
-      let playback = await page.evaluate(() => window.playback());
+      let playback = await expectPlaying(page);
       assert.deepEqual(playback.readyStates.slice(0, 3), ["Initializing", "WaitingForKeyframe", "Playing"]);
-      assert.equal(playback.readyState, "Playing");
       // The core's counters: the receive path's (from the worker's core on that path) and the page's own.
       assert.ok(playback.counters.videoFrames >= 10 && playback.counters.videoBytes > 0, JSON.stringify(playback.counters));
 
@@ -127,8 +126,7 @@ for (const [name, extra] of Object.entries(PATHS)) {
       assert.equal(frames.ordered, true);
 
       await pauseAndPlay(page);
-      playback = await page.evaluate(() => window.playback());
-      assert.equal(playback.readyState, "Playing");
+      playback = await expectPlaying(page);
       assert.ok(playback.audio.framesDecoded > 10, JSON.stringify(playback.audio));
       assert.equal(playback.video.decoderErrors, 0);
       const size = await page.evaluate(() => window.stream.currentFrameSize);

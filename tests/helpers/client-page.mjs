@@ -1,6 +1,19 @@
 // Checks run on a client page (tests/browser/pages/client.html) that plays a stream.
 import assert from "node:assert/strict";
 
+/**
+ * The video plays: its ready state is Playing, waited for with a generous deadline, because a player
+ * on a busy machine may fall behind, skip to the next keyframe (WaitingForKeyframe) and play again.
+ * Since it first played, it went only between those two states (and Paused, when paused).
+ */
+export async function expectPlaying(page) {
+  await page.waitForFunction(() => window.playback().readyState === "Playing", null, { timeout: 20000 });
+  const { readyStates } = await page.evaluate(() => window.playback());
+  const since = readyStates.slice(readyStates.indexOf("Playing"));
+  assert.deepEqual(since.filter((state) => !["Playing", "WaitingForKeyframe", "Paused"].includes(state)), [], readyStates.join(" → "));
+  return page.evaluate(() => window.playback());
+}
+
 /** pause() stops the pictures (ready state Paused); play() brings them back, from a keyframe. */
 export async function pauseAndPlay(page) {
   await page.evaluate(() => window.stream.pause());
