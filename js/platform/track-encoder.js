@@ -11,8 +11,10 @@ import { EncoderLoad } from "./encoder-load.js";
 // Resolution follows the bitrate, as libwebrtc's does: a picture needs about this many bits per pixel and
 // frame to look right; below it, fewer pixels at that rate look better than blocks, and an encoder has a
 // floor at a given size (Chromium's H.264 at 720p makes ~650 kbit/s whatever it is asked), so only a
-// smaller picture lets the stream fit a slow link.
-const BITS_PER_PIXEL = 0.04;
+// smaller picture lets the stream fit a slow link. 0.08 makes the sizes libwebrtc picks for a native
+// track (640 x 360 for 720p60 at 1.5 Mbit/s); at 0.04 the picture was 960 x 540, whose encoding and
+// decoding cost both ends more CPU and, on a busy machine, latency (BENCHMARKS.md).
+const BITS_PER_PIXEL = 0.08;
 const SCALES = [1, 0.75, 0.5, 1 / 3, 0.25];
 const SCALE_UP_MARGIN = 1.3; // a larger picture only when the rate clears its need by this much...
 const SCALE_UP_INTERVAL_MS = 2000; // ...and not sooner than this after the last change (each costs a keyframe)
