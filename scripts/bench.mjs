@@ -183,7 +183,7 @@ backlog that \`encodeQueueSize\` does not count (it was 0 for those frames). Sin
 their encoder one frame at a time, the newest waiting (\`js/platform/encoder-gate.js\`), and shrink the
 picture while the encoder is over 85 % busy (\`encoder-load.js\`), p99 with a core busy went from 3.07 ×
 to 2.31 ×, loaded from 3.73 × to 2.32 × (the run before these changes, and the one after; idle it measured
-1.83 ×, 1.48 × before, unexplained yet); the rest of the
+1.83 ×, 1.48 × before: mostly the picture's size, see below); the rest of the
 worst frames' time is spread over the host's encoder (one frame still taking 50–100 ms on the starved
 cores), the transport and the client's decoder, some 30 ms each.
 Since 2026-12-02 the host page's \`sendTrack\` encodes and sends from its media worker (the rows
@@ -192,6 +192,16 @@ figures, and it did not beyond the run-to-run spread (720p60 p99 ×: idle 1.83 �
 2.31 → 2.21, main thread and a core busy 2.52 → 1.87, loaded 2.32 → 2.53). It matters when the host's
 own page is busy: \`tests/browser/worker-host.test.mjs\` blocks it for 3 s and the client still decodes
 some 40 frames in the middle 2 s, against none when the page encodes.
+Since 2026-12-03 a browser host's picture needs 0.08 bits per pixel and frame (0.04 before,
+\`js/platform/track-encoder.js\`): at 1.5 Mbit/s a 720p60 picture goes out at 640×360, the size the
+native track is sent at in these runs (libwebrtc's choice), instead of 960×540, and 720p30 at 960×540
+instead of 1280×720. Fewer pixels to encode and decode cut both ends' work. Against the run of
+2026-12-02 (the rows before it), 720p60: idle p50 0.62 → 0.34 ×, p99 1.56 → 0.89 ×; a core busy p99
+2.21 → 1.47 ×; main thread and a core busy 1.87 → 1.18 ×; loaded 2.53 → 1.60 ×; client CPU 1.07–1.32
+→ 1.00–1.35 ×. Probes just before the change (one run of each path, idle then loaded): at 960×540
+Petrichor's p99 was 39–45 ms idle and 80 ms loaded, against the native track's 37–44 ms; at 640×360,
+27–28 and 29–34 ms. Periodic keyframes (a browser host's every 120 frames) were not the tail: with
+none, 2 keyframes in a run instead of 14, p99 was 44 ms idle and 68–77 ms loaded, as with them.
 `;
 }
 
