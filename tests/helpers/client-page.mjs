@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
  */
 export async function expectPlaying(page) {
   await page.waitForFunction(() => window.playback().readyState === "Playing", null, { timeout: 20000 });
-  const { readyStates } = await page.evaluate(() => window.playback());
-  const since = readyStates.slice(readyStates.indexOf("Playing"));
-  assert.deepEqual(since.filter((state) => !["Playing", "WaitingForKeyframe", "Paused"].includes(state)), [], readyStates.join(" → "));
-  return page.evaluate(() => window.playback());
+  const playback = await page.evaluate(() => window.playback());
+  const since = playback.readyStates.slice(playback.readyStates.indexOf("Playing"));
+  assert.deepEqual(since.filter((state) => !["Playing", "WaitingForKeyframe", "Paused"].includes(state)), [], playback.readyStates.join(" → "));
+  return playback;
 }
 
 /** pause() stops the pictures (ready state Paused); play() brings them back, from a keyframe. */
