@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "media/pair_rate.h"
 #include "media/queue_delay.h"
 
 /* Inter-arrival grouping (libwebrtc InterArrival). */
@@ -74,6 +75,7 @@
 #define MIN_COVERAGE 0.5          /* the received rate is scaled up for missing feedback by at most 2x */
 /* Clocks. */
 #define DEFAULT_RTT_MS 200.0
+#define ROOMY_PAIR_RATE_FACTOR 4.0 /* a bottleneck this many times the pacing rate: a burst queues a quarter of its time */
 #define MAX_RTT_MS 60000.0
 #define MAX_TIME_MS 1e15          /* larger magnitudes are garbage (and would not fit the rate bins' int64) */
 #define TIMING_JUMP_MS 5000.0
@@ -176,6 +178,7 @@ struct pt_congestion {
   double capacity_kbps, capacity_dev;
   int draining; /* cut since the path was last seen uncongested: pacing at PT_CONGESTION_DRAIN_PACING_FACTOR */
   pt_queue_delay queue; /* the standing queue, from one-way delays */
+  pt_pair_rate pairs;   /* the bottleneck's rate, from packets sent back to back */
 
   /* loss-based */
   double loss_bps;
@@ -867,6 +870,8 @@ void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entr
   for (size_t i = 0; i < fresh; i++) {
     const pt_cc_packet *p = slot_of(c, c->fresh[i]);
     on_arrival(c, p->send_ms, p->arrival_ms);
+    const pt_cc_packet *before = i > 0 && c->fresh[i - 1] == c->fresh[i] - 1 ? slot_of(c, c->fresh[i - 1]) : NULL;
+    if (before && before->send_ms == p->send_ms) pt_pair_rate_sample(&c->pairs, p->bytes, p->arrival_ms - before->arrival_ms);
   }
   rate_compute(c);
   feedback_scan(c);
@@ -912,6 +917,12 @@ double pt_congestion_usual_pacing_bps(const pt_congestion *c) {
 }
 
 int pt_congestion_draining(const pt_congestion *c) { return c ? c->draining : 0; }
+
+int pt_congestion_roomy(const pt_congestion *c) {
+  return c && !c->draining && c->usage == PT_CONGESTION_NORMAL && c->target_bps >= c->config.max_bps &&
+         (!c->loss_valid || c->loss < LOSS_LOW) &&
+         pt_pair_rate_bps(&c->pairs) >= ROOMY_PAIR_RATE_FACTOR * pt_congestion_usual_pacing_bps(c);
+}
 
 void pt_congestion_on_rtt(pt_congestion *c, double rtt_ms, double now_ms) {
   if (!c) return;

@@ -31,6 +31,9 @@
  *    but 1.5 x while draining: from a cut (overuse, overload, silence) until the delay signal is normal with
  *    loss at most 10 %, so that bursts do not refill the queue being drained (a full queue's loss makes SCTP
  *    stall for seconds).
+ *  - Room. Pairs of media packets sent at the same time give the bottleneck's rate (media/pair_rate.h); a path
+ *    whose rate is over ROOMY_PAIR_RATE_FACTOR x the pacing rate, with the target at the ceiling, the delay
+ *    signal normal, nothing draining and loss under 2 %, is roomy: the sender may let a frame go at once.
  * A packet counts once: "not received" may later become "received", never the reverse; duplicates, unknown
  * and too-old sequence numbers are ignored. Packets never reported while later ones were (their report was
  * lost) are left out of the loss and scale the received rate up by the share missing (at most 2x). Arrival times that jump by more than 5 s against the others
@@ -137,6 +140,10 @@ double pt_congestion_usual_pacing_bps(const pt_congestion *c);
 /* 1 while draining: the target was cut (delay overuse, overload or silence) and the path has not been seen
  * uncongested since (the delay signal normal with loss at most 10 %); 0 otherwise or for NULL. */
 int pt_congestion_draining(const pt_congestion *c);
+
+/* 1 when the path carries all the application asks: the target is at the ceiling, the delay signal normal
+ * and nothing drains; 0 otherwise or for NULL. */
+int pt_congestion_roomy(const pt_congestion *c);
 
 /* Copies the stats (zeros for a NULL controller). */
 void pt_congestion_stats_of(const pt_congestion *c, pt_congestion_stats *out);

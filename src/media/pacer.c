@@ -21,6 +21,7 @@ struct pt_pacer {
   uint64_t sent_bytes;      /* every byte that ever left */
   double budget_bytes;      /* may go negative: a packet larger than the budget still leaves, then the rate catches up */
   double last_ms;
+  double burst_ms;
   int timed;
 };
 
@@ -38,7 +39,9 @@ static void pop_front(pt_pacer *p, pt_packet_fifo *q) {
 int pt_pacer_create(pt_pacer **out) {
   if (out == NULL) return PT_ERR_INVALID_ARGUMENT;
   *out = calloc(1, sizeof **out);
-  return *out == NULL ? PT_ERR_NO_MEMORY : PT_OK;
+  if (*out == NULL) return PT_ERR_NO_MEMORY;
+  (*out)->burst_ms = PT_PACER_BURST_MS;
+  return PT_OK;
 }
 
 void pt_pacer_destroy(pt_pacer *p) {
@@ -64,7 +67,7 @@ int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, int retrans
 
 /* Adds the budget earned since the last call, capped at one burst. */
 static void earn(pt_pacer *p, double now_ms, double rate_bps) {
-  double burst = rate_bps / 8.0 * PT_PACER_BURST_MS / 1000.0;
+  double burst = rate_bps / 8.0 * p->burst_ms / 1000.0;
   if (!p->timed) {
     p->timed = 1;
     p->budget_bytes = burst;
@@ -73,6 +76,11 @@ static void earn(pt_pacer *p, double now_ms, double rate_bps) {
   }
   if (p->budget_bytes > burst) p->budget_bytes = burst;
   p->last_ms = now_ms > p->last_ms ? now_ms : p->last_ms;
+}
+
+void pt_pacer_set_burst_ms(pt_pacer *p, double burst_ms) {
+  if (p == NULL || !(burst_ms == burst_ms)) return;
+  p->burst_ms = burst_ms < 1.0 ? 1.0 : burst_ms > 100.0 ? 100.0 : burst_ms;
 }
 
 int pt_pacer_send(pt_pacer *p, double now_ms, double rate_bps, pt_pacer_emit emit, void *context) {

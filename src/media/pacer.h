@@ -11,7 +11,7 @@
 
 #define PT_PACER_MAX_PACKETS 4096
 #define PT_PACER_MAX_BYTES (4u << 20)
-#define PT_PACER_BURST_MS 5.0 /* how far ahead of the rate a burst may run */
+#define PT_PACER_BURST_MS 5.0 /* how far ahead of the rate a burst may run, unless set otherwise */
 
 typedef struct pt_pacer pt_pacer; /* opaque */
 
@@ -24,6 +24,9 @@ void pt_pacer_destroy(pt_pacer *p);
 
 /* Queues a copy of a packet (retransmission: ahead of media). PT_ERR_QUEUE_FULL when full. */
 int pt_pacer_push(pt_pacer *p, const uint8_t *packet, size_t length, int retransmission);
+
+/* How far ahead of the rate a burst may run from now on (ms, clamped to [1, 100]). */
+void pt_pacer_set_burst_ms(pt_pacer *p, double burst_ms);
 
 /* Sends what the rate allows at now_ms through emit; returns PT_OK or emit's error (the packet that
  * failed is dropped). */

@@ -332,6 +332,12 @@ static int send_report(pt_video_sender *s, double now_ms, pt_video_send send, vo
 int pt_video_sender_poll(pt_video_sender *s, double now_ms, pt_video_send send, void *context) {
   if (s == NULL || send == NULL) return PT_ERR_INVALID_ARGUMENT;
   pt_departure departure = {s, send, context, now_ms};
+  /* A path far faster than the pacing rate that carries all the application asks cleanly takes a delta frame
+   * at once (libwebrtc's pacer lets 40 ms of its rate go at once everywhere); elsewhere, and for keyframes,
+   * frames are spread, so as not to fill the bottleneck's queue and mislead the delay signal. */
+  int keyframe_queued = s->keyframe_end > pt_pacer_sent_bytes(s->pacer);
+  int roomy = !keyframe_queued && pt_congestion_roomy(s->congestion);
+  pt_pacer_set_burst_ms(s->pacer, roomy ? PT_VIDEO_ROOMY_BURST_MS : PT_PACER_BURST_MS);
   int status = pt_pacer_send(s->pacer, now_ms, pacing_bps(s), depart, &departure);
   if (status == PT_OK && s->started && now_ms >= s->next_report_ms) {
     s->next_report_ms = now_ms + PT_VIDEO_SENDER_REPORT_MS;

@@ -755,6 +755,40 @@ static void test_garbage(void) {
   pt_congestion_destroy(c);
 }
 
+/* Frames of 5 packets sent back to back every 33 ms for 3 s, each packet reported 20 ms after it left plus its
+ * place in the frame times `spacing_ms` (how the bottleneck spread the pair), a share `lost` of them not
+ * received; returns pt_congestion_roomy at the end. */
+static int roomy_after(double start_bps, double max_bps, double spacing_ms, double lost) {
+  pt_congestion_config config = config_of(100e3, start_bps, max_bps);
+  pt_congestion *c = NULL;
+  CHECK_EQ(pt_congestion_create(&c, &config), PT_OK);
+  CHECK(!pt_congestion_roomy(c)); /* nothing measured yet */
+  uint64_t rng = 7;
+  uint16_t seq = 0;
+  for (double now = 0; now < 3000; now += 1000.0 / 30.0) {
+    pt_congestion_arrival e[5];
+    for (int i = 0; i < 5; i++) {
+      pt_congestion_on_sent(c, seq, 1200, now, 0);
+      e[i] = (pt_congestion_arrival){seq++, rng_uniform(&rng) >= lost, 1e5 + now + 20 + i * spacing_ms};
+    }
+    pt_congestion_on_report(c, e, 5, now + 30);
+    check_sane(c, &config);
+  }
+  int roomy = pt_congestion_roomy(c);
+  pt_congestion_destroy(c);
+  return roomy;
+}
+
+/* Bursts are for a path far faster than the pacing rate that carries all the application asks, cleanly. */
+static void test_roomy(void) {
+  CHECK(roomy_after(1.5e6, 1.5e6, 0, 0));             /* pairs arrive unspread: loopback or a fast LAN */
+  CHECK(roomy_after(1.5e6, 1.5e6, 0.5, 0));           /* 19 Mbit/s: over 4 x the 3.75 Mbit/s pacing rate */
+  CHECK(!roomy_after(1.5e6, 1.5e6, 1.92, 0));         /* a 5 Mbit/s bottleneck: a burst would queue there */
+  CHECK(!roomy_after(1.5e6, 1.5e6, 0, 0.05));         /* losing packets */
+  CHECK(!roomy_after(1.5e6, 20e6, 0, 0));             /* the target still below what the application allows */
+  CHECK(!pt_congestion_roomy(NULL));
+}
+
 int main(void) {
   RUN(test_create);
   RUN(test_loss_accounting);
@@ -770,5 +804,6 @@ int main(void) {
   RUN(test_random_loss);
   RUN(test_application_limited);
   RUN(test_silence_and_recovery);
+  RUN(test_roomy);
   return 0;
 }

@@ -1068,6 +1068,32 @@ static void test_pacer_retransmissions_first_and_emit_errors(void) {
   pt_pacer_destroy(p);
 }
 
+/* A longer burst lets a whole frame leave at once; the setting is clamped, and the rate still holds after. */
+static void test_pacer_burst_setting(void) {
+  pt_pacer *p = NULL;
+  CHECK_EQ(pt_pacer_create(&p), PT_OK);
+  const double rate = 8e6; /* 1,000 bytes per ms */
+  push_frame(p, 'A', 15, 1000, 0);
+  memset(&sink, 0, sizeof sink);
+  CHECK_EQ(pt_pacer_send(p, 0, rate, emit, &sink), PT_OK);
+  CHECK_EQ(sink.count, 5); /* the default 5 ms: 5,000 bytes */
+  pt_pacer_set_burst_ms(p, 20);
+  CHECK_EQ(pt_pacer_send(p, 1000, rate, emit, &sink), PT_OK); /* idle long enough to earn a whole burst */
+  CHECK_EQ(sink.count, 15);
+  push_frame(p, 'B', 30, 1000, 0);
+  CHECK_EQ(pt_pacer_send(p, 2000, rate, emit, &sink), PT_OK);
+  CHECK_EQ(sink.count, 35); /* 20,000 bytes at once, the rest at the rate */
+  CHECK_EQ(pt_pacer_send(p, 2005, rate, emit, &sink), PT_OK);
+  CHECK_EQ(sink.count, 40);
+  pt_pacer_set_burst_ms(p, 1e9); /* clamped to 100 ms */
+  pt_pacer_set_burst_ms(p, 0.0 / 0.0); /* ignored */
+  push_frame(p, 'C', 200, 1000, 0);
+  CHECK_EQ(pt_pacer_send(p, 10000, rate, emit, &sink), PT_OK);
+  CHECK_EQ(sink.count, 40 + 100); /* the 5 left of B and 95 of C */
+  pt_pacer_set_burst_ms(NULL, 20);
+  pt_pacer_destroy(p);
+}
+
 static void test_pacer_limits(void) {
   pt_pacer *p = NULL;
   CHECK_EQ(pt_pacer_create(NULL), PT_ERR_INVALID_ARGUMENT);
@@ -1191,6 +1217,7 @@ int main(void) {
   RUN(test_arrival_log_limits_and_wraparound);
   RUN(test_pacer_rate);
   RUN(test_pacer_retransmissions_first_and_emit_errors);
+  RUN(test_pacer_burst_setting);
   RUN(test_pacer_limits);
   RUN(test_send_history);
   return 0;
