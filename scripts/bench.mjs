@@ -202,6 +202,14 @@ instead of 1280×720. Fewer pixels to encode and decode cut both ends' work. Aga
 Petrichor's p99 was 39–45 ms idle and 80 ms loaded, against the native track's 37–44 ms; at 640×360,
 27–28 and 29–34 ms. Periodic keyframes (a browser host's every 120 frames) were not the tail: with
 none, 2 keyframes in a run instead of 14, p99 was 44 ms idle and 68–77 ms loaded, as with them.
+Later on 2026-12-03 a delta frame began to leave the host at once where the path has room (the impaired-
+link section below says when). Against the run before it, 720p60: p50 0.34 → 0.38 × idle, 0.48 → 0.51 × with a core
+busy, 0.38 → 0.50 × with the main thread and a core busy, 0.37 → 0.36 × loaded; p99 0.89 → 0.83 × idle,
+1.47 → 1.91 ×, 1.18 → 1.45 ×, 1.60 → 1.00 ×. At 60 fps a ~3 KB frame mostly went in the old 5 ms bursts
+already, and these tail ratios move that much between runs: a probe of the two conditions with a core
+busy (3 rounds each, the same machine, bursts on and off one after the other) found Petrichor's p99 at
+56–101 ms off and 62–195 ms on, with the native track's at 47–65 ms in the first run and 37–99 ms in
+the second. Whether bursts cost the tail under load is not settled by it.
 `;
 }
 
@@ -316,6 +324,11 @@ Client CPU: after each path's window, the page stops reading its pictures (that 
 than playing them), and the user + system time of all the client Chromium's processes is taken over
 ${worker.cpuSeconds} s, in % of one core (the busy loop, when there is one, is in it for every path alike).
 Spread: the lowest and highest of the rounds.
+
+At 720p30 the p50 ratios fell from 0.56–0.59 × (no GPU) and 0.58–0.59 × (SwiftShader) in the run before to
+0.39–0.52 × when a delta frame began to leave the host at once on a path with room (the impaired-link
+section below says when); a probe split the median as 9–11 ms capture and encoding, 4.1 ms transport
+(8.6 ms before), 2–3 ms decoding.
 
 Where the client's CPU goes (no GPU, idle; \`perf\` by thread and timers in the worker, one side run):
 decoding costs both paths alike (~10 % of a core), and Petrichor's compositor work is lower than the
@@ -609,6 +622,16 @@ keeps its 5 ms. A trial of 10 ms bursts, 5 ms while draining (2026-12-03), left 
 capacity cut's queue at 44–151 ms 2 s after the cut with 5 of 40 seeds (two over the 100 ms asked),
 against at most 3 ms with 5 ms bursts. The pacer's share shows on loopback too: at 720p30 without
 impairment (a probe of 2026-12-03), the transport stage's median was 8.7 ms of a glass-to-glass 19.6 ms.
+Since then (later on 2026-12-03) a delta frame leaves at once (20 ms of the pacing rate) where the path
+has room: pairs of packets sent together arrive spread by less than a bottleneck of 4 × the pacing rate
+would spread them (\`src/media/pair_rate.c\`), the target is at the application's ceiling and loss is under
+2 %; keyframes and every other path keep 5 ms. With that rule all 120 seeds of the simulated links pass,
+as with 5 ms bursts everywhere; without the pair test (20 ms bursts wherever the target was at the
+ceiling) one seed's cut left a 176 ms queue. On loopback at 720p30 the transport stage fell from 8.6 to
+4.1 ms (a probe, two rounds). The rows above are the first run with it: on the impaired link (no
+rate limit, so pairs arrive unspread) the 0 % row's transport stage fell from 29 to 23 ms, the link's
+20 ms included, and its median from 43 to 37 ms, against the native track's 54 and 66 ms in the two
+runs: 0.56 ×, still above the half asked.
 
 Method: two headless Chromiums, each in one of the two network namespaces of an impaired link
 (tests/helpers/impaired-link.mjs: our user-space forwarder drops that share of UDP packets at random
@@ -724,7 +747,9 @@ the same allowance is what lets a host wait out SCTP's short stalls without drop
 not help (four probes: 5–9 s). After the restore the target passed 2.5 Mbit/s in 10–16 s in the probes
 (the table: this run's median round). A rerun late on 2026-12-03, with no change to the transport,
 settled within 2 s in three rounds of five (the run before it: two of five): runs spread that
-widely.
+widely. The next run (the rows above), after delta frames began to leave at once where a path has room,
+changes nothing here by construction: pairs cross this link's 5 Mbit/s spread, under 4 × the 10 Mbit/s
+pacing rate, so the pacer keeps its 5 ms; it settled within 2 s in two rounds of five.
 `;
 }
 
