@@ -141,8 +141,9 @@ double pt_congestion_usual_pacing_bps(const pt_congestion *c);
  * uncongested since (the delay signal normal with loss at most 10 %); 0 otherwise or for NULL. */
 int pt_congestion_draining(const pt_congestion *c);
 
-/* 1 when the path carries all the application asks: the target is at the ceiling, the delay signal normal
- * and nothing drains; 0 otherwise or for NULL. */
+/* 1 when the path has room for a frame sent at once: its bottleneck (from packet pairs) is over 4 x the pacing
+ * rate, the target is at the ceiling, the delay signal normal, nothing drains and loss is under 2 %; 0 otherwise
+ * or for NULL. */
 int pt_congestion_roomy(const pt_congestion *c);
 
 /* Copies the stats (zeros for a NULL controller). */

@@ -22,7 +22,7 @@
 #include "media/srtp_session.h"
 
 #define PT_VIDEO_MAX_QUEUE_MS 100.0      /* pacer queue beyond which frames are dropped */
-#define PT_VIDEO_ROOMY_BURST_MS 20.0
+#define PT_VIDEO_ROOMY_BURST_MS 20.0     /* pacing burst for a delta frame where the path has room (pt_congestion_roomy) */
 #define PT_VIDEO_MAX_SEND_QUEUE_MS 250.0 /* pacer and channel buffer beyond which frames are dropped */
 #define PT_VIDEO_MAX_IN_FLIGHT_MS 1000.0 /* unreported bytes beyond a round trip and this long at the target: dropped too */
 #define PT_VIDEO_RESEND_MAX_AGE_MS 1000.0 /* older packets are not resent: the client has given up on them */
