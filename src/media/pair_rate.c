@@ -1,10 +1,12 @@
 #include "media/pair_rate.h"
 
+#include <stddef.h>
+
 /* Arrivals closer than this are not spread at all: the reports carry quarter milliseconds. */
 #define UNSPREAD_MS 0.125
 
 void pt_pair_rate_sample(pt_pair_rate *r, double second_bytes, double spacing_ms) {
-  if (r == 0 || !(spacing_ms >= 0) || !(spacing_ms < 1e9) || !(second_bytes > 0)) return;
+  if (r == NULL || !(spacing_ms >= 0) || !(spacing_ms < 1e9) || !(second_bytes > 0)) return;
   double bps = spacing_ms < UNSPREAD_MS ? PT_PAIR_RATE_UNBOUNDED_BPS : second_bytes * 8000.0 / spacing_ms;
   if (bps > PT_PAIR_RATE_UNBOUNDED_BPS) bps = PT_PAIR_RATE_UNBOUNDED_BPS;
   r->samples[r->next] = bps;
@@ -21,5 +23,5 @@ void pt_pair_rate_sample(pt_pair_rate *r, double second_bytes, double spacing_ms
 }
 
 double pt_pair_rate_bps(const pt_pair_rate *r) {
-  return r != 0 && r->count >= PT_PAIR_RATE_SAMPLES / 2 ? r->median_bps : 0;
+  return r != NULL && r->count >= PT_PAIR_RATE_SAMPLES / 2 ? r->median_bps : 0;
 }

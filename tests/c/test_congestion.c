@@ -758,8 +758,8 @@ static void test_garbage(void) {
 /* Frames of 5 packets sent back to back every 33 ms for 3 s, each packet reported 20 ms after it left plus its
  * place in the frame times `spacing_ms` (how the bottleneck spread the pair), a share `lost` of them not
  * received; returns pt_congestion_roomy at the end. */
-static int roomy_after(double start_bps, double max_bps, double spacing_ms, double lost) {
-  pt_congestion_config config = config_of(100e3, start_bps, max_bps);
+static int roomy_after(double max_bps, double spacing_ms, double lost) {
+  pt_congestion_config config = config_of(100e3, 1.5e6, max_bps);
   pt_congestion *c = NULL;
   CHECK_EQ(pt_congestion_create(&c, &config), PT_OK);
   CHECK(!pt_congestion_roomy(c)); /* nothing measured yet */
@@ -781,11 +781,12 @@ static int roomy_after(double start_bps, double max_bps, double spacing_ms, doub
 
 /* Bursts are for a path far faster than the pacing rate that carries all the application asks, cleanly. */
 static void test_roomy(void) {
-  CHECK(roomy_after(1.5e6, 1.5e6, 0, 0));             /* pairs arrive unspread: loopback or a fast LAN */
-  CHECK(roomy_after(1.5e6, 1.5e6, 0.5, 0));           /* 19 Mbit/s: over 4 x the 3.75 Mbit/s pacing rate */
-  CHECK(!roomy_after(1.5e6, 1.5e6, 1.92, 0));         /* a 5 Mbit/s bottleneck: a burst would queue there */
-  CHECK(!roomy_after(1.5e6, 1.5e6, 0, 0.05));         /* losing packets */
-  CHECK(!roomy_after(1.5e6, 20e6, 0, 0));             /* the target still below what the application allows */
+  /* the stream starts at 1.5 Mbit/s: pacing at 3.75 */
+  CHECK(roomy_after(1.5e6, 0, 0));     /* pairs arrive unspread: loopback or a fast LAN */
+  CHECK(roomy_after(1.5e6, 0.5, 0));   /* 19 Mbit/s: over 4 x the 3.75 Mbit/s pacing rate */
+  CHECK(!roomy_after(1.5e6, 1.92, 0)); /* a 5 Mbit/s bottleneck: a burst would queue there */
+  CHECK(!roomy_after(1.5e6, 0, 0.05)); /* losing packets */
+  CHECK(!roomy_after(20e6, 0, 0));     /* the target still below what the application allows */
   CHECK(!pt_congestion_roomy(NULL));
 }
 
