@@ -23,7 +23,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { nativeProgram } from "../js/host/native-host.js";
 import { startVirtualDisplay } from "../js/host/virtual-display.js";
-import { cpuSeconds, percentile, stepTimeLimit } from "./measure.mjs";
+import { CLOCK_TICKS, cpuSeconds, percentile, stepTimeLimit } from "./measure.mjs";
 
 const VBV_PICTURES = 2; // as src/host/video_encoder.c
 const KEYFRAME_INTERVAL_SECONDS = 10; // as src/host/video_encoder.c

@@ -15,7 +15,7 @@ function clockTicks() {
     return 100;
   }
 }
-const CLOCK_TICKS = clockTicks();
+export const CLOCK_TICKS = clockTicks();
 
 /** The fields of /proc/<pid>/stat after "pid (comm) ": [0] state, [1] ppid, [11] utime, [12] stime. */
 function statFields(pid) {
