@@ -61,7 +61,7 @@ async function sample(a, b, path, target) {
 
 /**
  * `rounds` rounds of `samples` connections on each path, alternating (which goes first alternates
- * too). Returns each path's p50/p95 over all samples, Petrichor's time until a's Peer is connected,
+ * too). Returns each path's p50/p95/p99 over all samples, Petrichor's time until a's Peer is connected,
  * and the ratio of medians in each round.
  */
 export async function measureConnectTime({ rounds = 3, samples = 20 } = {}) {
@@ -90,7 +90,7 @@ export async function measureConnectTime({ rounds = 3, samples = 20 } = {}) {
     }
     const figures = (values) => {
       const sorted = [...values].sort((x, y) => x - y);
-      return { p50Ms: percentile(sorted, 0.5), p95Ms: percentile(sorted, 0.95), samples: sorted.length };
+      return { p50Ms: percentile(sorted, 0.5), p95Ms: percentile(sorted, 0.95), p99Ms: percentile(sorted, 0.99), samples: sorted.length };
     };
     return { rounds, raw: figures(times.raw), petrichor: figures(times.petrichor), connected: figures(times.connected), ratio: median(ratios), ratios };
   } finally {

@@ -214,6 +214,7 @@ export function summarize(run, offsets) {
     freezeP99: percentile(gaps, 0.99),
     freezeMax: gaps[gaps.length - 1],
     latencyP50: latencies.length ? percentile(latencies, 0.5) : null,
+    latencyP95: latencies.length ? percentile(latencies, 0.95) : null,
     latencyP99: latencies.length ? percentile(latencies, 0.99) : null,
     unreadable,
     mismatched,
@@ -239,20 +240,25 @@ function petrichorStages(run, drawnAt, offsets) {
   const sentAt = new Map((run.hostDiagnostics?.sent ?? []).map(([us, t]) => [rtpTimestamp(us), t - offsets.host]));
   const shownAt = new Map(run.shown.map(([counter, t]) => [counter, t - offsets.client]));
   const stages = { encode: [], transport: [], decode: [], display: [] };
+  const frames = []; // each displayed frame's stages, for the tail
   for (const [counter, rtp, assembledAt, decodedAt] of run.stages) {
     const drawTime = drawnAt.get(counter);
     const sent = sentAt.get(rtp);
     if (drawTime === undefined || sent === undefined || assembledAt === null) continue;
-    stages.encode.push(sent - (drawTime - offsets.host));
-    stages.transport.push(assembledAt - offsets.client - sent);
-    if (decodedAt === null) {
-      stages.decode.push(shownAt.get(counter) - (assembledAt - offsets.client));
-      continue;
-    }
-    stages.decode.push(decodedAt - assembledAt);
-    stages.display.push(shownAt.get(counter) - (decodedAt - offsets.client));
+    const frame = {
+      encode: sent - (drawTime - offsets.host),
+      transport: assembledAt - offsets.client - sent,
+      decode: decodedAt === null ? shownAt.get(counter) - (assembledAt - offsets.client) : decodedAt - assembledAt,
+      display: decodedAt === null ? null : shownAt.get(counter) - (decodedAt - offsets.client),
+    };
+    frames.push(frame);
+    for (const name of Object.keys(stages)) if (frame[name] !== null) stages[name].push(frame[name]);
   }
   const median = (list) => (list.length ? [...list].sort((a, b) => a - b)[list.length >> 1] : null);
+  // The slowest 3 % of frames (by the sum of their stages), and each stage's median among them.
+  const total = (frame) => frame.encode + frame.transport + frame.decode + (frame.display ?? 0);
+  const worst = [...frames].sort((a, b) => total(b) - total(a)).slice(0, Math.ceil(frames.length * 0.03));
+  const tail = Object.fromEntries(Object.keys(stages).map((name) => [name, median(worst.map((frame) => frame[name]).filter((v) => v !== null))]));
   const sent = run.hostDiagnostics?.sent ?? [];
   const sizes = (key) => median(sent.filter((entry) => entry[3] === key).map((entry) => entry[2]));
   // What the encoder made during the window (host clock), against the rate controller's target.
@@ -262,6 +268,7 @@ function petrichorStages(run, drawnAt, offsets) {
   return {
     frames: stages.encode.length,
     ...Object.fromEntries(Object.entries(stages).map(([name, list]) => [name, median(list)])),
+    tail,
     keyframeBytes: sizes(1), // medians over the whole path's run
     deltaBytes: sizes(0),
     encodedBps: to > from ? (windowBytes * 8) / ((to - from) / 1000) : null,

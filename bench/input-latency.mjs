@@ -19,6 +19,7 @@ function summarize(latencies) {
   return {
     samples: sorted.length,
     p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
     p99: percentile(sorted, 0.99),
     mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
   };
@@ -40,12 +41,13 @@ function checkOrder(kind, arrivals, expected) {
 }
 
 /**
- * Runs the bench; resolves to {key, move, buttonDown, buttonUp, raw} (each {samples, p50, p99, mean}
- * in ms, and bytesPerEvent), clock ({offsetMs, rttMs}: the pages' clock offset, taken off every
- * latency), and the parameters used. `rounds` samples of each kind (clicks: half downs, half ups),
- * after `warmup` rounds that are not counted.
+ * Runs the bench; resolves to {key, move, buttonDown, buttonUp, raw} (each {samples, p50, p95, p99,
+ * mean} in ms over every repeat, bytesPerEvent, and roundP50s: each repeat's p50), clock ({offsetMs,
+ * rttMs}: the pages' clock offset, taken off every latency), and the parameters used. Each of `repeats`
+ * repeats dispatches `rounds` samples of each kind (clicks: half downs, half ups), after `warmup` rounds
+ * that are not counted.
  */
-export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs = 20 } = {}) {
+export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs = 20, repeats = 3 } = {}) {
   const total = rounds + warmup;
   let gateway;
   let server;
@@ -70,60 +72,72 @@ export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs
     await within(15000, "the raw channel", client.evaluate((a) => window.acceptRawAnswer(a), answer));
     const clock = await within(10000, "the clock probes", client.evaluate(() => window.probeClock(50)));
 
-    // The container's size goes to the host once laid out; start from a quiet input channel.
+    // The container's size goes to the host once laid out.
     await client.waitForTimeout(300);
-    await host.evaluate(() => (window.arrivals.petrichor.length = 0));
-
     const loopMs = total * 4 * (spacingMs + 50) + 10000; // four kinds a round, with room for slow timers
-    const samples = await within(loopMs, "the dispatch loop", client.evaluate((o) => window.run(o), { rounds: total, spacingMs }));
-    const split = (arrivals) => ({
-      key: arrivals.filter((a) => a.type === INPUT_TYPE.Keyboard),
-      move: arrivals.filter((a) => a.type === INPUT_TYPE.MouseAbsolute && a.y < CLICK_ROW),
-      click: arrivals.filter((a) => a.type === INPUT_TYPE.MouseClick),
-    });
-    const arrived = await host
-      .waitForFunction(
-        ({ n, type, row }) => {
-          const count = (f) => window.arrivals.petrichor.filter(f).length;
-          return (
-            window.arrivals.raw.length >= n &&
-            count((a) => a.type === type.Keyboard) >= n &&
-            count((a) => a.type === type.MouseClick) >= n &&
-            count((a) => a.type === type.MouseAbsolute && a.y < row) >= n
-          );
-        },
-        { n: total, type: INPUT_TYPE, row: CLICK_ROW },
-        { timeout: 10000, polling: 100 },
-      )
-      .catch(() => null);
-    const { petrichor, raw } = await host.evaluate(() => window.arrivals);
-    const byKind = { ...split(petrichor), raw };
-    if (!arrived) {
-      const counts = Object.entries(byKind).map(([kind, list]) => `${kind} ${list.length}/${total}`).join(", ");
-      const errors = [...(await host.evaluate(() => window.errors)), ...host.errors, ...(await client.evaluate(() => window.errors)), ...client.errors];
-      throw new Error(`input-latency bench: not every input reached the host page (${counts}); page errors: ${JSON.stringify(errors)}`);
-    }
-    checkOrder("key", byKind.key, (i) => ({ action: i % 2, key: 44 })); // down, up, …; VirtualKey.A
-    checkOrder("move", byKind.move, (i) => ({ x: 10 + (i % 600), y: 10 + ((i * 7) % 300) }));
-    checkOrder("click", byKind.click, (i) => ({ action: i % 2, button: 0 }));
-    checkOrder("raw", byKind.raw, (i) => ({ index: i }));
+    const kinds = { key: [], move: [], buttonDown: [], buttonUp: [], raw: [] };
+    const roundP50s = { key: [], move: [], buttonDown: [], buttonUp: [], raw: [] };
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      // Each repeat starts from a quiet input channel and counts its own arrivals.
+      await host.evaluate(() => {
+        window.arrivals.petrichor.length = 0;
+        window.arrivals.raw.length = 0;
+      });
+      const samples = await within(loopMs, "the dispatch loop", client.evaluate((o) => window.run(o), { rounds: total, spacingMs }));
+      const split = (arrivals) => ({
+        key: arrivals.filter((a) => a.type === INPUT_TYPE.Keyboard),
+        move: arrivals.filter((a) => a.type === INPUT_TYPE.MouseAbsolute && a.y < CLICK_ROW),
+        click: arrivals.filter((a) => a.type === INPUT_TYPE.MouseClick),
+      });
+      const arrived = await host
+        .waitForFunction(
+          ({ n, type, row }) => {
+            const count = (f) => window.arrivals.petrichor.filter(f).length;
+            return (
+              window.arrivals.raw.length >= n &&
+              count((a) => a.type === type.Keyboard) >= n &&
+              count((a) => a.type === type.MouseClick) >= n &&
+              count((a) => a.type === type.MouseAbsolute && a.y < row) >= n
+            );
+          },
+          { n: total, type: INPUT_TYPE, row: CLICK_ROW },
+          { timeout: 10000, polling: 100 },
+        )
+        .catch(() => null);
+      const { petrichor, raw } = await host.evaluate(() => window.arrivals);
+      const byKind = { ...split(petrichor), raw };
+      if (!arrived) {
+        const counts = Object.entries(byKind).map(([kind, list]) => `${kind} ${list.length}/${total}`).join(", ");
+        const errors = [...(await host.evaluate(() => window.errors)), ...host.errors, ...(await client.evaluate(() => window.errors)), ...client.errors];
+        throw new Error(`input-latency bench: not every input reached the host page (${counts}); page errors: ${JSON.stringify(errors)}`);
+      }
+      checkOrder("key", byKind.key, (i) => ({ action: i % 2, key: 44 })); // down, up, …; VirtualKey.A
+      checkOrder("move", byKind.move, (i) => ({ x: 10 + (i % 600), y: 10 + ((i * 7) % 300) }));
+      checkOrder("click", byKind.click, (i) => ({ action: i % 2, button: 0 }));
+      const firstRaw = byKind.raw[0].index; // the raw page's counter runs on from one repeat to the next
+      checkOrder("raw", byKind.raw, (i) => ({ index: firstRaw + i }));
 
-    // The host's clock runs offsetMs ahead of the client's: take it off every arrival time.
-    const measured = (kind, keep = () => true) =>
-      samples[kind]
-        .map((s, i) => ({ ...s, latency: byKind[kind][i].t - clock.offsetMs - s.t0 }))
-        .filter((_, i) => i >= warmup && keep(i));
-    const result = { rounds, warmup, spacingMs, clock };
-    const kinds = {
-      key: measured("key"),
-      move: measured("move"),
-      // A button down sends the pointer's position first, then the button; a button up only the button.
-      buttonDown: measured("click", (i) => i % 2 === 0),
-      buttonUp: measured("click", (i) => i % 2 === 1),
-      raw: measured("raw").map((s) => ({ ...s, bytes: 4 })),
-    };
+      // The host's clock runs offsetMs ahead of the client's: take it off every arrival time.
+      const measured = (kind, keep = () => true) =>
+        samples[kind]
+          .map((s, i) => ({ ...s, latency: byKind[kind][i].t - clock.offsetMs - s.t0 }))
+          .filter((_, i) => i >= warmup && keep(i));
+      const repeatKinds = {
+        key: measured("key"),
+        move: measured("move"),
+        // A button down sends the pointer's position first, then the button; a button up only the button.
+        buttonDown: measured("click", (i) => i % 2 === 0),
+        buttonUp: measured("click", (i) => i % 2 === 1),
+        raw: measured("raw").map((s) => ({ ...s, bytes: 4 })),
+      };
+      for (const [kind, list] of Object.entries(repeatKinds)) {
+        kinds[kind].push(...list);
+        roundP50s[kind].push(summarize(list.map((s) => s.latency)).p50);
+      }
+    }
+    const result = { rounds, warmup, spacingMs, repeats, clock };
     for (const [kind, list] of Object.entries(kinds)) {
-      result[kind] = { ...summarize(list.map((s) => s.latency)), bytesPerEvent: bytesPerEvent(list) };
+      result[kind] = { ...summarize(list.map((s) => s.latency)), bytesPerEvent: bytesPerEvent(list), roundP50s: roundP50s[kind] };
     }
     return result;
   } finally {

@@ -1,11 +1,12 @@
 // `npm run bench`: measures the core against a baseline taken in the same run, and writes
 // BENCHMARKS.md. `npm run bench -- core` runs only the benches of the core and the SDK in Node (SRTP,
-// the receive path, the data-channel message rate, connect time, size), `npm run bench -- links` only video over
+// the receive path, the data-channel message rate, connect time, size), `npm run bench -- input` only input
+// latency, `npm run bench -- host` only the Linux host's pipeline and keyframe latency, `npm run bench -- links` only video over
 // impaired links and the capacity cut, `npm run bench -- gateway` only the gateway's relay,
 // `npm run bench -- worker` only what the media worker buys (glass-to-glass with an idle and a busy
 // client main thread), `npm run bench -- memory` only the client's memory over a 10-minute stream
 // (20 minutes: both paths); each replaces its sections of BENCHMARKS.md, leaving the others as they were.
-// SRTP figures are the median of several runs; input latency is one run of many samples;
+// SRTP figures are the median of several runs; input latency is three repeats of many samples;
 // the Linux host pipeline is one run of interleaved windows against FFmpeg on the same Xvfb; video over
 // impaired links runs Petrichor and the native WebRTC track one after the other on the same link, and
 // the capacity cut runs the rate controller against an encoder that ignores it.
@@ -30,7 +31,7 @@ import { measureBundleSize } from "../bench/bundle-size.mjs";
 import { measureStreamMemory } from "../bench/stream-memory.mjs";
 
 /** The groups a partial run may pick (none: everything, and the report written anew). */
-const GROUPS = ["core", "links", "gateway", "worker", "memory"];
+const GROUPS = ["core", "input", "host", "links", "gateway", "worker", "memory"];
 const picked = process.argv.slice(2).filter((arg) => GROUPS.includes(arg));
 const runs = (group) => picked.length === 0 || picked.includes(group);
 
@@ -105,9 +106,9 @@ const bundleSize = runs("core") ? await attempt(() => measureBundleSize()) : ski
 const messages = runs("core") ? await attempt(() => measureDataChannelRate({ rounds: 5 })) : skipped;
 const browserMessages = runs("core") ? await attempt(() => measureBrowserDataChannelRate({ rounds: 5 })) : skipped;
 const connectTime = runs("core") ? await attempt(() => measureConnectTime({ rounds: 5 })) : skipped;
-const input = picked.length === 0 ? await attempt(() => measureInputLatency()) : skipped;
-const pipeline = picked.length === 0 ? await attempt(() => measureHostPipeline()) : skipped;
-const keyframe = picked.length === 0 ? await attempt(() => measureKeyframeLatency()) : skipped;
+const input = runs("input") ? await attempt(() => measureInputLatency()) : skipped;
+const pipeline = runs("host") ? await attempt(() => measureHostPipeline()) : skipped;
+const keyframe = runs("host") ? await attempt(() => measureKeyframeLatency()) : skipped;
 const impaired = runs("links") ? await attempt(() => measureImpairedStreams()) : skipped;
 const cut = runs("links") ? await attempt(() => measureCapacityCut()) : skipped;
 const relay = runs("gateway") ? await attempt(() => measureGatewayRelay()) : skipped;
@@ -156,13 +157,13 @@ function variantsSection() {
       for (const row of Object.values(rows)) if (row) lines.push(row.line);
       const [mine, theirs] = [rows.petrichor?.figures, rows.native?.figures];
       const ratio = (key) => (mine?.[key] && theirs?.[key] ? (mine[key] / theirs[key]).toFixed(2) : "–");
-      ratios.push(`${name}, ${conditions[condition]}: p50 ${ratio("p50")}, p99 ${ratio("p99")}, CPU ${ratio("cpu")}`);
+      ratios.push(`${name}, ${conditions[condition]}: p50 ${ratio("p50")}, p95 ${ratio("p95")}, p99 ${ratio("p99")}, CPU ${ratio("cpu")}`);
     }
   }
   return `${title}
 
-| picture | machine | path | glass-to-glass p50 | p99 | frames shown | longest freeze | client CPU |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| picture | machine | path | glass-to-glass p50 | p95 | p99 | frames shown | longest freeze | client CPU |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${lines.join("\n")}
 
 Petrichor against the native track (median of the rounds): ${ratios.join("; ")}. Goals (issue 12): p50 ≤ 0.5× at
@@ -255,7 +256,7 @@ const ms = (value) => (value === null || value === undefined ? "–" : `${value.
 
 /**
  * One path in one condition over a media-worker result's rounds, as a table row that starts with the
- * cells `label`: {line, figures: {p50, p99, cpu} (medians of the rounds)}; the row says why when
+ * cells `label`: {line, figures: {p50, p95, p99, cpu} (medians of the rounds)}; the row says why when
  * every round failed; null when the path did not run.
  */
 function pathRow(result, condition, path, label) {
@@ -265,12 +266,13 @@ function pathRow(result, condition, path, label) {
   const failed = result.rows.filter((row) => row.condition === condition && row[path]?.error).map((row) => row[path].error);
   if (runsOf.length === 0) return failed.length ? { line: `| ${label} | not measured: ${failed[0].replace(/\|/g, "\\|")} | | |`, figures: {} } : null;
   const p50 = runsOf.map((r) => r.latencyP50).filter((v) => v !== null);
+  const p95 = runsOf.map((r) => r.latencyP95).filter((v) => v !== null);
   const p99 = runsOf.map((r) => r.latencyP99).filter((v) => v !== null);
   const shown = runsOf.reduce((sum, r) => sum + r.shown, 0) / runsOf.reduce((sum, r) => sum + r.produced, 0);
   const cpu = median(runsOf.map((r) => r.clientCpuPercent));
   return {
-    line: `| ${label} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} | ${cpu.toFixed(0)} % |`,
-    figures: { p50: median(p50), p99: median(p99), cpu },
+    line: `| ${label} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p95))}${spread(p95)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} | ${cpu.toFixed(0)} % |`,
+    figures: { p50: median(p50), p95: median(p95), p99: median(p99), cpu },
   };
 }
 
@@ -299,14 +301,14 @@ function workerSection() {
     .flatMap((g) =>
       Object.keys(conditions).map(
         (c) =>
-          `GPU ${g}, ${conditions[c]}: worker p50 ${ratio(g, c, "petrichor", "p50")}, p99 ${ratio(g, c, "petrichor", "p99")}, CPU ${ratio(g, c, "petrichor", "cpu")}; main thread p50 ${ratio(g, c, "petrichor-main", "p50")}, p99 ${ratio(g, c, "petrichor-main", "p99")}, CPU ${ratio(g, c, "petrichor-main", "cpu")}`,
+          `GPU ${g}, ${conditions[c]}: worker p50 ${ratio(g, c, "petrichor", "p50")}, p95 ${ratio(g, c, "petrichor", "p95")}, p99 ${ratio(g, c, "petrichor", "p99")}, CPU ${ratio(g, c, "petrichor", "cpu")}; main thread p50 ${ratio(g, c, "petrichor-main", "p50")}, p99 ${ratio(g, c, "petrichor-main", "p99")}, CPU ${ratio(g, c, "petrichor-main", "cpu")}`,
       ),
     )
     .join("; ");
   return `${WORKER_TITLE}
 
-| client's GPU | client main thread | path | glass-to-glass p50 | p99 | frames shown | longest freeze | client CPU |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| client's GPU | client main thread | path | glass-to-glass p50 | p95 | p99 | frames shown | longest freeze | client CPU |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${lines.join("\n")}
 
 Against the native track (median of the rounds): ${ratios}. Goals (issue 12): p50 ≤ 0.5× and p99 ≤ 1.0× the
@@ -471,18 +473,20 @@ function inputSection() {
     ["buttonUp", "Petrichor: mouse button up (pointerup)"],
   ];
   const { raw, clock } = input;
-  const row = (name, r) => `| ${name} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.mean)} | ${Number(r.bytesPerEvent.toFixed(1))} |`;
-  const diff = (name, r) => `| ${name} − raw | ${plus(r.p50 - raw.p50)} | ${plus(r.p99 - raw.p99)} | ${plus(r.mean - raw.mean)} | |`;
+  const spread = (values) => `${ms(Math.min(...values))} … ${ms(Math.max(...values))}`;
+  const row = (name, r) => `| ${name} | ${ms(r.p50)} (${spread(r.roundP50s)}) | ${ms(r.p95)} | ${ms(r.p99)} | ${ms(r.mean)} | ${Number(r.bytesPerEvent.toFixed(1))} |`;
+  const diff = (name, r) => `| ${name} − raw | ${plus(r.p50 - raw.p50)} | ${plus(r.p95 - raw.p95)} | ${plus(r.p99 - raw.p99)} | ${plus(r.mean - raw.mean)} | |`;
   return `${title}
 
-| path | p50 | p99 | mean | bytes per event |
-| --- | --- | --- | --- | --- |
+| path | p50 (spread of the repeats' p50) | p95 | p99 | mean | bytes per event |
+| --- | --- | --- | --- | --- | --- |
 ${paths.map(([kind, name]) => row(name, input[kind])).join("\n")}
 ${row("raw RTCDataChannel (baseline: a plain keydown/keyup listener sends 4 bytes)", raw)}
 ${paths.map(([kind, name]) => diff(name.replace(/ \(.*\)$/, ""), input[kind])).join("\n")}
 
 Method: the client page dispatches ${input.rounds} synthetic DOM events of each kind (of the button's,
-${input.buttonDown.samples} downs and ${input.buttonUp.samples} ups, alternating), one every ${input.spacingMs} ms with the kinds and the baseline interleaved, after ${input.warmup} rounds not counted;
+${input.buttonDown.samples / input.repeats} downs and ${input.buttonUp.samples / input.repeats} ups, alternating), one every ${input.spacingMs} ms with the kinds and the baseline interleaved, after ${input.warmup} rounds not counted,
+and does so ${input.repeats} times on the same connections (the percentiles are over all ${input.repeats} repeats' samples);
 latency is the host page's arrival time less the client's time just before dispatch, both
 \`performance.timeOrigin + performance.now()\` (0.1 ms resolution), less the pages' clock offset
 (${ms(clock.offsetMs)}, from the fastest of 50 echoes over the raw channel, round trip ${ms(clock.rttMs)}), which the
@@ -796,11 +800,11 @@ function connectSection() {
   const ms = (value) => `${value.toFixed(1)} ms`;
   return `${title}
 
-| path | p50 | p95 | × raw (median of the rounds' p50 ratios; spread) |
-| --- | --- | --- | --- |
-| raw RTCPeerConnections over a bare \`ws\` relay (baseline) | ${ms(raw.p50Ms)} | ${ms(raw.p95Ms)} | 1.00 × |
-| Petrichor: \`connect(id)\` + accept, then \`createDataChannel\` | ${ms(petrichor.p50Ms)} | ${ms(petrichor.p95Ms)} | ${ratio.toFixed(2)} × (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |
-| … of which until both \`Peer\`s are connected | ${ms(connected.p50Ms)} | ${ms(connected.p95Ms)} | |
+| path | p50 | p95 | p99 | × raw (median of the rounds' p50 ratios; spread) |
+| --- | --- | --- | --- | --- |
+| raw RTCPeerConnections over a bare \`ws\` relay (baseline) | ${ms(raw.p50Ms)} | ${ms(raw.p95Ms)} | ${ms(raw.p99Ms)} | 1.00 × |
+| Petrichor: \`connect(id)\` + accept, then \`createDataChannel\` | ${ms(petrichor.p50Ms)} | ${ms(petrichor.p95Ms)} | ${ms(petrichor.p99Ms)} | ${ratio.toFixed(2)} × (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |
+| … of which until both \`Peer\`s are connected | ${ms(connected.p50Ms)} | ${ms(connected.p95Ms)} | ${ms(connected.p99Ms)} | |
 
 Method: \`bench/connect-time.mjs\`, ${rounds} rounds of ${raw.samples / rounds} connections on each path, alternating (and which
 goes first), between two peers that are already on their signaling server, each a Node process of its
@@ -908,6 +912,8 @@ if (picked.length > 0) {
   // Only the picked groups' sections are new: each replaces its namesake, a new one goes after the one before it.
   const fresh = [
     ...(runs("core") ? [srtpSection(), receiveSection(), messagesSection(), connectSection(), sizeSection] : []),
+    ...(runs("input") ? [inputSection()] : []),
+    ...(runs("host") ? [pipelineSection(), keyframeSection()] : []),
     ...(runs("links") ? [impairedSection(), capacityCutSection()] : []),
     ...(runs("gateway") ? [gatewaySection()] : []),
     ...(runs("worker") ? [workerSection(), variantsSection()] : []),
