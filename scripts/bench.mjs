@@ -589,8 +589,8 @@ function impairedSection() {
       const core = p.diagnostics.host?.core;
       const asked = p.diagnostics.host?.requests;
       const number = (value) => (value === null || value === undefined ? "–" : Math.round(value));
-      const times = s.display === null ? [s.encode, s.transport, s.decode] : [s.encode, s.transport, s.decode, s.display];
-      return `- ${link(loss)}: ${times.map(number).join(" / ")} ms; the encoder made ${kbps(s.encodedBps)} in the window, target at the end ${kbps(core?.targetBps)} (${asked?.bitrate ? `lowest asked ${kbps(asked.lowestBitrate)}` : "no change asked"}); ${core?.keyframes ?? "–"} keyframes (${asked?.keyframe ?? "–"} asked of the encoder, median ${s.keyframeBytes ? `${(s.keyframeBytes / 1000).toFixed(1)} kB` : "–"}), ${core?.framesSkipped ?? "–"} frames dropped as stale`;
+      const split = (t) => (t.display === null ? [t.encode, t.transport, t.decode] : [t.encode, t.transport, t.decode, t.display]).map(number).join(" / ");
+      return `- ${link(loss)}: ${split(s)} ms (the slowest 3 % of frames: ${split(s.tail)} ms); the encoder made ${kbps(s.encodedBps)} in the window, target at the end ${kbps(core?.targetBps)} (${asked?.bitrate ? `lowest asked ${kbps(asked.lowestBitrate)}` : "no change asked"}); ${core?.keyframes ?? "–"} keyframes (${asked?.keyframe ?? "–"} asked of the encoder, median ${s.keyframeBytes ? `${(s.keyframeBytes / 1000).toFixed(1)} kB` : "–"}), ${core?.framesSkipped ?? "–"} frames dropped as stale`;
     })
     .join("\n");
   const native = impaired.rows
@@ -660,7 +660,8 @@ window, its edges included. Glass-to-glass is display time less draw time, both
 
 Where Petrichor's time went (medians: draw → handed to the core, i.e. capture and encoder / →
 assembled by the client's core (the \`"frame"\` event's \`assembledAt\`): pacing, link, recovery / →
-displayed: decoder, the picture's track and the compositor), and what its sender did:
+displayed: decoder, the picture's track and the compositor; then each stage's median over the 3 % of
+displayed frames whose stages add up to the most), and what its sender did:
 
 ${stages}
 
