@@ -239,26 +239,25 @@ const rtpTimestamp = (us) => Math.round((us * 90000) / 1e6) % 2 ** 32;
 function petrichorStages(run, drawnAt, offsets) {
   const sentAt = new Map((run.hostDiagnostics?.sent ?? []).map(([us, t]) => [rtpTimestamp(us), t - offsets.host]));
   const shownAt = new Map(run.shown.map(([counter, t]) => [counter, t - offsets.client]));
-  const stages = { encode: [], transport: [], decode: [], display: [] };
-  const frames = []; // each displayed frame's stages, for the tail
+  const frames = []; // each displayed frame's stages
   for (const [counter, rtp, assembledAt, decodedAt] of run.stages) {
     const drawTime = drawnAt.get(counter);
     const sent = sentAt.get(rtp);
     if (drawTime === undefined || sent === undefined || assembledAt === null) continue;
-    const frame = {
+    frames.push({
       encode: sent - (drawTime - offsets.host),
       transport: assembledAt - offsets.client - sent,
       decode: decodedAt === null ? shownAt.get(counter) - (assembledAt - offsets.client) : decodedAt - assembledAt,
       display: decodedAt === null ? null : shownAt.get(counter) - (decodedAt - offsets.client),
-    };
-    frames.push(frame);
-    for (const name of Object.keys(stages)) if (frame[name] !== null) stages[name].push(frame[name]);
+    });
   }
   const median = (list) => (list.length ? [...list].sort((a, b) => a - b)[list.length >> 1] : null);
-  // The slowest 3 % of frames (by the sum of their stages), and each stage's median among them.
+  /** Each stage's median over `list` of frames (null for a stage none of them has). */
+  const stageMedians = (list) =>
+    Object.fromEntries(["encode", "transport", "decode", "display"].map((name) => [name, median(list.map((frame) => frame[name]).filter((v) => v !== null))]));
+  // The slowest 3 % of frames (by the sum of their stages).
   const total = (frame) => frame.encode + frame.transport + frame.decode + (frame.display ?? 0);
   const worst = [...frames].sort((a, b) => total(b) - total(a)).slice(0, Math.ceil(frames.length * 0.03));
-  const tail = Object.fromEntries(Object.keys(stages).map((name) => [name, median(worst.map((frame) => frame[name]).filter((v) => v !== null))]));
   const sent = run.hostDiagnostics?.sent ?? [];
   const sizes = (key) => median(sent.filter((entry) => entry[3] === key).map((entry) => entry[2]));
   // What the encoder made during the window (host clock), against the rate controller's target.
@@ -266,9 +265,9 @@ function petrichorStages(run, drawnAt, offsets) {
   const to = run.log[run.log.length - 1][1];
   const windowBytes = sent.filter(([, t]) => t >= from && t <= to).reduce((sum, entry) => sum + entry[2], 0);
   return {
-    frames: stages.encode.length,
-    ...Object.fromEntries(Object.entries(stages).map(([name, list]) => [name, median(list)])),
-    tail,
+    frames: frames.length,
+    ...stageMedians(frames),
+    tail: stageMedians(worst),
     keyframeBytes: sizes(1), // medians over the whole path's run
     deltaBytes: sizes(0),
     encodedBps: to > from ? (windowBytes * 8) / ((to - from) / 1000) : null,

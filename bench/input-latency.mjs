@@ -75,8 +75,12 @@ export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs
     // The container's size goes to the host once laid out.
     await client.waitForTimeout(300);
     const loopMs = total * 4 * (spacingMs + 50) + 10000; // four kinds a round, with room for slow timers
-    const kinds = { key: [], move: [], buttonDown: [], buttonUp: [], raw: [] };
-    const roundP50s = { key: [], move: [], buttonDown: [], buttonUp: [], raw: [] };
+    const split = (arrivals) => ({
+      key: arrivals.filter((a) => a.type === INPUT_TYPE.Keyboard),
+      move: arrivals.filter((a) => a.type === INPUT_TYPE.MouseAbsolute && a.y < CLICK_ROW),
+      click: arrivals.filter((a) => a.type === INPUT_TYPE.MouseClick),
+    });
+    const repeated = []; // per repeat, its samples by kind
     for (let repeat = 0; repeat < repeats; repeat++) {
       // Each repeat starts from a quiet input channel and counts its own arrivals.
       await host.evaluate(() => {
@@ -84,11 +88,6 @@ export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs
         window.arrivals.raw.length = 0;
       });
       const samples = await within(loopMs, "the dispatch loop", client.evaluate((o) => window.run(o), { rounds: total, spacingMs }));
-      const split = (arrivals) => ({
-        key: arrivals.filter((a) => a.type === INPUT_TYPE.Keyboard),
-        move: arrivals.filter((a) => a.type === INPUT_TYPE.MouseAbsolute && a.y < CLICK_ROW),
-        click: arrivals.filter((a) => a.type === INPUT_TYPE.MouseClick),
-      });
       const arrived = await host
         .waitForFunction(
           ({ n, type, row }) => {
@@ -122,22 +121,21 @@ export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs
         samples[kind]
           .map((s, i) => ({ ...s, latency: byKind[kind][i].t - clock.offsetMs - s.t0 }))
           .filter((_, i) => i >= warmup && keep(i));
-      const repeatKinds = {
+      repeated.push({
         key: measured("key"),
         move: measured("move"),
         // A button down sends the pointer's position first, then the button; a button up only the button.
         buttonDown: measured("click", (i) => i % 2 === 0),
         buttonUp: measured("click", (i) => i % 2 === 1),
         raw: measured("raw").map((s) => ({ ...s, bytes: 4 })),
-      };
-      for (const [kind, list] of Object.entries(repeatKinds)) {
-        kinds[kind].push(...list);
-        roundP50s[kind].push(summarize(list.map((s) => s.latency)).p50);
-      }
+      });
     }
     const result = { rounds, warmup, spacingMs, repeats, clock };
-    for (const [kind, list] of Object.entries(kinds)) {
-      result[kind] = { ...summarize(list.map((s) => s.latency)), bytesPerEvent: bytesPerEvent(list), roundP50s: roundP50s[kind] };
+    const latencies = (list) => list.map((s) => s.latency);
+    for (const kind of Object.keys(repeated[0])) {
+      const list = repeated.flatMap((byKind) => byKind[kind]);
+      const roundP50s = repeated.map((byKind) => summarize(latencies(byKind[kind])).p50);
+      result[kind] = { ...summarize(latencies(list)), bytesPerEvent: bytesPerEvent(list), roundP50s };
     }
     return result;
   } finally {
