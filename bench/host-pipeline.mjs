@@ -7,9 +7,10 @@
 // a blocking read(), so an arrival is stamped when the kernel wakes it, not when an event loop gets to
 // it; it notes CLOCK_MONOTONIC (process.hrtime) after every read and parses the stream as it goes.
 //   Petrichor: petrichor-host stamps each picture right after its grab, in µs of CLOCK_MONOTONIC since
-//     the moment just after it wrote HELLO (host_main.c: encode_picture, h->start_ms). The reference
-//     is the reader's arrival time of HELLO, so latency = arrival(VIDEO) − (arrival(HELLO) + timestamp):
-//     low by HELLO's own delay (the reader's wake-up), the same for every frame of a window.
+//     an origin it takes just after it writes HELLO and prints on stderr (host_main.c: h->start_ms), so
+//     latency = arrival(VIDEO) − (origin + timestamp), both on the one system-wide clock. (HELLO's own
+//     arrival is no reference: on a busy machine the reader's wake-up for it can be late by more than
+//     a small picture takes to encode.)
 //   FFmpeg: x11grab stamps each packet with the wall clock (av_gettime(), µs since the epoch) after its
 //     pacing sleep and before it asks the X server for the image, so its figure includes the grab, which
 //     Petrichor's does not. -copyts keeps that stamp; MPEG-TS carries it (90 kHz, 33 bits, unwrapped
@@ -62,7 +63,8 @@ function findXvfb(width, height) {
  * candidate's stdout; PT_READER_MODE says what it speaks: "petrichor" (the host stdio protocol) or
  * "ffmpeg" (MPEG-TS). Prints "ready" once set up, "frame" at the first access unit, and at the end of
  * its input one JSON line: {frames: [[arrival ms (CLOCK_MONOTONIC), latency ms or null, bytes, key]],
- * helloAt, error, wallOffsetMs}.
+ * helloAt, error, wallOffsetMs}. From petrichor-host, the latency is still to be less the origin that
+ * the host prints on stderr, which this process does not see.
  */
 function timingReader() {
   const fs = require("fs");
@@ -94,7 +96,7 @@ function timingReader() {
       const type = data[at];
       const payload = data.subarray(at + 5, at + 5 + length);
       if (type === 1) out.helloAt = arrival;
-      else if (type === 2) frame(arrival - (out.helloAt + Number(payload.readBigUInt64LE(1)) / 1000), length - 9, payload[0] === 1);
+      else if (type === 2) frame(arrival - Number(payload.readBigUInt64LE(1)) / 1000, length - 9, payload[0] === 1);
       else if (type === 3) out.error = payload.toString("utf8");
       at += 5 + length;
     }
@@ -268,12 +270,16 @@ async function runCandidate({ path, command, args, warmupMs, windowMs, xvfb }) {
 
     // The candidate writes straight into the reader's stdin; this process keeps no end of that pipe.
     let childError = "";
+    let stderrHead = ""; // where petrichor-host prints its timestamps' origin
     // Video only on both sides: no sound server, so petrichor-host does no audio work either.
     const env = { ...process.env, PULSE_SERVER: "unix:/nonexistent/petrichor-bench" };
     child = spawn(command, args, { env, stdio: [path === "petrichor" ? "pipe" : "ignore", reader.stdin, "pipe"] });
     reader.stdin.destroy();
     child.stdin?.on("error", () => {});
-    child.stderr.on("data", (chunk) => (childError = (childError + chunk).slice(-2000)));
+    child.stderr.on("data", (chunk) => {
+      childError = (childError + chunk).slice(-2000);
+      if (stderrHead.length < 4096) stderrHead += chunk;
+    });
     child.on("error", (error) => {
       failure ??= new Error(`host-pipeline bench: ${command} could not be started (${error.message})`);
       wake();
@@ -302,8 +308,14 @@ async function runCandidate({ path, command, args, warmupMs, windowMs, xvfb }) {
     await ended(child, 3000);
     const report = JSON.parse(await line((l) => l.startsWith("{"), "the reader's report", 10000));
     if (report.error) throw new Error(`host-pipeline bench: ${path}: ${report.error}`);
+    let origin = 0;
+    if (path === "petrichor") {
+      const printed = /video timestamps count from ([0-9.]+) ms of CLOCK_MONOTONIC/.exec(stderrHead);
+      if (!printed) throw new Error("host-pipeline bench: petrichor-host did not print its timestamps' origin");
+      origin = Number(printed[1]);
+    }
     const frames = report.frames
-      .map(([arrivedAt, latency, bytes, key]) => ({ arrivedAt, latency, bytes, key }))
+      .map(([arrivedAt, latency, bytes, key]) => ({ arrivedAt, latency: latency === null ? null : latency - origin, bytes, key }))
       .filter((f) => f.arrivedAt >= t0 && f.arrivedAt <= t1);
     const early = frames.find((f) => f.latency !== null && f.latency < 0);
     if (early) {

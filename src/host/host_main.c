@@ -421,10 +421,11 @@ int main(int argc, char **argv) {
   hello[5] = (uint8_t)h.frame_rate;
   hello[6] = (uint8_t)(h.frame_rate >> 8);
   send_message(PT_HOST_HELLO, hello, sizeof hello, (const uint8_t *)codec, strlen(codec));
-  fprintf(stderr, "petrichor-host: %dx%d at %d fps with %s (%s)\n", width, height, h.frame_rate,
-          pt_video_encoder_name(h.encoder), codec);
-
   h.start_ms = now_ms();
+  /* The origin of VIDEO timestamps on the system-wide clock, so that tools can time the pipeline. */
+  fprintf(stderr, "petrichor-host: %dx%d at %d fps with %s (%s); video timestamps count from %.3f ms of CLOCK_MONOTONIC\n",
+          width, height, h.frame_rate, pt_video_encoder_name(h.encoder), codec, h.start_ms);
+
   h.force_keyframe = 1;
   const double interval_ms = 1000.0 / h.frame_rate;
   double next_frame_ms = h.start_ms;
