@@ -16,13 +16,14 @@ import { CanvasSink, TrackSink } from "./picture-sink.js";
 import { AudioDecode } from "./audio-player.js";
 import { Sender } from "./media-worker-sender.js";
 import { batchedCall } from "./batched-call.js";
+import { DeadlineTimer } from "./deadline-timer.js";
 
 const COUNTERS_EVERY_MS = 50; // the page's copy of the counters is at most this old while frames flow
 const LOW_LATENCY_CONTEXT = { alpha: false, desynchronized: true };
 const MEDIA_BUFFER_LIMIT = 4 * 1024 * 1024; // live media is dropped rather than queued behind this (as in rtc.js)
 
 let core = null;
-let timer = null;
+const deadline = new DeadlineTimer(() => call((c, t) => c.handleTimeout(t)));
 const links = new Map(); // link id -> {channels: [video, audio], endpoints: Set<Receiver | Sender>}
 const endpoints = new Map(); // core handle -> Receiver or Sender
 const streams = new Map(); // the page's stream key -> Receiver or Sender
@@ -52,7 +53,7 @@ function drain() {
 }
 
 function dispatch({ kind, handle, code, payload, deadlineMs }) {
-  if (kind === OutputKind.Deadline) return schedule(deadlineMs);
+  if (kind === OutputKind.Deadline) return deadline.set(deadlineMs);
   const endpoint = endpoints.get(handle);
   if (!endpoint) return;
   if (kind === OutputKind.Send) endpoint.send(code === Transport.Video ? 0 : 1, payload);
@@ -78,21 +79,6 @@ const senderContext = {
   post,
   forget,
 };
-
-function schedule(deadlineMs) {
-  clearTimeout(timer);
-  timer = null;
-  if (deadlineMs < 0) return;
-  const fire = () => {
-    if (now() < deadlineMs) {
-      timer = setTimeout(fire, Math.ceil(deadlineMs - now()));
-      return;
-    }
-    timer = null;
-    call((c, t) => c.handleTimeout(t));
-  };
-  timer = setTimeout(fire, Math.max(0, Math.ceil(deadlineMs - now())));
-}
 
 /** One stream's receive path: its receiver in this worker's core, its decoders and its picture. */
 class Receiver {

@@ -1,6 +1,7 @@
 // The SDK runtime: one core for the SDK, drained after every call, its outputs dispatched to the
 // facade objects by handle, and its next deadline kept as one timer.
 import { CoreEvent, OutputKind, createCore } from "../core/core.js";
+import { DeadlineTimer } from "../platform/deadline-timer.js";
 import { now } from "../platform/environment.js";
 
 export { CoreEvent as CoreEvents };
@@ -10,7 +11,7 @@ const BINARY_EVENTS = new Set([CoreEvent.ChannelMessage, CoreEvent.StreamFrame])
 
 export class Runtime {
   #targets = new Map(); // handle -> facade with onSend(transport, bytes) / onEvent(code, payload, handle)
-  #timer = null;
+  #deadline = new DeadlineTimer(() => this.call((core, nowMs) => core.handleTimeout(nowMs)));
   #flushing = false;
   /** Told about an exception while an output was handled (the other outputs are still handled). */
   onError = () => {};
@@ -77,7 +78,7 @@ export class Runtime {
 
   #dispatch({ kind, handle, code, payload, deadlineMs }) {
     if (kind === OutputKind.Deadline) {
-      this.#schedule(deadlineMs);
+      this.#deadline.set(deadlineMs);
       return;
     }
     // Events carry JSON, except channel messages and stream frames, which carry bytes.
@@ -89,24 +90,5 @@ export class Runtime {
     if (!target) return; // the facade is gone (closed by the app); nothing is waiting for this
     if (kind === OutputKind.Send) target.onSend(code, payload);
     else target.onEvent(code, json, handle);
-  }
-
-  #schedule(deadlineMs) {
-    clearTimeout(this.#timer);
-    this.#timer = null;
-    if (deadlineMs < 0) return;
-    const fire = () => {
-      // Timers may fire a little early against performance.now(); then wait for the rest.
-      if (now() < deadlineMs) {
-        this.#timer = setTimeout(fire, Math.ceil(deadlineMs - now()));
-        this.#timer.unref?.();
-        return;
-      }
-      this.#timer = null;
-      this.call((core, nowMs) => core.handleTimeout(nowMs));
-    };
-    this.#timer = setTimeout(fire, Math.max(0, Math.ceil(deadlineMs - now())));
-    // A pending deadline alone must not keep a Node process alive.
-    this.#timer.unref?.();
   }
 }
