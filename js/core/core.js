@@ -2,8 +2,10 @@
 // the core's integer results; negative numbers are error codes, named by core.errorName(code).
 import { instantiateCore, loadCore } from "./wasm.js";
 
+// The tables below are marked pure so that a bundle drops those it does not use (the media worker's).
+
 /** Error codes of src/core/error.h that the SDK reacts to (the wasm test checks them against the core's names). */
-export const CoreError = Object.freeze({
+export const CoreError = /* @__PURE__ */ Object.freeze({
   Full: -5,
   QueueFull: -7,
   Malformed: -9,
@@ -21,8 +23,8 @@ export const CoreError = Object.freeze({
   Cancelled: -26,
 });
 
-export const OutputKind = Object.freeze({ None: 0, Send: 1, Event: 2, Deadline: 3 });
-export const CoreEvent = Object.freeze({
+export const OutputKind = /* @__PURE__ */ Object.freeze({ None: 0, Send: 1, Event: 2, Deadline: 3 });
+export const CoreEvent = /* @__PURE__ */ Object.freeze({
   ConnectionReady: 1,
   ConnectionClosed: 2,
   PeerRequest: 3,
@@ -53,13 +55,13 @@ export const CoreEvent = Object.freeze({
   ConnectionToken: 28,
   ConnectionIceServers: 29,
 });
-export const Transport = Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5, Input: 6 });
-export const SrtpDirection = Object.freeze({ Outbound: 0, Inbound: 1 });
+export const Transport = /* @__PURE__ */ Object.freeze({ Gateway: 1, Channel: 2, Control: 3, Video: 4, Audio: 5, Input: 6 });
+export const SrtpDirection = /* @__PURE__ */ Object.freeze({ Outbound: 0, Inbound: 1 });
 export const SRTP_MASTER_KEY_LENGTH = 30;
 export const SRTP_MAX_OVERHEAD = 16;
 
 /** Field order of struct pt_channel_counters (src/channel/channel.h). */
-export const CHANNEL_COUNTER_NAMES = Object.freeze([
+export const CHANNEL_COUNTER_NAMES = /* @__PURE__ */ Object.freeze([
   "messagesSent",
   "messagesReceived",
   "chunksSent",
@@ -79,7 +81,7 @@ export const CHUNK_SIZE_MIN = 1024;
 export const CHANNELS_PER_PEER_MAX = 256;
 
 /** Field order of struct pt_stream_counters (src/stream/stream.h). */
-export const STREAM_COUNTER_NAMES = Object.freeze([
+export const STREAM_COUNTER_NAMES = /* @__PURE__ */ Object.freeze([
   "videoFrames",
   "audioFrames",
   "videoBytes",
@@ -111,7 +113,7 @@ export const STREAM_COUNTER_NAMES = Object.freeze([
   "packetsDropped",
 ]);
 export const FRAME_EVENT_HEADER = 20;
-export const MediaKind = Object.freeze({ Video: 0, Audio: 1 });
+export const MediaKind = /* @__PURE__ */ Object.freeze({ Video: 0, Audio: 1 });
 const KIND_NAMES = ["video", "audio"];
 
 /** A PT_EVENT_STREAM_FRAME payload as the "frame" event's object: {kind, type, timestamp (µs), assemblyMs, assembledAt (when it was whole, on the clock of js/platform/video-player.js sharedNow), data}. */

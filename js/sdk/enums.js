@@ -1,6 +1,8 @@
 // The public enums of the Rainway Web SDK 0.5, with the same names and numbers. Like TypeScript's
 // numeric enums they map both ways (LogLevel.Info === 3, LogLevel[3] === "Info"); apps rely on that.
 
+// Without side effects, so that a bundle drops the enums it does not use (the media worker's).
+/* @__NO_SIDE_EFFECTS__ */
 function numericEnum(members) {
   const result = {};
   for (const [name, value] of Object.entries(members)) {

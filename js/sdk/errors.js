@@ -9,8 +9,8 @@ export class RainwayError extends Error {
   }
 }
 
-/** Messages shared by several places, worded as the original worded them. */
-export const Messages = Object.freeze({
+/** Messages shared by several places, worded as the original worded them (pure: bundles without them drop them). */
+export const Messages = /* @__PURE__ */ Object.freeze({
   apiUnreachable: "Could not connect to the Rainway API.",
   invalidKey: "The Rainway API key is invalid.",
   canceled: "The connection attempt was canceled.",
