@@ -1,13 +1,13 @@
-// A core's next deadline as one timer. The core may move its deadline on every packet (NACK and
-// report timers); a later deadline keeps the timer already armed, which re-arms itself for the rest
-// when it fires, so that only an earlier one costs a clearTimeout and a setTimeout.
+// A core's next deadline as one timer, set anew whenever the core moves it. (Keeping an earlier timer
+// armed when the deadline moves later saves little, some 50 timers a second on a host, and its
+// re-arming from within a timer would meet browsers' 4 ms clamp on nested timers: the pacer's
+// deadlines move later by less than that.)
 import { now } from "./environment.js";
 
 export class DeadlineTimer {
   #onDue;
   #timer = null;
-  #armedFor = Infinity; // when the armed timer is due (ms of now()); Infinity when none is armed
-  #deadline = -1; // the deadline asked for last; -1: none
+  #deadline = -1; // ms of now(); -1: none
 
   /** onDue() runs once now() has reached the deadline asked for. */
   constructor(onDue) {
@@ -16,36 +16,27 @@ export class DeadlineTimer {
 
   /** Asks for onDue at deadlineMs (ms of now()), in place of any deadline before; negative: none. */
   set(deadlineMs) {
-    if (deadlineMs < 0) {
-      this.cancel();
-      return;
-    }
-    this.#deadline = deadlineMs;
-    if (this.#armedFor > deadlineMs) this.#arm(deadlineMs);
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#deadline = deadlineMs < 0 ? -1 : deadlineMs;
+    if (this.#deadline >= 0) this.#arm();
   }
 
   cancel() {
-    this.#deadline = -1;
-    clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#armedFor = Infinity;
+    this.set(-1);
   }
 
-  #arm(at) {
-    clearTimeout(this.#timer);
-    this.#armedFor = at;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(at - now())));
+  #arm() {
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(this.#deadline - now())));
     // A pending deadline alone must not keep a Node process alive.
     this.#timer.unref?.();
   }
 
   #fire() {
     this.#timer = null;
-    this.#armedFor = Infinity;
-    if (this.#deadline < 0) return;
-    // Timers may fire a little early against now(), and the deadline may have moved later meanwhile.
+    // Timers may fire a little early against now(); then wait for the rest.
     if (now() < this.#deadline) {
-      this.#arm(this.#deadline);
+      this.#arm();
       return;
     }
     this.#deadline = -1;
