@@ -63,7 +63,7 @@ function findXvfb(width, height) {
  * candidate's stdout; PT_READER_MODE says what it speaks: "petrichor" (the host stdio protocol) or
  * "ffmpeg" (MPEG-TS). Prints "ready" once set up, "frame" at the first access unit, and at the end of
  * its input one JSON line: {frames: [[arrival ms (CLOCK_MONOTONIC), latency ms or null, bytes, key]],
- * helloAt, error, wallOffsetMs}. From petrichor-host, the latency is still to be less the origin that
+ * error, wallOffsetMs}. From petrichor-host, the latency is still to be less the origin that
  * the host prints on stderr, which this process does not see.
  */
 function timingReader() {
@@ -80,7 +80,7 @@ function timingReader() {
   }
   const say = (line) => fs.writeSync(1, `${line}\n`);
   const frames = [];
-  const out = { frames, helloAt: null, error: null, wallOffsetMs: wallOffset, unbounded: 0 };
+  const out = { frames, error: null, wallOffsetMs: wallOffset, unbounded: 0 };
   let arrival = 0;
   const frame = (latency, bytes, key) => {
     if (frames.length === 0) say("frame");
@@ -95,8 +95,7 @@ function timingReader() {
       if (data.length - at < 5 + length) break;
       const type = data[at];
       const payload = data.subarray(at + 5, at + 5 + length);
-      if (type === 1) out.helloAt = arrival;
-      else if (type === 2) frame(arrival - Number(payload.readBigUInt64LE(1)) / 1000, length - 9, payload[0] === 1);
+      if (type === 2) frame(arrival - Number(payload.readBigUInt64LE(1)) / 1000, length - 9, payload[0] === 1);
       else if (type === 3) out.error = payload.toString("utf8");
       at += 5 + length;
     }

@@ -22,10 +22,6 @@ export class DeadlineTimer {
     if (this.#deadline >= 0) this.#arm();
   }
 
-  cancel() {
-    this.set(-1);
-  }
-
   #arm() {
     this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(this.#deadline - now())));
     // A pending deadline alone must not keep a Node process alive.
