@@ -752,9 +752,15 @@ the same allowance is what lets a host wait out SCTP's short stalls without drop
 not help (four probes: 5–9 s). After the restore the target passed 2.5 Mbit/s in 10–16 s in the probes
 (the table: this run's median round). A rerun late on 2026-12-03, with no change to the transport,
 settled within 2 s in three rounds of five (the run before it: two of five): runs spread that
-widely. The next run (the rows above), after delta frames began to leave at once where a path has room,
-changes nothing here by construction: pairs cross this link's 5 Mbit/s spread, under 4 × the 10 Mbit/s
-pacing rate, so the pacer keeps its 5 ms; it settled within 2 s in two rounds of five.
+widely. The next run, after delta frames began to leave at once where a path has room, changes
+nothing here by construction: pairs cross this link's 5 Mbit/s spread, under 4 × the 10 Mbit/s
+pacing rate, so the pacer keeps its 5 ms; it settled within 2 s in two rounds of five, the rerun of
+2026-12-04 (the rows above) in three. A trial on 2026-12-04 gave the media channels a lifetime
+(\`maxPacketLifeTime: 250\`, the host's own send-queue bound, in place of \`maxRetransmits: 0\`), so
+that SCTP would drop what waits in its send queue through a stall instead of delivering it seconds
+late: it was worse, as SCTP then also retransmits into the full queue within the lifetime. Four
+probe rounds each, one after the other: every round froze ~5 s and settled after 5.2 s, against
+1.4 / 4.8 / 1.8 / 1.6 s without it (reverted).
 `;
 }
 
