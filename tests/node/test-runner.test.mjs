@@ -16,8 +16,10 @@ function runWithCrashes(files, crashes) {
   writeFileSync(counter, String(crashes));
   process.env.PETRICHOR_RUNNER_CRASHES = counter;
   try {
-    const status = runNodeTests(files.map((file) => `${FIXTURES}/${file}`), { stdio: "ignore" });
-    return { status, crashesLeft: Number(readFileSync(counter, "utf8")) };
+    const said = [];
+    const status = runNodeTests(files.map((file) => `${FIXTURES}/${file}`), { stdio: "ignore", say: (line) => said.push(line) });
+    const reruns = said.filter((line) => line.includes("running it once more"));
+    return { status, crashesLeft: Number(readFileSync(counter, "utf8")), reruns: reruns.length };
   } finally {
     delete process.env.PETRICHOR_RUNNER_CRASHES;
     rmSync(scratch, { recursive: true, force: true });
@@ -25,19 +27,19 @@ function runWithCrashes(files, crashes) {
 }
 
 test("a file that crashed once is run again and passes; passing files are not run again", () => {
-  assert.deepEqual(runWithCrashes(["passes.mjs", "crashes.mjs"], 1), { status: 0, crashesLeft: 0 });
+  assert.deepEqual(runWithCrashes(["passes.mjs", "crashes.mjs"], 1), { status: 0, crashesLeft: 0, reruns: 1 });
 });
 
 test("a file that crashes again fails the run", () => {
-  assert.deepEqual(runWithCrashes(["passes.mjs", "crashes.mjs"], 2), { status: 1, crashesLeft: 0 });
+  assert.deepEqual(runWithCrashes(["passes.mjs", "crashes.mjs"], 2), { status: 1, crashesLeft: 0, reruns: 1 });
 });
 
 test("a failed test fails the run and nothing is run again, even beside a crash", () => {
-  assert.deepEqual(runWithCrashes(["fails.mjs"], 0), { status: 1, crashesLeft: 0 });
+  assert.deepEqual(runWithCrashes(["fails.mjs"], 0), { status: 1, crashesLeft: 0, reruns: 0 });
   // Had the crashed file been run again, it would have passed and used no more crashes: it uses none.
-  assert.deepEqual(runWithCrashes(["fails.mjs", "crashes.mjs"], 2), { status: 1, crashesLeft: 1 });
+  assert.deepEqual(runWithCrashes(["fails.mjs", "crashes.mjs"], 2), { status: 1, crashesLeft: 1, reruns: 0 });
 });
 
 test("a run where everything passes is run once", () => {
-  assert.deepEqual(runWithCrashes(["passes.mjs", "crashes.mjs"], 0), { status: 0, crashesLeft: 0 });
+  assert.deepEqual(runWithCrashes(["passes.mjs", "crashes.mjs"], 0), { status: 0, crashesLeft: 0, reruns: 0 });
 });
