@@ -66,7 +66,10 @@ static struct {
   uint8_t was_shown[4096];   /* by frame index */
 } enc;
 
+static double router_drops; /* packets to the client the link's router dropped (its queue was full) */
+
 static void setup(double bitrate_bps) {
+  router_drops = 0;
   const char *seed = getenv("PT_SIM_SEED"); /* each test on its own sequence; another with PT_SIM_SEED */
   rng = seed != NULL && strtoull(seed, NULL, 0) != 0 ? strtoull(seed, NULL, 0) : 0x9e3779b97f4a7c15ull;
   start_core(1000);
@@ -139,7 +142,10 @@ static void transmit(sim_link *link, int to_client, const uint8_t *bytes, size_t
   double leave = now_ms;
   if (link->rate_bps > 0) {
     double start = link->busy_until_ms[to_client] > now_ms ? link->busy_until_ms[to_client] : now_ms;
-    if (start - now_ms > link->queue_limit_ms) return; /* tail drop */
+    if (start - now_ms > link->queue_limit_ms) { /* tail drop */
+      router_drops += to_client;
+      return;
+    }
     if (start - now_ms > link->max_queue_ms) link->max_queue_ms = start - now_ms;
     link->busy_until_ms[to_client] = start + (double)length * 8000.0 / link->rate_bps;
     leave = link->busy_until_ms[to_client];
@@ -218,19 +224,21 @@ static void deliver(double now_ms) {
 
 typedef void (*sim_hook)(sim_link *link, double now_ms);
 
-/* With PT_SIM_TRACE set, the host's state every 250 ms (PT_SIM_TRACE=<ms>: up to then). */
+/* With PT_SIM_TRACE set, the host's state every 250 ms (PT_SIM_TRACE=<ms>: up to then; PT_SIM_TRACE_STEP=<ms>: that often). */
 static void trace(const sim_link *link, double now_ms) {
   static double last_offered;
   const char *until = getenv("PT_SIM_TRACE");
-  if (until == NULL || (long)now_ms % 250 != 0 || (atof(until) > 0 && now_ms > atof(until))) return;
+  const char *step = getenv("PT_SIM_TRACE_STEP");
+  long every = step != NULL && atol(step) > 0 ? atol(step) : 250;
+  if (until == NULL || (long)now_ms % every != 0 || (atof(until) > 0 && now_ms > atof(until))) return;
   pt_stream_counters host, client;
   pt_stream_counters_of(&core, outbound, &host);
   pt_stream_counters_of(&core, inbound, &client);
   double queue = link->busy_until_ms[1] - now_ms;
   fprintf(stderr, "    t=%.0f offered %.0f kbit/s target %.0f encoder %.0f queue %.0f ms retrans %.0f fec %.0f skipped %.0f "
-                  "loss %.2f keyframes %.0f (client asked %.0f)\n", now_ms, (offered_bytes - last_offered) * 8 / 250,
+                  "loss %.2f keyframes %.0f (client asked %.0f) router drops %.0f\n", now_ms, (offered_bytes - last_offered) * 8 / every,
           host.target_bps / 1000, enc.bitrate_bps / 1000, queue > 0 ? queue : 0, host.retransmitted, host.fec_packets,
-          host.frames_skipped, host.loss_fraction, host.keyframes, client.keyframe_requests);
+          host.frames_skipped, host.loss_fraction, host.keyframes, client.keyframe_requests, router_drops);
   last_offered = offered_bytes;
 }
 
@@ -358,8 +366,8 @@ static void test_capacity_cut(void) {
   run(&link, 15000, 2000, cut_capacity);
   pt_stream_counters_of(&core, outbound, &host);
   double queue_ms = link.busy_until_ms[1] - 17000 > 0 ? link.busy_until_ms[1] - 17000 : 0;
-  fprintf(stderr, "  2 s after the cut to 1 Mbit/s: target %.0f kbit/s, encoder %.0f kbit/s, queue %.0f ms\n",
-          host.target_bps / 1000, enc.bitrate_bps / 1000, queue_ms);
+  fprintf(stderr, "  2 s after the cut to 1 Mbit/s: target %.0f kbit/s, encoder %.0f kbit/s, queue %.0f ms, %.0f packets "
+                  "dropped by the router\n", host.target_bps / 1000, enc.bitrate_bps / 1000, queue_ms, router_drops);
   CHECK(enc.bitrate_bps <= 1.1e6);
   CHECK(queue_ms < 100);
   run(&link, 17000, 23000, cut_capacity);
