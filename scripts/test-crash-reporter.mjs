@@ -1,6 +1,6 @@
 // A node --test reporter that writes a line per failed test, "<file>\t<signal>", the signal being
 // the one that killed the file's process ("-" for a test that failed on its own), so that
-// scripts/test.mjs can tell a native crash from a failed test.
+// scripts/node-tests.mjs can tell a native crash from a failed test.
 export default async function* failures(source) {
   for await (const event of source) {
     if (event.type !== "test:fail") continue;
