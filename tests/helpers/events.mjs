@@ -15,11 +15,11 @@ export function nextEvent(emitter, name, ms = 10000) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls a condition every 10 ms; rejects if it does not hold within ms. */
-export async function until(condition, ms = 20000) {
+/** Polls a condition every 10 ms; rejects if it does not hold within ms, saying describe() when given. */
+export async function until(condition, ms = 20000, describe) {
   const started = Date.now();
   while (!condition()) {
-    if (Date.now() - started > ms) throw new Error("condition not met in time");
+    if (Date.now() - started > ms) throw new Error(describe ? `condition not met in time: ${describe()}` : "condition not met in time");
     await sleep(10);
   }
 }

@@ -33,6 +33,7 @@ async function session(level) {
   rainway.addEventListener("log", record);
   const client = await rainway.connect({ apiKey: API_KEY, externalId: "viewer", gatewayUrl: gateway.url });
   const host = await rainway.connect({ apiKey: API_KEY, externalId: "host", gatewayUrl: gateway.url });
+  let source;
   try {
     const accepted = nextEvent(host, "peer-request").then(([request]) => request.accept());
     const [clientPeer, hostPeer] = await Promise.all([client.connect(host.id), accepted]);
@@ -57,20 +58,27 @@ async function session(level) {
     hostPeer._sendMedia = (kind, bytes) => {
       if (kind !== 0 || ++sends > 100) sendMedia(kind, bytes);
     };
-    const source = startFfmpegSource({ width: 320, height: 180, keyframeInterval: 30, durationSeconds: 5 });
-    source.on("video", (chunk) => outbound.sendVideo(chunk));
+    // The source runs until the session ends (a keyframe every second), so a slow start still gets its frames.
+    source = startFfmpegSource({ width: 320, height: 180, keyframeInterval: 30 });
+    const sent = { frames: 0, keyframes: 0, dropped: 0 };
+    source.on("video", (chunk) => {
+      sent.frames++;
+      if (chunk.type === "key") sent.keyframes++;
+      if (outbound.sendVideo(chunk) === 0) sent.dropped++;
+    });
     let frames = 0;
     stream.addEventListener("frame", () => frames++);
-    await until(() => frames >= 10);
+    await until(() => frames >= 10, 20000, () =>
+      `the client assembled ${frames} frame(s); the source made ${sent.frames} (${sent.keyframes} keyframes), the host dropped ${sent.dropped}, ${sends} video packets were sent, ${hostPeer._mediaBuffered(0)} bytes wait in the video channel`);
     const keyframeAsked = nextEvent(outbound, "keyframe-request");
     stream.requestKeyframe();
     await keyframeAsked;
     const left = nextEvent(outbound, "leave");
     stream.close();
     await left;
-    source.stop();
     return { lines, secrets: [API_KEY, client.resumeToken, host.resumeToken] };
   } finally {
+    source?.stop();
     client.close();
     host.close();
     rainway.removeEventListener("log", record);
