@@ -143,7 +143,7 @@ static void transmit(sim_link *link, int to_client, const uint8_t *bytes, size_t
   if (link->rate_bps > 0) {
     double start = link->busy_until_ms[to_client] > now_ms ? link->busy_until_ms[to_client] : now_ms;
     if (start - now_ms > link->queue_limit_ms) { /* tail drop */
-      router_drops += to_client;
+      if (to_client) router_drops++;
       return;
     }
     if (start - now_ms > link->max_queue_ms) link->max_queue_ms = start - now_ms;
