@@ -1,7 +1,9 @@
 // Gamepads: every standard-mapping pad polled each animation frame while the page is visible
 // (focused or not), pad i on port i + 1, only ports the stream's InputLevel grants; a report goes
-// out only when the pad's state changed, and a pad that goes away is reported gone. Rumble from the
-// host plays on the pad's vibrationActuator where the browser has one.
+// out only when the pad's state changed, and a pad that goes away is reported gone. The polling runs
+// only while a granted port has a pad (or one still to report gone): it starts when the ports are
+// granted and at each "gamepadconnected", so that a page without a pad runs no loop on every display
+// frame. Rumble from the host plays on the pad's vibrationActuator where the browser has one.
 import { InputType, XInputButtons as B } from "../sdk/enums.js";
 
 /** Standard-mapping button index → XInputButtons bit (6 and 7 are the analog triggers). */
@@ -42,6 +44,8 @@ export class GamepadInput {
   #ports = 0; // InputLevel gamepad bits
   #last = new Array(PORTS).fill(null); // the JSON of the last report sent per port, null when none
   #frame = null;
+  #onConnected = () => this.#poll();
+  #listening = false;
 
   constructor(hooks) {
     this.#hooks = hooks;
@@ -49,31 +53,38 @@ export class GamepadInput {
 
   setLevel(ports) {
     this.#ports = ports;
-    if (ports && this.#frame === null && typeof navigator.getGamepads === "function") this.#poll();
+    if (!ports || typeof navigator.getGamepads !== "function") return;
+    if (!this.#listening) globalThis.addEventListener?.("gamepadconnected", this.#onConnected);
+    this.#listening = true;
+    this.#poll();
   }
 
   dispose() {
     this.#ports = 0;
+    if (this.#listening) globalThis.removeEventListener?.("gamepadconnected", this.#onConnected);
+    this.#listening = false;
     if (this.#frame !== null) cancelAnimationFrame(this.#frame);
     this.#frame = null;
   }
 
+  /** Samples at the next animation frame, and at each one after while #sample finds a pad to follow. */
   #poll() {
+    if (!this.#ports || this.#frame !== null) return;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = null;
-      if (!this.#ports) return;
-      this.#sample();
-      this.#poll();
+      if (this.#sample()) this.#poll();
     });
   }
 
+  /** Reports what changed on the granted ports; true while any of them has a standard pad. */
   #sample() {
     let pads;
     try {
       pads = navigator.getGamepads();
     } catch {
-      return; // not allowed in this document
+      return false; // not allowed in this document
     }
+    let following = false;
     for (let index = 0; index < PORTS; index++) {
       const slot = index + 1;
       if (!(this.#ports & (1 << index))) continue;
@@ -83,12 +94,14 @@ export class GamepadInput {
         this.#last[index] = null;
         continue;
       }
+      following = true;
       const report = gamepadReport(pad, slot);
       const key = JSON.stringify(report);
       // Offered once per change: an input the app blocks (before-input) is not offered again every frame.
       if (key !== this.#last[index]) this.#hooks.send(report);
       this.#last[index] = key;
     }
+    return following;
   }
 
   rumble({ port, leftMotorSpeed, rightMotorSpeed }) {

@@ -18,7 +18,7 @@ import { Sender } from "./media-worker-sender.js";
 import { batchedCall } from "./batched-call.js";
 import { DeadlineTimer } from "./deadline-timer.js";
 
-const COUNTERS_EVERY_MS = 50; // the page's copy of the counters is at most this old while frames flow
+const COUNTERS_EVERY_MS = 250; // the page's copy of the counters is at most this old while frames flow (as a sender's)
 const LOW_LATENCY_CONTEXT = { alpha: false, desynchronized: true };
 const MEDIA_BUFFER_LIMIT = 4 * 1024 * 1024; // live media is dropped rather than queued behind this (as in rtc.js)
 

@@ -231,6 +231,14 @@ test("a gamepad reaches the host on its own port without focus; rumble, cursor a
   const { page, state, received, close } = await hostAndPage();
   try {
     await page.evaluate(() => document.activeElement?.blur()); // gamepads do not need the focus
+    // Without a pad nothing is polled after the first look (no loop on every display frame).
+    const pollsStay = async (what) => {
+      const before = await page.evaluate(() => window.gamepadPolls);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await page.evaluate(() => window.gamepadPolls), before, what);
+    };
+    await page.waitForFunction(() => window.gamepadPolls > 0, null, { timeout: 10000 });
+    await pollsStay("no gamepad is polled while none is connected");
     await page.evaluate(() => (window.pad = { buttons: [true], axes: [0, -1, 0.5, 0] }));
     const pads = (i) => i.type === InputType.Gamepad;
     const [first] = await received(pads);
@@ -255,6 +263,7 @@ test("a gamepad reaches the host on its own port without focus; rumble, cursor a
     await page.evaluate(() => (window.pad = null));
     const [, , gone] = await received(pads, 3);
     assert.equal(gone.connected, false);
+    await pollsStay("the polling stops once the pad is gone");
 
     // The host's cursor is drawn in the container, offset like the picture.
     state.outbound.sendCursor({ x: 100, y: 40, image: Buffer.from(PNG_1X1, "base64"), spotX: 0, spotY: 0, shapeWidth: 1, shapeHeight: 1 });
