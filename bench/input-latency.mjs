@@ -41,13 +41,38 @@ function checkOrder(kind, arrivals, expected) {
 }
 
 /**
+ * What input capture costs the client page's main thread while nothing happens: its task time (CDP's
+ * Performance metrics, ms per second) over `seconds`, with every input granted and with none (the
+ * baseline), taking turns `windows` times each. {granted: [ms/s…], none: [ms/s…], seconds}.
+ */
+async function measureIdleCost(host, client, { windows, seconds }) {
+  const cdp = await client.context().newCDPSession(client);
+  await cdp.send("Performance.enable");
+  const taskSeconds = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
+  const levels = { granted: 63, none: 0 }; // InputLevel.All, InputLevel.None
+  const result = { granted: [], none: [], seconds };
+  for (let turn = 0; turn < windows; turn++) {
+    for (const [name, level] of turn % 2 ? Object.entries(levels).reverse() : Object.entries(levels)) {
+      await host.evaluate((l) => window.setPermissions(l), level);
+      await within(10000, "the client page's permissions", client.waitForFunction((l) => window.stream.permissions === l, level, { polling: 50 }));
+      await client.waitForTimeout(500); // what the change itself set off is not counted
+      const before = await taskSeconds();
+      await client.waitForTimeout(seconds * 1000);
+      result[name].push(((await taskSeconds()) - before) * 1000 / seconds);
+    }
+  }
+  await cdp.detach();
+  return result;
+}
+
+/**
  * Runs the bench; resolves to {key, move, buttonDown, buttonUp, raw} (each {samples, p50, p95, p99,
  * mean} in ms over every repeat, bytesPerEvent, and roundP50s: each repeat's p50), clock ({offsetMs,
- * rttMs}: the pages' clock offset, taken off every latency), and the parameters used. Each of `repeats`
- * repeats dispatches `rounds` samples of each kind (clicks: half downs, half ups), after `warmup` rounds
- * that are not counted.
+ * rttMs}: the pages' clock offset, taken off every latency), idle (measureIdleCost's) and the
+ * parameters used. Each of `repeats` repeats dispatches `rounds` samples of each kind (clicks: half
+ * downs, half ups), after `warmup` rounds that are not counted.
  */
-export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs = 20, repeats = 3 } = {}) {
+export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs = 20, repeats = 3, idleWindows = 3, idleSeconds = 5 } = {}) {
   const total = rounds + warmup;
   let gateway;
   let server;
@@ -130,7 +155,8 @@ export async function measureInputLatency({ rounds = 300, warmup = 10, spacingMs
         raw: measured("raw").map((s) => ({ ...s, bytes: 4 })),
       });
     }
-    const result = { rounds, warmup, spacingMs, repeats, clock };
+    const idle = await measureIdleCost(host, client, { windows: idleWindows, seconds: idleSeconds });
+    const result = { rounds, warmup, spacingMs, repeats, clock, idle };
     const latencies = (list) => list.map((s) => s.latency);
     for (const kind of Object.keys(repeated[0])) {
       const list = repeated.flatMap((byKind) => byKind[kind]);
