@@ -231,11 +231,13 @@ test("a gamepad reaches the host on its own port without focus; rumble, cursor a
   const { page, state, received, close } = await hostAndPage();
   try {
     await page.evaluate(() => document.activeElement?.blur()); // gamepads do not need the focus
-    // Without a pad nothing is polled after the first look (no loop on every display frame).
+    // Without a pad nothing is polled after the first look (no loop on every display frame, which
+    // would read the pads some 18 times in 300 ms); one look more is a late permissions message's.
     const pollsStay = async (what) => {
       const before = await page.evaluate(() => window.gamepadPolls);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(await page.evaluate(() => window.gamepadPolls), before, what);
+      const polls = (await page.evaluate(() => window.gamepadPolls)) - before;
+      assert.ok(polls <= 1, `${what}: ${polls} reads in 300 ms`);
     };
     await page.waitForFunction(() => window.gamepadPolls > 0, null, { timeout: 10000 });
     await pollsStay("no gamepad is polled while none is connected");
