@@ -342,7 +342,8 @@ Where the client's CPU goes (no GPU, idle; \`perf\` by thread and timers in the 
 decoding costs both paths alike (~10 % of a core), and Petrichor's compositor work is lower than the
 native track's (6 % against 11 %). Petrichor's extra is its media worker (~6–8 %: per 5 s, about
 50 ms of the core's receive path for ~1,000 packets, 70 ms handing 150 frames to the decoder, 20–100
-ms of \`RTCDataChannel.send\` for ~95 feedback messages, 20–30 ms posting counters to the page, 40–50
+ms of \`RTCDataChannel.send\` for ~95 feedback messages, 20–30 ms posting counters to the page (every 50 ms;
+every 250 ms since 2026-12-04: the worker's messages to the page went from 16 to 4 a second in a probe), 40–50
 ms handing decoded pictures to the track) and the SCTP of its data channels in the network
 threads (~3 %).
 
