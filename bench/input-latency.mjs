@@ -3,6 +3,7 @@
 // core), against a raw RTCDataChannel between the same two pages in the same run. Both pages run in
 // one headless browser on loopback and stamp times with performance.timeOrigin + performance.now().
 import { startGateway } from "../js/gateway/index.js";
+import { InputLevel } from "../js/sdk/enums.js";
 import { launchBrowser, openPage, serveRepository } from "../tests/helpers/browser.mjs";
 import { ROOT } from "../tests/helpers/paths.mjs";
 import { percentile, stepTimeLimit } from "./measure.mjs";
@@ -49,7 +50,7 @@ async function measureIdleCost(host, client, { windows, seconds }) {
   const cdp = await client.context().newCDPSession(client);
   await cdp.send("Performance.enable");
   const taskSeconds = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
-  const levels = { granted: 63, none: 0 }; // InputLevel.All, InputLevel.None
+  const levels = { granted: InputLevel.All, none: InputLevel.None };
   const result = { granted: [], none: [], seconds };
   for (let turn = 0; turn < windows; turn++) {
     for (const [name, level] of turn % 2 ? Object.entries(levels).reverse() : Object.entries(levels)) {

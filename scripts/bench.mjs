@@ -505,7 +505,6 @@ ${idleCostText(input.idle)}`;
 
 /** The input section's paragraph on what input capture costs an idle page (measureIdleCost's figures). */
 function idleCostText(idle) {
-  const median = (values) => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1];
   const figure = (values) => `${median(values).toFixed(1)} ms a second (${Math.min(...values).toFixed(1)} … ${Math.max(...values).toFixed(1)})`;
   return `
 What input capture costs while nothing happens (the stream open, no input, no picture): the client
