@@ -66,6 +66,7 @@
 #define RECOVERY_BELOW 0.5        /* "far below" the capacity learned */
 #define PEAK_HALF_LIFE_MS 30000.0
 #define SILENCE_MIN_MS 500.0      /* no report for this long (or 3 RTTs) while sending: halve the estimate */
+#define BLOCKED_SLACK_MS 250.0    /* no arrival reported for this long beyond an RTT (at least SILENCE_MIN_MS): blocked */
 #define LOSS_FLOOR_OF_ACKED 0.5   /* a loss-based decrease keeps at least this share of the received rate */
 #define LOSS_OVERLOAD_SHARE 0.5   /* received below this share of what was sent and the target, with... */
 #define LOSS_OVERLOAD 0.3         /* ...this much loss lately: the path is overloaded now */
@@ -159,6 +160,7 @@ struct pt_congestion {
   double peak_bps, peak_ms; /* the highest received rate lately (halving every PEAK_HALF_LIFE_MS) */
   int report_seen;       /* a report arrived: silence after it means a blocked path */
   double last_report_ms, silence_cut_ms;
+  double last_arrival_report_ms; /* the last report that said a packet arrived */
   double in_flight_since_ms; /* send time of the oldest packet no report has covered yet */
   int fresh_loss_valid;  /* loss among the packets sent since the last loss-based decrease */
   double fresh_loss;
@@ -168,6 +170,7 @@ struct pt_congestion {
 
   int rtt_valid;
   double rtt_ms;
+  double rtt_min_ms; /* the least sample: the path's own round trip, without the queues */
 
   /* AIMD */
   double delay_bps;
@@ -233,6 +236,23 @@ static double clock_at(pt_congestion *c, double now_ms) {
 }
 
 static double rtt_of(const pt_congestion *c) { return c->rtt_valid ? c->rtt_ms : DEFAULT_RTT_MS; }
+
+/* How long without a report means the path is blocked. */
+static double silence_ms(const pt_congestion *c) { return maximum(SILENCE_MIN_MS, 3.0 * rtt_of(c)); }
+
+/* Every packet sent has been covered by a report (or none was sent). */
+static int all_reported(const pt_congestion *c) {
+  return !c->any_sent || (c->any_reported && c->highest_reported >= c->highest_sent);
+}
+
+/* How long since `last` (a report, or one that said a packet arrived) while packets were out, at `now`: 0
+ * before the first report and while everything sent is reported. Silence after the sender itself paused is
+ * no sign: it counts from the first packet sent after the pause. */
+static double quiet_ms(const pt_congestion *c, double last, double now) {
+  if (!c->report_seen || all_reported(c)) return 0;
+  double quiet = now - maximum(last, c->in_flight_since_ms);
+  return quiet > 0 ? quiet : 0;
+}
 
 static pt_cc_packet *slot_of(const pt_congestion *c, int64_t seq) {
   int64_t n = (int64_t)PT_CONGESTION_HISTORY;
@@ -778,12 +798,9 @@ void pt_congestion_on_sent(pt_congestion *c, uint16_t seq, size_t bytes, double 
   }
   /* Reports stopped while packets still go out: the path is blocked (a capacity cut can stall it for seconds,
    * with nothing arriving to report on). Halve, once per silence interval, until reports come back. */
-  double silence = maximum(SILENCE_MIN_MS, 3.0 * rtt_of(c));
-  /* (Silence after the sender itself paused is no sign: it counts from the first packet after the pause.) */
-  int all_reported = !c->any_sent || (c->any_reported && c->highest_reported >= c->highest_sent);
-  if (all_reported) c->in_flight_since_ms = now;
-  double quiet_since = maximum(c->last_report_ms, c->in_flight_since_ms);
-  if (c->report_seen && now - quiet_since > silence && now - c->silence_cut_ms > silence) {
+  if (all_reported(c)) c->in_flight_since_ms = now;
+  double silence = silence_ms(c);
+  if (quiet_ms(c, c->last_report_ms, now) > silence && now - c->silence_cut_ms > silence) {
     c->silence_cut_ms = now;
     c->delay_bps = clamp(c->delay_bps / 2, c->config.min_bps, c->config.max_bps);
     c->loss_bps = clamp(minimum(c->loss_bps, c->delay_bps), c->config.min_bps, c->config.max_bps);
@@ -846,6 +863,7 @@ void pt_congestion_on_report(pt_congestion *c, const pt_congestion_arrival *entr
     if (p->state == PKT_RECEIVED) continue; /* counted once */
     p->state = PKT_RECEIVED;
     changed = 1;
+    c->last_arrival_report_ms = now;
     if (p->resent && first_copy_arrived(c, p, e->arrival_ms)) p->resent = 0; /* a needless resend: no loss */
     int media = !p->retransmission && !p->resent;
     int usable = usable_time(e->arrival_ms) ? timing_usable(c, e->arrival_ms - p->send_ms, media) : 0;
@@ -918,6 +936,15 @@ double pt_congestion_usual_pacing_bps(const pt_congestion *c) {
 
 int pt_congestion_draining(const pt_congestion *c) { return c ? c->draining : 0; }
 
+int pt_congestion_blocked(const pt_congestion *c, double now_ms) {
+  if (!c) return 0;
+  double now = usable_time(now_ms) && (!c->have_now || now_ms > c->now_ms) ? now_ms : c->now_ms;
+  /* Arrivals are reported every few tens of ms while the path moves, a round trip after they were sent: the
+   * path's least round trip, not the smoothed one, which a full queue inflates just when the path stalls. */
+  double rtt = c->rtt_valid ? c->rtt_min_ms : DEFAULT_RTT_MS;
+  return quiet_ms(c, c->last_arrival_report_ms, now) > maximum(SILENCE_MIN_MS, rtt + BLOCKED_SLACK_MS);
+}
+
 int pt_congestion_roomy(const pt_congestion *c) {
   return c && !c->draining && c->usage == PT_CONGESTION_NORMAL && c->target_bps >= c->config.max_bps &&
          (!c->loss_valid || c->loss < LOSS_LOW) &&
@@ -929,6 +956,7 @@ void pt_congestion_on_rtt(pt_congestion *c, double rtt_ms, double now_ms) {
   clock_at(c, now_ms);
   if (!isfinite(rtt_ms) || !(rtt_ms > 0) || rtt_ms > MAX_RTT_MS) return;
   c->rtt_ms = c->rtt_valid ? 0.875 * c->rtt_ms + 0.125 * rtt_ms : rtt_ms;
+  c->rtt_min_ms = c->rtt_valid ? minimum(c->rtt_min_ms, rtt_ms) : rtt_ms;
   c->rtt_valid = 1;
 }
 

@@ -26,7 +26,8 @@
  *  - Silence. Once reports have come, none for max(500 ms, 3 x RTT) while packets still go out means the path
  *    is blocked (nothing arrives to be reported): both estimates are halved, once per such interval. The
  *    silence counts from the first packet sent after everything sent had been reported (a pause of the
- *    sender's own is no sign).
+ *    sender's own is no sign). No report of an arrival for max(500 ms, the least RTT + 250 ms) marks the path
+ *    blocked (pt_congestion_blocked), for the sender to stop handing the transport frames.
  *  - target = min(delay-based, loss-based) within [min, max]; pacing = 2.5 x target, at least 300 kbit/s,
  *    but 1.5 x while draining: from a cut (overuse, overload, silence) until the delay signal is normal with
  *    loss at most 10 %, so that bursts do not refill the queue being drained (a full queue's loss makes SCTP
@@ -140,6 +141,11 @@ double pt_congestion_usual_pacing_bps(const pt_congestion *c);
 /* 1 while draining: the target was cut (delay overuse, overload or silence) and the path has not been seen
  * uncongested since (the delay signal normal with loss at most 10 %); 0 otherwise or for NULL. */
 int pt_congestion_draining(const pt_congestion *c);
+
+/* 1 while the path is blocked: no report of an arrival for max(500 ms, least RTT + 250 ms) while packets are out
+ * (counted from the first packet sent after all were reported), at now_ms (an earlier or unusable time counts
+ * as the latest); 0 otherwise or for NULL. */
+int pt_congestion_blocked(const pt_congestion *c, double now_ms);
 
 /* 1 when the path has room for a frame sent at once: its bottleneck (from packet pairs) is over 4 x the pacing
  * rate, the target is at the ceiling, the delay signal normal, nothing drains and loss is under 2 %; 0 otherwise

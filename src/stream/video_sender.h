@@ -8,9 +8,10 @@
  * to the controller when they leave the pacer. When the pacer would hold more than PT_VIDEO_MAX_QUEUE_MS at
  * the usual pacing rate (the encoder is ahead of the rate controller), the pacer and the channel's buffer more than
  * PT_VIDEO_MAX_SEND_QUEUE_MS (the channel gets more slack: SCTP's stalls after a loss end by themselves,
- * and a dropped frame costs every frame until a keyframe), or too much is unreported, a new frame is
- * dropped whole (never a frame already queued: no sequence number goes missing) and the encoder is
- * asked for a keyframe; until one comes, the frames that would depend on a dropped one are dropped
+ * and a dropped frame costs every frame until a keyframe), too much is unreported, or the path is
+ * blocked (no arrival reported for a while: what the transport is handed then would arrive stale), a new
+ * frame is dropped whole (never a frame already queued: no sequence number goes missing) and the encoder
+ * is asked for a keyframe; until one comes, the frames that would depend on a dropped one are dropped
  * too. Sans-IO: every call takes now_ms. */
 #ifndef PT_STREAM_VIDEO_SENDER_H
 #define PT_STREAM_VIDEO_SENDER_H
