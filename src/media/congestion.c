@@ -237,7 +237,7 @@ static double clock_at(pt_congestion *c, double now_ms) {
 
 static double rtt_of(const pt_congestion *c) { return c->rtt_valid ? c->rtt_ms : DEFAULT_RTT_MS; }
 
-/* How long without a report means the path is blocked. */
+/* How long without any report halves the estimates (the path is blocked). */
 static double silence_ms(const pt_congestion *c) { return maximum(SILENCE_MIN_MS, 3.0 * rtt_of(c)); }
 
 /* Every packet sent has been covered by a report (or none was sent). */

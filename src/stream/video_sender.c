@@ -166,9 +166,9 @@ int pt_video_sender_begin_frame(pt_video_sender *s, size_t length, int keyframe,
   if (in_flight_limit < MIN_IN_FLIGHT_BYTES) in_flight_limit = MIN_IN_FLIGHT_BYTES;
   /* A keyframe gets more room: dropping it too would only bring another, as large. */
   double room = keyframe ? 2.0 : 1.0;
-  /* Once no report has come for the silence interval, the path is blocked (SCTP waiting out its
-   * retransmission timer after heavy loss): a frame given to the transport now would wait in its queue and
-   * reach the client stale, ahead of every fresher one, once the path moves again. */
+  /* Once no arrival has been reported for a while, the path is blocked (SCTP waiting out its retransmission
+   * timer after heavy loss): a frame given to the transport now would wait in its queue and reach the client
+   * stale, ahead of every fresher one, once the path moves again. */
   int blocked = pt_congestion_blocked(s->congestion, now_ms);
   int too_deep = paced_ms > PT_VIDEO_MAX_QUEUE_MS * room || queued_ms > PT_VIDEO_MAX_SEND_QUEUE_MS * room ||
                  pt_congestion_in_flight_bytes(s->congestion) > in_flight_limit * room || blocked;
