@@ -790,6 +790,58 @@ static void test_roomy(void) {
   CHECK(!pt_congestion_roomy(NULL));
 }
 
+/* A packet every 10 ms for 1 s, each reported received 30 ms later (the least RTT 40 ms, from the sender's
+ * reports); returns the controller and the next sequence number. */
+static pt_congestion *streaming(uint16_t *seq, double *now) {
+  pt_congestion_config config = config_of(100e3, 1e6, 2e6);
+  pt_congestion *c = NULL;
+  CHECK_EQ(pt_congestion_create(&c, &config), PT_OK);
+  for (*now = 0; *now < 1000; *now += 10, (*seq)++) {
+    pt_congestion_on_sent(c, *seq, 1200, *now, 0);
+    pt_congestion_arrival e = {*seq, 1, 1e5 + *now + 20};
+    pt_congestion_on_report(c, &e, 1, *now + 30);
+    pt_congestion_on_rtt(c, *now < 500 ? 40 : 400, *now + 30); /* a queue builds: the smoothed RTT grows */
+    CHECK(!pt_congestion_blocked(c, *now + 30));
+  }
+  return c;
+}
+
+/* The path is blocked once no report has said a packet arrived for max(500 ms, the least RTT + 250 ms) while
+ * packets are out; reports of nothing but losses do not unblock it; a pause of the sender's own is no block. */
+static void test_blocked(void) {
+  uint16_t seq = 0;
+  double now = 0;
+  pt_congestion *c = streaming(&seq, &now);
+  /* packets keep going out; nothing arrives (reports only say some were lost) */
+  double last_arrival = now + 20;
+  for (; now < 3000; now += 10, seq++) {
+    pt_congestion_on_sent(c, seq, 1200, now, 0);
+    if ((int)now % 100 == 0) {
+      pt_congestion_arrival lost = {(uint16_t)(seq - 5), 0, 0};
+      pt_congestion_on_report(c, &lost, 1, now);
+    }
+    /* the least RTT (40 ms), not the smoothed one (~400 ms): 500 ms (the edge within the reports' 30 ms) */
+    if (now - last_arrival < 470) CHECK(!pt_congestion_blocked(c, now));
+    if (now - last_arrival > 540) CHECK(pt_congestion_blocked(c, now));
+  }
+  CHECK(pt_congestion_blocked(c, now));
+  CHECK(pt_congestion_blocked(c, -1)); /* an unusable time counts as the latest */
+  /* an arrival is reported: moving again */
+  pt_congestion_arrival e = {(uint16_t)(seq - 1), 1, 1e5 + now};
+  pt_congestion_on_report(c, &e, 1, now + 30);
+  CHECK(!pt_congestion_blocked(c, now + 30));
+  pt_congestion_destroy(c);
+
+  /* the sender pauses with everything reported: however long, no block until a packet goes out unreported */
+  c = streaming(&seq, &now);
+  CHECK(!pt_congestion_blocked(c, now + 5000));
+  pt_congestion_on_sent(c, seq, 1200, now + 5000, 0);
+  CHECK(!pt_congestion_blocked(c, now + 5400));
+  CHECK(pt_congestion_blocked(c, now + 5600));
+  pt_congestion_destroy(c);
+  CHECK(!pt_congestion_blocked(NULL, 0));
+}
+
 int main(void) {
   RUN(test_create);
   RUN(test_loss_accounting);
@@ -806,5 +858,6 @@ int main(void) {
   RUN(test_application_limited);
   RUN(test_silence_and_recovery);
   RUN(test_roomy);
+  RUN(test_blocked);
   return 0;
 }

@@ -424,7 +424,7 @@ static void stall_long_once(sim_link *link, double now_ms) {
   if (now_ms == 10000) link->stalled_until_ms = 12500;
 }
 
-/* Once no report has come for the silence interval, the host stops giving the stalled transport frames: what
+/* Once no arrival has been reported for a while, the host stops giving the stalled transport frames: what
  * it holds when the path moves again reaches the client stale, ahead of every fresher frame. */
 static void test_long_transport_stall_holds_little(void) {
   setup(300000); /* the target a capacity cut leaves */
