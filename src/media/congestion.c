@@ -226,12 +226,15 @@ static double square_root(double v) {
 
 static int usable_time(double t) { return isfinite(t) && absolute(t) <= MAX_TIME_MS; }
 
-/* The sender's clock: never backwards; a bad value reads as the latest good one. */
+/* The sender's clock at now_ms without moving it: never backwards; a bad value reads as the latest good one. */
+static double clock_peek(const pt_congestion *c, double now_ms) {
+  return usable_time(now_ms) && (!c->have_now || now_ms > c->now_ms) ? now_ms : c->now_ms;
+}
+
+/* The sender's clock, moved to now_ms (clock_peek's reading). */
 static double clock_at(pt_congestion *c, double now_ms) {
-  if (usable_time(now_ms) && (!c->have_now || now_ms > c->now_ms)) {
-    c->now_ms = now_ms;
-    c->have_now = 1;
-  }
+  c->now_ms = clock_peek(c, now_ms);
+  if (usable_time(now_ms)) c->have_now = 1;
   return c->now_ms;
 }
 
@@ -938,7 +941,7 @@ int pt_congestion_draining(const pt_congestion *c) { return c ? c->draining : 0;
 
 int pt_congestion_blocked(const pt_congestion *c, double now_ms) {
   if (!c) return 0;
-  double now = usable_time(now_ms) && (!c->have_now || now_ms > c->now_ms) ? now_ms : c->now_ms;
+  double now = clock_peek(c, now_ms);
   /* Arrivals are reported every few tens of ms while the path moves, a round trip after they were sent: the
    * path's least round trip, not the smoothed one, which a full queue inflates just when the path stalls. */
   double rtt = c->rtt_valid ? c->rtt_min_ms : DEFAULT_RTT_MS;
