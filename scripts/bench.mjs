@@ -347,6 +347,19 @@ every 250 ms since 2026-12-04: the worker's messages to the page went from 16 to
 ms handing decoded pictures to the track) and the SCTP of its data channels in the network
 threads (~3 %).
 
+What was tried for the client's CPU (goal ≤ 1.0 ×; 2.0 × at 720p30 when issue 12 was filed), each in the
+paragraphs of this file that give its figures: the core no longer walks its registry after every call (its
+receive path per packet from 1.8–1.9 × libsrtp alone to 1.03 ×); the picture goes to a generated video
+track instead of being drawn into a canvas (with a software GPU, every upload and draw into the canvas
+cost dearly; 1.03–1.05 × with SwiftShader in the run of 2026-12-04); browser hosts send fewer pixels for
+the bitrate (0.08 bits per pixel and frame), less to decode (720p60: 1.07–1.32 → 1.00–1.35 ×); the worker
+posts its counters to the page 4 times a second instead of 16. What is left is the transport: the native
+track's packets never reach JavaScript (libwebrtc depacketizes RTP and feeds its decoder in C++ on its own
+threads), while every one of Petrichor's media packets is a data-channel message, an event in the worker,
+with SCTP's own per-packet work in front of it: the worker's ~6–8 % and SCTP's ~3 % of a core above. Fewer
+feedback messages would slow the congestion control (one every ~50 ms, as libwebrtc's transport-wide
+feedback at these rates), and \`RTCDataChannel\` has no way to take or deliver messages in batches.
+
 Before the picture went to a generated track (it was drawn into a canvas, in the worker through an
 OffscreenCanvas, and read by the bench right after drawing), this bench measured, with SwiftShader:
 worker p50 / p99 413 / 613 ms, 27.7 % of frames shown, against the native track's 33 / 78 ms (a
