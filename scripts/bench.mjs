@@ -806,6 +806,26 @@ any surge, five only while the estimate grew, so that SCTP letting go of what it
 would not read as one), against three of four without it just after: 1.7 / 5.2 / 1.8 / 1.5 s.
 Cutting sooner leaves fewer packets after the loss, so fewer arrivals report the lost ones to SCTP,
 whose stall is what freezes the picture (reverted).
+
+What a slow round looks like on the link (a probe of 2026-12-04 with the forwarder's trace, 100 ms bins):
+losses until ~0.9 s after the cut, then the link idle for 1–2.7 s but for small control packets, no
+packet lost (SCTP waiting out its retransmission timer), then one packet per round trip at first, and
+frames arriving 1.5–3.4 s late: what the host had handed SCTP in the second before the stall, or
+during it. The host kept handing it frames all through a stall until the unreported bytes reached
+their allowance (at a target cut to ~300 kbit/s, the 32 kB floor: about a second of video), and the
+silence rule, which counts any report and three smoothed round trips (inflated to ~250 ms by the full
+queue), did not see it. Since then (later on 2026-12-04) the host drops new frames once no report has
+said a packet arrived for max(500 ms, the least RTT + 250 ms) (\`pt_congestion_blocked\`), and asks for the
+keyframe that ends the skip only once the path moves again. In \`tests/c/test_video_transport.c\`, a
+transport that stalls 2.5 s and then carries 400 kbit/s, hiding what it holds as dcsctp does: it held
+810 ms of video at the stall's end (1,470 ms before) and the picture was fresh again 812 ms after it
+(1,562 ms), with 3 keyframes instead of 9. On this bench's link: settled within 2 s in 8 of 11 probe
+rounds (one more at 2.12 s), and 4 of 5 in the bench run of 2026-12-04, against 4 of 7 probe rounds of the build before
+it on the same day (settled 1.6 / 4.4 / 1.8 / 4.0 / 5.8 / 1.9 / 1.4 s) and 3 of 5 in its bench run. A
+round still fails when SCTP stalls with a second's video it was handed before the stall was seen.
+A trial that also cut the unreported allowance from a round trip and 1 s at the target to a round trip
+and 600 ms (400 ms already drops frames in the simulated 300 ms stalls) settled within 2 s in 4 of 6
+probe rounds, two of them freezing ~4 s: no better (reverted).
 `;
 }
 
