@@ -826,6 +826,13 @@ round still fails when SCTP stalls with a second's video it was handed before th
 A trial that also cut the unreported allowance from a round trip and 1 s at the target to a round trip
 and 600 ms (400 ms already drops frames in the simulated 300 ms stalls) settled within 2 s in 4 of 6
 probe rounds, two of them freezing ~4 s: no better (reverted).
+A trial on 2026-12-04 kept packets going after the loss, so that the client's SCTP would report the lost
+chunks to the host's before its retransmission timer did: while draining or skipping frames the host sent its
+sender report every 20 ms instead of every 250 ms. It settled within 2 s in 2 of 8 probe rounds (3.7–6.0 s in
+the others): the reports waited in SCTP's send queue through a stall like everything else (in one round
+the link carried 0–4 small packets per 100 ms through a 2 s stall, as without them), and in another the
+stale video drained after the stall at some 3 kB per 100 ms for 1.5 s, its delay growing from 0.6 to
+1.35 s (reverted).
 `;
 }
 
