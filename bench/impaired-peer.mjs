@@ -10,6 +10,7 @@
 // {reply, result} or {reply, error} for each command read from stdin, one JSON object per line:
 // {id, fn, args} calls window[fn](...args) in the page; {id, fn: "errors"} returns the page's errors;
 // {id, fn: "cpuMs"} the CPU time so far of this side's browser (every process under this one);
+// {id, fn: "mainThreadMs"} the time the page's main thread has spent in tasks so far (DevTools' TaskDuration);
 // {id, fn: "pss"} its memory now (PSS in all and by process kind, bench/measure.mjs descendantsPss);
 // {fn: "quit"}, or the end of stdin, closes everything and exits.
 import { createInterface } from "node:readline";
@@ -26,6 +27,7 @@ let browser = null;
 let gateway = null;
 let server = null;
 let page = null;
+let devtools = null; // the page's DevTools session, for its main thread's task time
 let closing = null;
 
 function shutdown(code = 0) {
@@ -61,6 +63,16 @@ async function openPage(origin, role, query, softwareGpu = false) {
     !isSecureContext ? "a secure context" : typeof VideoEncoder !== "function" || typeof VideoDecoder !== "function" ? "WebCodecs" : null,
   );
   if (missing) throw new Error(`Chromium's ${role} page at ${origin} has no ${missing}`);
+}
+
+/** The page's main thread's task time so far, in ms (DevTools' Performance domain, enabled at the first call). */
+async function mainThreadMs() {
+  if (!devtools) {
+    devtools = await page.context().newCDPSession(page);
+    await devtools.send("Performance.enable");
+  }
+  const { metrics } = await devtools.send("Performance.getMetrics");
+  return metrics.find(({ name }) => name === "TaskDuration").value * 1000;
 }
 
 async function main() {
@@ -101,6 +113,8 @@ async function main() {
           ? [...page.errors, ...(await page.evaluate(() => window.errors))]
           : command.fn === "cpuMs"
             ? descendantsCpuSeconds(process.pid) * 1000
+            : command.fn === "mainThreadMs"
+              ? await mainThreadMs()
             : command.fn === "pss"
               ? descendantsPss(process.pid)
               : await page.evaluate(([fn, fnArgs]) => window[fn](...fnArgs), [command.fn, command.args ?? []]);

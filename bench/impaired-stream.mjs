@@ -105,7 +105,8 @@ const isPetrichor = (path) => path.startsWith("petrichor");
  * FIRST_FRAME_MS), warms up, notes the host's frame counter at the window's start and end, waits
  * GRACE_MS, stops the path and collects what the client displayed and the host drew. cpuSeconds:
  * then, with the client page no longer reading its pictures, the client browser's CPU over that
- * many seconds (clientCpuPercent, in % of one core; null when 0).
+ * many seconds (clientCpuPercent, in % of one core; null when 0) and its page's main thread's task time
+ * (clientMainThreadPercent, in % of that time).
  */
 export async function runPath(host, client, path, { seconds, warmup, frameEvents = true, cpuSeconds = 0 }) {
   try {
@@ -117,16 +118,20 @@ export async function runPath(host, client, path, { seconds, warmup, frameEvents
     await sleep(GRACE_MS);
     // The client's CPU with the page no longer reading its pictures (which costs more than playing them).
     let clientCpuPercent = null;
+    let clientMainThreadPercent = null;
     if (cpuSeconds > 0) {
       await client.call("stopReading");
       await sleep(500);
       const from = await client.call("cpuMs");
+      const mainFrom = await client.call("mainThreadMs");
       await sleep(cpuSeconds * 1000);
+      const mainTo = await client.call("mainThreadMs");
       clientCpuPercent = (((await client.call("cpuMs")) - from) / (cpuSeconds * 1000)) * 100;
+      clientMainThreadPercent = ((mainTo - mainFrom) / (cpuSeconds * 1000)) * 100;
     }
     const { shown, hostDiagnostics } = await stopPath(host, client, path);
     const log = await host.call("drawLog", [start.counter + 1, end.counter]);
-    return { ...shown, firstFrameMs, log, hostDiagnostics, clientCpuPercent };
+    return { ...shown, firstFrameMs, log, hostDiagnostics, clientCpuPercent, clientMainThreadPercent };
   } catch (error) {
     throw await failedPath(host, client, path, error);
   }
@@ -220,6 +225,7 @@ export function summarize(run, offsets) {
     mismatched,
     firstFrameMs: run.firstFrameMs,
     clientCpuPercent: run.clientCpuPercent, // the client's browser, all its processes, in % of one core (runPath's cpuSeconds)
+    clientMainThreadPercent: run.clientMainThreadPercent, // the client page's main thread busy in tasks, in % of the same window
     overwritten: run.overwritten ?? undefined,
     diagnostics: { client: run.diagnostics ?? null, host: run.hostDiagnostics ? { ...run.hostDiagnostics, sent: undefined } : null },
   };

@@ -162,8 +162,8 @@ function variantsSection() {
   }
   return `${title}
 
-| picture | machine | path | glass-to-glass p50 | p95 | p99 | frames shown | longest freeze | client CPU |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| picture | machine | path | glass-to-glass p50 | p95 | p99 | frames shown | longest freeze | client CPU | … of it the page's main thread |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${lines.join("\n")}
 
 Petrichor against the native track (median of the rounds): ${ratios.join("; ")}. Goals (issue 12): p50 ≤ 0.5× at
@@ -262,7 +262,7 @@ const ms = (value) => (value === null || value === undefined ? "–" : `${value.
 
 /**
  * One path in one condition over a media-worker result's rounds, as a table row that starts with the
- * cells `label`: {line, figures: {p50, p95, p99, cpu} (medians of the rounds)}; the row says why when
+ * cells `label`: {line, figures: {p50, p95, p99, cpu, pageMain} (medians of the rounds)}; the row says why when
  * every round failed; null when the path did not run.
  */
 function pathRow(result, condition, path, label) {
@@ -276,9 +276,11 @@ function pathRow(result, condition, path, label) {
   const p99 = runsOf.map((r) => r.latencyP99).filter((v) => v !== null);
   const shown = runsOf.reduce((sum, r) => sum + r.shown, 0) / runsOf.reduce((sum, r) => sum + r.produced, 0);
   const cpu = median(runsOf.map((r) => r.clientCpuPercent));
+  const mainThread = runsOf.map((r) => r.clientMainThreadPercent).filter((v) => Number.isFinite(v));
+  const pageMain = mainThread.length ? median(mainThread) : null;
   return {
-    line: `| ${label} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p95))}${spread(p95)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} | ${cpu.toFixed(0)} % |`,
-    figures: { p50: median(p50), p95: median(p95), p99: median(p99), cpu },
+    line: `| ${label} | ${ms(median(p50))}${spread(p50)} | ${ms(median(p95))}${spread(p95)} | ${ms(median(p99))}${spread(p99)} | ${(shown * 100).toFixed(1)} % | ${ms(median(runsOf.map((r) => r.freezeMax)))} | ${cpu.toFixed(0)} % | ${pageMain === null ? "–" : `${pageMain.toFixed(1)} %`} |`,
+    figures: { p50: median(p50), p95: median(p95), p99: median(p99), cpu, pageMain },
   };
 }
 
@@ -313,8 +315,8 @@ function workerSection() {
     .join("; ");
   return `${WORKER_TITLE}
 
-| client's GPU | client main thread | path | glass-to-glass p50 | p95 | p99 | frames shown | longest freeze | client CPU |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| client's GPU | client main thread | path | glass-to-glass p50 | p95 | p99 | frames shown | longest freeze | client CPU | … of it the page's main thread |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${lines.join("\n")}
 
 Against the native track (median of the rounds): ${ratios}. Goals (issue 12): p50 ≤ 0.5× and p99 ≤ 1.0× the
@@ -330,7 +332,9 @@ frame's presentationTime (a frame the callback missed is placed between its neig
 client page runs a busy loop of ${worker.busy.busyMs} ms every ${worker.busy.periodMs} ms on its main thread while the path runs.
 Client CPU: after each path's window, the page stops reading its pictures (that reading costs more
 than playing them), and the user + system time of all the client Chromium's processes is taken over
-${worker.cpuSeconds} s, in % of one core (the busy loop, when there is one, is in it for every path alike).
+${worker.cpuSeconds} s, in % of one core (the busy loop, when there is one, is in it for every path alike); in the
+same window, the time the client page's main thread spent in tasks (DevTools' \`TaskDuration\`), in % of
+the window: what the path leaves the app's thread.
 Spread: the lowest and highest of the rounds.
 
 At 720p30 the p50 ratios fell from 0.56–0.59 × (no GPU) and 0.58–0.59 × (SwiftShader) in the run before to
