@@ -211,12 +211,18 @@ already, and these tail ratios move that much between runs: a probe of the two c
 busy (3 rounds each, the same machine, bursts on and off one after the other) found Petrichor's p99 at
 56–101 ms off and 62–195 ms on, with the native track's at 47–65 ms in the first run and 37–99 ms in
 the second. Whether bursts cost the tail under load is not settled by it.
-The rerun of 2026-12-04 (the rows above; since the run before, the SDK's and the media worker's cores share
+A rerun earlier on 2026-12-04 (since the run before, the SDK's and the media worker's cores share
 one deadline timer and the worker's script is smaller, nothing in the picture's path) measured 720p60
 p99 1.23 × with the main thread and a core busy and 1.37 × loaded, against 1.80 × and 1.35 × in the run
 of 2026-12-03, which ended at a load of 10: lower with the page busy, but within that run's spread
 (Petrichor's p99 57.7–61.1 ms over the rounds, 39.5–113.9 ms then), and still over the goal. Every
-p50 of the media worker is now within 0.5 × (720p30 with SwiftShader 0.51 → 0.45 ×).
+p50 of the media worker was then within 0.5 × (720p30 with SwiftShader 0.51 → 0.45 ×).
+The rows above are a rerun late on 2026-12-04 that adds the page's main thread (since the one before,
+only a host's rule for a blocked path changed: no arrival reported for 500 ms): 720p60 p99
+1.05 × with the main thread and a core busy, 1.47 × loaded, and 2.23 × with a core busy (0.84 × in the
+run before; Petrichor's p99 51.6–98.0 ms over the rounds, the native track's 41.6–49.2 ms): the tail
+under load still spreads that widely from run to run, and is still over the goal. The media worker
+keeps the page's main thread as idle as the native track does here too (0.5–1.5 % against 0.6–2.2 %).
 `;
 }
 
@@ -355,7 +361,7 @@ What was tried for the client's CPU (goal ≤ 1.0 ×; 2.0 × at 720p30 when issu
 paragraphs of this file that give its figures: the core no longer walks its registry after every call (its
 receive path per packet from 1.8–1.9 × libsrtp alone to 1.03 ×); the picture goes to a generated video
 track instead of being drawn into a canvas (with a software GPU, every upload and draw into the canvas
-cost dearly; 1.03–1.05 × with SwiftShader in the run of 2026-12-04); browser hosts send fewer pixels for
+cost dearly; 1.03–1.07 × with SwiftShader in the runs of 2026-12-04); browser hosts send fewer pixels for
 the bitrate (0.08 bits per pixel and frame), less to decode (720p60: 1.07–1.32 → 1.00–1.35 ×); the worker
 posts its counters to the page 4 times a second instead of 16. What is left is the transport: the native
 track's packets never reach JavaScript (libwebrtc depacketizes RTP and feeds its decoder in C++ on its own
@@ -369,6 +375,16 @@ OffscreenCanvas, and read by the bench right after drawing), this bench measured
 worker p50 / p99 413 / 613 ms, 27.7 % of frames shown, against the native track's 33 / 78 ms (a
 software GPU made each picture's upload and draw into the canvas cost dearly). Where Petrichor's p99
 still exceeds the native track's: see the next section.
+
+The page's main thread (the last column, measured since the run of late 2026-12-04): with the media
+worker it is as idle as with the native track, 1.1–1.4 % of the window against 0.6–1.2 % (with the busy
+loop, 21.6–23.0 % against 21.5–22.9 %), where playing on the main thread takes 5.7–8.7 % (26.0–31.3 %).
+In that run the media worker's p50 was 1.5–5 ms higher in every row than in the run before (the native
+track's the same), putting two rows just over 0.5 × (no GPU with the page busy 0.52 ×, SwiftShader idle
+0.55 ×). An A/B just after it, alternating the build of the run before and this one (720p30,
+SwiftShader, idle, two runs of two rounds each), measured Petrichor's p50 at 17.9–22.6 ms with the old
+build and 15.5–18.4 ms with this one, the native track's at 32.9–36.9 ms: the machine was slower that
+evening, not the code.
 `;
 }
 
