@@ -129,9 +129,13 @@ export function parseFrameEvent(payload, assembledAt) {
   };
 }
 
-const INPUT_FIELD_SIZE = 32;
+const INPUT_FIELD_SIZE = 32; // room for the name of the input field a stream_send_input refused
 const CONTROL_MESSAGE_MAX = 16384; // PT_CONTROL_MAX_MESSAGE (src/peer/control_messages.h)
-const INPUT_RECORD_MAX = 65552; // the largest record (src/input/input_record.h PT_INPUT_MAX_RECORD) // room for the name of the input field a stream_send_input refused
+const INPUT_RECORD_MAX = 65552; // room for the largest record (PT_INPUT_MAX_RECORD, 65,548 bytes: src/input/input_record.h)
+// The longest media-channel message the core takes: a feedback message (PT_FEEDBACK_MAX_MESSAGE,
+// src/media/feedback.h; a media packet is at most PT_STREAM_MAX_RECEIVED_PACKET, 1,128). A longer one is
+// refused here, before it is copied into the core's memory.
+export const MEDIA_MESSAGE_MAX = 2112;
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
 
@@ -340,6 +344,7 @@ export class Core {
 
   /** Feeds one media-channel message (kind 0 video, 1 audio). */
   peerMediaReceive(peer, kind, packet, nowMs) {
+    if (packet.byteLength > MEDIA_MESSAGE_MAX) return CoreError.TooLarge;
     return this.wasm.withBuffers([packet], (ptr, length) => this.exports.peer_media_receive(peer, kind, ptr, length, nowMs));
   }
 
@@ -436,6 +441,7 @@ export class Core {
    * when it is not that stream's.
    */
   streamReceive(stream, kind, message, nowMs) {
+    if (message.byteLength > MEDIA_MESSAGE_MAX) return CoreError.TooLarge;
     return this.wasm.withBuffers([message], (ptr, length) => this.exports.stream_receive(stream, kind, ptr, length, nowMs));
   }
 

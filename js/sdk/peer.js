@@ -5,7 +5,7 @@ import { Messages, RainwayError } from "./errors.js";
 import { DataChannelMode, InputLevel, LogLevel, PeerState, StreamType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, chunkSizeFor } from "./data-channel.js";
-import { CHANNELS_PER_PEER_MAX, CoreError } from "../core/core.js";
+import { CHANNELS_PER_PEER_MAX, CoreError, MEDIA_MESSAGE_MAX } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { InboundStream, OutboundStream, checkPlaybackSupport, checkPlayout, streamInfo } from "./streams.js";
 import { LOG_TARGETS, describeCandidate, messageType, redact } from "./log.js";
@@ -50,6 +50,7 @@ export class Peer extends EventEmitter {
   #state = PeerState.New;
   #ready; // {resolve, reject, timeoutMs} until the peer is first Connected
   #closed = false;
+  #oversizeMediaLogged = false;
   #streamLog;
   /**
    * Stream requests that came before any "stream-request" listener: a client may ask as soon as its side is
@@ -253,7 +254,11 @@ export class Peer extends EventEmitter {
 
   /** @internal Glue → core: a media-channel message. */
   reportMedia(kind, packet) {
-    this.#runtime.call((core, now) => core.peerMediaReceive(this.#handle, kind, packet, now));
+    const status = this.#runtime.call((core, now) => core.peerMediaReceive(this.#handle, kind, packet, now));
+    if (status === CoreError.TooLarge && !this.#oversizeMediaLogged) {
+      this.#oversizeMediaLogged = true; // once: a peer that sends them sends many
+      this.log(LogLevel.Warning, `media message of ${packet.byteLength} bytes refused (at most ${MEDIA_MESSAGE_MAX}); later ones are refused unlogged`);
+    }
   }
 
   /** @internal Glue → core: an input-channel message. */

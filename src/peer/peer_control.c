@@ -139,8 +139,9 @@ int pt_peer_control_receive(pt_core *core, pt_handle peer, const char *json, siz
         status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE : pt_stream_keyframe_requested(core, outbound, now_ms);
         break;
       case PT_CONTROL_BITRATE_REQUEST:
-        /* What the client asks for becomes the rate controller's ceiling too, so that it is not raised again. */
-        if (outbound != 0) pt_stream_set_video_bitrate(core, outbound, m->value);
+        /* What the client asks for becomes the rate controller's ceiling too, so that it is not raised again;
+         * the controller goes no lower than its floor. The app hears the rate as asked. */
+        if (outbound != 0) pt_stream_set_video_bitrate(core, outbound, m->value < PT_STREAM_MIN_VIDEO_BPS ? PT_STREAM_MIN_VIDEO_BPS : m->value);
         status = outbound == 0 ? PT_ERR_UNEXPECTED_MESSAGE
                                : emit_with_stream_event(core, outbound, PT_EVENT_BITRATE_REQUESTED, "bitsPerSecond", m->value);
         break;

@@ -12,12 +12,16 @@
 #include "media/rtp_depacketizer.h"
 #include "media/rtp_packetizer.h"
 #include "media/srtp_session.h"
+#include "media/fec.h"
 #include "media/feedback.h"
 #include "peer/peer.h"
 #include "peer/peer_control.h"
 #include "platform/random.h"
 #include "stream/video_receiver.h"
 #include "stream/video_sender.h"
+
+_Static_assert(PT_STREAM_MAX_RECEIVED_PACKET == PT_STREAM_MAX_PACKET + PT_FEC_HEADER_SIZE + PT_SRTP_MAX_OVERHEAD,
+               "the longest packet a host sends");
 
 #define FRAME_EVENT_HEADER 20 /* kind u8, keyframe u8, reserved u16, timestamp µs f64 LE, assembly ms f64 LE */
 #define VIDEO_PAYLOAD_TYPE 96
@@ -458,6 +462,10 @@ int pt_stream_receive_packet(pt_core *core, pt_handle handle, pt_media_kind kind
       stream->assembler[kind] == NULL) {
     return PT_ERR_STATE;
   }
+  if (length > PT_STREAM_MAX_RECEIVED_PACKET) { /* no copy sized by the peer */
+    stream->counters.srtp_rejected++;
+    return PT_ERR_TOO_LARGE;
+  }
   pt_video_receiver *video = kind == PT_MEDIA_VIDEO ? stream->video_receiver : NULL;
   /* The SSRC is in the clear: a parity packet goes to the receiver; a media packet's memory in the assembler
    * is taken before SRTP marks its sequence number seen, so that one there is no memory for is as lost on
@@ -534,7 +542,7 @@ int pt_stream_set_video_bitrate(pt_core *core, pt_handle handle, double bits_per
   pt_stream *stream = lookup(core, handle, &status);
   if (stream == NULL) return status;
   if (stream->video_sender == NULL) return PT_ERR_STATE;
-  if (!(bits_per_second >= 100000 && bits_per_second <= 1e9)) return PT_ERR_BAD_VALUE;
+  if (!(bits_per_second >= PT_STREAM_MIN_VIDEO_BPS && bits_per_second <= 1e9)) return PT_ERR_BAD_VALUE;
   pt_video_sender_set_max_bps(stream->video_sender, bits_per_second);
   pt_core_reschedule(core, handle); /* the pacing rate may follow */
   return PT_OK;

@@ -21,6 +21,10 @@ typedef enum pt_media_kind { PT_MEDIA_VIDEO = 0, PT_MEDIA_AUDIO = 1 } pt_media_k
  * headers): a message split in two is lost when either half is, doubling the loss the link causes. */
 #define PT_STREAM_MAX_PACKET 1100
 #define PT_STREAM_MAX_FRAME (4u << 20) /* largest encoded frame accepted */
+/* Longest media packet a client takes (1,128 bytes): a parity packet of the longest RTP packet with its SRTP
+ * tag and room, the most a host sends; a longer one is refused before it is copied or authenticated. */
+#define PT_STREAM_MAX_RECEIVED_PACKET 1128
+#define PT_STREAM_MIN_VIDEO_BPS 100000.0 /* the rate controller's floor, and the least ceiling a host takes */
 #define PT_STREAM_DEFAULT_VIDEO_BPS 2500000.0 /* the rate controller's ceiling until the host states its encoder's */
 
 /* What a stream has seen; read by pt_stream_counters_of. */
@@ -107,7 +111,8 @@ int pt_stream_request_keyframe(pt_core *core, pt_handle stream, double now_ms);
 uint32_t pt_stream_fec_ssrc(uint32_t video_ssrc);
 
 /* Client: feeds one packet from the peer's media channel of that kind; whole frames are queued as
- * PT_EVENT_STREAM_FRAME. Dropped packets return their error and are counted. */
+ * PT_EVENT_STREAM_FRAME. Dropped packets return their error and are counted (one over
+ * PT_STREAM_MAX_RECEIVED_PACKET: PT_ERR_TOO_LARGE, counted with those SRTP refuses). */
 int pt_stream_receive_packet(pt_core *core, pt_handle stream, pt_media_kind kind, uint8_t *packet, size_t length,
                              double now_ms);
 

@@ -10,8 +10,8 @@
 #include "media/send_history.h"
 #include "stream/stream.h"
 
-#define MAX_PACKET (PT_STREAM_MAX_PACKET + 12 + PT_SRTP_MAX_OVERHEAD) /* a parity packet, protected */
-#define MIN_BPS 100000.0
+#define MAX_PACKET PT_STREAM_MAX_RECEIVED_PACKET /* a parity packet, protected */
+#define MIN_BPS PT_STREAM_MIN_VIDEO_BPS
 #define FEC_ALL_FRAMES_LOSS 0.03
 #define MIN_IN_FLIGHT_BYTES 32768.0
 #define INPUT_WINDOW_MS 300.0

@@ -138,9 +138,13 @@ static void test_tampered_and_replayed_packets_are_dropped_and_counted(void) {
   CHECK_EQ(pt_peer_media_receive(&core, client_peer, PT_MEDIA_AUDIO, copy, packet_lengths[0], 0), PT_ERR_UNEXPECTED_MESSAGE);
   CHECK_EQ(pt_peer_media_receive(&core, host_peer, PT_MEDIA_VIDEO, copy, packet_lengths[0], 0), PT_ERR_UNEXPECTED_MESSAGE);
   CHECK_EQ(pt_peer_media_receive(&core, client_peer, PT_MEDIA_VIDEO, copy, 5, 0), PT_ERR_MALFORMED);
+  /* A packet longer than any host sends is refused before it is copied or authenticated. */
+  static uint8_t oversize[PT_STREAM_MAX_RECEIVED_PACKET + 1];
+  memcpy(oversize, packets[0], 12); /* the stream's SSRC */
+  CHECK_EQ(pt_peer_media_receive(&core, client_peer, PT_MEDIA_VIDEO, oversize, sizeof oversize, 0), PT_ERR_TOO_LARGE);
   pt_stream_counters counters;
   pt_stream_counters_of(&core, inbound, &counters);
-  CHECK_EQ(counters.srtp_rejected, 2);
+  CHECK_EQ(counters.srtp_rejected, 3);
   pt_core_destroy(&core);
 }
 

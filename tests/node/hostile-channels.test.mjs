@@ -9,13 +9,21 @@ import assert from "node:assert/strict";
 import wrtc from "@roamhq/wrtc";
 import rainway, { DataChannelMode } from "../../js/index.js";
 import { startGateway } from "../../js/gateway/index.js";
-import { CHANNELS_PER_PEER_MAX, CHUNK_HEADER_SIZE, CHUNK_SIZE_MIN } from "../../js/core/core.js";
+import { CHANNELS_PER_PEER_MAX, CHUNK_HEADER_SIZE, CHUNK_SIZE_MIN, MEDIA_MESSAGE_MAX } from "../../js/core/core.js";
 import { chunkSizeFor } from "../../js/sdk/data-channel.js";
 import { nextEvent, until } from "../helpers/events.mjs";
 
 const created = [];
 globalThis.RTCPeerConnection = function RecordedPeerConnection(configuration) {
   const pc = new wrtc.RTCPeerConnection(configuration);
+  // The channels the SDK makes on it too (its media channels), by label.
+  const createDataChannel = pc.createDataChannel.bind(pc);
+  pc.channels = new Map();
+  pc.createDataChannel = (label, options) => {
+    const channel = createDataChannel(label, options);
+    pc.channels.set(label, channel);
+    return channel;
+  };
   created.push(pc);
   return pc;
 };
@@ -152,6 +160,40 @@ test("a hostile peer's crafted chunks on every channel it may open leave the vic
     assert.ok(after < 512 * 1024, `the victim's core still holds ${after} bytes more than before the attack`);
   } finally {
     for (const connection of connections) connection.close();
+    rainway.removeEventListener("log", onLog);
+  }
+});
+
+test("media messages longer than any the protocol has are refused before the core copies them, and logged once", async () => {
+  const logs = [];
+  const onLog = (level, target, message) => logs.push(message);
+  rainway.addEventListener("log", onLog);
+  const victim = await rainway.connect({ apiKey: "key", externalId: "victim", gatewayUrl: gateway.url });
+  const hostile = await rainway.connect({ apiKey: "key", externalId: "hostile", gatewayUrl: gateway.url });
+  try {
+    const firstCreated = created.length;
+    const accepted = nextEvent(victim, "peer-request").then(([request]) => request.accept());
+    const [hostilePeer, victimPeer] = await Promise.all([hostile.connect(victim.id), accepted]);
+    const pc = created.slice(firstCreated).find((candidate) => candidate.localDescription?.type === "offer");
+    const video = pc?.channels.get("RW_Video");
+    assert.ok(video, "the hostile side's RW_Video channel");
+    await until(() => video.readyState === "open");
+    const size = 64 * 1024;
+    assert.ok(size > MEDIA_MESSAGE_MAX);
+    for (let i = 0; i < 20; i++) video.send(new Uint8Array(size).fill(0x80));
+    const refused = () => logs.filter((line) => line.includes(`media message of ${size} bytes refused (at most ${MEDIA_MESSAGE_MAX})`));
+    await until(() => refused().length > 0);
+    // The peer still works: a data-channel message crosses after them.
+    const announced = nextEvent(victimPeer, "datachannel");
+    const local = await hostilePeer.createDataChannel({ id: "after", mode: DataChannelMode.Reliable });
+    const [remote] = await announced;
+    const arrived = nextEvent(remote, "message");
+    local.send("still here?");
+    await arrived;
+    assert.equal(refused().length, 1);
+  } finally {
+    victim.close();
+    hostile.close();
     rainway.removeEventListener("log", onLog);
   }
 });

@@ -186,6 +186,13 @@ test("stream requests: rejection with the host's reason, announcements, forced a
     stream.requestBitrate(2_500_000);
     assert.equal((await bitrateAsked)[0], 2_500_000);
     assert.throws(() => stream.requestBitrate(0), RainwayError);
+    // A rate under the host's rate controller's floor reaches the app as asked, and makes the floor
+    // (100 kbit/s) the controller's ceiling.
+    assert.ok(outbound.counters().targetBps > 100_000);
+    const lowAsked = nextEvent(outbound, "bitrate-request");
+    stream.requestBitrate(50_000);
+    assert.equal((await lowAsked)[0], 50_000);
+    assert.equal(outbound.counters().targetBps, 100_000);
 
     // A permission change on the host reaches the client's InboundStream.
     outbound.permissions = InputLevel.All;
