@@ -122,7 +122,9 @@ int pt_control_parse(const char *json, size_t length, pt_control_message *messag
   if (status == PT_OK && message->type == 0) status = PT_ERR_UNEXPECTED_MESSAGE;
   pt_control_type t = message->type;
   if (status == PT_OK && has_request_id(t))
-    status = get_u32(root, "requestId", t != PT_CONTROL_STREAM_ANNOUNCE, 0, INT32_MAX, &message->request_id);
+    /* Request ids start at 1; an announcement's 0 (or none) says it answers no request. */
+    status = get_u32(root, "requestId", t != PT_CONTROL_STREAM_ANNOUNCE, t != PT_CONTROL_STREAM_ANNOUNCE, INT32_MAX,
+                     &message->request_id);
   if (status == PT_OK && has_stream_id(t)) status = get_u32(root, "streamId", 1, 0, 255, &message->stream_id);
   if (status == PT_OK && value_fields[t].name != NULL)
     status = get_u32(root, value_fields[t].name, 1, value_fields[t].min, value_fields[t].max, &message->value);

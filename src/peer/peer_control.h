@@ -34,7 +34,8 @@ int pt_peer_leave_stream(pt_core *core, pt_handle stream);
 pt_handle pt_peer_announce_stream(pt_core *core, pt_handle peer, pt_stream_description *description,
                                   uint32_t request_id);
 
-/* Host: refuses a stream request with a reason. */
+/* Host: refuses a stream request (its id, 1 .. 2^31-1) with a reason (at most PT_CONTROL_REASON_MAX bytes);
+ * PT_ERR_BAD_VALUE otherwise. */
 int pt_peer_reject_stream(pt_core *core, pt_handle peer, uint32_t request_id, const char *reason);
 
 /* Host: stops a stream (sends the stop with the reason, if any, at most 1,024 bytes; closes it). */

@@ -69,6 +69,9 @@ static void test_bad_messages(void) {
   CHECK_EQ(PARSE("{\"type\":\"stream-join\",\"streamId\":\"1\"}"), PT_ERR_WRONG_TYPE);
   CHECK_EQ(PARSE("{\"type\":\"stream-request\",\"requestId\":1,\"permissions\":128}"), PT_ERR_BAD_VALUE);
   CHECK_EQ(PARSE("{\"type\":\"bitrate-request\",\"streamId\":1,\"bitsPerSecond\":0}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"stream-request\",\"requestId\":0,\"permissions\":1}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"stream-reject\",\"requestId\":0}"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(PARSE("{\"type\":\"stream-reject\",\"requestId\":1}"), PT_OK); /* the reason is optional */
   CHECK_EQ(PARSE("{\"type\":\"stream-announce\"}"), PT_ERR_MISSING_FIELD);
   const char *announce = "{\"type\":\"stream-announce\",\"stream\":{\"id\":1,\"type\":1,\"defaultInputLevel\":63,"
                          "\"videoSsrc\":1,\"audioSsrc\":2,\"srtpKey\":\"%s\"%s}}";
