@@ -105,6 +105,7 @@ async function network(): Promise<void> {
     stream.addEventListener("close", () => console.log(stream.ended, stream.getReport()?.entries.length));
     stream.pause();
     stream.play();
+    stream.requestKeyframe();
     stream.addEventListener("before-input", (event: RainwayInputEvent) => {
       if (event.input.type === InputType.Keyboard && event.input.key === VirtualKey.Escape && event.heldKeys.shift) event.preventDefault();
       const held: HeldKeys = event.heldKeys;
