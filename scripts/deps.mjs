@@ -17,6 +17,8 @@ export const PACKAGES = {
   // pulseaudio: a sound server of its own for the host's audio test; redis-server: the Redis that links
   // several gateway processes in their test; coturn: the TURN server of the relay-only test.
   test: ["chromium", "ffmpeg", "pulseaudio", "redis-server", "coturn"],
+  // npm start's demo: ffmpeg's test pattern and tone (with the host's packages below for the interactive demo).
+  demo: ["ffmpeg"],
   // The native Linux host (petrichor-host) and its demo app: X11, XTest, XDamage, RandR, FFmpeg's libraries,
   // libpulse (audio from the PulseAudio/PipeWire server), Xvfb.
   host: ["pkg-config", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libx11-dev", "libxext-dev", "libxtst-dev", "libxdamage-dev", "libxfixes-dev", "libxrandr-dev", "libpulse-dev", "xvfb"],

@@ -76,7 +76,8 @@ try {
 await checkPort(host, port);
 try {
   // The native host and its demo app make the demo host interactive; without them it streams a test pattern.
-  ensureSystemPackages([...PACKAGES.test, ...PACKAGES.host]);
+  // Only what the demo needs: no browser, Redis or TURN server (those are the tests').
+  ensureSystemPackages([...PACKAGES.demo, ...PACKAGES.host]);
   ensureNpmPackages();
   // Of the native build, only the demo host's programs (not the C tests, which npm test builds).
   build(["wasm", "native"], { only: { native: ["petrichor-host", "petrichor-demo-app"] } });
