@@ -235,7 +235,7 @@ test("stream requests: rejection with the host's reason, announcements, forced a
   }
 });
 
-test("a stream request that reaches the host before it listens for one waits for its listener", { timeout: 30000 }, async () => {
+test("a stream request that reaches the host before it listens for one waits for its listener; at most 16 wait, later ones are refused at once", { timeout: 30000 }, async () => {
   const { clientPeer, hostPeer, close } = await hostAndClient();
   const level = rainway.logLevel;
   const waiting = [];
@@ -245,10 +245,18 @@ test("a stream request that reaches the host before it listens for one waits for
   try {
     const requested = clientPeer.createStream({ permissions: InputLevel.Mouse });
     await until(() => waiting.length === 1, 10000); // arrived, nobody listening yet
+    // At most 16 wait; the host refuses the rest at once.
+    const more = Array.from({ length: 17 }, () => clientPeer.createStream({ permissions: InputLevel.Mouse }).then((stream) => stream, (error) => error));
+    const refused = await Promise.all(more.slice(15)); // the last two, in the order they were sent
+    assert.ok(refused.every((outcome) => outcome instanceof RainwayError));
+    for (const error of refused) assert.equal(error.message, "Rainway SDK Error: The host is not taking stream requests.");
+    assert.equal(waiting.length, 16);
     hostPeer.addEventListener("stream-request", (request) => request.accept({ type: StreamType.AppIsolation }));
     const stream = await requested;
     assert.equal(stream.permissions, InputLevel.Mouse);
-    assert.equal(hostPeer.outboundStreams.size, 1);
+    const accepted = await Promise.all(more.slice(0, 15));
+    assert.ok(accepted.every((outcome) => !(outcome instanceof Error)));
+    assert.equal(hostPeer.outboundStreams.size, 16);
   } finally {
     rainway.removeEventListener("log", onLog);
     rainway.logLevel = level;
