@@ -357,6 +357,16 @@ every 250 ms since 2026-12-04: the worker's messages to the page went from 16 to
 ms handing decoded pictures to the track) and the SCTP of its data channels in the network
 threads (~3 %).
 
+By thread (a probe late on 2026-12-04, 720p30, the page not reading its pictures: the CPU of every
+thread of the client's Chromium, from /proc, over 10 s, two rounds of each path): without a GPU,
+Petrichor took 36.9–37.8 % of a core against the native track's 28.4–28.8 %. The difference is the
+media worker (4.9 %), the IO threads of the network service and the renderer (7.3–7.4 % against
+4.6–4.9 %: every SCTP packet, acknowledgements included, and every data-channel message crosses them)
+and the decoder's threads (4.5–4.8 % against 3.5–3.7 %); the GPU process's compositing (12.6–13.0 %
+against 12.1–12.3 %) and the WebRTC network thread (2.8–2.9 % against 3.2–3.5 %: DTLS and SCTP against
+SRTP and the jitter buffer) cost the same. With SwiftShader the GPU process's two rendering threads take
+some 85 % of a core for either path, and the totals were 110.9–121.5 % against 113.5–113.7 %.
+
 What was tried for the client's CPU (goal ≤ 1.0 ×; 2.0 × at 720p30 when issue 12 was filed), each in the
 paragraphs of this file that give its figures: the core no longer walks its registry after every call (its
 receive path per packet from 1.8–1.9 × libsrtp alone to 1.03 ×); the picture goes to a generated video
