@@ -136,6 +136,8 @@ const INPUT_RECORD_MAX = 65552; // room for the largest record (PT_INPUT_MAX_REC
 // src/media/feedback.h; a media packet is at most PT_STREAM_MAX_RECEIVED_PACKET, 1,128). A longer one is
 // refused here, before it is copied into the core's memory.
 export const MEDIA_MESSAGE_MAX = 2112;
+/** The log line for the first media message over MEDIA_MESSAGE_MAX a peer sends (later ones are not logged). */
+export const oversizeMediaNote = (length) => `media message of ${length} bytes refused (at most ${MEDIA_MESSAGE_MAX}); later ones are refused unlogged`;
 const OUTPUT_INFO_SIZE = 24; // struct pt_output_info: 4 x int32, then a float64
 const INITIAL_SCRATCH = 64 * 1024;
 

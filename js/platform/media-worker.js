@@ -10,13 +10,14 @@
 // the media path (SRTP, assembly or pacing, NACKs and retransmissions, reports, rate control, when to
 // ask for a keyframe). What is no stream's here (a stream played or sent on the main thread) goes to the page.
 // js/platform/media-worker-client.js is the page's side; the messages are listed there.
-import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, parseFrameEvent } from "../core/core.js";
+import { CoreError, CoreEvent, OutputKind, Transport, createCoreFromModule, oversizeMediaNote, parseFrameEvent } from "../core/core.js";
 import { VideoPlayer, chooseVideoConfig, sharedNow } from "./video-player.js";
 import { CanvasSink, TrackSink } from "./picture-sink.js";
 import { AudioDecode } from "./audio-player.js";
 import { Sender } from "./media-worker-sender.js";
 import { batchedCall } from "./batched-call.js";
 import { DeadlineTimer } from "./deadline-timer.js";
+import { LogLevel } from "../sdk/enums.js";
 
 const COUNTERS_EVERY_MS = 250; // the page's copy of the counters is at most this old while frames flow (as a sender's)
 const LOW_LATENCY_CONTEXT = { alpha: false, desynchronized: true };
@@ -93,6 +94,8 @@ class Receiver {
   #wantFrames;
   #probe = null; // VideoPlayer.probe's options, kept for a player still being configured
   #enabled; // log levels the page wants, by level
+  #log; // (level, message): to the page's log, when it wants that level
+  #oversizeLogged = false;
   #countersSoon = batchedCall(() => this.sendCounters(), COUNTERS_EVERY_MS);
   #playout; // the playout policy, kept for a player still being configured
 
@@ -103,9 +106,9 @@ class Receiver {
     this.#handle = handle;
     this.#wantFrames = wantFrames;
     this.#enabled = logLevels;
-    const log = (level, message) => {
+    const log = (this.#log = (level, message) => {
       if (this.#enabled[level]) this.tell({ log: [level, typeof message === "function" ? message() : message] });
-    };
+    });
     const onError = (error) => this.tell({ error: `${error?.message ?? error}` });
     if (video) {
       chooseVideoConfig(video.codec)
@@ -148,7 +151,12 @@ class Receiver {
 
   /** Offers one media-channel message; false when it is not this receiver's. */
   receive(kind, bytes, at) {
-    return core.streamReceive(this.#handle, kind, bytes, at) !== CoreError.UnexpectedMessage;
+    const status = core.streamReceive(this.#handle, kind, bytes, at);
+    if (status === CoreError.TooLarge && !this.#oversizeLogged) {
+      this.#oversizeLogged = true; // once: a peer that sends them sends many
+      this.#log(LogLevel.Warning, oversizeMediaNote(bytes.byteLength));
+    }
+    return status !== CoreError.UnexpectedMessage;
   }
 
   send(kind, bytes) {

@@ -5,7 +5,7 @@ import { Messages, RainwayError } from "./errors.js";
 import { DataChannelMode, InputLevel, LogLevel, PeerState, StreamType } from "./enums.js";
 import { CoreEvents } from "./runtime.js";
 import { DataChannel, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, chunkSizeFor } from "./data-channel.js";
-import { CHANNELS_PER_PEER_MAX, CoreError, MEDIA_MESSAGE_MAX } from "../core/core.js";
+import { CHANNELS_PER_PEER_MAX, CoreError, oversizeMediaNote } from "../core/core.js";
 import { toBytes } from "../core/wasm.js";
 import { InboundStream, OutboundStream, checkPlaybackSupport, checkPlayout, streamInfo } from "./streams.js";
 import { LOG_TARGETS, describeCandidate, messageType, redact } from "./log.js";
@@ -257,7 +257,7 @@ export class Peer extends EventEmitter {
     const status = this.#runtime.call((core, now) => core.peerMediaReceive(this.#handle, kind, packet, now));
     if (status === CoreError.TooLarge && !this.#oversizeMediaLogged) {
       this.#oversizeMediaLogged = true; // once: a peer that sends them sends many
-      this.log(LogLevel.Warning, `media message of ${packet.byteLength} bytes refused (at most ${MEDIA_MESSAGE_MAX}); later ones are refused unlogged`);
+      this.log(LogLevel.Warning, oversizeMediaNote(packet.byteLength));
     }
   }
 

@@ -6,22 +6,31 @@ import rainway from "../../js/index.js";
 import { startFfmpegSource } from "../../js/host/ffmpeg-source.js";
 import { gatewayServerAndBrowser, openPage } from "../helpers/browser.mjs";
 import { closeStream, expectPlaying, pauseAndPlay } from "../helpers/client-page.mjs";
+import { until } from "../helpers/events.mjs";
 
 const fixture = gatewayServerAndBrowser();
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A Node host that answers stream requests with ffmpeg's output; returns its id and a stop. */
-async function nodeHost(sourceOptions, { lossRate = 0 } = {}) {
+async function nodeHost(sourceOptions, { lossRate = 0, oversize = 0 } = {}) {
   const host = await rainway.connect({ apiKey: "key", externalId: "node-host", gatewayUrl: fixture.gateway.url });
-  const state = { sources: [], streams: [], keyframeRequests: 0, dropped: 0, sent: 0 };
+  const state = { sources: [], streams: [], keyframeRequests: 0, dropped: 0, sent: 0, oversizeSent: 0 };
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   host.addEventListener("peer-request", async (request) => {
     const peer = await request.accept();
     if (lossRate > 0) {
       const sendMedia = peer._sendMedia.bind(peer);
-      peer._sendMedia = (kind, bytes) => (kind === 0 && random() < lossRate ? state.dropped++ : sendMedia(kind, bytes));
+      peer._sendMedia = (kind, bytes) => {
+        // A hostile host's messages longer than any media message, `oversize` of them once the test arms it
+        // (when the client plays: the stream's receiver is in the media worker by then).
+        if (state.oversizeArmed && state.oversizeSent < oversize && random() < 0.1) {
+          sendMedia(0, new Uint8Array(16384).fill(0x80));
+          state.oversizeSent++;
+        }
+        return kind === 0 && random() < lossRate ? state.dropped++ : sendMedia(kind, bytes);
+      };
     }
     peer.addEventListener("stream-request", async (streamRequest) => {
       const stream = await streamRequest.accept({ video: { codec: "avc1.42e01e", width: 320, height: 240, frameRate: 30 } });
@@ -139,14 +148,15 @@ for (const [path, extra] of [["in the media worker", {}], ["on the main thread",
   });
 }
 
-test("loss on the media channel is repaired (retransmission, FEC): the picture never stalls for 1 s, no decoder errors", { timeout: 60000 }, async () => {
+test("loss on the media channel is repaired (retransmission, FEC): the picture never stalls for 1 s, no decoder errors; messages too long for media are refused and logged once", { timeout: 60000 }, async () => {
   const host = await nodeHost(
     { videoInput: ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], keyframeInterval: 10, bitrate: 300_000, durationSeconds: 10 },
-    { lossRate: 0.03 },
+    { lossRate: 0.03, oversize: 5 },
   );
   const page = await clientPage(host.id);
   try {
     await page.waitForFunction(() => window.playback().video?.framesDecoded >= 10, null, { timeout: 20000 });
+    host.state.oversizeArmed = true;
     // Sample how long the picture stalls: the longest time without a newly decoded frame.
     const longestStallMs = await page.evaluate(async () => {
       let last = window.playback().video.framesDecoded;
@@ -169,6 +179,10 @@ test("loss on the media channel is repaired (retransmission, FEC): the picture n
     assert.ok(playback.counters.retransmitted + playback.counters.fecRecovered > 0, "the client repaired it");
     assert.equal(playback.video.decoderErrors, 0);
     assert.ok(longestStallMs < 1000, `the picture stalled at most ${Math.round(longestStallMs)} ms`);
+    await until(() => host.state.oversizeSent === 5, 20000);
+    const refused = () => page.evaluate(() => window.logs.filter((line) => line.includes("media message of 16384 bytes refused")).length);
+    await page.waitForFunction(() => window.logs.some((line) => line.includes("media message of 16384 bytes refused")), null, { timeout: 20000 });
+    assert.equal(await refused(), 1, "logged once, by the media worker");
     assert.deepEqual(page.errors, []);
   } finally {
     await page.close();
