@@ -252,6 +252,30 @@ static void test_hostile_chunks_are_counted_and_refused(void) {
   pt_core_destroy(&core);
 }
 
+/* A channel remembers its last PT_CHANNEL_ABANDONED_MAX dropped messages: their later chunks are refused
+ * as such; an older one's are judged afresh (here: a response to no request, refused and counted again). */
+static void test_dropped_messages_remembered_are_the_last_16(void) {
+  pt_handle a, b;
+  two_channels(PT_CHANNEL_RELIABLE, &a, &b);
+  static uint8_t chunk[PT_CHUNK_HEADER_SIZE + CHUNK];
+  for (uint32_t id = 100; id < 100 + PT_CHANNEL_ABANDONED_MAX + 1; id++) {
+    CHECK_EQ(pt_channel_receive(&core, b, chunk, make_chunk(PT_MESSAGE_RESPONSE, id, 0, CHUNK, 3 * CHUNK, chunk), 0),
+             PT_ERR_UNEXPECTED_MESSAGE);
+  }
+  pt_channel_counters counters = counters_of(b);
+  CHECK(counters.unmatched_responses == PT_CHANNEL_ABANDONED_MAX + 1 && counters.rejected_chunks == 0);
+  CHECK_EQ(pt_channel_receive(&core, b, chunk, make_chunk(PT_MESSAGE_RESPONSE, 101, 1, CHUNK, 3 * CHUNK, chunk), 0),
+           PT_ERR_UNEXPECTED_MESSAGE); /* remembered: refused as a dropped message's chunk */
+  counters = counters_of(b);
+  CHECK(counters.unmatched_responses == PT_CHANNEL_ABANDONED_MAX + 1 && counters.rejected_chunks == 1);
+  CHECK_EQ(pt_channel_receive(&core, b, chunk, make_chunk(PT_MESSAGE_RESPONSE, 100, 1, CHUNK, 3 * CHUNK, chunk), 0),
+           PT_ERR_UNEXPECTED_MESSAGE); /* forgotten: judged afresh */
+  counters = counters_of(b);
+  CHECK(counters.unmatched_responses == PT_CHANNEL_ABANDONED_MAX + 2 && counters.rejected_chunks == 1);
+  CHECK_EQ(pt_channel_reassembly_bytes(&core, b), 0);
+  pt_core_destroy(&core);
+}
+
 static void test_backpressure_and_limits(void) {
   pt_handle a, b;
   two_channels(PT_CHANNEL_RELIABLE, &a, &b);
@@ -586,6 +610,7 @@ int main(void) {
   RUN(test_unreliable_loss_drops_whole_messages);
   RUN(test_reliable_partial_expires_without_progress);
   RUN(test_hostile_chunks_are_counted_and_refused);
+  RUN(test_dropped_messages_remembered_are_the_last_16);
   RUN(test_backpressure_and_limits);
   RUN(test_close_fails_requests_and_peer_close_closes_channels);
   RUN(test_labels_open_and_timeouts);
