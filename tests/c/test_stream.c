@@ -425,6 +425,29 @@ static void test_a_handed_off_host_stream_is_sent_by_a_sender(void) {
   pt_core_destroy(&core);
 }
 
+/* The host's encoder is asked for a keyframe at most every PT_VIDEO_KEYFRAME_INTERVAL_MS however often the
+ * client asks: the first ask at once, those within the interval make one more when it is over, then none. */
+static void test_keyframe_asks_to_the_encoder_are_rate_limited(void) {
+  pt_handle outbound, inbound;
+  streams(&outbound, &inbound);
+  drain_all();
+  clock_ms += 5000;
+  const double start = clock_ms;
+  CHECK_EQ(pt_stream_keyframe_requested(&core, outbound, start), PT_OK);
+  CHECK(find_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_KEYFRAME_REQUESTED) >= 0);
+  for (int i = 1; i <= 10; i++) {
+    CHECK_EQ(pt_stream_keyframe_requested(&core, outbound, start + 20 * i), PT_OK);
+    CHECK(find_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_KEYFRAME_REQUESTED) < 0);
+  }
+  CHECK_EQ(pt_stream_handle_timeout(&core, outbound, start + PT_VIDEO_KEYFRAME_INTERVAL_MS - 1), PT_OK);
+  CHECK(find_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_KEYFRAME_REQUESTED) < 0);
+  CHECK_EQ(pt_stream_handle_timeout(&core, outbound, start + PT_VIDEO_KEYFRAME_INTERVAL_MS), PT_OK);
+  CHECK(find_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_KEYFRAME_REQUESTED) >= 0);
+  CHECK_EQ(pt_stream_handle_timeout(&core, outbound, start + 3 * PT_VIDEO_KEYFRAME_INTERVAL_MS), PT_OK);
+  CHECK(find_output(PT_OUTPUT_EVENT, outbound, PT_EVENT_KEYFRAME_REQUESTED) < 0);
+  pt_core_destroy(&core);
+}
+
 /* RTP timestamps step by exactly a frame's ticks although the app's timestamps are whole microseconds: 20 ms
  * of Opus is 960 ticks of 48 kHz whether the microseconds between two frames come out 20000 or 19999
  * (truncated on the host), whatever the first frame's time (here 11 µs: 0.528 of a tick, where rounding
@@ -461,6 +484,7 @@ int main(void) {
   RUN(test_coalesced_moves_leave_on_the_core_deadline);
   RUN(test_a_handed_off_stream_is_received_by_a_receiver);
   RUN(test_a_handed_off_host_stream_is_sent_by_a_sender);
+  RUN(test_keyframe_asks_to_the_encoder_are_rate_limited);
   RUN(test_rtp_timestamps_step_by_whole_frames);
   return 0;
 }
