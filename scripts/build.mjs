@@ -1,6 +1,6 @@
 // Builds what is stale: the native core with its unit tests (plain and ASan+UBSan) and the wasm module.
 // CMake decides what is out of date; configuring happens only for a new build folder or new sources.
-// Usage: node scripts/build.mjs [native|asan|wasm|fuzz|fuzz32 ...]   (default: wasm)
+// Usage: node scripts/build.mjs [native|asan|wasm|fuzz|fuzz32|fuzzcov ...]   (default: wasm)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
