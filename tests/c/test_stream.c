@@ -158,6 +158,9 @@ static void test_bad_frames_and_roles(void) {
   uint8_t junk[4] = {9, 9, 9, 9}; /* no start code */
   CHECK_EQ(pt_stream_send_frame(&core, outbound, PT_MEDIA_VIDEO, junk, sizeof junk, 0, clock_ms, 0), PT_ERR_MALFORMED);
   CHECK(pt_stream_send_frame(&core, outbound, PT_MEDIA_AUDIO, junk, sizeof junk, 0, clock_ms, 0) == 1); /* Opus: one packet */
+  /* A host rejects only a request id a client can send (1 .. 2^31-1). */
+  CHECK_EQ(pt_peer_reject_stream(&core, host_peer, 0, "no"), PT_ERR_BAD_VALUE);
+  CHECK_EQ(pt_peer_reject_stream(&core, host_peer, 0x80000000u, "no"), PT_ERR_BAD_VALUE);
   /* Closing the peer closes its streams first. */
   drain_all();
   CHECK_EQ(pt_peer_close(&core, client_peer, PT_ERR_CLOSED), PT_OK);
